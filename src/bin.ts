@@ -1,0 +1,1 @@
+console.log("hello from bin", process.argv.slice(2))

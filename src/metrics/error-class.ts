@@ -1,0 +1,48 @@
+/**
+ * Failure classes used as the `class` tag of METRIC.error. A failure is data, never an exception.
+ *
+ * - `http_<status>`   a response with an unexpected status (e.g. `http_500`)
+ * - `rate_limited`    HTTP 429
+ * - `timeout`         no answer in time
+ * - `reset`           connection reset / closed mid-request (ECONNRESET, EPIPE, socket hang up)
+ * - `refused`         ECONNREFUSED (dead target)
+ * - `ws_close_<code>` a WebSocket closed by the peer with that code (e.g. `ws_close_1011`)
+ * - `protocol`        a response we could not understand (bad JSON, wrong shape)
+ * - `other`           anything else (the message goes to the debug log, not the report)
+ */
+export type ErrorClass = string;
+
+export function httpStatusClass(status: number): ErrorClass {
+  return status === 429 ? 'rate_limited' : `http_${status}`;
+}
+
+export function wsCloseClass(code: number): ErrorClass {
+  return `ws_close_${code}`;
+}
+
+const CODE_CLASSES: Record<string, ErrorClass> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  ETIMEDOUT: 'timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  ABORT_ERR: 'timeout',
+  TimeoutError: 'timeout',
+};
+
+/** Classifies a thrown network error (undici, ws, net) by its code, walking `cause` chains. */
+export function networkErrorClass(error: unknown): ErrorClass {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code === 'string' && CODE_CLASSES[code]) return CODE_CLASSES[code];
+    if (typeof name === 'string' && CODE_CLASSES[name]) return CODE_CLASSES[name];
+    if (typeof message === 'string' && /socket hang up|other side closed/i.test(message)) return 'reset';
+    current = (current as { cause?: unknown }).cause;
+  }
+  return 'other';
+}

@@ -1,0 +1,69 @@
+/**
+ * Every metric name and the endpoint route templates, in one place so workloads, the recorder,
+ * thresholds and reporters agree on spelling.
+ */
+export const METRIC = {
+  /** trend, tags {endpoint}: latency of every request or socket open, from its intended start. */
+  request: 'request',
+  /** count, tags {endpoint, class}: one failed request/socket event, classified (see error-class.ts). */
+  error: 'error',
+  /** gauge: agents planned by the scenario at this moment. */
+  agentsPlanned: 'agents_planned',
+  /** gauge: agents whose coordinate socket is open now. */
+  agentsConnected: 'agents_connected',
+  /** count: agents that obtained a working session token (first time only, per agent). */
+  agentsAuthenticated: 'agents_authenticated',
+  /** count: coordinate-socket reconnects (an open after a drop). */
+  agentsReconnects: 'agents_reconnects',
+  /** count, tags {state}: lifecycle states accepted by the target (204). */
+  lifecycleReported: 'lifecycle_reported',
+  /** count: report-stats POSTs accepted (200). */
+  statsReported: 'stats_reported',
+  /** count: app-health POSTs accepted (200). */
+  appHealthReported: 'app_health_reported',
+  /** gauge: peers whose coordinate socket is open now. */
+  peersConnected: 'peers_connected',
+  /** count, tags {direction}: tagged node updates sent (direction agent_to_peer | peer_to_agent). */
+  coordUpdatesSent: 'coord_updates_sent',
+  /** count, tags {direction}: tagged updates delivered (first arrival per receiver). */
+  coordUpdatesDelivered: 'coord_updates_delivered',
+  /** trend, tags {direction}: send → receive latency of a tagged node update. */
+  coordPropagation: 'coord_propagation',
+  /** trend: peer socket open → first agent node received. */
+  coordFirstNode: 'coord_first_node',
+  /** count, tags {direction}: updates never delivered by the end of the drain window. */
+  coordLost: 'coord_lost',
+  /** count, tags {direction}: an update delivered more than once to the same receiver. */
+  coordDuplicated: 'coord_duplicated',
+  /** count, tags {direction}: an update older than one already seen from the same sender. */
+  coordOutOfOrder: 'coord_out_of_order',
+  /** gauge, tags {endpoint}: last X-RateLimit-Limit seen. */
+  rateLimitLimit: 'rate_limit_limit',
+  /** gauge, tags {endpoint}: last X-RateLimit-Remaining seen. */
+  rateLimitRemaining: 'rate_limit_remaining',
+} as const;
+
+/**
+ * Endpoint route templates, relative to `/api/v2/workspaceagents`, as `<METHOD> <template>`.
+ * Sockets use the method of their upgrade request (GET).
+ */
+export const ENDPOINT = {
+  awsIdentity: 'POST /aws-instance-identity',
+  azureIdentity: 'POST /azure-instance-identity',
+  googleIdentity: 'POST /google-instance-identity',
+  metadata: 'GET /me/metadata',
+  version: 'POST /me/version',
+  appHealth: 'POST /me/app-health',
+  gitauth: 'GET /me/gitauth',
+  gitsshkey: 'GET /me/gitsshkey',
+  agentCoordinate: 'GET /me/coordinate',
+  reportStats: 'POST /me/report-stats',
+  reportLifecycle: 'POST /me/report-lifecycle',
+  agent: 'GET /{id}',
+  pty: 'GET /{id}/pty',
+  listeningPorts: 'GET /{id}/listening-ports',
+  connection: 'GET /{id}/connection',
+  clientCoordinate: 'GET /{id}/coordinate',
+} as const;
+
+export type EndpointName = (typeof ENDPOINT)[keyof typeof ENDPOINT];
