@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../core/clock.js';
+import { EXIT, FleetsimError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { createRng } from '../core/rng.js';
+import { METRIC } from '../metrics/names.js';
+import { createRecorder, type Recorder } from '../metrics/recorder.js';
+import { buildSummary } from '../metrics/summary.js';
+import type { RunSummary } from '../metrics/summary-types.js';
+import { evaluateThresholds, parseThreshold } from '../metrics/thresholds.js';
+import { writeReports } from '../reporters/index.js';
+import { planScenario, agentCountAt, type Plan } from '../scenario/plan.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { WorkloadContext } from '../workloads/workload.js';
+import { credentialSecrets } from './credentials-file.js';
+import { startLiveProgress } from './live-progress.js';
+import { scheduleFaults } from './faults.js';
+import { startTarget, type RunTarget } from './target.js';
+import { buildWorkloads } from './workloads.js';
+import { FLEETSIM_VERSION } from '../version.js';
+
+/** How a run ended, before thresholds are applied. */
+export type StopReason = 'completed' | 'SIGINT' | 'SIGTERM';
+
+export interface RunOptions {
+  scenario: Scenario;
+  /** Where run folders go (`<outDir>/<runId>/summary.json`…). */
+  outDir: string;
+  /** Aborting this stops the run early; its reason ('SIGINT' | 'SIGTERM') picks the exit code. */
+  signal?: AbortSignal;
+  log?: Logger;
+  clock?: Clock;
+  /** Print a live progress line (TTY) through this function. */
+  live?: (line: string, final: boolean) => void;
+  /** Console output of the final table (default: stdout). */
+  print?: (text: string) => void;
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  exitCode: number;
+  reportDir: string;
+  written: string[];
+}
+
+/** Grace period for workloads to close their sockets after the stop signal. */
+const STOP_GRACE_MS = 15_000;
+
+/**
+ * Runs one scenario end to end: start the target, start every workload under one AbortSignal,
+ * stop at the end of the duration or on a signal, build the RunSummary, evaluate thresholds,
+ * write every report. Network failures are samples; only config and harness failures throw.
+ */
+export async function runScenario(options: RunOptions): Promise<RunResult> {
+  const { scenario } = options;
+  const clock = options.clock ?? systemClock();
+  const log = options.log ?? createLogger();
+  const plan: Plan = planScenario(scenario);
+  const thresholds = scenario.thresholds.map((expression) => parseThreshold(expression));
+  const runId = makeRunId(scenario.name);
+  const reportDir = join(options.outDir, runId);
+
+  const target: RunTarget = await startTarget(scenario, plan.peakAgents, log);
+  for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
+
+  const recorder: Recorder = createRecorder({ clock });
+  const controller = new AbortController();
+  let stopReason: StopReason = 'completed';
+  const onExternalAbort = () => {
+    const reason = options.signal?.reason;
+    stopReason = reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+    controller.abort(stopReason);
+  };
+  if (options.signal?.aborted) onExternalAbort();
+  else options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+
+  const startedAtMs = Date.now();
+  const startedAtClock = clock.now();
+  const ctx: WorkloadContext = {
+    signal: controller.signal,
+    clock,
+    metrics: recorder,
+    target: target.target,
+    credentials: target.credentials,
+    rng: createRng(scenario.seed),
+    log,
+  };
+  const plannedGauge = setInterval(() => {
+    recorder.gauge(METRIC.agentsPlanned, agentCountAt(plan, clock.now() - startedAtClock));
+  }, 250);
+  plannedGauge.unref();
+
+  let errored: unknown;
+  let live: { stop(): void } | undefined;
+  let faults: { cancel(): void } | undefined;
+  try {
+    const workloads = buildWorkloads(scenario, plan, target);
+    const endTimer = setTimeout(() => controller.abort('completed'), scenario.duration);
+    endTimer.unref();
+    controller.signal.addEventListener('abort', () => clearTimeout(endTimer), { once: true });
+    faults = scheduleFaults(scenario, target, controller.signal, log);
+    if (options.live) live = startLiveProgress(recorder, options.live);
+    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.target.url}`);
+    const running = Promise.all(
+      workloads.map((workload) =>
+        workload.run(ctx).catch((error: unknown) => {
+          errored ??= error;
+          log.error(`workload ${workload.kind} failed: ${log.redact(String((error as Error)?.stack ?? error))}`);
+          controller.abort('errored');
+        }),
+      ),
+    );
+    // A workload may end on its own (REST amount); the run still lasts until the duration or a
+    // signal. After the stop, workloads get a bounded grace to close their sockets.
+    await afterAbort(controller.signal, 0);
+    const settled = await Promise.race([running.then(() => true), afterAbort(controller.signal, STOP_GRACE_MS).then(() => false)]);
+    if (!settled) log.warn(`some workloads did not stop within ${STOP_GRACE_MS} ms; writing the report anyway`);
+    await withTimeout(Promise.allSettled(workloads.map((w) => w.cleanup?.(ctx))), STOP_GRACE_MS);
+  } catch (error) {
+    errored = error;
+    controller.abort('errored');
+  } finally {
+    clearInterval(plannedGauge);
+    faults?.cancel();
+    live?.stop();
+    options.signal?.removeEventListener('abort', onExternalAbort);
+    await target.close().catch((error) => log.warn(`closing the target failed: ${(error as Error).message}`));
+  }
+  if (errored instanceof FleetsimError) throw errored;
+
+  const summary = buildSummary(recorder, {
+    meta: {
+      scenario: scenario.name,
+      seed: String(scenario.seed),
+      target: target.target.embedded ? 'embedded' : target.target.url,
+      startedAt: new Date(startedAtMs).toISOString(),
+      endedAt: new Date().toISOString(),
+      fleetsimVersion: FLEETSIM_VERSION,
+      runId,
+    },
+    plan,
+    agentsPlanned: plan.peakAgents,
+  });
+  summary.thresholds = evaluateThresholds(summary, thresholds);
+  const thresholdsFailed = summary.thresholds.some((t) => !t.pass);
+  summary.outcome = errored
+    ? 'errored'
+    : stopReason !== 'completed'
+      ? 'interrupted'
+      : thresholdsFailed
+        ? 'failed'
+        : 'passed';
+
+  const { written, failed } = await writeReports(summary, reportDir, { console: options.print });
+  for (const failure of failed) log.error(`reporter ${failure.reporter} failed: ${failure.error}`);
+  if (written.length === 0) {
+    throw new FleetsimError('harness', `no report could be written under ${reportDir}`);
+  }
+
+  const exitCode =
+    stopReason === 'SIGINT'
+      ? EXIT.sigint
+      : stopReason === 'SIGTERM'
+        ? EXIT.sigterm
+        : errored
+          ? EXIT.bug
+          : thresholdsFailed
+            ? EXIT.thresholds
+            : EXIT.passed;
+  return { summary, exitCode, reportDir, written };
+}
+
+function makeRunId(scenarioName: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const slug = scenarioName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+  return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Resolves `graceMs` after `signal` aborts (at once plus grace if it already has). */
+function afterAbort(signal: AbortSignal, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const fire = () => setTimeout(resolve, graceMs).unref();
+    if (signal.aborted) fire();
+    else signal.addEventListener('abort', fire, { once: true });
+  });
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
