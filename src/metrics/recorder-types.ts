@@ -1,0 +1,124 @@
+import type { Histogram } from './hdr.js';
+import type { MetricSink, Tags } from './sink.js';
+
+/** One trend series (metric name + tags). Durations are kept as whole µs so sums merge exactly. */
+export interface TrendSeries {
+  readonly name: string;
+  readonly tags: Tags;
+  readonly histogram: Histogram;
+  count: number;
+  sumUs: number;
+  minUs: number;
+  maxUs: number;
+}
+
+export interface CounterSeries {
+  readonly name: string;
+  readonly tags: Tags;
+  value: number;
+}
+
+export interface GaugeSeries {
+  readonly name: string;
+  readonly tags: Tags;
+  last: number;
+  min: number;
+  max: number;
+}
+
+export interface RateSeries {
+  readonly name: string;
+  readonly tags: Tags;
+  passes: number;
+  total: number;
+}
+
+/** One second of the run (t = whole seconds since the recorder's start). */
+export interface TimeSeriesPoint {
+  t: number;
+  requests: number;
+  errors: number;
+  /** Last `agents_connected` value at the end of that second (carried forward). */
+  connected: number;
+  /** p99 of `request` samples recorded in that second, ms; null when there were none. */
+  p99Ms: number | null;
+  /** Coordinator updates delivered in that second. */
+  delivered: number;
+}
+
+/** Cheap progress figures for the live line (about once a second). */
+export interface LiveSnapshot {
+  elapsedMs: number;
+  agentsConnected: number;
+  agentsPlanned: number;
+  peersConnected: number;
+  /** Requests recorded in the last full second. */
+  requestsPerSecond: number;
+  totalRequests: number;
+  totalErrors: number;
+}
+
+/**
+ * A recorder as plain JSON (no Maps, no typed arrays): safe for postMessage, files and IPC.
+ * Histograms are HdrHistogram V2 compressed base64.
+ */
+export interface EncodedRecorder {
+  format: 'fleetsim-recorder';
+  version: 1;
+  /** Epoch ms of second 0 of the time series. */
+  startedAtMs: number;
+  trends: { name: string; tags: Record<string, string>; count: number; sumUs: number; minUs: number; maxUs: number; histogram: string }[];
+  counters: { name: string; tags: Record<string, string>; value: number }[];
+  gauges: { name: string; tags: Record<string, string>; last: number; min: number; max: number }[];
+  rates: { name: string; tags: Record<string, string>; passes: number; total: number }[];
+  seconds: EncodedSeconds;
+}
+
+/** Per-second arrays, index = second. `connected` is null where it was not set in that second. */
+export interface EncodedSeconds {
+  requests: number[];
+  errors: number[];
+  delivered: number[];
+  connected: (number | null)[];
+  /** Encoded per-second `request` histograms (2 significant digits), null for empty seconds. */
+  latency: (string | null)[];
+}
+
+/**
+ * The MetricSink implementation that keeps everything a summary needs.
+ *
+ * Merge semantics (`merge`): histograms, counters, rates and the per-second request/error/
+ * delivered counts add exactly, so percentiles and counts equal those of one recorder that saw
+ * every sample. Gauges are treated as owned by disjoint shards (each shard counts its own
+ * agents): `last`, `min` and `max` add up. The summed `max` is therefore an upper bound of the
+ * true peak when shards peaked at different moments; it is exact on a plateau.
+ */
+export interface Recorder extends MetricSink {
+  /** Epoch ms of second 0. */
+  readonly startedAtMs: number;
+  /** Milliseconds since `startedAtMs` by the injected clock. */
+  elapsedMs(): number;
+  snapshot(): LiveSnapshot;
+  encode(): EncodedRecorder;
+  merge(encoded: EncodedRecorder): void;
+
+  /** Histogram of one exact series (tags must match exactly), or undefined. Values in µs. */
+  histogram(name: string, tags?: Tags): Histogram | undefined;
+  /** Value of one exact counter series (0 when absent). */
+  counter(name: string, tags?: Tags): number;
+  /** Sum of a counter over all its tag sets. */
+  counterTotal(name: string): number;
+  /** One exact gauge series, or undefined. */
+  gaugeValue(name: string, tags?: Tags): { last: number; min: number; max: number } | undefined;
+  /** One exact rate series, or undefined. */
+  rateValue(name: string, tags?: Tags): { passes: number; total: number } | undefined;
+
+  /** Every series of a kind, optionally only those of one metric name (insertion order). */
+  trendSeries(name?: string): readonly TrendSeries[];
+  counterSeries(name?: string): readonly CounterSeries[];
+  gaugeSeries(name?: string): readonly GaugeSeries[];
+  rateSeries(name?: string): readonly RateSeries[];
+
+  /** Seconds 0 .. the current second (inclusive, the last one may be partial). */
+  timeSeries(): TimeSeriesPoint[];
+}
