@@ -1,0 +1,47 @@
+import type { Clock } from '../../core/clock.js';
+import type { Rng } from '../../core/rng.js';
+import type { AgentApiClient } from '../../client/agent-client.js';
+import type { ApiResult } from '../../client/http.js';
+import type { CredentialAgent, IdentityMaterial } from '../../protocol/credentials.js';
+import type { AgentDeps } from './deps.js';
+import type { AuthMode } from './options.js';
+import { pickWeighted } from './timing.js';
+
+/** The agent's `--auth` mode: one seeded draw from the weights (same seed → same mode). */
+export function chooseAuthMode(rng: Rng, weights: Readonly<Record<AuthMode, number>>): AuthMode {
+  return pickWeighted(rng, weights);
+}
+
+/**
+ * Obtains a session token for one run-loop pass (spec §9: identity modes exchange again on every
+ * pass). Returns the failed exchange result, or undefined on success (the client holds the token).
+ */
+export async function authenticate(
+  mode: AuthMode,
+  agent: CredentialAgent,
+  identity: IdentityMaterial | undefined,
+  client: AgentApiClient,
+  deps: AgentDeps,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<ApiResult | undefined> {
+  if (mode === 'token') {
+    client.token = agent.token;
+    return undefined;
+  }
+  if (!identity) throw new Error(`auth mode ${mode} needs identity material`); // checked up front by the fleet
+  let result: ApiResult<{ session_token: string }>;
+  if (mode === 'aws') {
+    result = await client.exchangeAws(await deps.signAws(agent.instanceId, identity.aws), { signal });
+  } else if (mode === 'azure') {
+    result = await client.exchangeAzure(await deps.signAzure(agent.instanceId, identity.azure), { signal });
+  } else {
+    result = await client.exchangeGoogle(await deps.signGoogle(agent.instanceId, identity.google, { nowMs: clock.wallNow() }), { signal });
+  }
+  const token = result.body?.session_token;
+  if (!result.ok || typeof token !== 'string' || token === '') {
+    return result.ok ? { ...result, ok: false, errorClass: 'protocol' } : result;
+  }
+  client.token = token;
+  return undefined;
+}
