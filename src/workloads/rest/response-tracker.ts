@@ -1,0 +1,167 @@
+import { httpStatusClass, networkErrorClass, type ErrorClass } from '../../metrics/error-class.js';
+import { METRIC } from '../../metrics/names.js';
+import type { MetricSink } from '../../metrics/sink.js';
+import type { RestEndpoint } from './options.js';
+
+/**
+ * The slice of autocannon's per-connection `Client` (lib/httpClient.js, autocannon 9) that the
+ * tracker relies on. `request`, `headers`, `response`, `timeout` and `connError` are events the
+ * client emits; `conn` (the current socket) and `rate` (its share of `overallRate`) are plain
+ * properties. Only `headers`/`response` are documented; test/workloads/rest pins the rest.
+ */
+export interface TrackedClient {
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  conn?: unknown;
+  rate?: number;
+}
+
+interface InFlight {
+  endpoint: RestEndpoint | undefined;
+  /** When the request was handed to the socket (clock ms, µs precision). */
+  sentAt: number;
+  /** The socket it was written to: a request whose socket is gone will never be answered. */
+  conn: unknown;
+}
+
+interface ClientState {
+  fifo: InFlight[];
+  /** Endpoint of the request autocannon built while constructing this client (before setupClient). */
+  first: RestEndpoint | undefined;
+  sent: number;
+  limit: string | undefined;
+  remaining: string | undefined;
+}
+
+export interface ResponseTrackerOptions {
+  metrics: MetricSink;
+  /** Monotonic ms with sub-ms precision (ctx.clock.now). */
+  now: () => number;
+  /**
+   * Open model only: requests in flight per connection (pipelining). When set, a response slower
+   * than its slot's send interval (`pipelining × 1000 / client.rate` ms) also records the
+   * latencies of the requests that slot should have sent while it waited (see recordLatency).
+   */
+  openModelPipelining?: number;
+}
+
+/** Upper bound of synthesised samples per response, so one pathological stall cannot stall us. */
+const MAX_SYNTHETIC = 100_000;
+
+/**
+ * Times every autocannon request itself and records it per endpoint template.
+ *
+ * Why not autocannon's numbers: its histogram keeps whole milliseconds, it knows nothing of our
+ * endpoints, and its in-flight queue is not emptied when a socket errors or ends, so its
+ * `responseTime` can belong to an older request after a reconnect.
+ *
+ * How requests are matched to responses: autocannon emits `request` on the client just before it
+ * builds (for every request but a connection's first, by calling our `setupRequest`) and writes
+ * it; so on `request` we push `{sentAt, conn}` onto a per-client FIFO and `planned()` (called
+ * from setupRequest) stamps the endpoint on it. The first request of each client is built inside
+ * the Client constructor before `setupClient`, so `planned()` parks that endpoint until `attach`.
+ * HTTP/1.1 answers in order, so with pipelining the FIFO's head is the request being answered.
+ * Entries written to a socket that is no longer the client's current one were lost with it and
+ * are counted as failures (`timeout` after autocannon's timeout, the socket error's class after
+ * `connError`, `reset` when the server closed the connection).
+ */
+export function createResponseTracker(options: ResponseTrackerOptions) {
+  const { metrics, now } = options;
+  let parked: RestEndpoint | undefined;
+  let building: InFlight | undefined;
+
+  const fail = (endpoint: RestEndpoint | undefined, errorClass: ErrorClass): void => {
+    if (endpoint) metrics.count(METRIC.error, 1, { endpoint, class: errorClass });
+  };
+
+  /** Drops head entries not on `conn` (or all when conn is undefined), counting each as a failure. */
+  const purge = (state: ClientState, keepConn: unknown, errorClass: ErrorClass): void => {
+    const fifo = state.fifo;
+    while (fifo.length > 0 && (keepConn === undefined || fifo[0]!.conn !== keepConn)) {
+      fail(fifo.shift()!.endpoint, errorClass);
+    }
+  };
+
+  /**
+   * Records one latency. Closed model: response time − send time. Open model: the same, plus
+   * coordinated-omission correction. autocannon's open model gives each connection a quota of
+   * `rate` requests per 1-s window and sends them as soon as a slot is free; it never sends
+   * ahead of a slot that is still waiting for an answer, so a slow answer silences that slot.
+   * The requests the slot should have sent meanwhile, one every `interval` ms, would each have
+   * waited from their intended send time until now: latency − interval, latency − 2·interval, …
+   * We record those too (HdrHistogram's recordValueWithExpectedInterval, which autocannon uses
+   * for its own histogram, but with the interval in ms: autocannon passes ceil(1/rate) = 1).
+   */
+  const recordLatency = (client: TrackedClient, endpoint: RestEndpoint, ms: number): void => {
+    const tags = { endpoint };
+    metrics.trend(METRIC.request, ms, tags);
+    const pipelining = options.openModelPipelining;
+    const rate = client.rate;
+    if (pipelining === undefined || !rate) return;
+    const interval = (pipelining * 1000) / rate;
+    let synthesised = 0;
+    for (let missing = ms - interval; missing >= interval && synthesised < MAX_SYNTHETIC; missing -= interval) {
+      metrics.trend(METRIC.request, missing, tags);
+      synthesised++;
+    }
+  };
+
+  return {
+    /** Call from setupRequest with the endpoint of the request being built. */
+    planned(endpoint: RestEndpoint): void {
+      if (building) {
+        building.endpoint = endpoint;
+        building = undefined;
+      } else {
+        parked = endpoint;
+      }
+    },
+
+    /** Call from autocannon's setupClient: hooks the client's events. */
+    attach(client: TrackedClient): void {
+      const state: ClientState = { fifo: [], first: parked, sent: 0, limit: undefined, remaining: undefined };
+      parked = undefined;
+
+      client.on('request', () => {
+        const entry: InFlight = { endpoint: undefined, sentAt: now(), conn: client.conn };
+        if (state.sent++ === 0) entry.endpoint = state.first;
+        else building = entry;
+        state.fifo.push(entry);
+      });
+
+      client.on('headers', (info: { headers?: unknown }) => {
+        state.limit = undefined;
+        state.remaining = undefined;
+        const raw = info.headers;
+        if (!Array.isArray(raw)) return;
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i] as string;
+          // Cheap pre-check: only X-RateLimit-* headers start with x/X and are this long.
+          if (name.length < 16 || (name.charCodeAt(0) | 0x20) !== 0x78) continue;
+          const lower = name.toLowerCase();
+          if (lower === 'x-ratelimit-limit') state.limit = raw[i + 1] as string;
+          else if (lower === 'x-ratelimit-remaining') state.remaining = raw[i + 1] as string;
+        }
+      });
+
+      client.on('response', (status: number) => {
+        const at = now();
+        purge(state, client.conn, 'reset');
+        const entry = state.fifo.shift();
+        if (!entry?.endpoint) return;
+        const endpoint = entry.endpoint;
+        recordLatency(client, endpoint, at - entry.sentAt);
+        if (status < 200 || status >= 300) fail(endpoint, httpStatusClass(status));
+        if (state.limit !== undefined) metrics.gauge(METRIC.rateLimitLimit, Number(state.limit), { endpoint });
+        if (state.remaining !== undefined) metrics.gauge(METRIC.rateLimitRemaining, Number(state.remaining), { endpoint });
+      });
+
+      // Emitted after autocannon already replaced the socket: everything on the old one timed out.
+      client.on('timeout', () => purge(state, client.conn, 'timeout'));
+
+      // Emitted before autocannon reconnects: everything written so far is lost with this socket.
+      client.on('connError', (error: unknown) => purge(state, undefined, networkErrorClass(error)));
+    },
+  };
+}
+
+export type ResponseTracker = ReturnType<typeof createResponseTracker>;

@@ -1,0 +1,104 @@
+import autocannon from 'autocannon';
+import type { Workload, WorkloadContext } from '../workload.js';
+import { validateRestOptions, type RestLoadOptions } from './options.js';
+import { createRequestPlan } from './request-plan.js';
+import { createResponseTracker, type TrackedClient } from './response-tracker.js';
+
+export type { RestLoadOptions } from './options.js';
+
+/** How often autocannon checks its stop flag (its `sampleInt`); bounds how late a stop lands. */
+const STOP_CHECK_MS = 100;
+/** autocannon's "run until stopped": used when an `amount` bounds the run and our timer bounds time. */
+const VERY_LONG_S = 365 * 24 * 3600;
+
+/** Resolves after `ms`, or at once when the signal aborts (the timer is cleared either way). */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * REST load on autocannon's programmatic API (kind 'rest'): a weighted mix of the user-side
+ * `{id}` routes (user token) and the agent-side `/me/*` routes (each agent's own token), each
+ * request rotating through the run's agents. Every response lands in `ctx.metrics` as
+ * `METRIC.request` (µs-precise latency, tag endpoint = route template), every failure as
+ * `METRIC.error` (tags endpoint, class), and the X-RateLimit-* headers as gauges.
+ *
+ * Model `closed`: `connections` × `pipelining` requests in flight. Model `open`: autocannon's
+ * `overallRate` (its own coordinated-omission correction left on) and our latency corrected the
+ * same way (see response-tracker.ts). The run ends at `durationMs`, after `amount` requests, or
+ * when `ctx.signal` aborts; in-flight requests at that moment are neither samples nor errors.
+ *
+ * @throws FleetsimError('usage') at creation for a bad mix or options, and from `run` when an
+ *   endpoint of the mix has no agent to be sent for (e.g. app-health without health-checked apps).
+ */
+export function createRestWorkload(options: RestLoadOptions): Workload {
+  const mix = validateRestOptions(options);
+  return {
+    kind: 'rest',
+    async run(ctx: WorkloadContext): Promise<void> {
+      const target = new URL(ctx.target.url);
+      const basePath = `${target.pathname.replace(/\/+$/, '')}/api/v2/workspaceagents`;
+      const plan = createRequestPlan(mix, ctx.credentials, basePath);
+
+      await delay(options.startAfterMs, ctx.signal);
+      if (ctx.signal.aborted) return;
+
+      const open = options.model === 'open';
+      const tracker = createResponseTracker({
+        metrics: ctx.metrics,
+        now: () => ctx.clock.now(),
+        openModelPipelining: open ? options.pipelining : undefined,
+      });
+      // autocannon refuses more connections than requests; fewer connections is what was meant.
+      const connections = options.amount ? Math.min(options.connections, options.amount) : options.connections;
+      const durationS = options.durationMs / 1000;
+
+      const instance = autocannon({
+        url: target.origin,
+        connections,
+        pipelining: options.pipelining,
+        // A zero duration with no amount means "nothing to do"; autocannon would treat 0 as forever.
+        duration: options.amount ? VERY_LONG_S : Math.max(durationS, 0.001),
+        amount: options.amount,
+        overallRate: open ? options.rate : undefined,
+        timeout: Math.max(1, Math.ceil((options.timeoutMs ?? 10_000) / 1000)),
+        sampleInt: STOP_CHECK_MS,
+        skipAggregateResult: true,
+        requests: [
+          {
+            setupRequest: (request) => {
+              const next = plan.next();
+              tracker.planned(next.endpoint);
+              request.method = next.method;
+              request.path = next.path;
+              request.headers = next.headers;
+              request.body = next.body ?? '';
+              return request;
+            },
+          },
+        ],
+        setupClient: (client) => tracker.attach(client as unknown as TrackedClient),
+        // Without a callback autocannon returns its Instance (an EventEmitter with stop()) made
+        // thenable; the typings only describe the promise side.
+      }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+      const stop = (): void => instance.stop();
+      ctx.signal.addEventListener('abort', stop, { once: true });
+      const timer = options.amount ? setTimeout(stop, options.durationMs) : undefined;
+      try {
+        await instance;
+      } finally {
+        if (timer) clearTimeout(timer);
+        ctx.signal.removeEventListener('abort', stop);
+      }
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/log.js';
+import { createRng } from '../../../src/core/rng.js';
+import type { MetricSink, Tags } from '../../../src/metrics/sink.js';
+import type { Credentials } from '../../../src/protocol/credentials.js';
+import type { WorkloadContext } from '../../../src/workloads/workload.js';
+
+/** A MetricSink that keeps every call, for assertions. */
+export function recordingSink() {
+  const calls: { kind: 'trend' | 'count' | 'gauge' | 'rate'; name: string; value: number; tags: Tags }[] = [];
+  const sink: MetricSink = {
+    trend: (name, value, tags = {}) => void calls.push({ kind: 'trend', name, value, tags }),
+    count: (name, value, tags = {}) => void calls.push({ kind: 'count', name, value, tags }),
+    gauge: (name, value, tags = {}) => void calls.push({ kind: 'gauge', name, value, tags }),
+    rate: (name, ok, tags = {}) => void calls.push({ kind: 'rate', name, value: ok ? 1 : 0, tags }),
+  };
+  /** Sum of values per `tags[key]` for one kind+metric. */
+  const by = (kind: string, name: string, key: string, reduce: 'count' | 'sum' = 'count') => {
+    const out: Record<string, number> = {};
+    for (const c of calls) {
+      if (c.kind !== kind || c.name !== name) continue;
+      const k = c.tags[key] ?? '';
+      out[k] = (out[k] ?? 0) + (reduce === 'count' ? 1 : c.value);
+    }
+    return out;
+  };
+  return { sink, calls, by };
+}
+
+/** Credentials for n fake agents; every other agent has a health-checked app. */
+export function fakeCredentials(url: string, n: number): Credentials {
+  const hex = (i: number, width: number) => i.toString(16).padStart(width, '0');
+  return {
+    url,
+    userToken: 'abcdefghij-0123456789abcdefghijkl',
+    agents: Array.from({ length: n }, (_, i) => ({
+      id: `00000000-0000-4000-8000-${hex(i, 12)}`,
+      name: `agent-${i}`,
+      workspaceName: `ws-${i}`,
+      token: `11111111-1111-4111-8111-${hex(i, 12)}`,
+      instanceId: `i-${i}`,
+      apps:
+        i % 2 === 0
+          ? [
+              { id: `22222222-2222-4222-8222-${hex(i, 12)}`, slug: 'code', healthcheck: true },
+              { id: `33333333-3333-4333-8333-${hex(i, 12)}`, slug: 'plain', healthcheck: false },
+            ]
+          : [],
+    })),
+  };
+}
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  token: string | undefined;
+  body: string;
+}
+
+export interface DoubleServer {
+  url: string;
+  seen: SeenRequest[];
+  /** Optional override: return a status to answer with (else 200/204). */
+  respond?: (req: SeenRequest) => { status: number; headers?: Record<string, string>; destroy?: boolean; hang?: boolean } | undefined;
+  close(): Promise<void>;
+}
+
+/** A tiny node:http stand-in for the reference server: records requests and answers them. */
+export async function startDouble(): Promise<DoubleServer> {
+  const double: DoubleServer = { url: '', seen: [], close: async () => {} };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const token = req.headers['coder-session-token'];
+      const seen: SeenRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        token: typeof token === 'string' ? token : undefined,
+        body: Buffer.concat(chunks).toString(),
+      };
+      double.seen.push(seen);
+      const override = double.respond?.(seen);
+      if (override?.destroy) return void req.socket.destroy();
+      if (override?.hang) return;
+      const status = override?.status ?? (seen.url.endsWith('/report-lifecycle') ? 204 : 200);
+      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...override?.headers });
+      res.end(status === 204 ? undefined : '{"ok":true}\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  double.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  double.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return double;
+}
+
+export function context(url: string, credentials: Credentials, metrics: MetricSink, signal = new AbortController().signal): WorkloadContext {
+  return {
+    signal,
+    clock: systemClock(),
+    metrics,
+    target: { url, embedded: false },
+    credentials,
+    rng: createRng('rest-test'),
+    log: silentLogger,
+  };
+}

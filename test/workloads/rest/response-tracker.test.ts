@@ -1,0 +1,90 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { METRIC } from '../../../src/metrics/names.js';
+import { createResponseTracker } from '../../../src/workloads/rest/response-tracker.js';
+import { recordingSink } from './helpers.js';
+
+/** A stand-in for autocannon's Client: an EventEmitter with the two properties we read. */
+class FakeClient extends EventEmitter {
+  conn: object = {};
+  rate?: number;
+}
+
+function setup(options: { pipelining?: number; rate?: number } = {}) {
+  let time = 0;
+  const { sink, calls } = recordingSink();
+  const tracker = createResponseTracker({ metrics: sink, now: () => time, openModelPipelining: options.pipelining });
+  const client = new FakeClient();
+  client.rate = options.rate;
+  // As autocannon does: the first request is built in the Client constructor, before setupClient.
+  const send = (endpoint: Parameters<typeof tracker.planned>[0], first = false) => {
+    if (first) {
+      tracker.planned(endpoint);
+      tracker.attach(client);
+      client.emit('request');
+    } else {
+      client.emit('request');
+      tracker.planned(endpoint);
+    }
+  };
+  return { calls, client, send, advance: (ms: number) => (time += ms) };
+}
+
+describe('response tracker', () => {
+  it('matches pipelined answers in order and times them with sub-ms precision', () => {
+    const { calls, client, send, advance } = setup();
+    send('GET /{id}', true);
+    advance(0.25);
+    send('GET /me/metadata');
+    advance(0.5);
+    client.emit('headers', { statusCode: 200, headers: ['X-RateLimit-Limit', '512', 'x-ratelimit-remaining', '510'] });
+    client.emit('response', 200, 100, 0);
+    advance(1);
+    client.emit('headers', { statusCode: 500, headers: [] });
+    client.emit('response', 500, 100, 1);
+    expect(calls).toEqual([
+      { kind: 'trend', name: METRIC.request, value: 0.75, tags: { endpoint: 'GET /{id}' } },
+      { kind: 'gauge', name: METRIC.rateLimitLimit, value: 512, tags: { endpoint: 'GET /{id}' } },
+      { kind: 'gauge', name: METRIC.rateLimitRemaining, value: 510, tags: { endpoint: 'GET /{id}' } },
+      { kind: 'trend', name: METRIC.request, value: 1.5, tags: { endpoint: 'GET /me/metadata' } },
+      { kind: 'count', name: METRIC.error, value: 1, tags: { endpoint: 'GET /me/metadata', class: 'http_500' } },
+    ]);
+  });
+
+  it('counts requests lost with a socket as failures of their own endpoints', () => {
+    const { calls, client, send } = setup();
+    send('GET /{id}', true);
+    send('POST /me/version');
+    client.emit('connError', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    // autocannon reconnects and sends again; then that socket times out.
+    client.conn = {};
+    send('GET /me/gitsshkey');
+    client.conn = {};
+    client.emit('timeout');
+    client.emit('timeout');
+    // A socket the server ended: answers only come on the new one.
+    send('POST /me/report-stats');
+    client.conn = {};
+    send('GET /me/metadata');
+    client.emit('response', 200, 10, 1);
+    expect(calls.filter((c) => c.name === METRIC.error).map((c) => `${c.tags.endpoint}|${c.tags.class}`)).toEqual([
+      'GET /{id}|reset',
+      'POST /me/version|reset',
+      'GET /me/gitsshkey|timeout',
+      'POST /me/report-stats|reset',
+    ]);
+    expect(calls.filter((c) => c.kind === 'trend').map((c) => c.tags.endpoint)).toEqual(['GET /me/metadata']);
+  });
+
+  it('open model: a slow answer also records the requests its slot should have sent meanwhile', () => {
+    // 10 req/s on this connection, pipelining 1: one send every 100 ms.
+    const { calls, client, send, advance } = setup({ pipelining: 1, rate: 10 });
+    send('GET /{id}', true);
+    advance(350);
+    client.emit('response', 200, 10, 350);
+    send('GET /{id}');
+    advance(40);
+    client.emit('response', 200, 10, 40);
+    expect(calls.map((c) => c.value)).toEqual([350, 250, 150, 40]);
+  });
+});

@@ -1,0 +1,201 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FleetsimError } from '../../../src/core/errors.js';
+import { METRIC } from '../../../src/metrics/names.js';
+import { createRestWorkload } from '../../../src/workloads/rest/rest-workload.js';
+import { context, fakeCredentials, recordingSink, startDouble, type DoubleServer, type SeenRequest } from './helpers.js';
+
+const BASE = '/api/v2/workspaceagents';
+
+/** The route template a concrete request was sent to. */
+function template(req: SeenRequest): string {
+  const path = req.url.slice(BASE.length);
+  if (path.startsWith('/me/')) return `${req.method} ${path}`;
+  return `${req.method} ${path.replace(/^\/[0-9a-f-]{36}/, '/{id}')}`;
+}
+
+const countBy = <T>(items: T[], key: (t: T) => string) => {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+};
+
+describe('REST workload against a node:http double', () => {
+  let server: DoubleServer;
+  beforeEach(async () => {
+    server = await startDouble();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('honours the mix weights on a count-bounded run and records every response per template', async () => {
+    const mix = {
+      'GET /{id}': 3,
+      'GET /{id}/connection': 1,
+      'GET /{id}/listening-ports': 1,
+      'GET /me/metadata': 2,
+      'GET /me/gitsshkey': 1,
+      'POST /me/report-stats': 4,
+      'POST /me/app-health': 1,
+      'POST /me/version': 1,
+      'POST /me/report-lifecycle': 1,
+    };
+    const total = Object.values(mix).reduce((a, b) => a + b, 0);
+    const { sink, by, calls } = recordingSink();
+    const credentials = fakeCredentials(server.url, 20);
+    const workload = createRestWorkload({ mix, model: 'closed', connections: 8, pipelining: 2, durationMs: 60_000, amount: 2000, startAfterMs: 0 });
+    expect(workload.kind).toBe('rest');
+    await workload.run(context(server.url, credentials, sink));
+
+    expect(server.seen.length).toBe(2000);
+    const served = countBy(server.seen, template);
+    const recorded = by('trend', METRIC.request, 'endpoint');
+    for (const [endpoint, weight] of Object.entries(mix)) {
+      const expected = (2000 * weight) / total;
+      expect(Math.abs((served[endpoint] ?? 0) - expected)).toBeLessThanOrEqual(expected * 0.05 + 2);
+      expect(recorded[endpoint]).toBeLessThanOrEqual(served[endpoint]!);
+    }
+    // autocannon stops a connection once its share is sent and ignores the answers still in
+    // flight (pipelining - 1 per connection): those are neither samples nor errors.
+    const recordedTotal = Object.values(recorded).reduce((a, b) => a + b, 0);
+    expect(recordedTotal).toBeGreaterThanOrEqual(2000 - 8 * (2 - 1));
+    // Latencies are µs-precise, not autocannon's whole milliseconds.
+    const latencies = calls.filter((c) => c.kind === 'trend').map((c) => c.value);
+    expect(latencies.every((ms) => ms > 0 && Number.isFinite(ms))).toBe(true);
+    expect(latencies.some((ms) => !Number.isInteger(ms))).toBe(true);
+    expect(calls.filter((c) => c.name === METRIC.error)).toEqual([]);
+  });
+
+  it('rotates through every agent and token with valid bodies', async () => {
+    const { sink } = recordingSink();
+    const credentials = fakeCredentials(server.url, 12);
+    const mix = { 'GET /{id}': 1, 'POST /me/report-stats': 1, 'POST /me/app-health': 1, 'POST /me/version': 1, 'POST /me/report-lifecycle': 1 };
+    await createRestWorkload({ mix, model: 'closed', connections: 4, pipelining: 1, durationMs: 60_000, amount: 300, startAfterMs: 0 }).run(
+      context(server.url, credentials, sink),
+    );
+
+    const userSide = server.seen.filter((r) => template(r) === 'GET /{id}');
+    expect(new Set(userSide.map((r) => r.url.slice(BASE.length + 1)))).toEqual(new Set(credentials.agents.map((a) => a.id)));
+    expect(userSide.every((r) => r.token === credentials.userToken)).toBe(true);
+
+    const stats = server.seen.filter((r) => template(r) === 'POST /me/report-stats');
+    expect(new Set(stats.map((r) => r.token))).toEqual(new Set(credentials.agents.map((a) => a.token)));
+    for (const r of stats) {
+      const body = JSON.parse(r.body);
+      expect(body.rx_bytes).toBeGreaterThan(0);
+      expect(body.tx_bytes).toBeGreaterThan(0);
+    }
+
+    const health = server.seen.filter((r) => template(r) === 'POST /me/app-health');
+    const withApps = credentials.agents.filter((a) => a.apps.some((app) => app.healthcheck));
+    expect(new Set(health.map((r) => r.token))).toEqual(new Set(withApps.map((a) => a.token)));
+    for (const r of health) {
+      const agent = credentials.agents.find((a) => a.token === r.token)!;
+      const app = agent.apps.find((a) => a.healthcheck)!;
+      expect(JSON.parse(r.body)).toEqual({ Healths: { [app.id]: 'healthy' } });
+    }
+    for (const r of server.seen.filter((x) => template(x) === 'POST /me/version')) expect(JSON.parse(r.body)).toEqual({ version: 'v0.15.3' });
+    for (const r of server.seen.filter((x) => template(x) === 'POST /me/report-lifecycle')) expect(JSON.parse(r.body)).toEqual({ state: 'ready' });
+  });
+
+  it('counts 500 and 429 by class and keeps the X-RateLimit headers as gauges', async () => {
+    server.respond = (req) => {
+      const t = template(req);
+      if (t === 'GET /me/metadata') return { status: 500 };
+      if (t === 'GET /{id}') return { status: 429, headers: { 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '0' } };
+      return { status: t === 'POST /me/report-lifecycle' ? 204 : 200, headers: { 'X-RateLimit-Limit': '512', 'X-RateLimit-Remaining': '77' } };
+    };
+    const { sink, calls, by } = recordingSink();
+    const mix = { 'GET /{id}': 1, 'GET /me/metadata': 1, 'POST /me/report-lifecycle': 2 };
+    await createRestWorkload({ mix, model: 'closed', connections: 2, pipelining: 3, durationMs: 60_000, amount: 400, startAfterMs: 0 }).run(
+      context(server.url, fakeCredentials(server.url, 5), sink),
+    );
+    // With pipelining 3 the answers are matched to their requests in order: every metadata
+    // answer is a 500, every {id} answer a 429, no lifecycle answer an error. autocannon drops
+    // the answers in flight when a connection reaches its share (2 connections x 2).
+    const recorded = by('trend', METRIC.request, 'endpoint');
+    expect(recorded['GET /me/metadata']).toBeGreaterThanOrEqual(96);
+    expect(recorded['GET /{id}']).toBeGreaterThanOrEqual(96);
+    expect(recorded['POST /me/report-lifecycle']).toBeGreaterThanOrEqual(196);
+    const errors = calls.filter((c) => c.name === METRIC.error);
+    expect(countBy(errors, (c) => `${c.tags.endpoint}|${c.tags.class}`)).toEqual({
+      'GET /me/metadata|http_500': recorded['GET /me/metadata'],
+      'GET /{id}|rate_limited': recorded['GET /{id}'],
+    });
+    const last = (name: string, endpoint: string) => calls.filter((c) => c.name === name && c.tags.endpoint === endpoint).at(-1)?.value;
+    expect(last(METRIC.rateLimitLimit, 'GET /{id}')).toBe(5);
+    expect(last(METRIC.rateLimitRemaining, 'GET /{id}')).toBe(0);
+    expect(last(METRIC.rateLimitRemaining, 'POST /me/report-lifecycle')).toBe(77);
+    expect(last(METRIC.rateLimitLimit, 'GET /me/metadata')).toBeUndefined();
+  });
+
+  it('counts requests lost with a destroyed socket or a timeout under their endpoints (real autocannon)', async () => {
+    let version = 0;
+    server.respond = (req) => {
+      const t = template(req);
+      if (t === 'POST /me/version' && ++version <= 2) return { status: 0, destroy: true };
+      if (t === 'GET /me/gitsshkey') return { status: 0, hang: true };
+      return undefined;
+    };
+    const { sink, calls, by } = recordingSink();
+    // 1 connection, no pipelining: one gitsshkey hangs until autocannon's 1 s timeout.
+    const mix = { 'GET /{id}': 8, 'POST /me/version': 1, 'GET /me/gitsshkey': 1 };
+    await createRestWorkload({ mix, model: 'closed', connections: 1, pipelining: 1, durationMs: 60_000, amount: 12, startAfterMs: 0, timeoutMs: 1 }).run(
+      context(server.url, fakeCredentials(server.url, 3), sink),
+    );
+    const errors = countBy(calls.filter((c) => c.name === METRIC.error), (c) => `${c.tags.endpoint}|${c.tags.class}`);
+    expect(errors['GET /me/gitsshkey|timeout']).toBe(1);
+    expect(errors['POST /me/version|reset']).toBeGreaterThanOrEqual(1);
+    expect(by('trend', METRIC.request, 'endpoint')['GET /me/gitsshkey']).toBeUndefined();
+    expect(by('trend', METRIC.request, 'endpoint')['GET /{id}']).toBeGreaterThan(0);
+  });
+
+  it('runs the open model at a fixed rate and stops on abort', async () => {
+    const { sink, by } = recordingSink();
+    const controller = new AbortController();
+    let answered = 0;
+    server.respond = () => {
+      if (++answered === 40) controller.abort();
+      return undefined;
+    };
+    const workload = createRestWorkload({ mix: { 'GET /me/gitsshkey': 1 }, model: 'open', rate: 400, connections: 4, pipelining: 1, durationMs: 600_000, startAfterMs: 0 });
+    await workload.run(context(server.url, fakeCredentials(server.url, 3), sink, controller.signal));
+    expect(controller.signal.aborted).toBe(true);
+    expect(by('trend', METRIC.request, 'endpoint')['GET /me/gitsshkey']).toBeGreaterThanOrEqual(39);
+  });
+
+  it('does nothing when aborted during startAfter', async () => {
+    const { sink, calls } = recordingSink();
+    const controller = new AbortController();
+    const running = createRestWorkload({ mix: { 'GET /{id}': 1 }, model: 'closed', connections: 1, pipelining: 1, durationMs: 1000, startAfterMs: 600_000 }).run(
+      context(server.url, fakeCredentials(server.url, 1), sink, controller.signal),
+    );
+    controller.abort();
+    await running;
+    expect(calls).toEqual([]);
+    expect(server.seen).toEqual([]);
+  });
+
+  it('refuses app-health when no agent has a health-checked app', async () => {
+    const credentials = fakeCredentials(server.url, 1);
+    credentials.agents[0]!.apps = [];
+    const workload = createRestWorkload({ mix: { 'POST /me/app-health': 1 }, model: 'closed', connections: 1, pipelining: 1, durationMs: 1000, startAfterMs: 0 });
+    await expect(workload.run(context(server.url, credentials, recordingSink().sink))).rejects.toMatchObject({ code: 'usage' });
+  });
+});
+
+describe('REST options validation', () => {
+  const base = { model: 'closed' as const, connections: 1, pipelining: 1, durationMs: 1000, startAfterMs: 0 };
+  it('rejects an unknown endpoint with a usage error', () => {
+    expect(() => createRestWorkload({ ...base, mix: { 'GET /me/nope': 1 } })).toThrow(FleetsimError);
+    try {
+      createRestWorkload({ ...base, mix: { 'GET /me/nope': 1, 'GET /{id}': -1 } });
+    } catch (error) {
+      expect((error as FleetsimError).code).toBe('usage');
+      expect((error as FleetsimError).issues).toHaveLength(3);
+    }
+  });
+  it('needs a rate for the open model', () => {
+    expect(() => createRestWorkload({ ...base, model: 'open', mix: { 'GET /{id}': 1 } })).toThrow(/rest\.rate/);
+  });
+});
