@@ -19,10 +19,11 @@ import type { MetricSink } from '../../metrics/sink.js';
  *   of the same receiver is a snapshot and is ignored.
  * - Stale (out of order) = an arrival on S whose seq is lower than the highest seq already seen
  *   from X on S. A late first arrival of a candidate counts as delivered *and* stale.
- * - Lost = a candidate that never arrived although it was *expected*: the receiver socket and the
- *   sender's socket both stayed open from `t` until `t + drainWindow` (or until finalise, if that
- *   is earlier). A socket that closed in between may legitimately miss it (the coordinator drops
- *   a closing socket's registration; a reconnecting receiver gets only the latest node).
+ * - Lost = a candidate that never arrived although it was *expected*: it had a full drain window
+ *   before finalise (`t + drainWindow <= end`), and the receiver socket and the sender's socket
+ *   both stayed open from `t` until `t + drainWindow`. A socket that closed in between may
+ *   legitimately miss it (the coordinator drops a closing socket's registration, a dropped sender
+ *   may not have been read; a reconnecting receiver gets only the latest node).
  * - Snapshot excuse: the coordinator registers a socket slightly after the client sees it open, and
  *   whatever the sender published in that gap is collapsed into the connect-time snapshot. So
  *   candidates with a seq lower than the *first* node that socket received from X are not lost.
@@ -185,7 +186,8 @@ export class Ledger {
         for (const [seq, c] of track.candidates) {
           if (c.arrived) continue;
           if (track.firstSeq !== undefined && seq < track.firstSeq) continue; // snapshot excuse
-          const until = Math.min(c.sentAt + this.options.drainWindowMs, endAtMs);
+          const until = c.sentAt + this.options.drainWindowMs;
+          if (until > endAtMs) continue; // no full drain window: not judged
           if (!openThrough(socket, until) || !c.sender || !openThrough(c.sender, until)) continue;
           lost.set(direction, (lost.get(direction) ?? 0) + 1);
         }

@@ -116,14 +116,14 @@ describe('Ledger', () => {
     expect(totals.agent_to_peer.sent).toBe(0);
   });
 
-  it('ignores events after finalise and counts lost only until finalise for late sends', () => {
+  it('does not judge updates without a full drain window and ignores events after finalise', () => {
     const { ledger } = setup(100);
     ledger.socketOpened(A, 0);
     ledger.socketOpened(P, 0);
-    ledger.sent('agent_to_peer', A, 1, 950, [P]);
-    ledger.socketClosed(P, 990);
-    expect(ledger.finalise(980).agent_to_peer.lost).toBe(1);
-    expect(ledger.received('agent_to_peer', A, P, 1, 999)).toBe('ignored');
+    ledger.sent('agent_to_peer', A, 1, 800, [P]);
+    ledger.sent('agent_to_peer', A, 2, 950, [P]);
+    expect(ledger.finalise(1000).agent_to_peer).toMatchObject({ sent: 2, lost: 1 });
+    expect(ledger.received('agent_to_peer', A, P, 1, 1001)).toBe('ignored');
     expect(ledger.finalise(2000).agent_to_peer.lost).toBe(1);
   });
 });

@@ -1,0 +1,222 @@
+import type { Clock } from '../../core/clock.js';
+import type { Rng } from '../../core/rng.js';
+import { httpStatusClass, networkErrorClass, wsCloseClass } from '../../metrics/error-class.js';
+import { ENDPOINT, METRIC } from '../../metrics/names.js';
+import type { MetricSink } from '../../metrics/sink.js';
+import { readNodeTag, tagNode } from '../../protocol/node-tag.js';
+import type { TailnetNode } from '../../protocol/tailnet-node.js';
+import type { Ledger } from './ledger.js';
+
+/** The part of a coordinate socket a peer uses (src/client/coordinate-socket.ts). */
+export interface PeerSocket {
+  sendNode(node: TailnetNode): void;
+  close(code?: number): void;
+  readonly open: boolean;
+}
+
+export interface PeerDialOptions {
+  url: string;
+  token: string;
+  tokenIn: 'cookie' | 'header';
+  onNodes(nodes: TailnetNode[], receivedAtMs: number): void;
+  onClose(code: number, reason: string): void;
+}
+
+/** Opens a coordinate socket; resolves once it is open, rejects if the dial fails. */
+export type PeerDial = (options: PeerDialOptions) => Promise<PeerSocket>;
+
+/** What one peer needs from its workload. */
+export interface PeerDeps {
+  /** Full ws(s) URL of `GET /api/v2/workspaceagents/{id}/coordinate`. */
+  url: string;
+  token: string;
+  tokenIn: 'cookie' | 'header';
+  agentKey: string;
+  key: string;
+  node: TailnetNode;
+  /** Tagged updates per second (0: only the node sent on every connect). */
+  updateRate: number;
+  jitter: number;
+  rng: Rng;
+  clock: Clock;
+  metrics: MetricSink;
+  ledger: Ledger;
+  dial: PeerDial;
+  /** The number of peer sockets open now changed by `delta`. */
+  onConnected(delta: number): void;
+}
+
+const REDIAL_MIN_MS = 50;
+const REDIAL_MAX_MS = 10_000;
+const ENDPOINT_TAGS = { endpoint: ENDPOINT.clientCoordinate } as const;
+
+/**
+ * One client of the coordinator, like codersdk DialWorkspaceAgent: dial the agent's coordinate
+ * socket, send our node, read `[agentNode]` arrays, redial with 50 ms → 10 s backoff.
+ * Sends tagged node updates at `updateRate` (± jitter) while connected; each connect sends one.
+ */
+export class Peer {
+  private seq = 0;
+  private stopped = false;
+  private updatesOn = true;
+  private socket?: PeerSocket;
+  private dialing?: Promise<PeerSocket>;
+  private updateTimer?: NodeJS.Timeout;
+  private backoffTimer?: NodeJS.Timeout;
+  private wakeBackoff?: () => void;
+  readonly done: Promise<void>;
+
+  constructor(private readonly deps: PeerDeps) {
+    this.done = this.loop();
+  }
+
+  /** Stops publishing (the drain window starts); the socket stays open and keeps reading. */
+  stopUpdates(): void {
+    this.updatesOn = false;
+    clearTimeout(this.updateTimer);
+  }
+
+  /** Closes the socket and stops redialing; `done` resolves once everything is released. */
+  close(): Promise<void> {
+    this.stopped = true;
+    this.stopUpdates();
+    clearTimeout(this.backoffTimer);
+    this.wakeBackoff?.();
+    this.socket?.close(1000);
+    void this.dialing?.then((s) => s.close(1000), () => {});
+    return this.done;
+  }
+
+  private async loop(): Promise<void> {
+    // codersdk DialWorkspaceAgent: retry.New(50ms, 10s), doubling; a successful open resets it.
+    let delay = REDIAL_MIN_MS;
+    while (!this.stopped) {
+      const opened = await this.connectOnce();
+      if (this.stopped) break;
+      if (opened) delay = REDIAL_MIN_MS;
+      await this.sleep(delay);
+      delay = Math.min(REDIAL_MAX_MS, delay * 2);
+    }
+  }
+
+  /** One dial: resolves when the socket is closed again (true if it had opened). */
+  private connectOnce(): Promise<boolean> {
+    const { clock, metrics, ledger } = this.deps;
+    const startedAt = clock.now();
+    return new Promise<boolean>((resolve) => {
+      let openedAt: number | undefined;
+      let closedEarly = false;
+      let sawNode = false;
+      const early: Array<{ nodes: TailnetNode[]; at: number; mono: number }> = [];
+      const onNodes = (nodes: TailnetNode[], at: number, mono: number): void => {
+        if (!sawNode) {
+          sawNode = true;
+          metrics.trend(METRIC.coordFirstNode, Math.max(0, mono - (openedAt as number)));
+        }
+        for (const node of nodes) {
+          const tag = readNodeTag(node);
+          if (tag) ledger.received('agent_to_peer', this.deps.agentKey, this.deps.key, tag.seq, at);
+        }
+      };
+      const onClose = (code: number): void => {
+        if (openedAt === undefined) {
+          closedEarly = true;
+          return;
+        }
+        ledger.socketClosed(this.deps.key, clock.wallNow());
+        this.deps.onConnected(-1);
+        clearTimeout(this.updateTimer);
+        this.socket = undefined;
+        // 1000/1001 read as a clean EOF in Go (spec §7.1); anything else is a failure sample.
+        if (!this.stopped && code !== 1000 && code !== 1001) {
+          metrics.count(METRIC.error, 1, { ...ENDPOINT_TAGS, class: wsCloseClass(code) });
+        }
+        resolve(true);
+      };
+      const dialing = this.deps.dial({
+        url: this.deps.url,
+        token: this.deps.token,
+        tokenIn: this.deps.tokenIn,
+        onNodes: (nodes) => {
+          // The snapshot can arrive in the same read as the upgrade, before `dial` resolves.
+          if (openedAt === undefined) early.push({ nodes, at: clock.wallNow(), mono: clock.now() });
+          else onNodes(nodes, clock.wallNow(), clock.now());
+        },
+        onClose,
+      });
+      this.dialing = dialing;
+      dialing.then(
+        (socket) => {
+          this.dialing = undefined;
+          openedAt = clock.now();
+          metrics.trend(METRIC.request, openedAt - startedAt, ENDPOINT_TAGS);
+          if (closedEarly) {
+            resolve(false);
+            return;
+          }
+          this.socket = socket;
+          ledger.socketOpened(this.deps.key, clock.wallNow());
+          this.deps.onConnected(1);
+          for (const e of early.splice(0)) onNodes(e.nodes, e.at, e.mono);
+          if (this.stopped) {
+            socket.close(1000);
+            return;
+          }
+          this.publish(clock.wallNow());
+          if (this.updatesOn && this.deps.updateRate > 0) this.scheduleUpdates();
+        },
+        (error: unknown) => {
+          this.dialing = undefined;
+          metrics.trend(METRIC.request, clock.now() - startedAt, ENDPOINT_TAGS);
+          if (!this.stopped) metrics.count(METRIC.error, 1, { ...ENDPOINT_TAGS, class: openErrorClass(error) });
+          resolve(false);
+        },
+      );
+    });
+  }
+
+  /** Sends our node tagged with the next seq, stamped with its intended send time. */
+  private publish(intendedWallMs: number): void {
+    const socket = this.socket;
+    if (!socket) return;
+    const seq = ++this.seq;
+    this.deps.ledger.sent('peer_to_agent', this.deps.key, seq, intendedWallMs, [this.deps.agentKey]);
+    socket.sendNode(tagNode(this.deps.node, seq, intendedWallMs));
+  }
+
+  /**
+   * Fixed-rate publishing from intended times (coordinated omission: a late timer still stamps
+   * the intended time, so event-loop lag shows up as latency). A random first phase spreads peers.
+   */
+  private scheduleUpdates(): void {
+    const { clock, rng } = this.deps;
+    const interval = 1000 / this.deps.updateRate;
+    let intended = clock.wallNow() + rng.next() * interval;
+    const arm = (): void => {
+      this.updateTimer = setTimeout(() => {
+        if (!this.updatesOn || !this.socket) return;
+        this.publish(intended);
+        intended += rng.jitter(interval, this.deps.jitter);
+        arm();
+      }, Math.max(0, intended - clock.wallNow()));
+    };
+    arm();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeBackoff = resolve;
+      this.backoffTimer = setTimeout(resolve, ms);
+    });
+  }
+}
+
+/** An HTTP status on a failed upgrade becomes http_<status>; the rest by network error code. */
+function openErrorClass(error: unknown): string {
+  const e = error as { statusCode?: unknown; status?: unknown; message?: unknown } | undefined;
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : typeof e?.status === 'number' ? e.status : undefined;
+  if (status !== undefined && status > 0) return httpStatusClass(status);
+  const match = /Unexpected server response: (\d{3})/.exec(typeof e?.message === 'string' ? e.message : '');
+  if (match) return httpStatusClass(Number(match[1]));
+  return networkErrorClass(error);
+}

@@ -1,0 +1,135 @@
+import { METRIC } from '../../metrics/names.js';
+import { seededClientNode } from './client-node.js';
+import type { CoordinateObserver } from '../coordinate-observer.js';
+import type { Workload, WorkloadContext } from '../workload.js';
+import { DeferredSink } from './deferred-sink.js';
+import { Ledger, agentKey, peerKey } from './ledger.js';
+import { createLedgerObserver } from './ledger-observer.js';
+import { Peer, type PeerDial } from './peer.js';
+import { wsPeerDial } from './ws-dial.js';
+
+/** Mirrors the scenario's `peers` section (durations in ms), plus what the runner derives. */
+export interface PeersOptions {
+  /** Peers dialing each active agent. */
+  perAgent: number;
+  /** Tagged node updates per second per peer (0: only the node sent on every connect). */
+  updateRate: number;
+  /** 0..1, spread of each update interval. */
+  jitter: number;
+  /** How long to keep reading after the last update before counting what never arrived. */
+  drainWindowMs: number;
+  auth: 'header' | 'cookie';
+  /** Agents active now (credentials order); peers follow the agents they dial. */
+  schedule: (elapsedMs: number) => number;
+  durationMs: number;
+  /** How often the schedule is re-read (default 100 ms). */
+  tickMs?: number;
+  /** Opens a coordinate socket (default: the lightweight `ws` dial of ws-dial.ts). */
+  dial?: PeerDial;
+}
+
+export interface PeersWorkload {
+  workload: Workload;
+  /** Give this to the agent fleet so agent sends/receives enter the same ledger. */
+  observer: CoordinateObserver;
+}
+
+/**
+ * Peers that dial agents through the coordinator (issue 4) and account every tagged node update
+ * in both directions (see ledger.ts). On abort or at `durationMs` the peers stop publishing, keep
+ * reading for `drainWindowMs`, then the ledger is finalised into METRIC.coordLost & co.
+ */
+export function createPeersWorkload(options: PeersOptions): PeersWorkload {
+  const sink = new DeferredSink();
+  const ledger = new Ledger({ drainWindowMs: options.drainWindowMs, metrics: sink });
+  /** Node id (decimal) → peer ledger key, so the agent side can tell which peer a node is from. */
+  const peerByNodeId = new Map<string, string>();
+  const peerKeysOf = (agentId: string): string[] =>
+    Array.from({ length: options.perAgent }, (_, i) => peerKey(agentId, i));
+  const observer = createLedgerObserver(ledger, peerByNodeId, peerKeysOf);
+
+  const workload: Workload = {
+    kind: 'peers',
+    async run(ctx: WorkloadContext): Promise<void> {
+      sink.bind(ctx.metrics);
+      const { clock, credentials, signal } = ctx;
+      const wsBase = ctx.target.url.replace(/^http/, 'ws').replace(/\/+$/, '');
+      const startedAt = clock.now();
+      const peers = new Map<string, Peer[]>();
+      let connected = 0;
+      const onConnected = (delta: number): void => {
+        connected += delta;
+        ctx.metrics.gauge(METRIC.peersConnected, connected);
+      };
+
+      const startPeers = (index: number): void => {
+        const agent = credentials.agents[index];
+        if (!agent || peers.has(agent.id)) return;
+        const list: Peer[] = [];
+        for (let i = 0; i < options.perAgent; i++) {
+          const rng = ctx.rng.fork(`peer/${agent.id}/${i}`);
+          const node = seededClientNode(rng, clock.wallNow());
+          const key = peerKey(agent.id, i);
+          peerByNodeId.set(node.id.toString(), key);
+          list.push(
+            new Peer({
+              url: `${wsBase}/api/v2/workspaceagents/${agent.id}/coordinate`,
+              token: credentials.userToken,
+              tokenIn: options.auth,
+              agentKey: agentKey(agent.id),
+              key,
+              node,
+              updateRate: options.updateRate,
+              jitter: options.jitter,
+              rng,
+              clock,
+              metrics: ctx.metrics,
+              ledger,
+              dial: options.dial ?? wsPeerDial,
+              onConnected,
+            }),
+          );
+        }
+        peers.set(agent.id, list);
+      };
+      const stopPeers = (agentId: string): Promise<unknown> => {
+        const list = peers.get(agentId) ?? [];
+        peers.delete(agentId);
+        return Promise.all(list.map((p) => p.close()));
+      };
+
+      // Follow the schedule until the end or the abort.
+      const closing: Promise<unknown>[] = [];
+      await new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        const finish = (): void => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', finish);
+          resolve();
+        };
+        const tick = (): void => {
+          const elapsed = clock.now() - startedAt;
+          if (signal.aborted || elapsed >= options.durationMs) return finish();
+          const active = Math.max(0, Math.min(credentials.agents.length, Math.floor(options.schedule(elapsed))));
+          for (let i = 0; i < active; i++) startPeers(i);
+          for (let i = active; i < credentials.agents.length; i++) {
+            const id = credentials.agents[i]?.id;
+            if (id !== undefined && peers.has(id)) closing.push(stopPeers(id));
+          }
+          timer = setTimeout(tick, Math.min(options.tickMs ?? 100, Math.max(1, options.durationMs - elapsed)));
+        };
+        if (signal.aborted) return finish();
+        signal.addEventListener('abort', finish);
+        tick();
+      });
+
+      // Drain: stop publishing, keep reading, then count what never arrived.
+      for (const list of peers.values()) for (const peer of list) peer.stopUpdates();
+      observer.stop();
+      await new Promise<void>((resolve) => setTimeout(resolve, options.drainWindowMs));
+      ledger.finalise(clock.wallNow());
+      await Promise.all([...closing, ...[...peers.keys()].map(stopPeers)]);
+    },
+  };
+  return { workload, observer };
+}

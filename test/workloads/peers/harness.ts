@@ -1,0 +1,62 @@
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/log.js';
+import { createRng } from '../../../src/core/rng.js';
+import type { Credentials } from '../../../src/protocol/credentials.js';
+import { createPeersWorkload, type PeersOptions } from '../../../src/workloads/peers/peers-workload.js';
+import type { WorkloadContext } from '../../../src/workloads/workload.js';
+import { recordingSink, type RecordingSink } from './recording-sink.js';
+
+/** Fixed credentials for relay-double tests (never real secrets). */
+export function testCredentials(url: string, agents: number): Credentials {
+  return {
+    url,
+    userToken: 'abcdefghij-0123456789abcdefghijkl',
+    agents: Array.from({ length: agents }, (_, i) => ({
+      id: `00000000-0000-4000-8000-00000000000${i + 1}`,
+      name: `agent${i + 1}`,
+      workspaceName: `ws${i + 1}`,
+      token: `11111111-1111-4111-8111-00000000000${i + 1}`,
+      instanceId: `i-${i + 1}`,
+      apps: [],
+    })),
+  };
+}
+
+/** Starts a peers workload in the background; `stop()` aborts it and waits for the drain. */
+export function startPeers(credentials: Credentials, overrides: Partial<PeersOptions> = {}) {
+  const metrics: RecordingSink = recordingSink();
+  const { workload, observer } = createPeersWorkload({
+    perAgent: 2,
+    updateRate: 0,
+    jitter: 0,
+    drainWindowMs: 150,
+    auth: 'cookie',
+    schedule: () => credentials.agents.length,
+    durationMs: 60_000,
+    tickMs: 10,
+    ...overrides,
+  });
+  const controller = new AbortController();
+  const ctx: WorkloadContext = {
+    signal: controller.signal,
+    clock: systemClock(),
+    metrics,
+    target: { url: credentials.url, embedded: false },
+    credentials,
+    rng: createRng('peers-test'),
+    log: silentLogger,
+  };
+  let running: Promise<void> | undefined;
+  return {
+    metrics,
+    observer,
+    /** Runs the workload (call after any pre-run agent traffic). */
+    start() {
+      running = workload.run(ctx);
+    },
+    async stop() {
+      controller.abort();
+      await running;
+    },
+  };
+}
