@@ -1,6 +1,6 @@
 import { httpStatusClass, networkErrorClass, type ErrorClass } from '../../metrics/error-class.js';
 import { METRIC } from '../../metrics/names.js';
-import type { MetricSink } from '../../metrics/sink.js';
+import type { MetricSink, Tags } from '../../metrics/sink.js';
 import type { RestEndpoint } from './options.js';
 
 /**
@@ -61,23 +61,43 @@ const MAX_SYNTHETIC = 100_000;
  * the Client constructor before `setupClient`, so `planned()` parks that endpoint until `attach`.
  * HTTP/1.1 answers in order, so with pipelining the FIFO's head is the request being answered.
  * Entries written to a socket that is no longer the client's current one were lost with it and
- * are counted as failures (`timeout` after autocannon's timeout, the socket error's class after
- * `connError`, `reset` when the server closed the connection).
+ * are counted as failed attempts (`timeout` after autocannon's timeout, the socket error's class
+ * after `connError`, `reset` when the server closed the connection).
  */
 export function createResponseTracker(options: ResponseTrackerOptions) {
   const { metrics, now } = options;
   let parked: RestEndpoint | undefined;
   let building: InFlight | undefined;
 
-  const fail = (endpoint: RestEndpoint | undefined, errorClass: ErrorClass): void => {
-    if (endpoint) metrics.count(METRIC.error, 1, { endpoint, class: errorClass });
+  // The recorder keys series by tag objects: hand it the same object every time (cheaper).
+  const endpointTags = new Map<RestEndpoint, Tags>();
+  const tagsOf = (endpoint: RestEndpoint): Tags => {
+    let tags = endpointTags.get(endpoint);
+    if (!tags) endpointTags.set(endpoint, (tags = { endpoint }));
+    return tags;
+  };
+  const errorTags = new Map<string, Tags>();
+  const fail = (endpoint: RestEndpoint, errorClass: ErrorClass): void => {
+    const key = `${endpoint} ${errorClass}`;
+    let tags = errorTags.get(key);
+    if (!tags) errorTags.set(key, (tags = { endpoint, class: errorClass }));
+    metrics.count(METRIC.error, 1, tags);
   };
 
-  /** Drops head entries not on `conn` (or all when conn is undefined), counting each as a failure. */
+  /**
+   * Drops head entries not on `keepConn` (all of them when it is undefined): each is a failed
+   * attempt, recorded as a sample (time until the loss was noticed) and an error, so that
+   * errors never outnumber requests in the summary.
+   */
   const purge = (state: ClientState, keepConn: unknown, errorClass: ErrorClass): void => {
     const fifo = state.fifo;
+    if (fifo.length === 0) return;
+    const at = now();
     while (fifo.length > 0 && (keepConn === undefined || fifo[0]!.conn !== keepConn)) {
-      fail(fifo.shift()!.endpoint, errorClass);
+      const lost = fifo.shift()!;
+      if (!lost.endpoint) continue;
+      metrics.trend(METRIC.request, at - lost.sentAt, tagsOf(lost.endpoint));
+      fail(lost.endpoint, errorClass);
     }
   };
 
@@ -92,7 +112,7 @@ export function createResponseTracker(options: ResponseTrackerOptions) {
    * for its own histogram, but with the interval in ms: autocannon passes ceil(1/rate) = 1).
    */
   const recordLatency = (client: TrackedClient, endpoint: RestEndpoint, ms: number): void => {
-    const tags = { endpoint };
+    const tags = tagsOf(endpoint);
     metrics.trend(METRIC.request, ms, tags);
     const pipelining = options.openModelPipelining;
     const rate = client.rate;
@@ -151,8 +171,8 @@ export function createResponseTracker(options: ResponseTrackerOptions) {
         const endpoint = entry.endpoint;
         recordLatency(client, endpoint, at - entry.sentAt);
         if (status < 200 || status >= 300) fail(endpoint, httpStatusClass(status));
-        if (state.limit !== undefined) metrics.gauge(METRIC.rateLimitLimit, Number(state.limit), { endpoint });
-        if (state.remaining !== undefined) metrics.gauge(METRIC.rateLimitRemaining, Number(state.remaining), { endpoint });
+        if (state.limit !== undefined) metrics.gauge(METRIC.rateLimitLimit, Number(state.limit), tagsOf(endpoint));
+        if (state.remaining !== undefined) metrics.gauge(METRIC.rateLimitRemaining, Number(state.remaining), tagsOf(endpoint));
       });
 
       // Emitted after autocannon already replaced the socket: everything on the old one timed out.

@@ -73,7 +73,14 @@ describe('response tracker', () => {
       'GET /me/gitsshkey|timeout',
       'POST /me/report-stats|reset',
     ]);
-    expect(calls.filter((c) => c.kind === 'trend').map((c) => c.tags.endpoint)).toEqual(['GET /me/metadata']);
+    // Every failed attempt is also a sample, so errors never outnumber requests.
+    expect(calls.filter((c) => c.kind === 'trend').map((c) => c.tags.endpoint)).toEqual([
+      'GET /{id}',
+      'POST /me/version',
+      'GET /me/gitsshkey',
+      'POST /me/report-stats',
+      'GET /me/metadata',
+    ]);
   });
 
   it('open model: a slow answer also records the requests its slot should have sent meanwhile', () => {
