@@ -1,0 +1,140 @@
+/**
+ * RunSummary: the one versioned, plain-JSON result of a run. Every reporter renders it, `compare`
+ * diffs two of them, CI archives it. Latencies are milliseconds with µs precision (3 decimals).
+ *
+ * It is built only from metric names, tag values and counts, never from request bodies or
+ * headers. Workloads must therefore never put tokens, keys or other secrets into tags (use route
+ * templates and error classes); then no report can leak one.
+ *
+ * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
+ */
+export const SUMMARY_SCHEMA_VERSION = 1 as const;
+
+export type Outcome = 'passed' | 'failed' | 'interrupted' | 'errored';
+
+/** Latency statistics in ms; null when there were no samples. */
+export interface LatencyStats {
+  count: number;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+}
+
+export interface EndpointStats extends LatencyStats {
+  /** Failed requests/socket events (sum of METRIC.error for this endpoint, every class). */
+  errors: number;
+  /** Requests per second over the run's duration. */
+  rate: number;
+}
+
+export interface RunMeta {
+  scenario: string;
+  seed: string;
+  /** `embedded` or the target URL (never credentials). */
+  target: string;
+  /** ISO 8601 timestamps. */
+  startedAt: string;
+  endedAt: string;
+  fleetsimVersion: string;
+  runId: string;
+  durationMs: number;
+}
+
+export interface ErrorRow {
+  endpoint: string;
+  class: string;
+  count: number;
+}
+
+export interface CoordinatorDirection {
+  sent: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  propagationMs: LatencyStats;
+}
+
+export interface CoordinatorSummary {
+  updatesSent: number;
+  updatesDelivered: number;
+  /** Delivered updates per second over the run's duration. */
+  deliveredPerSecond: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  /** Send → receive latency of tagged node updates, all directions. */
+  propagationMs: LatencyStats;
+  /** Peer socket open → first agent node received. */
+  firstNodeMs: LatencyStats;
+  /** Present when the peers_connected gauge was recorded. */
+  peersConnected?: { last: number; peak: number };
+  /** The same figures per `direction` tag (agent_to_peer, peer_to_agent). */
+  byDirection: Record<string, CoordinatorDirection>;
+}
+
+export interface RateLimitSeen {
+  /** Last X-RateLimit-Limit seen, null if never. */
+  limit: number | null;
+  /** Last X-RateLimit-Remaining seen, and the lowest seen. */
+  remaining: number | null;
+  minRemaining: number | null;
+}
+
+export interface TimeSeriesRow {
+  /** Whole seconds since the start. */
+  t: number;
+  requests: number;
+  errors: number;
+  connected: number;
+  p99Ms: number | null;
+  delivered: number;
+}
+
+export interface ThresholdResult {
+  expression: string;
+  /** The measured value in the threshold's unit (ms, ratio or number); null when unavailable
+   * (unknown endpoint, no samples, no coordinator metrics). */
+  observed: number | null;
+  pass: boolean;
+}
+
+/** Every recorded series, for metrics the fixed sections do not show. */
+export interface MetricsSection {
+  trends: ({ name: string; tags: Record<string, string> } & LatencyStats)[];
+  counters: { name: string; tags: Record<string, string>; value: number }[];
+  gauges: { name: string; tags: Record<string, string>; last: number; min: number; max: number }[];
+  rates: { name: string; tags: Record<string, string>; passes: number; total: number }[];
+}
+
+export interface RunSummary {
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  outcome: Outcome;
+  meta: RunMeta;
+  /** The scenario's plan as given by the runner (opaque here). */
+  plan?: unknown;
+  agents: {
+    planned: number;
+    authenticated: number;
+    /** Connected at the end (last agents_connected value). */
+    connected: number;
+    /** Highest agents_connected value. */
+    peakConnected: number;
+    reconnects: number;
+  };
+  totals: { requests: number; errors: number; errorRate: number };
+  /** Keyed by `<METHOD> <route template>`, sorted by key. */
+  endpoints: Record<string, EndpointStats>;
+  /** Errors by endpoint × class, most frequent first. */
+  errors: ErrorRow[];
+  coordinator?: CoordinatorSummary;
+  rateLimit?: Record<string, RateLimitSeen>;
+  timeSeries: TimeSeriesRow[];
+  metrics: MetricsSection;
+  thresholds: ThresholdResult[];
+}

@@ -1,0 +1,231 @@
+import { newHistogram, type Histogram } from './hdr.js';
+import { METRIC } from './names.js';
+import type { Recorder, TrendSeries } from './recorder-types.js';
+import {
+  SUMMARY_SCHEMA_VERSION,
+  type CoordinatorDirection,
+  type CoordinatorSummary,
+  type EndpointStats,
+  type ErrorRow,
+  type LatencyStats,
+  type Outcome,
+  type RateLimitSeen,
+  type RunMeta,
+  type RunSummary,
+} from './summary-types.js';
+
+export interface BuildSummaryInput {
+  /** Default 'passed'; the runner sets the final outcome after evaluating thresholds. */
+  outcome?: Outcome;
+  meta: Omit<RunMeta, 'durationMs'>;
+  plan?: unknown;
+  agentsPlanned: number;
+}
+
+/** Tag value used when a series lacks the expected tag. */
+const UNTAGGED = '(untagged)';
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+
+/** Latency stats of several series merged (their histograms added; min/max/sum exact). */
+function latencyStats(series: readonly TrendSeries[]): LatencyStats {
+  let count = 0;
+  let sumUs = 0;
+  let minUs = Number.POSITIVE_INFINITY;
+  let maxUs = 0;
+  for (const s of series) {
+    count += s.count;
+    sumUs += s.sumUs;
+    minUs = Math.min(minUs, s.minUs);
+    maxUs = Math.max(maxUs, s.maxUs);
+  }
+  if (count === 0) return { count: 0, min: null, mean: null, p50: null, p90: null, p95: null, p99: null, p999: null, max: null };
+  let histogram: Histogram;
+  let temporary = false;
+  if (series.length === 1) histogram = series[0]!.histogram;
+  else {
+    histogram = newHistogram();
+    temporary = true;
+    for (const s of series) histogram.add(s.histogram);
+  }
+  // HDR answers with a bucket's upper edge; clamping into [min, max] keeps e.g. a constant 5 ms
+  // series at 5 ms instead of 5.003.
+  const at = (p: number) => round3(Math.min(maxUs, Math.max(minUs, histogram.getValueAtPercentile(p))) / 1000);
+  const stats: LatencyStats = {
+    count,
+    min: round3(minUs / 1000),
+    mean: round3(sumUs / count / 1000),
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    max: round3(maxUs / 1000),
+  };
+  if (temporary) histogram.destroy();
+  return stats;
+}
+
+function groupBy<S extends { tags: Readonly<Record<string, string>> }>(series: readonly S[], tag: string): Map<string, S[]> {
+  const groups = new Map<string, S[]>();
+  for (const s of series) {
+    const key = s.tags[tag] ?? UNTAGGED;
+    const list = groups.get(key);
+    if (list) list.push(s);
+    else groups.set(key, [s]);
+  }
+  return groups;
+}
+
+const sumCounters = (recorder: Recorder, name: string, filter?: (tags: Readonly<Record<string, string>>) => boolean): number =>
+  recorder.counterSeries(name).reduce((n, s) => (filter && !filter(s.tags) ? n : n + s.value), 0);
+
+function buildCoordinator(recorder: Recorder, durationS: number): CoordinatorSummary | undefined {
+  const counterNames = [METRIC.coordUpdatesSent, METRIC.coordUpdatesDelivered, METRIC.coordLost, METRIC.coordDuplicated, METRIC.coordOutOfOrder];
+  const used =
+    counterNames.some((n) => recorder.counterSeries(n).length > 0) ||
+    recorder.trendSeries(METRIC.coordPropagation).length > 0 ||
+    recorder.trendSeries(METRIC.coordFirstNode).length > 0 ||
+    recorder.gaugeSeries(METRIC.peersConnected).length > 0;
+  if (!used) return undefined;
+  const delivered = sumCounters(recorder, METRIC.coordUpdatesDelivered);
+  const directions = new Set<string>();
+  for (const n of [...counterNames]) for (const s of recorder.counterSeries(n)) directions.add(s.tags.direction ?? UNTAGGED);
+  for (const s of recorder.trendSeries(METRIC.coordPropagation)) directions.add(s.tags.direction ?? UNTAGGED);
+  const byDirection: Record<string, CoordinatorDirection> = {};
+  for (const dir of [...directions].sort()) {
+    const match = (tags: Readonly<Record<string, string>>) => (tags.direction ?? UNTAGGED) === dir;
+    byDirection[dir] = {
+      sent: sumCounters(recorder, METRIC.coordUpdatesSent, match),
+      delivered: sumCounters(recorder, METRIC.coordUpdatesDelivered, match),
+      lost: sumCounters(recorder, METRIC.coordLost, match),
+      duplicated: sumCounters(recorder, METRIC.coordDuplicated, match),
+      outOfOrder: sumCounters(recorder, METRIC.coordOutOfOrder, match),
+      propagationMs: latencyStats(recorder.trendSeries(METRIC.coordPropagation).filter((s) => match(s.tags))),
+    };
+  }
+  const peers = recorder.gaugeSeries(METRIC.peersConnected);
+  const summary: CoordinatorSummary = {
+    updatesSent: sumCounters(recorder, METRIC.coordUpdatesSent),
+    updatesDelivered: delivered,
+    deliveredPerSecond: durationS > 0 ? round2(delivered / durationS) : 0,
+    lost: sumCounters(recorder, METRIC.coordLost),
+    duplicated: sumCounters(recorder, METRIC.coordDuplicated),
+    outOfOrder: sumCounters(recorder, METRIC.coordOutOfOrder),
+    propagationMs: latencyStats(recorder.trendSeries(METRIC.coordPropagation)),
+    firstNodeMs: latencyStats(recorder.trendSeries(METRIC.coordFirstNode)),
+    byDirection,
+  };
+  if (peers.length > 0) {
+    summary.peersConnected = { last: peers.reduce((n, s) => n + s.last, 0), peak: peers.reduce((n, s) => n + s.max, 0) };
+  }
+  return summary;
+}
+
+function buildRateLimit(recorder: Recorder): Record<string, RateLimitSeen> | undefined {
+  const limits = groupBy(recorder.gaugeSeries(METRIC.rateLimitLimit), 'endpoint');
+  const remaining = groupBy(recorder.gaugeSeries(METRIC.rateLimitRemaining), 'endpoint');
+  if (limits.size === 0 && remaining.size === 0) return undefined;
+  const out: Record<string, RateLimitSeen> = {};
+  for (const endpoint of [...new Set([...limits.keys(), ...remaining.keys()])].sort()) {
+    const l = limits.get(endpoint)?.[0];
+    const r = remaining.get(endpoint);
+    out[endpoint] = {
+      limit: l ? l.last : null,
+      remaining: r ? r[r.length - 1]!.last : null,
+      minRemaining: r ? Math.min(...r.map((s) => s.min)) : null,
+    };
+  }
+  return out;
+}
+
+function durationOf(meta: BuildSummaryInput['meta'], recorder: Recorder): number {
+  const ms = Date.parse(meta.endedAt) - Date.parse(meta.startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms : Math.round(recorder.elapsedMs());
+}
+
+/**
+ * Builds the RunSummary from a recorder. Pure reading: the recorder is not changed (except that
+ * its live per-second histogram is frozen). `thresholds` is left empty and `outcome` is
+ * `input.outcome ?? 'passed'`; the runner evaluates thresholds on the result and sets both.
+ */
+export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunSummary {
+  const durationMs = durationOf(input.meta, recorder);
+  const durationS = durationMs / 1000;
+
+  const errorSeries = recorder.counterSeries(METRIC.error);
+  const errorsByEndpoint = new Map<string, number>();
+  const errorRows = new Map<string, ErrorRow>();
+  for (const s of errorSeries) {
+    const endpoint = s.tags.endpoint ?? UNTAGGED;
+    const cls = s.tags.class ?? 'other';
+    errorsByEndpoint.set(endpoint, (errorsByEndpoint.get(endpoint) ?? 0) + s.value);
+    const key = `${endpoint}\u0000${cls}`;
+    const row = errorRows.get(key);
+    if (row) row.count += s.value;
+    else errorRows.set(key, { endpoint, class: cls, count: s.value });
+  }
+  const errors = [...errorRows.values()]
+    .filter((r) => r.count > 0)
+    .sort((a, b) => b.count - a.count || a.endpoint.localeCompare(b.endpoint) || a.class.localeCompare(b.class));
+
+  const requestGroups = groupBy(recorder.trendSeries(METRIC.request), 'endpoint');
+  const endpointNames = [...new Set([...requestGroups.keys(), ...errorsByEndpoint.keys()])].sort();
+  const endpoints: Record<string, EndpointStats> = {};
+  let totalRequests = 0;
+  let totalErrors = 0;
+  for (const endpoint of endpointNames) {
+    const stats = latencyStats(requestGroups.get(endpoint) ?? []);
+    const errorCount = errorsByEndpoint.get(endpoint) ?? 0;
+    totalRequests += stats.count;
+    totalErrors += errorCount;
+    endpoints[endpoint] = { ...stats, errors: errorCount, rate: durationS > 0 ? round2(stats.count / durationS) : 0 };
+  }
+
+  const connectedSeries = recorder.gaugeSeries(METRIC.agentsConnected);
+  const timeSeriesAll = recorder.timeSeries();
+  // Drop trailing seconds after the run's end (reports are built a moment later).
+  const keep = Math.max(1, Math.ceil(durationMs / 1000));
+  const timeSeries = timeSeriesAll.length > keep ? timeSeriesAll.slice(0, keep) : timeSeriesAll;
+
+  const coordinator = buildCoordinator(recorder, durationS);
+  const rateLimit = buildRateLimit(recorder);
+  // Field order is the order a reader wants in summary.json: verdict, context, results, detail.
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    outcome: input.outcome ?? 'passed',
+    meta: { ...input.meta, durationMs },
+    ...(input.plan !== undefined ? { plan: input.plan } : {}),
+    agents: {
+      planned: input.agentsPlanned,
+      authenticated: recorder.counterTotal(METRIC.agentsAuthenticated),
+      connected: connectedSeries.reduce((n, s) => n + s.last, 0),
+      peakConnected: connectedSeries.reduce((n, s) => n + s.max, 0),
+      reconnects: recorder.counterTotal(METRIC.agentsReconnects),
+    },
+    totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
+    endpoints,
+    errors,
+    ...(coordinator ? { coordinator } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    timeSeries,
+    thresholds: [],
+    metrics: {
+      trends: recorder.trendSeries().map((s) => ({ name: s.name, tags: { ...s.tags }, ...latencyStats([s]) })),
+      counters: recorder.counterSeries().map((s) => ({ name: s.name, tags: { ...s.tags }, value: s.value })),
+      gauges: recorder.gaugeSeries().map((s) => ({ name: s.name, tags: { ...s.tags }, last: s.last, min: s.min, max: s.max })),
+      rates: recorder.rateSeries().map((s) => ({ name: s.name, tags: { ...s.tags }, passes: s.passes, total: s.total })),
+    },
+  };
+}
+
+/**
+ * errors / requests. Workloads record a `request` sample for every attempt, failed ones
+ * included; if errors were recorded without samples the ratio is capped at 1.
+ */
+export function errorRate(errors: number, requests: number): number {
+  if (errors <= 0) return 0;
+  if (requests <= 0) return 1;
+  return Math.min(1, errors / requests);
+}

@@ -1,0 +1,241 @@
+import { FleetsimError } from '../core/errors.js';
+import { errorRate } from './summary.js';
+import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.js';
+
+/**
+ * Thresholds: pass/fail conditions on a finished run's summary.
+ *
+ * Grammar (whitespace between tokens is free):
+ * ```
+ * threshold  := metric op value
+ * op         := "<" | "<=" | ">" | ">=" | "==" | "!="
+ * value      := number [unit]          number: 200, 1.5, .5 (no sign)
+ * unit       := "ms" | "s" | "%"
+ * metric     := latency "(" subject ")"       latency: p50 p90 p95 p99 p999 min mean max
+ *             | "count" ["(" ENDPOINT ")"]    requests (all endpoints without an argument)
+ *             | "errors" ["(" ENDPOINT ")"]   failed requests
+ *             | "error_rate" ["(" ENDPOINT ")"]  errors / requests
+ *             | "connected_ratio"             agents connected at the end / planned
+ *             | "peak_connected_ratio"        peak connected / planned
+ *             | "reconnects"                  coordinate-socket reconnects
+ *             | "lost" | "duplicated" | "out_of_order"   coordinator update anomalies
+ *             | "delivered_per_second"        coordinator updates delivered per second
+ * subject    := ENDPOINT | "propagation" | "first_node"
+ * ENDPOINT   := METHOD " " route-template    e.g. POST /me/report-stats, GET /{id}
+ * ```
+ * Units: latencies take `ms` or `s` (a bare number means ms) and compare in ms; ratios take `%`
+ * or a bare fraction between 0 and 1 (`1%` = `0.01`); counts and rates take bare numbers.
+ *
+ * Examples: `p99(POST /me/report-stats) < 200ms`, `error_rate < 1%`,
+ * `error_rate(GET /{id}) <= 0.005`, `connected_ratio >= 0.99`, `p99(propagation) < 1.5s`,
+ * `lost == 0`, `delivered_per_second > 100`.
+ *
+ * A threshold whose value cannot be measured (unknown endpoint, no samples, no coordinator
+ * traffic, no planned agents) fails with `observed: null`.
+ */
+export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
+export type LatencyStat = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'min' | 'mean' | 'max';
+export type ThresholdUnit = 'ms' | 'ratio' | 'number';
+
+export type ThresholdMetric =
+  | { kind: 'latency'; stat: LatencyStat; endpoint: string }
+  | { kind: 'coordinator_latency'; stat: LatencyStat; subject: 'propagation' | 'first_node' }
+  | { kind: 'endpoint'; stat: 'count' | 'errors' | 'error_rate'; endpoint: string }
+  | { kind: 'total'; stat: 'count' | 'errors' | 'error_rate' }
+  | { kind: 'agents'; stat: 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' }
+  | { kind: 'coordinator'; stat: 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' };
+
+export interface Threshold {
+  /** The expression as written (trimmed); reports show it verbatim. */
+  expression: string;
+  metric: ThresholdMetric;
+  op: ThresholdOp;
+  /** In the metric's unit: ms for latencies, a fraction for ratios, else a plain number. */
+  value: number;
+  unit: ThresholdUnit;
+}
+
+const LATENCY = new Set<string>(['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'mean', 'max']);
+const ENDPOINT_OPTIONAL = new Set<string>(['count', 'errors', 'error_rate']);
+const AGENTS = new Set<string>(['connected_ratio', 'peak_connected_ratio', 'reconnects']);
+const COORDINATOR = new Set<string>(['lost', 'duplicated', 'out_of_order', 'delivered_per_second']);
+const RATIOS = new Set<string>(['error_rate', 'connected_ratio', 'peak_connected_ratio']);
+const OPS = new Set<string>(['<', '<=', '>', '>=', '==', '!=']);
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+const KNOWN =
+  'p50, p90, p95, p99, p999, min, mean, max (with an endpoint, propagation or first_node), count, errors, error_rate, ' +
+  'connected_ratio, peak_connected_ratio, reconnects, lost, duplicated, out_of_order, delivered_per_second';
+const EXAMPLE = 'e.g. "p99(POST /me/report-stats) < 200ms" or "error_rate < 1%"';
+
+/** Parses one threshold; throws a FleetsimError('bad_scenario') naming the column and what was expected. */
+export function parseThreshold(expression: string): Threshold {
+  const text = String(expression ?? '');
+  const fail = (index: number, message: string): never => {
+    throw new FleetsimError('bad_scenario', `threshold "${text}": column ${index + 1}: ${message}`, {
+      hint: `write <metric> <op> <value>, ${EXAMPLE}`,
+    });
+  };
+  let i = 0;
+  const skipSpace = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  const found = () => (i < text.length ? `found "${text.slice(i, i + 12)}"` : 'found the end');
+
+  skipSpace();
+  if (i >= text.length) fail(i, `empty threshold: expected <metric> <op> <value>, ${EXAMPLE}`);
+  const nameStart = i;
+  while (i < text.length && /[A-Za-z0-9_]/.test(text[i]!)) i++;
+  const name = text.slice(nameStart, i).toLowerCase();
+  if (name === '') fail(nameStart, `expected a metric name (${KNOWN}), ${found()}`);
+  const isLatency = LATENCY.has(name);
+  if (!isLatency && !ENDPOINT_OPTIONAL.has(name) && !AGENTS.has(name) && !COORDINATOR.has(name)) {
+    fail(nameStart, `unknown metric "${name}"; known metrics: ${KNOWN}`);
+  }
+
+  skipSpace();
+  let argument: string | undefined;
+  let argStart = i;
+  if (text[i] === '(') {
+    const open = i;
+    const close = text.indexOf(')', i);
+    if (close < 0) fail(open, `missing ")" to close the "(" of ${name}(`);
+    argStart = i + 1;
+    while (argStart < close && /\s/.test(text[argStart]!)) argStart++;
+    argument = text.slice(i + 1, close).trim().replace(/\s+/g, ' ');
+    if (argument === '') fail(argStart, `${name}() needs an argument: an endpoint like "POST /me/report-stats"${isLatency ? ', "propagation" or "first_node"' : ''}`);
+    i = close + 1;
+  }
+
+  let metric: ThresholdMetric;
+  if (isLatency) {
+    const stat = name as LatencyStat;
+    if (argument === undefined) {
+      fail(argStart, `${name} needs an argument: ${name}(<METHOD> <route>) such as ${name}(POST /me/report-stats), or ${name}(propagation) / ${name}(first_node)`);
+    }
+    const arg = argument!;
+    if (arg.toLowerCase() === 'propagation' || arg.toLowerCase() === 'first_node') {
+      metric = { kind: 'coordinator_latency', stat, subject: arg.toLowerCase() as 'propagation' | 'first_node' };
+    } else metric = { kind: 'latency', stat, endpoint: checkEndpoint(arg, argStart, fail, true) };
+  } else if (ENDPOINT_OPTIONAL.has(name)) {
+    const stat = name as 'count' | 'errors' | 'error_rate';
+    metric = argument === undefined ? { kind: 'total', stat } : { kind: 'endpoint', stat, endpoint: checkEndpoint(argument, argStart, fail, false) };
+  } else {
+    if (argument !== undefined) fail(argStart, `${name} takes no argument (write "${name} <op> <value>")`);
+    metric = AGENTS.has(name)
+      ? { kind: 'agents', stat: name as 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' }
+      : { kind: 'coordinator', stat: name as 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' };
+  }
+
+  skipSpace();
+  const opStart = i;
+  while (i < text.length && /[<>=!]/.test(text[i]!)) i++;
+  const op = text.slice(opStart, i);
+  if (op === '') fail(opStart, `expected a comparison operator (<, <=, >, >=, ==, !=) after ${name}, ${found()}`);
+  if (!OPS.has(op)) fail(opStart, `unknown operator "${op}"; use one of <, <=, >, >=, ==, !=`);
+
+  skipSpace();
+  const valueStart = i;
+  const match = /^(\d+(?:\.\d+)?|\.\d+)([A-Za-z%µ]*)/.exec(text.slice(i));
+  if (!match) fail(valueStart, `expected a value like 200ms, 1.5s, 1% or 0.99, ${found()}`);
+  const [whole, digits, rawUnit] = match!;
+  i += whole.length;
+  const unitStart = valueStart + digits!.length;
+  const unitText = rawUnit!.toLowerCase();
+  if (unitText !== '' && unitText !== 'ms' && unitText !== 's' && unitText !== '%') {
+    fail(unitStart, `unknown unit "${rawUnit}"; use ms, s or %`);
+  }
+  skipSpace();
+  if (i < text.length) fail(i, `unexpected "${text.slice(i, i + 12)}" after the value`);
+
+  const number = Number(digits);
+  const unit: ThresholdUnit = isLatency ? 'ms' : RATIOS.has(name) ? 'ratio' : 'number';
+  let value = number;
+  if (unit === 'ms') {
+    if (unitText === '%') fail(unitStart, `${name} is a latency: use ms or s (e.g. 200ms), not %`);
+    if (unitText === 's') value = number * 1000;
+  } else if (unit === 'ratio') {
+    if (unitText === 'ms' || unitText === 's') fail(unitStart, `${name} is a ratio: use % or a fraction (e.g. 1% or 0.01), not ${unitText}`);
+    if (unitText === '%') value = number / 100;
+    if (value > 1) fail(valueStart, `${name} is a ratio between 0 and 1 (or 0%..100%)${unitText === '' ? `; did you mean ${digits}%?` : ''}`);
+  } else if (unitText !== '') {
+    fail(unitStart, `${name} is a plain number: write it without a unit`);
+  }
+  return { expression: text.trim(), metric, op: op as ThresholdOp, value, unit };
+}
+
+function checkEndpoint(arg: string, at: number, fail: (index: number, message: string) => never, latency: boolean): string {
+  const space = arg.indexOf(' ');
+  const method = space < 0 ? arg : arg.slice(0, space);
+  const route = space < 0 ? '' : arg.slice(space + 1);
+  const expected = `an endpoint "<METHOD> <route template>" such as "POST /me/report-stats" or "GET /{id}"${latency ? ', or "propagation" / "first_node"' : ''}`;
+  if (!METHODS.includes(method)) {
+    const upper = METHODS.includes(method.toUpperCase()) ? ` (methods are upper case: ${method.toUpperCase()})` : '';
+    fail(at, `expected ${expected}, found "${arg}"${upper}`);
+  }
+  if (!route.startsWith('/') || /\s/.test(route)) fail(at + space + 1, `the route after ${method} must start with "/" (a template like /me/report-stats), found "${route}"`);
+  return `${method} ${route}`;
+}
+
+const pickLatency = (stats: LatencyStats | undefined, stat: LatencyStat): number | null =>
+  stats && stats.count > 0 ? stats[stat] : null;
+
+/** The measured value for one threshold metric, or null when it cannot be measured. */
+export function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
+  switch (metric.kind) {
+    case 'latency':
+      return pickLatency(summary.endpoints[metric.endpoint], metric.stat);
+    case 'coordinator_latency': {
+      const c = summary.coordinator;
+      return pickLatency(metric.subject === 'propagation' ? c?.propagationMs : c?.firstNodeMs, metric.stat);
+    }
+    case 'endpoint': {
+      const e = summary.endpoints[metric.endpoint];
+      if (!e) return null;
+      return metric.stat === 'count' ? e.count : metric.stat === 'errors' ? e.errors : errorRate(e.errors, e.count);
+    }
+    case 'total':
+      return metric.stat === 'count' ? summary.totals.requests : metric.stat === 'errors' ? summary.totals.errors : summary.totals.errorRate;
+    case 'agents': {
+      const a = summary.agents;
+      if (metric.stat === 'reconnects') return a.reconnects;
+      if (a.planned <= 0) return null;
+      return (metric.stat === 'connected_ratio' ? a.connected : a.peakConnected) / a.planned;
+    }
+    case 'coordinator': {
+      const c = summary.coordinator;
+      if (!c) return null;
+      return metric.stat === 'lost' ? c.lost : metric.stat === 'duplicated' ? c.duplicated : metric.stat === 'out_of_order' ? c.outOfOrder : c.deliveredPerSecond;
+    }
+  }
+}
+
+function compare(observed: number, op: ThresholdOp, value: number): boolean {
+  switch (op) {
+    case '<':
+      return observed < value;
+    case '<=':
+      return observed <= value;
+    case '>':
+      return observed > value;
+    case '>=':
+      return observed >= value;
+    case '==':
+      return observed === value;
+    case '!=':
+      return observed !== value;
+  }
+}
+
+/** Evaluates every threshold against the summary; never throws. */
+export function evaluateThresholds(summary: RunSummary, thresholds: readonly Threshold[]): ThresholdResult[] {
+  return thresholds.map((t) => {
+    let observed: number | null = null;
+    try {
+      observed = observe(summary, t.metric);
+    } catch {
+      observed = null;
+    }
+    if (observed !== null && !Number.isFinite(observed)) observed = null;
+    return { expression: t.expression, observed, pass: observed !== null && compare(observed, t.op, t.value) };
+  });
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ENDPOINT } from '../../src/metrics/names.js';
+import { handFedSummary } from './fixtures.js';
+
+describe('buildSummary', () => {
+  it('has the versioned shape with meta, agents and totals', () => {
+    const s = handFedSummary();
+    expect(s.schemaVersion).toBe(1);
+    expect(s.outcome).toBe('passed');
+    expect(s.meta).toMatchObject({ scenario: 'unit', seed: '42', runId: 'unit-1', durationMs: 10_000 });
+    expect(s.plan).toEqual({ peakAgents: 10 });
+    expect(s.agents).toEqual({ planned: 10, authenticated: 10, connected: 8, peakConnected: 10, reconnects: 3 });
+    expect(s.totals).toEqual({ requests: 150, errors: 8, errorRate: 8 / 150 });
+    expect(s.thresholds).toEqual([]);
+  });
+
+  it('reports endpoints by route template with ms latencies and errors', () => {
+    const s = handFedSummary();
+    expect(Object.keys(s.endpoints)).toEqual([ENDPOINT.metadata, ENDPOINT.reportStats]);
+    const stats = s.endpoints[ENDPOINT.reportStats]!;
+    expect(stats).toMatchObject({ count: 100, errors: 3, rate: 10, min: 1, max: 100, mean: 50.5 });
+    expect(stats.p50).toBeCloseTo(50, 1);
+    expect(stats.p99).toBeCloseTo(99, 1);
+    expect(stats.p999).toBeCloseTo(100, 1);
+    const meta = s.endpoints[ENDPOINT.metadata]!;
+    expect(meta).toMatchObject({ count: 50, errors: 5, min: 0.25, p50: 0.25, p99: 0.25, max: 0.25 });
+  });
+
+  it('lists errors by endpoint × class, most frequent first', () => {
+    expect(handFedSummary().errors).toEqual([
+      { endpoint: ENDPOINT.metadata, class: 'timeout', count: 5 },
+      { endpoint: ENDPOINT.reportStats, class: 'http_500', count: 2 },
+      { endpoint: ENDPOINT.reportStats, class: 'timeout', count: 1 },
+    ]);
+  });
+
+  it('keeps the last rate-limit headers seen per endpoint', () => {
+    expect(handFedSummary().rateLimit).toEqual({ [ENDPOINT.reportStats]: { limit: 512, remaining: 480, minRemaining: 480 } });
+  });
+
+  it('has a per-second time series trimmed to the duration', () => {
+    const ts = handFedSummary().timeSeries;
+    expect(ts).toHaveLength(10);
+    expect(ts.reduce((n, p) => n + p.requests, 0)).toBe(150);
+    expect(ts[0]!.connected).toBe(10);
+    expect(ts[9]!.connected).toBe(8);
+    expect(ts[9]!.requests).toBe(51); // the 100th report-stats sample at 9.0 s + 50 metadata
+    expect(ts[5]!.requests).toBe(11);
+  });
+
+  it('adds the coordinator section only when coordinator metrics were recorded', () => {
+    expect(handFedSummary().coordinator).toBeUndefined();
+    const c = handFedSummary({ coordinator: true }).coordinator!;
+    expect(c).toMatchObject({ updatesSent: 110, updatesDelivered: 108, deliveredPerSecond: 10.8, lost: 2, duplicated: 1, outOfOrder: 0 });
+    expect(c.peersConnected).toEqual({ last: 4, peak: 4 });
+    expect(c.propagationMs.count).toBe(108);
+    expect(c.propagationMs.max).toBe(9.8);
+    expect(c.firstNodeMs).toMatchObject({ count: 4, min: 20, max: 80 });
+    expect(c.byDirection.agent_to_peer).toMatchObject({ sent: 100, delivered: 98, lost: 2 });
+    expect(c.byDirection.peer_to_agent!.propagationMs.p50).toBe(5);
+  });
+
+  it('is plain JSON and carries every series under metrics', () => {
+    const s = handFedSummary({ coordinator: true });
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+    expect(s.metrics.counters.find((c) => c.name === 'agents_reconnects')!.value).toBe(3);
+    expect(s.metrics.trends.some((t) => t.name === 'coord_first_node')).toBe(true);
+  });
+});
