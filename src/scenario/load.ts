@@ -1,0 +1,124 @@
+/**
+ * Loads a scenario file (.ts/.mts/.js default export, or .json), applies command-line
+ * overrides, validates everything and returns the frozen {@link Scenario}. Every problem is
+ * reported at once as a `bad_scenario` FleetsimError, one issue per line, prefixed by its path.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FleetsimError } from '../core/errors.js';
+import { formatIssues } from './issues.js';
+import { scenarioSchema, type Scenario } from './schema.js';
+
+/** Command-line overrides; each replaces what the file says. */
+export interface ScenarioOverrides {
+  /** Peak agents: sets agents.count and rescales every phase `to` proportionally. */
+  agents?: number;
+  duration?: string | number;
+  seed?: string | number;
+  /** A real target; drops the file's embedded-only `server` block (faults still need the embedded server). */
+  target?: { url: string; credentials: string };
+}
+
+const CODE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+const HINT = 'fix the listed fields; the format is described in README.md (Scenarios)';
+
+/** Validates an already-loaded scenario object. `source` names it in the error message. */
+export function validateScenario(input: unknown, source: string): Scenario {
+  const result = scenarioSchema.safeParse(input, { reportInput: true });
+  if (!result.success) {
+    const issues = formatIssues(result.error.issues, scenarioSchema);
+    const noun = issues.length === 1 ? 'problem' : 'problems';
+    throw new FleetsimError('bad_scenario', `${source}: ${issues.length} ${noun} in the scenario`, { issues, hint: HINT });
+  }
+  return deepFreeze(result.data) as Scenario;
+}
+
+/** Reads, overrides and validates a scenario file. */
+export async function loadScenario(file: string, overrides: ScenarioOverrides = {}): Promise<Scenario> {
+  const raw = await readScenarioFile(file);
+  return validateScenario(applyOverrides(raw, overrides), file);
+}
+
+/** Returns the file's scenario object, unvalidated. Missing files and syntax errors are bad_scenario. */
+export async function readScenarioFile(file: string): Promise<unknown> {
+  const path = resolve(file);
+  const ext = extname(path).toLowerCase();
+  if (ext !== '.json' && !CODE_EXTENSIONS.has(ext)) {
+    throw new FleetsimError('bad_scenario', `${file}: unsupported scenario file type "${ext || '(none)'}"`, {
+      hint: 'use a .ts, .mts, .js or .json file',
+    });
+  }
+  try {
+    if (!(await stat(path)).isFile()) throw new Error('not a file');
+  } catch {
+    throw new FleetsimError('bad_scenario', `scenario file not found: ${file}`, { hint: 'check the path (it is relative to the current directory)' });
+  }
+  if (ext === '.json') {
+    const text = await readFile(path, 'utf8');
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new FleetsimError('bad_scenario', `${file}: not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new FleetsimError('bad_scenario', `${file}: could not load the scenario module: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'the file must be valid TypeScript/JavaScript that imports only existing modules',
+    });
+  }
+  if (module.default === undefined) {
+    throw new FleetsimError('bad_scenario', `${file}: no default export`, {
+      hint: 'end the file with `export default defineScenario({ ... })`',
+    });
+  }
+  return module.default;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Returns a copy of the raw scenario with the overrides applied. Non-object input is returned
+ * as is, so validation reports it.
+ */
+export function applyOverrides(raw: unknown, overrides: ScenarioOverrides): unknown {
+  if (!isObj(raw)) return raw;
+  const out: Record<string, unknown> = { ...raw };
+  if (overrides.duration !== undefined) out.duration = overrides.duration;
+  if (overrides.seed !== undefined) out.seed = overrides.seed;
+  if (overrides.target !== undefined) {
+    out.target = { ...overrides.target };
+    delete out.server;
+  }
+  if (overrides.agents !== undefined) {
+    const agents = isObj(raw.agents) ? { ...raw.agents } : {};
+    const target = overrides.agents;
+    if (Array.isArray(agents.phases)) {
+      const tos = agents.phases.map((p) => (isObj(p) && typeof p.to === 'number' ? p.to : undefined));
+      const original = typeof agents.count === 'number' ? agents.count : tos.every((t) => t !== undefined) ? Math.max(0, ...(tos as number[])) : undefined;
+      if (original !== undefined && original > 0) {
+        agents.phases = agents.phases.map((p) =>
+          isObj(p) && typeof p.to === 'number' ? { ...p, to: Math.round((p.to * target) / original) } : p,
+        );
+      }
+    }
+    agents.count = target;
+    out.agents = agents;
+    if (isObj(out.server) && typeof out.server.agents === 'number' && out.server.agents < target) {
+      out.server = { ...out.server, agents: target };
+    }
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,80 @@
+/** Renders a {@link Plan} as a readable text timeline with a small ASCII ramp chart. */
+import { formatDuration } from './duration.js';
+import type { Plan } from './plan.js';
+import { agentCountAt } from './timeline.js';
+
+const CHART_WIDTH = 48;
+const CHART_HEIGHT = 6;
+
+const pct = (share: number) => `${Math.round(share * 1000) / 10}%`;
+const pad = (text: string, width: number) => text.padEnd(width);
+
+/** The plan as text, for `fleetsim plan` and the report. Approximate figures start with `~`. */
+export function formatPlan(plan: Plan): string {
+  const lines: string[] = [];
+  const target =
+    plan.target.kind === 'embedded'
+      ? `embedded server (report interval ${formatDuration(plan.target.reportIntervalMs)}, rate limit ${plan.target.rateLimit > 0 ? `${plan.target.rateLimit}/min` : 'off'})`
+      : plan.target.url;
+  lines.push(`Scenario "${plan.scenario}"${plan.description ? `: ${plan.description}` : ''}`);
+  lines.push(`  duration ${formatDuration(plan.durationMs)}, seed ${JSON.stringify(plan.seed)}, target ${target}`);
+  lines.push('');
+  const auth = Object.entries(plan.auth).map(([mode, share]) => `${mode} ${pct(share)}`).join(', ');
+  lines.push(`Agents: peak ${plan.peakAgents}, ${plan.agentStarts} started, ~${Math.round(plan.agentSeconds)} agent-seconds; auth ${auth}`);
+  lines.push(`  ${pad('phase', 14)}${pad('start', 9)}${pad('end', 9)}agents`);
+  for (const p of plan.phases) {
+    const counts = p.from === p.to ? `${p.to}` : `${p.from} -> ${p.to}`;
+    const name = p.implicit ? `${p.name} *` : p.name;
+    lines.push(`  ${pad(name, 14)}${pad(formatDuration(p.startMs), 9)}${pad(formatDuration(p.endMs), 9)}${counts}`);
+  }
+  if (plan.phases.some((p) => p.implicit)) lines.push('  (* added by fleetsim: implicit ramp or hold)');
+  lines.push('', ...chart(plan));
+  if (plan.peers) {
+    const agentRate = plan.peers.agentUpdateRate !== undefined ? `, agents ${plan.peers.agentUpdateRate} updates/s each` : '';
+    lines.push('', `Peers: ${plan.peers.perAgent} per agent (peak ${plan.peers.peak}), ${plan.peers.updateRate} node updates/s each${agentRate}`);
+  }
+  lines.push('', 'Expected agent traffic over the run (~ approximate):');
+  for (const v of plan.agentTraffic) {
+    const count = `${v.approximate ? '~' : ''}${v.count}`;
+    lines.push(`  ${pad(v.endpoint, 34)}${pad(count, 10)}${v.note ?? ''}`.trimEnd());
+  }
+  if (plan.rest) {
+    const r = plan.rest;
+    const rate = r.rate !== undefined ? `, ${r.rate} req/s` : '';
+    const volume =
+      r.expectedRequests !== undefined
+        ? `${r.model === 'open' && r.amount === undefined ? '' : 'up to '}${r.expectedRequests} requests`
+        : 'volume unknown (closed model: as fast as the target answers)';
+    lines.push('', `REST (${r.model} model, ${r.connections} connections, pipelining ${r.pipelining}${rate}): ${formatDuration(r.startMs)} -> ${formatDuration(r.endMs)}, ${volume}`);
+    lines.push(`  mix: ${r.mix.map((m) => `${m.endpoint} ${pct(m.share)}`).join(', ')}`);
+  }
+  if (plan.faults.length > 0) {
+    lines.push('', 'Faults:');
+    for (const f of plan.faults) {
+      lines.push(`  at ${pad(formatDuration(f.atMs), 8)}${f.action} ${pct(f.fraction)} of ${f.agentsAt} agents (~${f.expectedDrops} sockets)`);
+    }
+  }
+  lines.push('', plan.thresholds.length > 0 ? 'Thresholds:' : 'Thresholds: none');
+  for (const t of plan.thresholds) lines.push(`  ${t}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Agents over time: one column per time slice, `#` filled up to the planned count. */
+function chart(plan: Plan): string[] {
+  const peak = plan.peakAgents;
+  if (peak === 0 || plan.durationMs === 0) return ['  (no agents)'];
+  const heights = Array.from({ length: CHART_WIDTH }, (_, c) => {
+    const count = agentCountAt(plan, ((c + 0.5) / CHART_WIDTH) * plan.durationMs);
+    return Math.round((count / peak) * CHART_HEIGHT);
+  });
+  const label = String(peak).length;
+  const out: string[] = [];
+  for (let row = CHART_HEIGHT; row >= 1; row--) {
+    const y = row === CHART_HEIGHT ? String(peak) : '';
+    out.push(`  ${y.padStart(label)} |${heights.map((h) => (h >= row ? '#' : ' ')).join('')}`.trimEnd());
+  }
+  out.push(`  ${'0'.padStart(label)} +${'-'.repeat(CHART_WIDTH)}`);
+  const end = formatDuration(plan.durationMs);
+  out.push(`  ${' '.repeat(label)}  0s${end.padStart(CHART_WIDTH - 2)}`);
+  return out;
+}

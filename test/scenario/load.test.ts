@@ -1,0 +1,153 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FleetsimError } from '../../src/core/errors.js';
+import { applyOverrides, loadScenario } from '../../src/scenario/load.js';
+import { planScenario } from '../../src/scenario/plan.js';
+
+const SCENARIOS = resolve(import.meta.dirname, '../../scenarios');
+const DEFINE = resolve(import.meta.dirname, '../../src/scenario/define.ts');
+
+async function rejection(promise: Promise<unknown>): Promise<FleetsimError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(FleetsimError);
+    return error as FleetsimError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('the ready scenarios', async () => {
+  const files = (await readdir(SCENARIOS)).filter((f) => /\.(ts|json)$/.test(f));
+
+  it('include the six documented scenarios', () => {
+    expect(files.sort()).toEqual(
+      ['ci-repro.json', 'coordinator-bench.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'steady-fleet.ts'].sort(),
+    );
+  });
+
+  it.each(files)('%s validates and plans', async (file) => {
+    const scenario = await loadScenario(join(SCENARIOS, file));
+    const plan = planScenario(scenario);
+    expect(plan.peakAgents).toBeGreaterThan(0);
+    expect(plan.phases.at(-1)?.endMs).toBe(scenario.duration);
+    expect(scenario.thresholds.length).toBeGreaterThan(0);
+  });
+
+  it('smoke matches its brief', async () => {
+    const s = await loadScenario(join(SCENARIOS, 'smoke.ts'));
+    expect(s.agents.count).toBe(50);
+    expect(s.agents.auth).toEqual({ token: 1, aws: 1, azure: 1, google: 1 });
+    expect(s.duration).toBeLessThanOrEqual(30_000);
+    expect(s.server).toMatchObject({ reportInterval: 2_000, rateLimit: -1 });
+    expect(s.agents.lifecycle.outcomes.start_error).toBeGreaterThan(0);
+    expect(s.agents.apps.flapRate).toBeGreaterThan(0);
+  });
+});
+
+describe('loadScenario', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fleetsim-scenario-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const file = async (name: string, text: string) => {
+    const path = join(dir, name);
+    await writeFile(path, text);
+    return path;
+  };
+
+  it('loads a TypeScript default export written with defineScenario', async () => {
+    const path = await file(
+      'typed.ts',
+      `import { defineScenario } from ${JSON.stringify(DEFINE)};\nconst d: string = '45s';\nexport default defineScenario({ name: 'typed', duration: d, agents: { count: 3 } });\n`,
+    );
+    const s = await loadScenario(path);
+    expect(s).toMatchObject({ name: 'typed', duration: 45_000, agents: { count: 3 } });
+  });
+
+  it('loads JSON', async () => {
+    const path = await file('plain.json', JSON.stringify({ name: 'plain', duration: '2m', seed: 9 }));
+    expect(await loadScenario(path)).toMatchObject({ name: 'plain', duration: 120_000, seed: '9' });
+  });
+
+  it('names the file and lists every issue of an invalid file', async () => {
+    const path = await file('bad.json', JSON.stringify({ name: 'bad', duration: '1m', agents: { phases: [{ duration: '1s', to: 1 }, { duration: '3x', to: 2 }] }, x: 1 }));
+    const error = await rejection(loadScenario(path));
+    expect(error.code).toBe('bad_scenario');
+    expect(error.message).toBe(`${path}: 2 problems in the scenario`);
+    expect(error.issues).toEqual(['agents.phases[1].duration: expected a duration like "30s", got "3x" (units: ms, s, m, h)', 'x: unknown key']);
+  });
+
+  it('turns a missing file, bad syntax, a missing default export and an unknown extension into bad_scenario', async () => {
+    const missing = await rejection(loadScenario(join(dir, 'nope.ts')));
+    expect([missing.code, missing.message]).toEqual(['bad_scenario', `scenario file not found: ${join(dir, 'nope.ts')}`]);
+
+    const syntax = await rejection(loadScenario(await file('syntax.ts', 'export default { name: "x", duration: \n')));
+    expect(syntax.code).toBe('bad_scenario');
+    expect(syntax.message).toContain('could not load the scenario module');
+
+    const json = await rejection(loadScenario(await file('syntax.json', '{ "name": "x", }')));
+    expect(json.code).toBe('bad_scenario');
+    expect(json.message).toContain('not valid JSON');
+
+    const noDefault = await rejection(loadScenario(await file('named.ts', 'export const scenario = { name: "x", duration: "1s" };\n')));
+    expect(noDefault.message).toContain('no default export');
+
+    const yaml = await rejection(loadScenario(await file('s.yaml', 'name: x\n')));
+    expect(yaml.message).toContain('unsupported scenario file type ".yaml"');
+  });
+
+  it('applies overrides before validating', async () => {
+    const path = await file(
+      'phased.json',
+      JSON.stringify({
+        name: 'phased',
+        duration: '1m',
+        server: { agents: 40 },
+        agents: { phases: [{ duration: '10s', to: 20 }, { duration: '20s', to: 40 }, { duration: '10s', to: 10 }] },
+      }),
+    );
+    const s = await loadScenario(path, { agents: 100, duration: '90s', seed: 'abc' });
+    expect(s.agents.count).toBe(100);
+    expect(s.agents.phases?.map((p) => p.to)).toEqual([50, 100, 25]);
+    expect(s.server?.agents).toBe(100);
+    expect(s.duration).toBe(90_000);
+    expect(s.seed).toBe('abc');
+
+    const bad = await rejection(loadScenario(path, { duration: 'soon' }));
+    expect(bad.issues).toEqual(['duration: expected a duration like "30s", got "soon" (units: ms, s, m, h)']);
+  });
+
+  it('a --target override drops the embedded-only server block but keeps faults (which then fail)', async () => {
+    const target = { url: 'https://coder.example.com', credentials: 'creds.json' };
+    const path = await file('embedded.json', JSON.stringify({ name: 'e', duration: '1m', server: { rateLimit: -1 } }));
+    const s = await loadScenario(path, { target });
+    expect(s.target).toEqual(target);
+    expect(s.server).toBeUndefined();
+    const withFaults = await file('faults.json', JSON.stringify({ name: 'f', duration: '1m', faults: [{ at: '10s', action: 'drop-agent-sockets' }] }));
+    const error = await rejection(loadScenario(withFaults, { target }));
+    expect(error.issues).toEqual(['faults: faults need the embedded server, so they cannot go with "target": remove one of them']);
+  });
+});
+
+describe('applyOverrides', () => {
+  it('sets agents.count without phases and leaves the input untouched', () => {
+    const raw = { name: 'x', duration: '1m', agents: { count: 5, rampUp: '5s' } };
+    expect(applyOverrides(raw, { agents: 12 })).toEqual({ name: 'x', duration: '1m', agents: { count: 12, rampUp: '5s' } });
+    expect(raw.agents.count).toBe(5);
+  });
+
+  it('rescales phases relative to an explicit count above the phase peak', () => {
+    const raw = { agents: { count: 20, phases: [{ duration: '1s', to: 10 }] } };
+    expect(applyOverrides(raw, { agents: 40 })).toEqual({ agents: { count: 40, phases: [{ duration: '1s', to: 20 }] } });
+  });
+
+  it('passes non-objects through for validation to report', () => {
+    expect(applyOverrides(7, { agents: 1 })).toBe(7);
+  });
+});

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { FleetsimError } from '../../src/core/errors.js';
+import { validateScenario } from '../../src/scenario/load.js';
+
+/** The issue lines of a scenario that must fail validation. */
+function issuesOf(input: unknown): readonly string[] {
+  try {
+    validateScenario(input, 'test.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(FleetsimError);
+    expect((error as FleetsimError).code).toBe('bad_scenario');
+    expect((error as FleetsimError).exitCode).toBe(3);
+    return (error as FleetsimError).issues;
+  }
+  throw new Error('expected the scenario to be rejected');
+}
+
+describe('validateScenario: defaults', () => {
+  it('fills every default, converts durations to ms and freezes the result', () => {
+    const s = validateScenario({ name: 'min', duration: '20s' }, 'x');
+    expect(s).toEqual({
+      name: 'min',
+      seed: '1',
+      duration: 20_000,
+      agents: {
+        count: 10,
+        rampUp: 0,
+        rampDown: 0,
+        auth: { token: 1, aws: 0, azure: 0, google: 0 },
+        version: 'v0.15.3',
+        nodeUpdateInterval: 30_000,
+        nodeUpdateJitter: 0.1,
+        apps: { checkInterval: 1_000, healthyAfter: 2_000, flapRate: 0 },
+        lifecycle: { outcomes: { ready: 1, start_error: 0, start_timeout: 0 }, startupDuration: 1_000 },
+        gitauth: 0,
+        pingInterval: 30_000,
+        pingTimeout: 30_000,
+        requestTimeout: 10_000,
+      },
+      server: { agents: 10, reportInterval: 600_000, rateLimit: 512, heartbeat: 3_000, inactiveTimeout: 6_000 },
+      faults: [],
+      thresholds: [],
+    });
+    expect(Object.isFrozen(s)).toBe(true);
+    expect(Object.isFrozen(s.agents.auth)).toBe(true);
+    expect(Object.isFrozen(s.faults)).toBe(true);
+  });
+
+  it('fills peers, rest and fault defaults; count and server.agents follow the phases', () => {
+    const s = validateScenario(
+      {
+        name: 'full',
+        seed: 7,
+        duration: '1m',
+        agents: { phases: [{ duration: '10s', to: 40 }, { duration: '20s', to: 20 }] },
+        peers: { perAgent: 2 },
+        rest: { mix: { 'GET /me/metadata': 1 }, startAfter: '15s' },
+        faults: [{ at: '30s', action: 'drop-agent-sockets' }],
+      },
+      'x',
+    );
+    expect(s.seed).toBe('7');
+    expect(s.agents.count).toBe(40);
+    expect(s.server?.agents).toBe(40);
+    expect(s.peers).toEqual({ perAgent: 2, updateRate: 0, jitter: 0.1, drainWindow: 2_000, auth: 'cookie' });
+    expect(s.rest).toEqual({
+      mix: { 'GET /me/metadata': 1 },
+      model: 'closed',
+      connections: 10,
+      pipelining: 1,
+      startAfter: 15_000,
+      duration: 45_000,
+    });
+    expect(s.faults).toEqual([{ at: 30_000, action: 'drop-agent-sockets', fraction: 1 }]);
+  });
+
+  it('has no server block with a target', () => {
+    const s = validateScenario({ name: 't', duration: 1000, target: { url: 'https://coder.example.com', credentials: 'c.json' } }, 'x');
+    expect(s.server).toBeUndefined();
+    expect(s.target).toEqual({ url: 'https://coder.example.com', credentials: 'c.json' });
+  });
+});
+
+describe('validateScenario: problems', () => {
+  it('lists every problem of a bad scenario, each with its path', () => {
+    const issues = issuesOf({
+      name: '',
+      seed: true,
+      duration: '3x',
+      target: { url: 'ftp://coder', credentials: 'c.json' },
+      server: { rateLimit: 1.5 },
+      agents: {
+        count: 5,
+        phases: [{ duration: '10s', to: 10 }, { duration: '3x', to: -1 }],
+        auht: {},
+        auth: { token: 0 },
+        version: '1.2.3',
+        nodeUpdateJitter: 2,
+        lifecycle: { outcomes: { ready: 0 } },
+      },
+      peers: { perAgent: 0, auth: 'basic' },
+      rest: { mix: { 'GET /me/metdata': 1, 'DELETE /x': 1 }, model: 'open', connections: 0 },
+      faults: [{ at: '1m', action: 'drop' }],
+      thresholds: ['nonsense', 5],
+      extra: true,
+    });
+    expect(issues).toEqual([
+      'name: must not be empty',
+      'seed: expected a string or an integer, got true',
+      'duration: expected a duration like "30s", got "3x" (units: ms, s, m, h)',
+      'target.url: expected an http(s) URL like "https://coder.example.com", got "ftp://coder"',
+      'server.rateLimit: expected an integer, got 1.5',
+      'agents.phases[1].duration: expected a duration like "30s", got "3x" (units: ms, s, m, h)',
+      'agents.phases[1].to: must be >= 0, got -1',
+      'agents.version: expected a version like "v0.15.3" (semver with a leading v), got "1.2.3"',
+      'agents.nodeUpdateJitter: must be <= 1, got 2',
+      'agents.auht: unknown key (did you mean "auth"?)',
+      'peers.perAgent: must be >= 1, got 0',
+      'peers.auth: expected "header" or "cookie", got "basic"',
+      'rest.connections: must be >= 1, got 0',
+      'faults[0].action: expected "drop-agent-sockets", got "drop"',
+      expect.stringMatching(/^thresholds\[0\]: /),
+      'thresholds[1]: expected a string, got 5',
+      'extra: unknown key',
+      'server: configures the embedded server, so it cannot go with "target": remove one of them',
+      'faults: faults need the embedded server, so they cannot go with "target": remove one of them',
+      "agents.count: 5 is below the phases' peak of 10; raise it or leave it out (it defaults to the peak)",
+      'agents.auth: the weights must sum to more than 0, e.g. { token: 1 }',
+      'agents.lifecycle.outcomes: the weights must sum to more than 0, e.g. { ready: 1 }',
+      'rest.rate: required when rest.model is "open" (overall requests per second)',
+      'rest.mix["GET /me/metdata"]: unknown endpoint (did you mean "GET /me/metadata"?)',
+      expect.stringMatching(/^rest\.mix\["DELETE \/x"\]: unknown endpoint; expected one of "GET \/\{id\}", /),
+    ]);
+  });
+
+  it('reports missing required fields and a non-object scenario', () => {
+    expect(issuesOf({})).toEqual(['name: required (a string)', 'duration: required (a duration like "30s")']);
+    expect(issuesOf(5)).toEqual(['(scenario): expected an object, got 5']);
+  });
+
+  it('rejects unknown keys at any depth with their path', () => {
+    expect(
+      issuesOf({
+        name: 'x',
+        duration: '1m',
+        agents: { apps: { flaprate: 0.1 }, phases: [{ duration: '1s', to: 1, too: 2 }] },
+        rest: { mix: { 'GET /me/metadata': 1 }, conections: 3 },
+        peers: { perAgent: 1, updateRte: 1 },
+      }),
+    ).toEqual([
+      'agents.phases[0].too: unknown key (did you mean "to"?)',
+      'agents.apps.flaprate: unknown key (did you mean "flapRate"?)',
+      'peers.updateRte: unknown key (did you mean "updateRate"?)',
+      'rest.conections: unknown key (did you mean "connections"?)',
+    ]);
+  });
+
+  it('checks timeline rules against the duration', () => {
+    expect(issuesOf({ name: 'x', duration: '10s', agents: { rampUp: '8s', rampDown: '5s' } })).toEqual([
+      'agents.rampUp: rampUp (8s) + rampDown (5s) exceed duration (10s)',
+    ]);
+    expect(
+      issuesOf({
+        name: 'x',
+        duration: '10s',
+        agents: { phases: [{ duration: '8s', to: 5 }, { duration: '5s', to: 0 }], rampUp: '1s' },
+        server: { agents: 3 },
+        faults: [{ at: '10s', action: 'drop-agent-sockets' }],
+        rest: { mix: { 'GET /{id}': 1 }, startAfter: '5s', duration: '6s' },
+      }),
+    ).toEqual([
+      'agents.phases: the phases last 13s but duration is 10s; shorten the phases or raise duration',
+      'agents.rampUp: applies only without phases; add a ramp phase instead',
+      'server.agents: 3 fixtures cannot serve a peak of 5 agents; raise it or leave it out (it defaults to agents.count)',
+      'rest.duration: startAfter (5s) + duration (6s) run past the end of the run (10s)',
+      'faults[0].at: 10s is not before the end of the run (duration 10s)',
+    ]);
+  });
+
+  it('rejects an empty phase list and an empty or zero-weight REST mix', () => {
+    expect(issuesOf({ name: 'x', duration: '10s', agents: { phases: [] }, rest: { mix: {} } })).toEqual([
+      'agents.phases: must not be empty',
+      'rest.mix: name at least one endpoint, e.g. { "GET /me/metadata": 1 }',
+    ]);
+    expect(issuesOf({ name: 'x', duration: '10s', rest: { mix: { 'GET /{id}': 0 } } })).toEqual(['rest.mix: the weights must sum to more than 0']);
+  });
+
+  it('accepts semver versions with pre-release and build parts', () => {
+    for (const version of ['v0.15.3', 'v2.0.0-rc.1', 'v1.2.3+build.5']) {
+      expect(validateScenario({ name: 'x', duration: '1s', agents: { version } }, 'x').agents.version).toBe(version);
+    }
+    expect(issuesOf({ name: 'x', duration: '1s', agents: { version: 'v1.2' } })).toHaveLength(1);
+  });
+});
