@@ -1,5 +1,5 @@
 import { METRIC } from '../../metrics/names.js';
-import { seededClientNode } from './client-node.js';
+import { createClientNode } from '../../protocol/node-factory.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import { DeferredSink } from './deferred-sink.js';
@@ -68,7 +68,7 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
         const list: Peer[] = [];
         for (let i = 0; i < options.perAgent; i++) {
           const rng = ctx.rng.fork(`peer/${agent.id}/${i}`);
-          const node = seededClientNode(rng, clock.wallNow());
+          const node = createClientNode(rng, { nowMs: clock.wallNow() });
           const key = peerKey(agent.id, i);
           peerByNodeId.set(node.id.toString(), key);
           list.push(
