@@ -1,0 +1,204 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { systemClock } from '../core/clock.js';
+import { createRng } from '../core/rng.js';
+import type { CredentialAgent, Credentials } from '../protocol/credentials.js';
+import { defaultDerpMap, derpRegionName } from '../protocol/derp-map.js';
+import { msToNs } from '../protocol/go-duration.js';
+import { Coordinator } from './coordinator/coordinator.js';
+import { emptyTotals, type AgentCounters, type ServerCounters } from './counters.js';
+import { Faults, type FaultInjector } from './faults.js';
+import { fixtureAgents, fixtureUser, GIT_AUTH_PROVIDERS } from './fixtures.js';
+import { GitAuthLinks } from './git-auth-links.js';
+import { sha256, UserAuth } from './http/auth.js';
+import { createDispatcher } from './http/dispatch.js';
+import { createRateLimiter } from './http/rate-limit.js';
+import { Responder, type Exchange } from './http/reply.js';
+import { generateTrustMaterial, identityForCredentials } from './identity/trust-material.js';
+import { resolveOptions, type ReferenceServerOptions } from './options.js';
+import { PtySessions } from './pty/pty-sessions.js';
+import { ed25519GitSshKey } from './ssh-key.js';
+import type { ServerState } from './state.js';
+import { AgentStore, type AgentRecord } from './store.js';
+
+export type { ReferenceServerOptions } from './options.js';
+export type { ServerCounters, AgentCounters } from './counters.js';
+export type { FaultInjector, Fault } from './faults.js';
+
+/** The embedded reference server: coderd's agent API on the wire, over seeded fixtures. */
+export interface ReferenceServer {
+  /** `http://HOST:PORT` (no trailing slash). */
+  url: string;
+  /** Live credentials (provision() appends to `agents`). Secrets. */
+  credentials: Credentials;
+  /** Adds n more workspaces/agents (deterministic for the seed) and returns them. */
+  provision(n: number): Promise<CredentialAgent[]>;
+  counters(): ServerCounters;
+  /** Closes the coordinate sockets of a seeded-random `fraction` (default 1) of connected agents; returns how many. */
+  dropAgentSockets(fraction?: number): number;
+  faults: FaultInjector;
+  /** Stores a git-auth link for the owner (releases `listen` polls). */
+  gitAuth: {
+    link(opts?: { providerId?: string; token?: string; expiresAtMs?: number }): void;
+    unlink(providerId?: string): void;
+    /** `listen` polls currently waiting. */
+    listening(): number;
+  };
+  close(): Promise<void>;
+}
+
+function credentialAgent(a: AgentRecord): CredentialAgent {
+  return {
+    id: a.id,
+    name: a.name,
+    workspaceName: a.workspaceName,
+    token: a.token,
+    instanceId: a.instanceId,
+    apps: a.apps.map((app) => ({ id: app.id, slug: app.slug, healthcheck: app.healthcheck !== undefined })),
+  };
+}
+
+export async function createReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
+  const opts = resolveOptions(options);
+  const clock = options.clock ?? systemClock();
+  const wallNow = (): number => clock.wallNow();
+  const trust = generateTrustMaterial(opts.seed);
+  const user = fixtureUser(opts.seed);
+  const responder = new Responder(opts.buildVersion);
+  const store = new AgentStore();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32768 });
+  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs });
+  const ptys = new PtySessions();
+  const httpServer = createServer();
+
+  const state: ServerState = {
+    opts,
+    clock,
+    wallNow,
+    store,
+    responder,
+    totals: emptyTotals(),
+    faults: new Faults(),
+    user,
+    userAuth: new UserAuth(user.apiKeyId, sha256(user.apiKeySecret)),
+    accessUrl: new URL('http://127.0.0.1'), // replaced once listening
+    derpMap: undefined,
+    regionName: () => '',
+    coordinator,
+    ptys,
+    gitAuth: new GitAuthLinks(GIT_AUTH_PROVIDERS, wallNow),
+    gitSshKeyBody: Buffer.alloc(0),
+    connectionBody: Buffer.alloc(0),
+    statsBody: responder.encode({ report_interval: msToNs(opts.reportIntervalMs) }),
+    wss,
+    trust,
+    closing: false,
+  };
+  const sshKey = ed25519GitSshKey(user.sshSeed);
+  state.gitSshKeyBody = responder.encode({ public_key: sshKey.publicKey, private_key: sshKey.privateKey });
+
+  const limiter = opts.rateLimit > 0 ? createRateLimiter(opts.rateLimit, wallNow) : undefined;
+  const dispatch = createDispatcher(state, limiter);
+  const split = (req: IncomingMessage): { path: string; query: string } => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    return q === -1 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+  };
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const { path, query } = split(req);
+    dispatch({ req, res, path, query });
+  });
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const { path, query } = split(req);
+    const ex: Exchange = { req, socket, head, path, query };
+    dispatch(ex);
+  });
+  httpServer.on('clientError', (_error, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen({ host: opts.host, port: opts.port, backlog: opts.backlog }, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  state.accessUrl = new URL(url);
+  const derpMap = defaultDerpMap(url);
+  state.derpMap = derpMap;
+  state.regionName = (id: number) => derpRegionName(derpMap, id);
+  state.connectionBody = responder.encode({ derp_map: derpMap });
+
+  const credentials: Credentials = {
+    url,
+    userToken: `${user.apiKeyId}-${user.apiKeySecret}`,
+    agents: [],
+  };
+  const provision = async (n: number): Promise<CredentialAgent[]> => {
+    const added = fixtureAgents(opts.seed, store.list.length, Math.max(0, Math.floor(n))).map((f) => credentialAgent(store.add(f, wallNow())));
+    credentials.agents.push(...added);
+    return added;
+  };
+  try {
+    credentials.identity = identityForCredentials(await trust);
+    await provision(opts.agents);
+  } catch (error) {
+    httpServer.close();
+    throw error;
+  }
+
+  let drops = 0;
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    credentials,
+    provision,
+    faults: state.faults,
+    gitAuth: { link: (o) => state.gitAuth.link(o), unlink: (id) => state.gitAuth.unlink(id), listening: () => state.gitAuth.waiting },
+    counters() {
+      const agents: Record<string, AgentCounters> = {};
+      let connected = 0;
+      for (const a of store.list) {
+        if (a.socket) connected++;
+        if (a.touched) agents[a.id] = { ...a.counters, lifecycleStates: [...a.counters.lifecycleStates] };
+      }
+      const t = state.totals;
+      return { totals: { ...t, identityExchanges: { ...t.identityExchanges }, agentsConnected: connected }, agents };
+    },
+    dropAgentSockets(fraction = 1) {
+      const connected = store.list.filter((a) => a.socket);
+      const rng = createRng(`${opts.seed}/drop/${drops++}`);
+      for (let i = connected.length - 1; i > 0; i--) {
+        const j = rng.int(0, i);
+        [connected[i], connected[j]] = [connected[j] as AgentRecord, connected[i] as AgentRecord];
+      }
+      const count = Math.round(Math.min(1, Math.max(0, fraction)) * connected.length);
+      const ids = connected.slice(0, count).map((a) => a.id);
+      if (ids.length > 0) coordinator.dropAgents(ids);
+      return ids.length;
+    },
+    close() {
+      closed ??= (async () => {
+        state.closing = true;
+        state.gitAuth.close();
+        ptys.close();
+        await coordinator.close();
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        await new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Clock } from '../core/clock.js';
+import type { ServerCounters } from './counters.js';
+import type { Faults } from './faults.js';
+import type { FixtureUser } from './fixtures.js';
+import type { GitAuthLinks } from './git-auth-links.js';
+import type { Responder } from './http/reply.js';
+import type { UserAuth } from './http/auth.js';
+import type { ResolvedOptions } from './options.js';
+import type { AgentStore } from './store.js';
+import type { TailnetNode } from '../protocol/tailnet-node.js';
+
+/** The parts of the coordinator the HTTP layer uses (src/server/coordinator, helper "protocol"). */
+export interface CoordinatorPort {
+  attachAgent(agentId: string, ws: WebSocket, hooks?: { onNode?: (node: TailnetNode) => void; onClose?: () => void }): void;
+  attachClient(agentId: string, ws: WebSocket): void;
+  agentNode(agentId: string): TailnetNode | undefined;
+  dropAgents(ids?: string[]): unknown;
+  close(): unknown;
+}
+
+/** The simulated PTY sessions (src/server/pty, helper "identity"). */
+export interface PtyPort {
+  attach(agentId: string, reconnectId: string, opts: { height: number; width: number; command: string }, ws: WebSocket): void;
+  close(): void;
+}
+
+/** Everything route handlers share: options, store, caches and collaborators. */
+export interface ServerState {
+  opts: ResolvedOptions;
+  clock: Clock;
+  /** Wall-clock epoch ms (the injected clock's wallNow). */
+  wallNow(): number;
+  store: AgentStore;
+  responder: Responder;
+  totals: ServerCounters['totals'];
+  faults: Faults;
+  user: FixtureUser;
+  userAuth: UserAuth;
+  accessUrl: URL;
+  derpMap: unknown;
+  regionName(id: number): string;
+  coordinator: CoordinatorPort;
+  ptys?: PtyPort;
+  gitAuth: GitAuthLinks;
+  /** Encoded GET /me/gitsshkey body. */
+  gitSshKeyBody: Buffer;
+  /** Encoded GET /{id}/connection body. */
+  connectionBody: Buffer;
+  /** Encoded report-stats answer. */
+  statsBody: Buffer;
+  wss: WebSocketServer;
+  /** Identity trust material, once generated (identity routes wait for it). */
+  trust?: Promise<unknown>;
+  closing: boolean;
+}

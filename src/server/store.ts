@@ -1,0 +1,73 @@
+import type { WebSocket } from 'ws';
+import { emptyAgentCounters, type AgentCounters } from './counters.js';
+import type { FixtureAgent } from './fixtures.js';
+
+/**
+ * The database-like state of the reference server: one record per agent with the columns the
+ * spec's status algorithm reads (§6), plus counters and response caches.
+ * Times are epoch ms rounded to µs (coderd's database.Now()).
+ */
+export type LifecycleState = 'created' | 'starting' | 'start_timeout' | 'start_error' | 'ready';
+export const LIFECYCLE_STATES: readonly LifecycleState[] = ['created', 'starting', 'start_timeout', 'start_error', 'ready'];
+
+export type AppHealth = 'disabled' | 'initializing' | 'healthy' | 'unhealthy';
+
+export interface AgentRecord extends FixtureAgent {
+  createdAt: number;
+  updatedAt: number;
+  firstConnectedAt?: number;
+  lastConnectedAt?: number;
+  disconnectedAt?: number;
+  lifecycleState: LifecycleState;
+  version: string;
+  appHealth: Map<string, AppHealth>;
+  /** Bumped on every change that alters a rendered body (caches compare it). */
+  revision: number;
+  /** The agent coordinate socket coderd would treat as current (the newest one). */
+  socket?: WebSocket;
+  counters: AgentCounters;
+  touched: boolean;
+  cache: {
+    metadata?: { revision: number; body: Buffer };
+    view?: { key: string; revision: number; node: unknown; body: Buffer };
+  };
+}
+
+/** database.Now(): UTC rounded to microseconds. */
+export function dbTime(wallMs: number): number {
+  return Math.round(wallMs * 1000) / 1000;
+}
+
+export class AgentStore {
+  readonly byId = new Map<string, AgentRecord>();
+  readonly byToken = new Map<string, AgentRecord>();
+  readonly byInstanceId = new Map<string, AgentRecord>();
+  readonly list: AgentRecord[] = [];
+
+  add(fixture: FixtureAgent, nowMs: number): AgentRecord {
+    const created = dbTime(nowMs);
+    const record: AgentRecord = {
+      ...fixture,
+      createdAt: created,
+      updatedAt: created,
+      lifecycleState: 'created',
+      version: '',
+      appHealth: new Map(fixture.apps.map((a) => [a.id, a.healthcheck ? 'initializing' : 'disabled'])),
+      revision: 0,
+      counters: emptyAgentCounters(),
+      touched: false,
+      cache: {},
+    };
+    this.byId.set(record.id, record);
+    this.byToken.set(record.token, record);
+    this.byInstanceId.set(record.instanceId, record);
+    this.list.push(record);
+    return record;
+  }
+
+  /** Marks the agent for the counters snapshot and returns its counters. */
+  count(agent: AgentRecord): AgentCounters {
+    agent.touched = true;
+    return agent.counters;
+  }
+}
