@@ -72,7 +72,8 @@ export function planScenario(s: Scenario): Plan {
   const phases = buildPhases(s);
   const partial = { phases };
   const peakAgents = phases.reduce((max, p) => Math.max(max, p.from, p.to), 0);
-  const agentStarts = phases.reduce((sum, p) => sum + Math.max(0, p.to - p.from), 0);
+  // Agents present at t=0 (no ramp-up) start too, then every rise starts more.
+  const agentStarts = phases.reduce((sum, p) => sum + Math.max(0, p.to - p.from), phases[0]?.from ?? 0);
   const faults: PlanFault[] = s.faults.map((f) => {
     const agentsAt = agentCountAt(partial, f.at);
     return { atMs: f.at, action: f.action, fraction: f.fraction, agentsAt, expectedDrops: Math.round(agentsAt * f.fraction) };

@@ -31,6 +31,7 @@ function weightSum(weights: unknown): number | undefined {
 export function crossFieldRules(value: unknown, report: Report): void {
   if (!isObj(value)) return;
   const duration = num(value.duration);
+  if (duration === 0) report(['duration'], 'must be longer than 0s');
   if (value.target !== undefined) {
     if (value.server !== undefined) report(['server'], 'configures the embedded server, so it cannot go with "target": remove one of them');
     if (value.faults !== undefined) report(['faults'], 'faults need the embedded server, so they cannot go with "target": remove one of them');

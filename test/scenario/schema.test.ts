@@ -135,6 +135,7 @@ describe('validateScenario: problems', () => {
 
   it('reports missing required fields and a non-object scenario', () => {
     expect(issuesOf({})).toEqual(['name: required (a string)', 'duration: required (a duration like "30s")']);
+    expect(issuesOf({ name: 'x', duration: 0 })).toEqual(['duration: must be longer than 0s']);
     expect(issuesOf(5)).toEqual(['(scenario): expected an object, got 5']);
   });
 
@@ -183,6 +184,12 @@ describe('validateScenario: problems', () => {
       'rest.mix: name at least one endpoint, e.g. { "GET /me/metadata": 1 }',
     ]);
     expect(issuesOf({ name: 'x', duration: '10s', rest: { mix: { 'GET /{id}': 0 } } })).toEqual(['rest.mix: the weights must sum to more than 0']);
+  });
+
+  it('parses each threshold with the metrics threshold parser', () => {
+    const issues = issuesOf({ name: 'x', duration: '1s', thresholds: ['p99(POST /me/report-stats) < 500ms', 'lost == 0', 'bogus < 1'] });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^thresholds\[2\]: threshold "bogus < 1": column 1: unknown metric "bogus"/);
   });
 
   it('accepts semver versions with pre-release and build parts', () => {
