@@ -1,0 +1,244 @@
+/**
+ * The client end of a coordinate WebSocket (spec §7), used by fake agents (`/me/coordinate`) and
+ * peers (`/{id}/coordinate`): one binary frame per Node out, a stream of Node arrays in.
+ *
+ * Like agentsdk.Listen it pings every 30 s and closes with 1001 "Ping failed" when no pong comes
+ * back within 30 s (§7.5). Reconnecting is the caller's job; `Backoff` gives the SDK's doubling
+ * delays (agents 100 ms → 10 s, peers 50 ms → 10 s).
+ */
+import { performance } from 'node:perf_hooks';
+import type { IncomingMessage } from 'node:http';
+import { WebSocket } from 'ws';
+import { JsonStreamDecoder } from '../protocol/json-stream.js';
+import { decodeNodeArray, encodeNode } from '../protocol/node-codec.js';
+import type { TailnetNode } from '../protocol/tailnet-node.js';
+
+export interface CoordinateSocketOptions {
+  /** Full ws(s) URL, e.g. `ws://127.0.0.1:3000/api/v2/workspaceagents/me/coordinate`. */
+  url: string;
+  /** Agent token or user API key. Secret: never logged. */
+  token: string;
+  /** `cookie` (coder_session_token, what the Go agent does) or the `Coder-Session-Token` header. */
+  tokenIn: 'cookie' | 'header';
+  localAddress?: string;
+  /** Opening handshake limit (default 30 s). */
+  handshakeTimeoutMs?: number;
+  /** Client ping interval (default 30 s, agentsdk.Listen); 0 disables pings. */
+  pingIntervalMs?: number;
+  /** Pong deadline (default 30 s); missing it closes 1001 "Ping failed". */
+  pingTimeoutMs?: number;
+  /** Largest inbound message; default unlimited (a Go agent's nhooyr limit is 32768, spec §7.1). */
+  maxPayload?: number;
+  /** How long a close handshake may take before the socket is destroyed (default 5 s, like nhooyr). */
+  closeGraceMs?: number;
+  /** Each inbound array; `receivedAtMs` is wall-clock epoch ms with sub-ms precision. */
+  onNodes(nodes: TailnetNode[], receivedAtMs: number): void;
+  /** Once, after the socket was open, when it ends. */
+  onClose(code: number, reason: string): void;
+}
+
+export interface CoordinateSocket {
+  /** Sends one Node as one binary frame (dropped when the socket is not open). */
+  sendNode(node: TailnetNode): void;
+  /** Starts a close handshake (default 1000); the socket is destroyed if it does not finish. */
+  close(code?: number): void;
+  readonly open: boolean;
+}
+
+/** A failed dial: `statusCode` is set when the server answered the upgrade with plain HTTP. */
+export class CoordinateDialError extends Error {
+  override readonly name = 'CoordinateDialError';
+  constructor(
+    message: string,
+    readonly statusCode?: number,
+    readonly code?: string,
+    /** The start of the response body (a codersdk.Response JSON for coderd errors). */
+    readonly body?: string,
+  ) {
+    super(message);
+  }
+}
+
+const SEND_OPTS = { binary: true } as const;
+const TEXT_FRAME_REASON = 'unexpected frame type read (expected MessageBinary): MessageText';
+const MAX_BODY = 4096;
+
+/** Close reasons carry at most 123 bytes. */
+function truncateReason(reason: string): string {
+  let out = reason;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
+function wallNowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Dials the coordinate endpoint; resolves once open, rejects with the HTTP status or network error. */
+export function openCoordinateSocket(opts: CoordinateSocketOptions): Promise<CoordinateSocket> {
+  const headers: Record<string, string> =
+    opts.tokenIn === 'header' ? { 'Coder-Session-Token': opts.token } : { Cookie: `coder_session_token=${opts.token}` };
+  const ws = new WebSocket(opts.url, {
+    headers,
+    perMessageDeflate: false,
+    followRedirects: false,
+    handshakeTimeout: opts.handshakeTimeoutMs ?? 30_000,
+    maxPayload: opts.maxPayload ?? 0,
+    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+  });
+  return new Promise<CoordinateSocket>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      ws.removeAllListeners();
+      ws.on('error', () => undefined);
+      ws.terminate();
+      reject(err);
+    };
+    ws.on('unexpected-response', (req, res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < MAX_BODY) body += chunk;
+      });
+      const done = (): void => {
+        req.destroy();
+        fail(new CoordinateDialError(`Unexpected server response: ${status}`, status, undefined, body.slice(0, MAX_BODY)));
+      };
+      res.on('end', done);
+      res.on('error', done);
+      res.on('aborted', done);
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (/handshake has timed out/i.test(err.message)) {
+        fail(new CoordinateDialError(err.message, undefined, 'ETIMEDOUT'));
+      } else fail(err);
+    });
+    ws.once('open', () => {
+      if (settled) return;
+      settled = true;
+      ws.removeAllListeners('error');
+      ws.removeAllListeners('unexpected-response');
+      resolve(new Session(ws, opts));
+    });
+  });
+}
+
+/** An open coordinate socket: read loop, keepalive pings and one onClose. */
+class Session implements CoordinateSocket {
+  private readonly decoder = new JsonStreamDecoder();
+  private pingTimer: NodeJS.Timeout | undefined;
+  private pongTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  /** Set when this side decided to close for a reason of its own (ping, bad data). */
+  private localClose: { code: number; reason: string } | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly opts: CoordinateSocketOptions,
+  ) {
+    ws.on('error', () => undefined); // ws follows an error with 'close'
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('pong', () => {
+      if (this.pongTimer) clearTimeout(this.pongTimer);
+      this.pongTimer = undefined;
+    });
+    ws.on('close', (code, reason) => this.onEnd(code, reason.toString('utf8')));
+    const interval = opts.pingIntervalMs ?? 30_000;
+    if (interval > 0) this.pingTimer = setInterval(() => this.ping(), interval);
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  sendNode(node: TailnetNode): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(Buffer.from(encodeNode(node)), SEND_OPTS);
+  }
+
+  close(code = 1000): void {
+    this.closeWith(code, '');
+  }
+
+  private closeWith(code: number, reason: string, local?: boolean): void {
+    if (local) this.localClose ??= { code, reason };
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
+    if (!this.graceTimer) {
+      this.graceTimer = setTimeout(() => this.ws.terminate(), this.opts.closeGraceMs ?? 5000);
+    }
+  }
+
+  private ping(): void {
+    // Like a Go ticker behind a blocked Ping: no new ping while one is outstanding.
+    if (this.pongTimer || this.ws.readyState !== WebSocket.OPEN) return;
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = undefined;
+      this.closeWith(1001, 'Ping failed', true);
+    }, this.opts.pingTimeoutMs ?? 30_000);
+    this.ws.ping();
+  }
+
+  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (!isBinary) {
+      this.closeWith(1003, TEXT_FRAME_REASON, true);
+      return;
+    }
+    const receivedAt = wallNowMs();
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    let batches: TailnetNode[][];
+    try {
+      batches = this.decoder.push(bytes).map(decodeNodeArray);
+    } catch (err) {
+      const reason = `read json: ${(err as Error).message}`;
+      this.closeWith(1002, truncateReason(reason), true);
+      return;
+    }
+    for (const nodes of batches) this.opts.onNodes(nodes, receivedAt);
+  }
+
+  private onEnd(code: number, reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.pongTimer) clearTimeout(this.pongTimer);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    const reported = this.localClose ?? { code, reason };
+    this.opts.onClose(reported.code, reported.reason);
+  }
+}
+
+/**
+ * Doubling retry delays with a cap, like coder/retry as the SDK uses it
+ * (agents 100 ms → 10 s, peers 50 ms → 10 s). `next()` returns the delay to wait now.
+ */
+export class Backoff {
+  private current: number;
+
+  constructor(
+    private readonly initialMs: number,
+    private readonly maxMs: number,
+  ) {
+    this.current = initialMs;
+  }
+
+  next(): number {
+    const delay = Math.min(this.current, this.maxMs);
+    this.current = Math.min(this.current * 2, this.maxMs);
+    return delay;
+  }
+
+  reset(): void {
+    this.current = this.initialMs;
+  }
+}
+
+/** The same delays as an endless generator. */
+export function* backoffDelays(initialMs: number, maxMs: number): Generator<number, never> {
+  const backoff = new Backoff(initialMs, maxMs);
+  for (;;) yield backoff.next();
+}
