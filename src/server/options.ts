@@ -32,6 +32,12 @@ export interface ReferenceServerOptions {
    * `vscode_port_proxy_uri` of `":<port>"`, spec §5.2).
    */
   appHostname?: string;
+  /**
+   * Generate the instance-identity trust material at start and put it in the credentials
+   * (default true). It costs seconds of CPU on a busy machine; with false it is generated on the
+   * first identity request instead and `credentials.identity` is absent.
+   */
+  identity?: boolean;
   /** Injected time source (tests); wallNow() drives every timestamp, status and rate window. */
   clock?: Clock;
   log?: Logger;
@@ -51,6 +57,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   backlog: number;
   appHostname?: string;
+  identity: boolean;
 }
 
 export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
@@ -69,5 +76,6 @@ export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
     maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024,
     backlog: o.backlog ?? 4096,
     appHostname: o.appHostname,
+    identity: o.identity ?? true,
   };
 }

@@ -64,7 +64,6 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   const opts = resolveOptions(options);
   const clock = options.clock ?? systemClock();
   const wallNow = (): number => clock.wallNow();
-  const trust = generateTrustMaterial(opts.seed);
   const user = fixtureUser(opts.seed);
   const responder = new Responder(opts.buildVersion);
   const store = new AgentStore();
@@ -93,7 +92,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     connectionBody: Buffer.alloc(0),
     statsBody: responder.encode({ report_interval: msToNs(opts.reportIntervalMs) }),
     wss,
-    trust,
+    trust: undefined,
     closing: false,
   };
   const sshKey = ed25519GitSshKey(user.sshSeed);
@@ -148,7 +147,10 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     return added;
   };
   try {
-    credentials.identity = identityForCredentials(await trust);
+    if (opts.identity) {
+      state.trust = generateTrustMaterial(opts.seed);
+      credentials.identity = identityForCredentials(await state.trust);
+    }
     await provision(opts.agents);
   } catch (error) {
     httpServer.close();
@@ -182,8 +184,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
       }
       const count = Math.round(Math.min(1, Math.max(0, fraction)) * connected.length);
       const ids = connected.slice(0, count).map((a) => a.id);
-      if (ids.length > 0) coordinator.dropAgents(ids);
-      return ids.length;
+      return ids.length > 0 ? coordinator.dropAgents(ids) : 0;
     },
     close() {
       closed ??= (async () => {

@@ -8,6 +8,7 @@ import type { Responder } from './http/reply.js';
 import type { UserAuth } from './http/auth.js';
 import type { ResolvedOptions } from './options.js';
 import type { AgentStore } from './store.js';
+import type { TrustMaterial } from './identity/trust-material.js';
 import type { TailnetNode } from '../protocol/tailnet-node.js';
 
 /** The parts of the coordinator the HTTP layer uses (src/server/coordinator, helper "protocol"). */
@@ -50,7 +51,7 @@ export interface ServerState {
   /** Encoded report-stats answer. */
   statsBody: Buffer;
   wss: WebSocketServer;
-  /** Identity trust material, once generated (identity routes wait for it). */
-  trust?: Promise<unknown>;
+  /** Identity trust material (generated at start, or lazily by the first identity request). */
+  trust?: Promise<TrustMaterial>;
   closing: boolean;
 }

@@ -35,9 +35,9 @@ export function post(server: { url: string }, path: string, token: string | unde
   return call(server, path, { method: 'POST', token, body, headers: { 'Content-Type': 'application/json' } });
 }
 
-/** Starts a server on port 0 with the rate limit off unless asked. */
+/** Starts a server on port 0 with the rate limit and identity material off unless asked. */
 export function startServer(opts: ReferenceServerOptions = {}): Promise<ReferenceServer> {
-  return createReferenceServer({ agents: 3, rateLimit: -1, ...opts });
+  return createReferenceServer({ agents: 3, rateLimit: -1, identity: false, ...opts });
 }
 
 /** Polls `check` until it returns true (bounded), never a fixed sleep as an assertion. */

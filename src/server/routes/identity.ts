@@ -2,7 +2,7 @@ import { goQuote } from '../../protocol/go-json.js';
 import { parseGoJsonValue } from '../http/go-decode.js';
 import type { Exchange } from '../http/reply.js';
 import { exchangeInstanceIdentity } from '../identity/exchange.js';
-import type { TrustMaterial } from '../identity/trust-material.js';
+import { generateTrustMaterial } from '../identity/trust-material.js';
 import type { ServerState } from '../state.js';
 
 /**
@@ -12,7 +12,8 @@ import type { ServerState } from '../state.js';
 export async function instanceIdentity(s: ServerState, ex: Exchange, provider: 'aws' | 'azure' | 'google', body: Buffer): Promise<void> {
   const parsed = parseGoJsonValue(body.toString('utf8'));
   if (!parsed.ok) return s.responder.error(ex, 400, 'Request body must be valid JSON.', parsed.detail);
-  const trust = (await s.trust) as TrustMaterial;
+  s.trust ??= generateTrustMaterial(s.opts.seed);
+  const trust = await s.trust;
   const result = exchangeInstanceIdentity(provider, parsed.value, trust, s.wallNow());
   if (!result.ok) return s.responder.json(ex, result.status, s.responder.encode(result.body));
   const agent = s.store.byInstanceId.get(result.instanceId);

@@ -1,0 +1,123 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { CredentialAgent, Credentials } from '../protocol/credentials.js';
+import type { ServerCounters } from './counters.js';
+import type { Fault } from './faults.js';
+import type { ReferenceServerOptions } from './options.js';
+
+/**
+ * The reference server in its own process, so the harness never shares its event loop. The
+ * child (child-entry.ts, run through tsx) answers IPC requests; it exits by itself when the
+ * parent goes away (IPC disconnect).
+ */
+export type RemoteServerOptions = Omit<ReferenceServerOptions, 'clock' | 'log'>;
+
+export interface RemoteReferenceServer {
+  url: string;
+  /** Secrets: never log. */
+  credentials: Credentials;
+  pid: number;
+  provision(n: number): Promise<CredentialAgent[]>;
+  counters(): Promise<ServerCounters>;
+  dropAgentSockets(fraction?: number): Promise<number>;
+  faults: { set(endpoint: string, fault: Fault): Promise<void>; clear(endpoint?: string): Promise<void> };
+  gitAuth: { link(opts?: { providerId?: string; token?: string; expiresAtMs?: number }): Promise<void> };
+  /** Closes the server and waits for the child to exit. */
+  close(): Promise<void>;
+}
+
+/** Messages child → parent. */
+export type ChildMessage =
+  | { type: 'ready'; url: string; credentials: Credentials }
+  | { type: 'failed'; message: string }
+  | { type: 'reply'; id: number; ok: true; result: unknown }
+  | { type: 'reply'; id: number; ok: false; message: string };
+
+/** Messages parent → child. */
+export type ParentMessage =
+  | { type: 'start'; options: RemoteServerOptions }
+  | { type: 'call'; id: number; op: 'provision' | 'counters' | 'dropAgentSockets' | 'faults.set' | 'faults.clear' | 'gitAuth.link' | 'close'; args: unknown[] };
+
+const CHILD_ENTRY = fileURLToPath(new URL('./child-entry.ts', import.meta.url));
+
+export async function startReferenceServerProcess(options: RemoteServerOptions = {}): Promise<RemoteReferenceServer> {
+  const tsx = import.meta.resolve('tsx');
+  const child = fork(CHILD_ENTRY, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let nextId = 1;
+
+  const ready = new Promise<{ url: string; credentials: Credentials }>((resolve, reject) => {
+    child.on('message', (raw) => {
+      const msg = raw as ChildMessage;
+      if (msg.type === 'ready') resolve(msg);
+      else if (msg.type === 'failed') reject(new Error(`reference server failed to start: ${msg.message}`));
+      else if (msg.type === 'reply') {
+        const waiter = pending.get(msg.id);
+        pending.delete(msg.id);
+        if (!waiter) return;
+        if (msg.ok) waiter.resolve(msg.result);
+        else waiter.reject(new Error(msg.message));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      const error = new Error(`reference server process exited (${signal ?? code})`);
+      reject(error);
+      for (const waiter of pending.values()) waiter.reject(error);
+      pending.clear();
+    });
+    child.once('error', reject);
+  });
+  child.send({ type: 'start', options } satisfies ParentMessage);
+
+  let started: { url: string; credentials: Credentials };
+  try {
+    started = await ready;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  const call = <T>(op: Extract<ParentMessage, { type: 'call' }>['op'], ...args: unknown[]): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (!child.connected) {
+        reject(new Error('reference server process is gone'));
+        return;
+      }
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ type: 'call', id, op, args } satisfies ParentMessage);
+    });
+
+  let closing: Promise<void> | undefined;
+  const credentials = started.credentials;
+  return {
+    url: started.url,
+    credentials,
+    pid: child.pid ?? -1,
+    provision: async (n) => {
+      const added = await call<CredentialAgent[]>('provision', n);
+      credentials.agents.push(...added);
+      return added;
+    },
+    counters: () => call<ServerCounters>('counters'),
+    dropAgentSockets: (fraction) => call<number>('dropAgentSockets', fraction),
+    faults: { set: (endpoint, fault) => call<void>('faults.set', endpoint, fault), clear: (endpoint) => call<void>('faults.clear', endpoint) },
+    gitAuth: { link: (opts) => call<void>('gitAuth.link', opts) },
+    close: () => {
+      closing ??= closeChild(child, exited, () => call<void>('close'));
+      return closing;
+    },
+  };
+}
+
+async function closeChild(child: ChildProcess, exited: Promise<void>, requestClose: () => Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  try {
+    await requestClose().catch(() => child.kill('SIGTERM'));
+    await exited;
+  } finally {
+    clearTimeout(killTimer);
+  }
+}
