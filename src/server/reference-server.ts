@@ -69,7 +69,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   const store = new AgentStore();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32768 });
   const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs });
-  const ptys = new PtySessions();
+  const ptys = new PtySessions({ heartbeatMs: opts.pingIntervalMs });
   const httpServer = createServer();
 
   const state: ServerState = {
