@@ -76,5 +76,11 @@ function chart(plan: Plan): string[] {
   out.push(`  ${'0'.padStart(label)} +${'-'.repeat(CHART_WIDTH)}`);
   const end = formatDuration(plan.durationMs);
   out.push(`  ${' '.repeat(label)}  0s${end.padStart(CHART_WIDTH - 2)}`);
+  if (plan.faults.length > 0) {
+    // Mark each fault under the time axis so storms line up with the ramp.
+    const marks = Array.from({ length: CHART_WIDTH }, () => ' ');
+    for (const f of plan.faults) marks[Math.min(CHART_WIDTH - 1, Math.floor((f.atMs / plan.durationMs) * CHART_WIDTH))] = '^';
+    out.push(`  ${' '.repeat(label)}  ${marks.join('')}`.trimEnd() + '  ^ = fault');
+  }
   return out;
 }

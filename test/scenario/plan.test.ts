@@ -147,6 +147,7 @@ describe('formatPlan', () => {
     expect(text).toContain('REST (open model, 10 connections, pipelining 1, 50 req/s): 10s -> 50s, 2000 requests');
     expect(text).toContain('mix: GET /{id} 75%, GET /me/metadata 25%');
     expect(text).toContain('at 35s     drop-agent-sockets 50% of 43 agents (~22 sockets)');
+    expect(text).toMatch(/\^ {2}\^ = fault\n/);
     expect(text).toContain('Thresholds:\n  error_rate < 1%\n  lost == 0\n');
   });
 

@@ -147,12 +147,14 @@ describe('validateScenario: problems', () => {
         agents: { apps: { flaprate: 0.1 }, phases: [{ duration: '1s', to: 1, too: 2 }] },
         rest: { mix: { 'GET /me/metadata': 1 }, conections: 3 },
         peers: { perAgent: 1, updateRte: 1 },
+        nmae: 'typo',
       }),
     ).toEqual([
       'agents.phases[0].too: unknown key (did you mean "to"?)',
       'agents.apps.flaprate: unknown key (did you mean "flapRate"?)',
       'peers.updateRte: unknown key (did you mean "updateRate"?)',
       'rest.conections: unknown key (did you mean "connections"?)',
+      'nmae: unknown key (did you mean "name"?)',
     ]);
   });
 
