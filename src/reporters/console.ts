@@ -1,0 +1,73 @@
+import type { RunSummary } from '../metrics/summary-types.js';
+import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine } from './format.js';
+
+const TOP_ERRORS = 8;
+
+/** The end-of-run text for a terminal: a compact aligned table plus the verdict. Plain text
+ * (no colours) so it reads the same in CI logs. */
+export function renderConsole(summary: RunSummary): string {
+  const { meta, agents, totals } = summary;
+  const lines: string[] = [];
+  lines.push(`fleetsim ${meta.scenario} · run ${meta.runId} · ${(meta.durationMs / 1000).toFixed(1)}s · target ${meta.target} · seed ${meta.seed}`);
+  lines.push('');
+
+  const endpointRows = Object.entries(summary.endpoints).map(([name, e]) => [
+    name,
+    fmtNum(e.count),
+    fmtNum(e.errors),
+    fmtNum(e.rate),
+    fmtMs(e.p50),
+    fmtMs(e.p90),
+    fmtMs(e.p99),
+    fmtMs(e.max),
+  ]);
+  if (endpointRows.length > 0) {
+    lines.push(
+      ...alignTable(
+        [
+          ['ENDPOINT', 'COUNT', 'ERRORS', 'REQ/S', 'P50', 'P90', 'P99', 'MAX'],
+          ...endpointRows,
+          ['total', fmtNum(totals.requests), `${fmtNum(totals.errors)} (${fmtPct(totals.errorRate)})`],
+        ],
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ),
+    );
+  } else {
+    lines.push('no requests recorded');
+  }
+  lines.push('');
+  lines.push(
+    `agents       ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at end · peak ${fmtNum(agents.peakConnected)} · ` +
+      `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}`,
+  );
+
+  const c = summary.coordinator;
+  if (c) {
+    lines.push(
+      `coordinator  sent ${fmtNum(c.updatesSent)} · delivered ${fmtNum(c.updatesDelivered)} (${fmtNum(c.deliveredPerSecond)}/s) · ` +
+        `lost ${fmtNum(c.lost)} · duplicated ${fmtNum(c.duplicated)} · out of order ${fmtNum(c.outOfOrder)}` +
+        (c.peersConnected ? ` · peers ${fmtNum(c.peersConnected.last)} (peak ${fmtNum(c.peersConnected.peak)})` : ''),
+    );
+    const p = c.propagationMs;
+    lines.push(`             propagation p50 ${fmtMs(p.p50)} · p90 ${fmtMs(p.p90)} · p99 ${fmtMs(p.p99)} · p99.9 ${fmtMs(p.p999)} · max ${fmtMs(p.max)}`);
+    if (c.firstNodeMs.count > 0) {
+      const f = c.firstNodeMs;
+      lines.push(`             first node  p50 ${fmtMs(f.p50)} · p99 ${fmtMs(f.p99)} · max ${fmtMs(f.max)}`);
+    }
+  }
+
+  if (summary.errors.length > 0) {
+    lines.push('');
+    lines.push(summary.errors.length > TOP_ERRORS ? `errors (top ${TOP_ERRORS} of ${summary.errors.length})` : 'errors');
+    lines.push(...alignTable(summary.errors.slice(0, TOP_ERRORS).map((e) => ['  ' + e.endpoint, e.class, fmtNum(e.count)]), ['l', 'l', 'r']));
+  }
+
+  if (summary.thresholds.length > 0) {
+    lines.push('');
+    lines.push('thresholds');
+    lines.push(...alignTable(summary.thresholds.map((t) => [`  ${t.pass ? '✓' : '✗'} ${t.expression}`, `observed ${fmtObserved(t)}`])));
+  }
+  lines.push('');
+  lines.push(`outcome: ${outcomeLine(summary)}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,127 @@
+import type { RunSummary, ThresholdResult, TimeSeriesRow } from '../metrics/summary-types.js';
+import { parseThreshold, type ThresholdUnit } from '../metrics/thresholds.js';
+
+/** Shared number formatting and escaping for every reporter, so they all print the same figures. */
+
+/** `0.25ms`, `12.3ms`, `250ms`, `1.50s`; `-` for null. */
+export function fmtMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
+  if (ms === 0) return '0ms';
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;
+  if (ms >= 100) return `${ms.toFixed(0)}ms`;
+  if (ms >= 10) return `${ms.toFixed(1)}ms`;
+  return `${ms.toFixed(2)}ms`;
+}
+
+/** Integers with thin grouping (`12,345`), other numbers with up to 2 decimals. */
+export function fmtNum(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '-';
+  const text = Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/\.?0+$/, '');
+  return text.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** A ratio as a percentage: 0.0533 → `5.33%`. */
+export function fmtPct(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '-';
+  return `${(ratio * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+}
+
+function unitOf(expression: string): ThresholdUnit | undefined {
+  try {
+    return parseThreshold(expression).unit;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A threshold's observed value in its own unit (ms, %, number). */
+export function fmtObserved(result: ThresholdResult): string {
+  if (result.observed === null) return 'n/a';
+  const unit = unitOf(result.expression);
+  return unit === 'ms' ? fmtMs(result.observed) : unit === 'ratio' ? fmtPct(result.observed) : fmtNum(result.observed);
+}
+
+/** One line for the run's verdict. */
+export function outcomeLine(summary: RunSummary): string {
+  const failed = summary.thresholds.filter((t) => !t.pass).length;
+  const total = summary.thresholds.length;
+  const detail = total === 0 ? 'no thresholds' : `${total - failed}/${total} thresholds passed`;
+  return `${summary.outcome.toUpperCase()} (${detail})`;
+}
+
+/** Pads cells into aligned columns; `align[i]` 'r' right-aligns column i. */
+export function alignTable(rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[] = []): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => {
+        const pad = ' '.repeat((widths[i] ?? 0) - [...cell].length);
+        return align[i] === 'r' ? pad + cell : cell + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** A unicode sparkline; null values render as a space. */
+export function sparkline(values: readonly (number | null)[]): string {
+  const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  const max = present.length ? Math.max(...present) : 0;
+  const min = present.length ? Math.min(0, ...present) : 0;
+  return values
+    .map((v) => {
+      if (v === null || !Number.isFinite(v)) return ' ';
+      if (max === min) return BARS[0];
+      return BARS[Math.min(BARS.length - 1, Math.floor(((v - min) / (max - min)) * (BARS.length - 1) + 0.5))];
+    })
+    .join('');
+}
+
+/**
+ * Folds the per-second series into at most `maxRows` buckets of whole seconds: counts add,
+ * p99 takes the worst second, connected the last value. Each row's `t` is its first second.
+ */
+export function downsample(series: readonly TimeSeriesRow[], maxRows: number): { row: TimeSeriesRow; seconds: number }[] {
+  if (series.length === 0) return [];
+  const width = Math.max(1, Math.ceil(series.length / maxRows));
+  const out: { row: TimeSeriesRow; seconds: number }[] = [];
+  for (let start = 0; start < series.length; start += width) {
+    const slice = series.slice(start, start + width);
+    const p99s = slice.map((r) => r.p99Ms).filter((v): v is number => v !== null);
+    out.push({
+      seconds: slice.length,
+      row: {
+        t: slice[0]!.t,
+        requests: slice.reduce((n, r) => n + r.requests, 0),
+        errors: slice.reduce((n, r) => n + r.errors, 0),
+        delivered: slice.reduce((n, r) => n + r.delivered, 0),
+        connected: slice[slice.length - 1]!.connected,
+        p99Ms: p99s.length ? Math.max(...p99s) : null,
+      },
+    });
+  }
+  return out;
+}
+
+/** Escapes text for HTML and XML element content and double-quoted attributes. */
+export function escapeXml(text: string): string {
+  return (
+    text
+      // Characters XML 1.0 forbids outright (control characters other than tab/newline/CR).
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
+}
+
+/** Escapes a Markdown table cell. */
+export function escapeMd(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}

@@ -1,0 +1,55 @@
+import type { RunSummary } from '../metrics/summary-types.js';
+import { escapeXml, fmtObserved } from './format.js';
+
+export const JUNIT_FILE = 'junit.xml';
+
+const attr = (name: string, value: string | number) => `${name}="${escapeXml(String(value))}"`;
+
+/**
+ * junit.xml: one testcase per threshold (a failing threshold is a `<failure>`), plus a
+ * `run completed` testcase that errors when the run was interrupted or errored, so CI shows
+ * a broken run even without thresholds.
+ */
+export function renderJunit(summary: RunSummary): string {
+  const { meta } = summary;
+  const time = (meta.durationMs / 1000).toFixed(3);
+  const cases: string[] = [];
+  for (const t of summary.thresholds) {
+    const head = `    <testcase ${attr('classname', `fleetsim.${meta.scenario}.thresholds`)} ${attr('name', t.expression)} time="0"`;
+    if (t.pass) cases.push(`${head}/>`);
+    else {
+      const message = `observed ${fmtObserved(t)}`;
+      cases.push(`${head}>\n      <failure ${attr('type', 'threshold')} ${attr('message', message)}>${escapeXml(`${t.expression}: ${message}`)}</failure>\n    </testcase>`);
+    }
+  }
+  const broken = summary.outcome === 'errored' || summary.outcome === 'interrupted';
+  const runHead = `    <testcase ${attr('classname', `fleetsim.${meta.scenario}`)} name="run completed" ${attr('time', time)}`;
+  cases.push(broken ? `${runHead}>\n      <error ${attr('type', summary.outcome)} ${attr('message', `run ${summary.outcome}`)}/>\n    </testcase>` : `${runHead}/>`);
+
+  const failures = summary.thresholds.filter((t) => !t.pass).length;
+  const errors = broken ? 1 : 0;
+  const tests = cases.length;
+  const props = [
+    ['runId', meta.runId],
+    ['seed', meta.seed],
+    ['target', meta.target],
+    ['fleetsimVersion', meta.fleetsimVersion],
+    ['outcome', summary.outcome],
+    ['requests', String(summary.totals.requests)],
+    ['errors', String(summary.totals.errors)],
+  ]
+    .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)
+    .join('\n');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites ${attr('name', 'fleetsim')} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', time)}>`,
+    `  <testsuite ${attr('name', `fleetsim.${meta.scenario}`)} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} skipped="0" ${attr('time', time)} ${attr('timestamp', meta.startedAt)}>`,
+    '    <properties>',
+    props,
+    '    </properties>',
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

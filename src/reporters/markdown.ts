@@ -1,0 +1,108 @@
+import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
+import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, sparkline } from './format.js';
+
+export const MARKDOWN_FILE = 'summary.md';
+const MAX_SERIES_ROWS = 20;
+const MAX_SPARK = 60;
+
+const ICON: Record<RunSummary['outcome'], string> = { passed: '✅', failed: '❌', interrupted: '⚠️', errored: '💥' };
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], rightFrom = 1): string[] {
+  const align = header.map((_, i) => (i >= rightFrom ? '---:' : ':---'));
+  return [`| ${header.join(' | ')} |`, `| ${align.join(' | ')} |`, ...rows.map((r) => `| ${r.map(escapeMd).join(' | ')} |`)];
+}
+
+const latencyCells = (s: LatencyStats): string[] => [fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.p999), fmtMs(s.max)];
+
+/** summary.md: for humans and CI step summaries / PR comments. */
+export function renderMarkdown(summary: RunSummary): string {
+  const { meta, agents, totals } = summary;
+  const out: string[] = [];
+  out.push(`# fleetsim: ${escapeMd(meta.scenario)} ${ICON[summary.outcome]} ${summary.outcome}`, '');
+  out.push(
+    ...table(
+      ['run', 'target', 'seed', 'started', 'duration', 'fleetsim'],
+      [[meta.runId, meta.target, meta.seed, meta.startedAt, `${(meta.durationMs / 1000).toFixed(1)}s`, meta.fleetsimVersion]],
+      99,
+    ),
+    '',
+  );
+  out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
+
+  if (summary.thresholds.length > 0) {
+    out.push('## Thresholds', '');
+    out.push(...table(['', 'threshold', 'observed'], summary.thresholds.map((t) => [t.pass ? '✅' : '❌', `\`${t.expression}\``, fmtObserved(t)]), 2), '');
+  }
+
+  out.push('## Endpoints', '');
+  const rows = Object.entries(summary.endpoints).map(([name, e]) => [
+    `\`${name}\``,
+    fmtNum(e.count),
+    fmtNum(e.errors),
+    fmtNum(e.rate),
+    fmtMs(e.min),
+    fmtMs(e.mean),
+    ...latencyCells(e),
+  ]);
+  rows.push(['**total**', fmtNum(totals.requests), `${fmtNum(totals.errors)} (${fmtPct(totals.errorRate)})`, '', '', '', '', '', '', '', '']);
+  out.push(...table(['endpoint', 'count', 'errors', 'req/s', 'min', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows), '');
+
+  out.push(
+    `**Agents:** ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
+      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}`,
+    '',
+  );
+
+  if (summary.errors.length > 0) {
+    out.push('## Errors', '');
+    out.push(...table(['endpoint', 'class', 'count'], summary.errors.map((e) => [`\`${e.endpoint}\``, e.class, fmtNum(e.count)]), 2), '');
+  }
+
+  const c = summary.coordinator;
+  if (c) {
+    out.push('## Coordinator', '');
+    out.push(
+      ...table(
+        ['sent', 'delivered', 'delivered/s', 'lost', 'duplicated', 'out of order', 'peers (end/peak)'],
+        [[fmtNum(c.updatesSent), fmtNum(c.updatesDelivered), fmtNum(c.deliveredPerSecond), fmtNum(c.lost), fmtNum(c.duplicated), fmtNum(c.outOfOrder), c.peersConnected ? `${c.peersConnected.last}/${c.peersConnected.peak}` : '-']],
+        0,
+      ),
+      '',
+    );
+    const latencyRows = [['propagation (all)', fmtNum(c.propagationMs.count), ...latencyCells(c.propagationMs)]];
+    for (const [dir, d] of Object.entries(c.byDirection)) latencyRows.push([`propagation ${dir}`, fmtNum(d.propagationMs.count), ...latencyCells(d.propagationMs)]);
+    if (c.firstNodeMs.count > 0) latencyRows.push(['first node', fmtNum(c.firstNodeMs.count), ...latencyCells(c.firstNodeMs)]);
+    out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows), '');
+  }
+
+  if (summary.rateLimit) {
+    out.push('## Rate limit (last headers seen)', '');
+    out.push(...table(['endpoint', 'limit', 'remaining', 'lowest remaining'], Object.entries(summary.rateLimit).map(([name, r]) => [`\`${name}\``, fmtNum(r.limit), fmtNum(r.remaining), fmtNum(r.minRemaining)])), '');
+  }
+
+  if (summary.timeSeries.length > 0) {
+    out.push('## Over time', '');
+    const spark = downsample(summary.timeSeries, MAX_SPARK).map((b) => b.row);
+    out.push('```');
+    out.push(`req/s      ${sparkline(spark.map((r) => r.requests))}`);
+    out.push(`p99        ${sparkline(spark.map((r) => r.p99Ms))}`);
+    out.push(`connected  ${sparkline(spark.map((r) => r.connected))}`);
+    out.push('```', '');
+    const buckets = downsample(summary.timeSeries, MAX_SERIES_ROWS);
+    out.push(
+      ...table(
+        ['t', 'req/s', 'errors', 'p99', 'connected', 'delivered/s'],
+        buckets.map(({ row, seconds }) => [
+          `${row.t}s`,
+          fmtNum(Math.round((row.requests / seconds) * 10) / 10),
+          fmtNum(row.errors),
+          fmtMs(row.p99Ms),
+          fmtNum(row.connected),
+          fmtNum(Math.round((row.delivered / seconds) * 10) / 10),
+        ]),
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}
