@@ -72,6 +72,9 @@ export interface AppHealthLoopContext {
   sleep: Sleep;
   /** Aborted when the run-loop pass ends (the real agent restarts the reporter every pass). */
   signal: AbortSignal;
+  /** Cancels an in-flight POST (the agent stopping). A pass ending lets it finish, so a POST
+   * the target accepted is always counted (default: `signal`). */
+  requestSignal?: AbortSignal;
   model: AppHealthModel;
   /** What the target holds now (from metadata `apps[].health`); missing apps = initializing. */
   lastReported: Record<string, AppHealth>;
@@ -93,7 +96,7 @@ export async function runAppHealthLoop(ctx: AppHealthLoopContext): Promise<void>
     ctx.model.advance(intendedAt);
     const now = ctx.model.current();
     if (!sameHealth(now, last)) {
-      const result = await ctx.client.postAppHealth(now, { signal: ctx.signal, intendedAt });
+      const result = await ctx.client.postAppHealth(now, { signal: ctx.requestSignal ?? ctx.signal, intendedAt });
       if (result.errorClass === 'aborted') return;
       if (result.ok) {
         last = now;

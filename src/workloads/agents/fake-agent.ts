@@ -173,6 +173,7 @@ export class FakeAgent {
           clock: env.clock,
           sleep: env.sleep,
           signal: passSignal,
+          requestSignal: signal,
           model: this.health,
           lastReported: serverHealth(metadata.body),
           onAccepted: (healths) => {

@@ -1,0 +1,144 @@
+import { FleetsimError } from '../../core/errors.js';
+import { createHttpTransport } from '../../client/http.js';
+import { METRIC } from '../../metrics/names.js';
+import type { Workload, WorkloadContext } from '../workload.js';
+import type { AgentDeps } from './deps.js';
+import { FakeAgent, type AgentReport, type FleetEnv } from './fake-agent.js';
+import { resolveFleetOptions, type AgentFleetOptions, type AuthMode } from './options.js';
+import { realDeps } from './real-deps.js';
+import { Gate, sleep as realSleep, type Sleep } from './timing.js';
+
+export type { AgentFleetOptions } from './options.js';
+export type { AgentReport } from './fake-agent.js';
+
+/** The fleet workload, plus a per-agent view of what the target accepted (tests, benches). */
+export interface AgentFleet extends Workload {
+  readonly kind: 'agents';
+  /** One entry per agent started so far (the latest instance of each index), by index. */
+  agents(): AgentReport[];
+}
+
+/** Test seams: replace the network/crypto or the timer. */
+export interface FleetOverrides {
+  deps?: Partial<AgentDeps>;
+  sleep?: Sleep;
+}
+
+/**
+ * A fleet of fake agents that follows `options.schedule`: every tick it starts agents in index
+ * order through `credentials.agents` (spread evenly inside the tick, so ramps are smooth) and
+ * stops the highest-index agents on ramp-down. It speaks only the public agent API, so it runs
+ * unchanged against any coderd of the spec's era.
+ */
+export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOverrides = {}): AgentFleet {
+  const resolved = resolveFleetOptions(options);
+  const weights = Object.values(resolved.auth);
+  if (weights.some((w) => !(w >= 0)) || !weights.some((w) => w > 0)) {
+    throw new FleetsimError('usage', 'agents.auth weights must be >= 0 with a positive sum');
+  }
+  if (!Object.values(resolved.lifecycle.outcomes).some((w) => w > 0)) {
+    throw new FleetsimError('usage', 'agents.lifecycle.outcomes weights must have a positive sum');
+  }
+  const deps: AgentDeps = { ...realDeps, ...overrides.deps };
+  const reports = new Map<number, AgentReport>();
+
+  return {
+    kind: 'agents',
+    agents: () => [...reports.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r),
+    async run(ctx: WorkloadContext): Promise<void> {
+      const credentials = ctx.credentials.agents;
+      const identityModes = (Object.keys(resolved.auth) as AuthMode[]).filter((m) => m !== 'token' && resolved.auth[m] > 0);
+      if (identityModes.length > 0 && !ctx.credentials.identity) {
+        throw new FleetsimError('usage', `agents.auth asks for ${identityModes.join(', ')} but the credentials hold no identity material`, {
+          hint: 'use token auth against a real Coder, or the credentials written by the embedded server',
+        });
+      }
+      if (options.count !== undefined && options.count > credentials.length) {
+        throw new FleetsimError('usage', `the fleet needs ${options.count} agents but the credentials hold ${credentials.length}`);
+      }
+      const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
+      const env: FleetEnv = {
+        options: resolved,
+        http: { transport, metrics: ctx.metrics, clock: ctx.clock },
+        clock: ctx.clock,
+        metrics: ctx.metrics,
+        log: ctx.log,
+        deps,
+        sleep: overrides.sleep ?? realSleep,
+        gate: new Gate(resolved.maxConcurrentDials),
+        identity: ctx.credentials.identity,
+        observer: options.observer,
+        connected: { count: 0 },
+        coordinateUrl: transport.baseUrl.replace(/^http/, 'ws') + '/api/v2/workspaceagents/me/coordinate',
+      };
+
+      const active: FakeAgent[] = [];
+      // Scheduled starts; each one starts the next index, so any of them may be cancelled.
+      const pending = new Set<NodeJS.Timeout>();
+      const stopping = new Set<Promise<void>>();
+      let failure: FleetsimError | undefined;
+      const finished = new AbortController();
+      const startOne = (): void => {
+        const index = active.length;
+        const agent = new FakeAgent(index, credentials[index]!, env, ctx.rng.fork(`agent-${index}`));
+        active.push(agent);
+        reports.set(index, agent.report);
+        void agent.start();
+      };
+      const stopTop = (): void => {
+        const agent = active.pop();
+        if (!agent) return;
+        const done = agent.stop();
+        stopping.add(done);
+        void done.finally(() => stopping.delete(done));
+      };
+      const startedAt = ctx.clock.now();
+      const tick = (): void => {
+        const wanted = Math.max(0, Math.floor(options.schedule(ctx.clock.now() - startedAt)));
+        if (wanted > credentials.length) {
+          failure = new FleetsimError('usage', `the schedule wants ${wanted} agents but the credentials hold ${credentials.length}`);
+          finished.abort();
+          return;
+        }
+        const planned = active.length + pending.size;
+        if (wanted > planned) {
+          const more = wanted - planned;
+          for (let j = 0; j < more; j++) {
+            const timer = setTimeout(() => {
+              pending.delete(timer);
+              startOne();
+            }, (j * resolved.tickMs) / more);
+            pending.add(timer);
+          }
+        } else if (wanted < planned) {
+          let fewer = planned - wanted;
+          for (const timer of pending) {
+            if (fewer === 0) break;
+            clearTimeout(timer);
+            pending.delete(timer);
+            fewer--;
+          }
+          while (fewer-- > 0) stopTop();
+        }
+      };
+
+      const ticker = setInterval(tick, resolved.tickMs);
+      const deadline = setTimeout(() => finished.abort(), options.durationMs);
+      const onAbort = (): void => finished.abort();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      tick();
+      if (!finished.signal.aborted) await new Promise((resolve) => finished.signal.addEventListener('abort', resolve, { once: true }));
+
+      clearInterval(ticker);
+      clearTimeout(deadline);
+      ctx.signal.removeEventListener('abort', onAbort);
+      for (const timer of pending) clearTimeout(timer);
+      pending.clear();
+      while (active.length > 0) stopTop();
+      await Promise.allSettled([...stopping]);
+      await transport.close();
+      ctx.metrics.gauge(METRIC.agentsConnected, env.connected.count);
+      if (failure) throw failure;
+    },
+  };
+}

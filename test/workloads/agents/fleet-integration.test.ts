@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/log.js';
+import { createRng } from '../../../src/core/rng.js';
+import { METRIC } from '../../../src/metrics/names.js';
+import { createReferenceServer, type ReferenceServer } from '../../../src/server/reference-server.js';
+import { createAgentFleet, type AgentFleet } from '../../../src/workloads/agents/fleet.js';
+import { memorySink } from './helpers.js';
+
+const AGENTS = 6;
+let server: ReferenceServer;
+
+beforeAll(async () => {
+  server = await createReferenceServer({ port: 0, agents: AGENTS, seed: 'fleet-it', rateLimit: -1, reportIntervalMs: 300, heartbeatMs: 500 });
+});
+afterAll(() => server.close());
+
+async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Differences between what the fleet saw accepted and what the server counted (empty = agree). */
+function disagreements(fleet: AgentFleet, metrics: ReturnType<typeof memorySink>): string[] {
+  const counters = server.counters();
+  const out: string[] = [];
+  for (const a of fleet.agents()) {
+    const s = counters.agents[a.id];
+    if (!s) {
+      out.push(`${a.index}: unknown to the server`);
+      continue;
+    }
+    if (s.reportStats !== a.statsAccepted) out.push(`${a.index}: stats ${a.statsAccepted} vs ${s.reportStats}`);
+    if (s.appHealth !== a.appHealthAccepted) out.push(`${a.index}: app-health ${a.appHealthAccepted} vs ${s.appHealth}`);
+    if (s.lifecycleStates.join() !== a.lifecycle.join()) out.push(`${a.index}: lifecycle ${a.lifecycle} vs ${s.lifecycleStates}`);
+    if (s.coordinateOpened !== a.coordinateConnects) out.push(`${a.index}: connects ${a.coordinateConnects} vs ${s.coordinateOpened}`);
+    if (s.connected !== a.connected) out.push(`${a.index}: connected ${a.connected} vs ${s.connected}`);
+  }
+  const t = counters.totals;
+  if (metrics.total(METRIC.statsReported) !== t.reportStats) out.push(`total stats ${metrics.total(METRIC.statsReported)} vs ${t.reportStats}`);
+  if (metrics.total(METRIC.appHealthReported) !== t.appHealth) out.push(`total app-health ${metrics.total(METRIC.appHealthReported)} vs ${t.appHealth}`);
+  if (metrics.total(METRIC.lifecycleReported) !== t.lifecycleStates) out.push(`total lifecycle ${metrics.total(METRIC.lifecycleReported)} vs ${t.lifecycleStates}`);
+  const connected = fleet.agents().filter((a) => a.connected).length;
+  if (connected !== t.agentsConnected) out.push(`connected ${connected} vs ${t.agentsConnected}`);
+  return out;
+}
+
+/** Polls until the two views agree (requests in flight make them differ for a moment). */
+async function agree(fleet: AgentFleet, metrics: ReturnType<typeof memorySink>): Promise<void> {
+  let last: string[] = [];
+  await until(() => (last = disagreements(fleet, metrics)).length === 0, 'agreement').catch((error: Error) => {
+    throw new Error(`${error.message}: ${last.join('; ')}`);
+  });
+}
+
+describe('agent fleet against the reference server', () => {
+  it('counts exactly what the server counts, across a drop of every agent socket', async () => {
+    const stop = new AbortController();
+    const metrics = memorySink();
+    const fleet = createAgentFleet({
+      schedule: () => AGENTS,
+      durationMs: 60_000,
+      auth: { token: 1, aws: 1, azure: 1, google: 1 },
+      apps: { checkInterval: 100, healthyAfter: 200, flapRate: 0 },
+      lifecycle: { startupDuration: 100, outcomes: { ready: 1, start_error: 1, start_timeout: 1 } },
+      gitauth: 0.5,
+      nodeUpdateInterval: 200,
+    });
+    const running = fleet.run({
+      signal: stop.signal,
+      clock: systemClock(),
+      metrics,
+      target: { url: server.url, embedded: true },
+      credentials: server.credentials,
+      rng: createRng('fleet-it-6'), // a seed whose 6 agents use all four auth modes
+      log: silentLogger,
+    });
+    try {
+      await until(() => fleet.agents().length === AGENTS && fleet.agents().every((a) => a.connected && a.statsAccepted >= 2), 'agents up');
+      await until(
+        () => fleet.agents().every((a) => ['ready', 'start_error'].includes(a.lifecycle[a.lifecycle.length - 1] ?? '')),
+        'lifecycle settled',
+      );
+      const modes = new Set(fleet.agents().map((a) => a.authMode));
+      expect([...modes].sort()).toEqual(['aws', 'azure', 'google', 'token']);
+      await until(() => fleet.agents().some((a) => a.appHealthAccepted > 0), 'an app-health report');
+      await agree(fleet, metrics);
+      expect(server.counters().totals.coordinateOpened).toBe(AGENTS);
+
+      expect(server.dropAgentSockets()).toBe(AGENTS);
+      await until(() => fleet.agents().every((a) => a.connected && a.coordinateConnects === 2), 'every agent reconnected');
+      await agree(fleet, metrics);
+      const totals = server.counters().totals;
+      expect(totals.coordinateOpened).toBe(2 * AGENTS);
+      expect(metrics.total(METRIC.agentsReconnects)).toBe(AGENTS);
+      expect(metrics.total(METRIC.agentsAuthenticated)).toBe(AGENTS);
+      // Identity agents exchange again on every pass (spec §9): two passes each.
+      for (const mode of ['aws', 'azure', 'google'] as const) {
+        expect(totals.identityExchanges[mode]).toBe(2 * fleet.agents().filter((a) => a.authMode === mode).length);
+      }
+      // Lifecycle is first-pass only: nothing was reported again after the reconnect.
+      for (const a of fleet.agents()) expect(a.lifecycle[0]).toBe('starting');
+      expect(metrics.total(METRIC.error)).toBe(0);
+    } finally {
+      stop.abort();
+      await running;
+    }
+    expect(fleet.agents().every((a) => !a.connected)).toBe(true);
+    await until(() => server.counters().totals.agentsConnected === 0, 'server saw every socket close');
+  });
+});

@@ -1,0 +1,186 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
+import { FleetsimError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/log.js';
+import { createRng, type Rng } from '../../../src/core/rng.js';
+import { METRIC } from '../../../src/metrics/names.js';
+import type { Credentials } from '../../../src/protocol/credentials.js';
+import type { TailnetNode } from '../../../src/protocol/tailnet-node.js';
+import type { AgentDeps, OpenAgentSocketOptions } from '../../../src/workloads/agents/deps.js';
+import { memorySink } from './helpers.js';
+
+// The fleet's real socket/crypto wiring is replaced below; keep its module out of the graph.
+vi.mock('../../../src/workloads/agents/real-deps.js', () => ({ realDeps: {} }));
+const { createAgentFleet } = await import('../../../src/workloads/agents/fleet.js');
+
+const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const APP = (n: number): string => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+let server: Server;
+let url: string;
+const posts: Record<string, number> = {};
+
+beforeAll(async () => {
+  // A minimal agent API: enough for the fleet's happy path.
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const path = (req.url ?? '').replace('/api/v2/workspaceagents', '').split('?')[0]!;
+      posts[path] = (posts[path] ?? 0) + 1;
+      const reply = (status: number, body: unknown): void => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(status === 204 ? undefined : JSON.stringify(body));
+      };
+      if (path === '/me/report-lifecycle') return reply(204, null);
+      if (path === '/me/report-stats') return reply(200, { report_interval: 200_000_000 });
+      if (path === '/me/metadata') {
+        return reply(200, { apps: [{ id: APP(1), health: 'initializing', healthcheck: { url: 'http://localhost:1', interval: 1, threshold: 1 } }] });
+      }
+      if (path.endsWith('-instance-identity')) return reply(200, { session_token: uuid(999) });
+      return reply(200, null);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+function credentials(n: number, identity = false): Credentials {
+  return {
+    url,
+    userToken: 'abcdefghij-abcdefghijklmnopqrstuv',
+    agents: Array.from({ length: n }, (_, i) => ({
+      id: uuid(i + 1),
+      name: `a${i}`,
+      workspaceName: `w${i}`,
+      token: uuid(i + 101),
+      instanceId: `i-${i}`,
+      apps: [{ id: APP(1), slug: 'app', healthcheck: true }],
+    })),
+    ...(identity ? { identity: { aws: { privateKeyPem: 'x', certificatePem: 'x' }, azure: { privateKeyPem: 'x', certificatePem: 'x', caCertificatePem: 'x' }, google: { privateKeyPem: 'x', kid: 'k' } } } : {}),
+  };
+}
+
+interface FakeSockets {
+  deps: Partial<AgentDeps>;
+  open: Set<OpenAgentSocketOptions>;
+  opens: string[];
+  sent: Array<{ token: string; node: TailnetNode }>;
+  closeAll(code: number): void;
+}
+
+function fakeSockets(): FakeSockets {
+  const open = new Set<OpenAgentSocketOptions>();
+  const f: FakeSockets = {
+    open,
+    opens: [],
+    sent: [],
+    closeAll: (code) => {
+      for (const o of [...open]) {
+        open.delete(o);
+        o.onClose(code, '');
+      }
+    },
+    deps: {
+      createAgentNode: (rng: Rng) => ({ id: BigInt(rng.int(1, 1e9)), as_of: '', key: 'nodekey:00', disco: 'discokey:00', preferred_derp: 999, derp_latency: null, addresses: [], allowed_ips: [], endpoints: [] }),
+      signAws: () => ({ document: '{}', signature: 'x' }),
+      signAzure: () => ({ signature: 'x', encoding: 'pkcs7' }),
+      signGoogle: () => ({ json_web_token: 'x' }),
+      openCoordinateSocket: async (o) => {
+        open.add(o);
+        f.opens.push(o.token);
+        const socket = {
+          get open() {
+            return open.has(o);
+          },
+          sendNode: (node: TailnetNode) => f.sent.push({ token: o.token, node }),
+          close: () => {
+            if (open.delete(o)) o.onClose(1000, '');
+          },
+        };
+        return socket;
+      },
+    },
+  };
+  return f;
+}
+
+async function until(cond: () => boolean, what: string | (() => string), ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function context(creds: Credentials, seed = 'fleet') {
+  const stop = new AbortController();
+  const metrics = memorySink();
+  return { stop, metrics, ctx: { signal: stop.signal, clock: systemClock(), metrics, target: { url, embedded: false }, credentials: creds, rng: createRng(seed), log: silentLogger } };
+}
+
+describe('agent fleet (fake sockets)', () => {
+  it('follows the schedule, runs the full agent sequence and reconnects after a drop', async () => {
+    const sockets = fakeSockets();
+    const { stop, metrics, ctx } = context(credentials(4, true));
+    const fleet = createAgentFleet(
+      { schedule: () => 4, durationMs: 60_000, auth: { token: 1, aws: 1, azure: 1, google: 1 }, lifecycle: { startupDuration: 50, outcomes: { start_timeout: 1 } }, apps: { healthyAfter: 0, checkInterval: 100, flapRate: 0 } },
+      { deps: sockets.deps },
+    );
+    const running = fleet.run(ctx);
+    await until(() => sockets.open.size === 4, '4 sockets');
+    // Only the newest state is sent: on a slow machine start_timeout may be superseded by ready.
+    await until(() => fleet.agents().every((a) => ['starting,start_timeout,ready', 'starting,ready'].includes(a.lifecycle.join()) && a.statsAccepted >= 2 && a.appHealthAccepted === 1), () => `agent sequence: ${JSON.stringify(fleet.agents())}`);
+    expect(sockets.sent.length).toBeGreaterThanOrEqual(4);
+    sockets.closeAll(1000);
+    await until(() => sockets.open.size === 4 && fleet.agents().every((a) => a.coordinateConnects === 2), 'reconnects');
+    expect(metrics.total(METRIC.agentsReconnects)).toBe(4);
+    expect(metrics.total(METRIC.agentsAuthenticated)).toBe(4);
+    stop.abort();
+    await running;
+    expect(sockets.open.size).toBe(0);
+    expect(fleet.agents().every((a) => !a.connected)).toBe(true);
+    // Lifecycle runs on the first pass only: a reconnect does not report it again.
+    expect(fleet.agents().every((a) => a.lifecycle[0] === 'starting' && a.lifecycle.at(-1) === 'ready')).toBe(true);
+  });
+
+  it('ramps down by stopping the highest-index agents', async () => {
+    const sockets = fakeSockets();
+    const { stop, ctx } = context(credentials(5));
+    let wanted = 5;
+    const fleet = createAgentFleet({ schedule: () => wanted, durationMs: 60_000 }, { deps: sockets.deps });
+    const running = fleet.run(ctx);
+    await until(() => sockets.open.size === 5, '5 sockets');
+    wanted = 2;
+    await until(() => sockets.open.size === 2, 'ramp down');
+    expect(fleet.agents().filter((a) => a.connected).map((a) => a.index)).toEqual([0, 1]);
+    stop.abort();
+    await running;
+  });
+
+  it('is seeded: the same seed gives the same auth modes and nodes', async () => {
+    const modes = async (seed: string): Promise<string> => {
+      const sockets = fakeSockets();
+      const { stop, ctx } = context(credentials(6, true), seed);
+      const fleet = createAgentFleet({ schedule: () => 6, durationMs: 60_000, auth: { token: 1, aws: 1, azure: 1, google: 1 } }, { deps: sockets.deps });
+      const running = fleet.run(ctx);
+      await until(() => sockets.open.size === 6, '6 sockets');
+      stop.abort();
+      await running;
+      return fleet.agents().map((a) => a.authMode).join();
+    };
+    expect(await modes('x')).toBe(await modes('x'));
+  });
+
+  it('refuses identity auth without identity material, and a schedule beyond the credentials', async () => {
+    const sockets = fakeSockets();
+    const a = context(credentials(2));
+    await expect(createAgentFleet({ schedule: () => 1, durationMs: 1000, auth: { aws: 1 } }, { deps: sockets.deps }).run(a.ctx)).rejects.toThrow(FleetsimError);
+    const b = context(credentials(2));
+    await expect(createAgentFleet({ schedule: () => 3, durationMs: 5000 }, { deps: sockets.deps }).run(b.ctx)).rejects.toThrow(/credentials hold 2/);
+    expect(() => createAgentFleet({ schedule: () => 1, durationMs: 1000, auth: { token: 0 } })).toThrow(FleetsimError);
+  });
+});
