@@ -67,3 +67,25 @@ describe('buildSummary', () => {
     expect(s.metrics.trends.some((t) => t.name === 'coord_first_node')).toBe(true);
   });
 });
+
+describe('buildSummary edge cases', () => {
+  it('handles an empty recorder and an endpoint that only failed', async () => {
+    const { createRecorder } = await import('../../src/metrics/recorder.js');
+    const { buildSummary } = await import('../../src/metrics/summary.js');
+    const { fakeClock } = await import('./fake-clock.js');
+    const { META } = await import('./fixtures.js');
+    const empty = buildSummary(createRecorder({ clock: fakeClock() }), { meta: META, agentsPlanned: 0 });
+    expect(empty).toMatchObject({ endpoints: {}, errors: [], totals: { requests: 0, errors: 0, errorRate: 0 } });
+    expect(empty.coordinator).toBeUndefined();
+    expect(empty.rateLimit).toBeUndefined();
+    expect('plan' in empty).toBe(false);
+
+    const r = createRecorder({ clock: fakeClock() });
+    r.count('error', 4, { endpoint: ENDPOINT.agentCoordinate, class: 'refused' });
+    const s = buildSummary(r, { meta: { ...META, endedAt: 'garbage' }, agentsPlanned: 1, outcome: 'errored' });
+    expect(s.outcome).toBe('errored');
+    expect(s.meta.durationMs).toBe(0); // unparsable end: falls back to the recorder's elapsed time
+    expect(s.endpoints[ENDPOINT.agentCoordinate]).toMatchObject({ count: 0, errors: 4, p99: null, max: null });
+    expect(s.totals.errorRate).toBe(1);
+  });
+});

@@ -150,3 +150,22 @@ describe('formatLiveLine', () => {
     ).toBe('  12.0s  agents 48/50  peers 0  req/s 132  errors 0');
   });
 });
+
+describe('reporters on sparse summaries', () => {
+  it('render an empty run and an interrupted run without throwing', async () => {
+    const { createRecorder } = await import('../../src/metrics/recorder.js');
+    const { buildSummary } = await import('../../src/metrics/summary.js');
+    const { fakeClock } = await import('../metrics/fake-clock.js');
+    const { META } = await import('../metrics/fixtures.js');
+    const r = createRecorder({ clock: fakeClock() });
+    r.count('error', 2, { endpoint: 'GET /me/coordinate', class: 'refused' });
+    const s = buildSummary(r, { meta: META, agentsPlanned: 5, outcome: 'interrupted' });
+    const printed: string[] = [];
+    const { written, failed } = await writeReports(s, dir, { console: (t) => printed.push(t) });
+    expect(failed).toEqual([]);
+    expect(written).toHaveLength(4);
+    expect(printed[0]).toContain('outcome: INTERRUPTED (no thresholds)');
+    expect(printed[0]).toMatch(/GET \/me\/coordinate +0 +2 +0 +- +- +- +-/);
+    assertWellFormedXml(await readFile(join(dir, 'junit.xml'), 'utf8'));
+  });
+});
