@@ -169,7 +169,8 @@ describe('GET /{id}/connection and /{id}/listening-ports (§5.12, §5.14)', () =
     const after = await call(server, path, { token: server.credentials.userToken });
     expect(after.status).toBe(200);
     const { ports } = JSON.parse(after.text);
-    const appPorts = agent.apps.map((a) => a.url.split(':').at(-1)).map(Number);
+    const meta = JSON.parse((await call(server, `${ME}/metadata`, { token: agent.token })).text);
+    const appPorts = meta.apps.map((a: { url: string }) => Number(a.url.split(':').at(-1)));
     for (const p of ports) {
       expect(Object.keys(p)).toEqual(['process_name', 'network', 'port']);
       expect([22, 5432]).not.toContain(p.port);
