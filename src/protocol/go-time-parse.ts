@@ -27,6 +27,28 @@ function daysIn(month: number, year: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
+const CANONICAL = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z$/;
+
+/**
+ * Fast path for a JSON string value (unquoted text): the usual `…Z` form is checked with one regex;
+ * anything else goes through the full Go-layout walk of reencodeGoTimeJson.
+ */
+export function reencodeGoTimeString(text: string): string {
+  const m = CANONICAL.exec(text);
+  if (m) {
+    const year = Number(m[1]);
+    const month = Number(m[2]);
+    const day = Number(m[3]);
+    if (month >= 1 && month <= 12 && day >= 1 && day <= daysIn(month, year) && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59) {
+      const frac = m[7];
+      if (frac === undefined || frac.charCodeAt(frac.length - 1) !== 0x30) return text;
+      const trimmed = frac.replace(/0+$/, '');
+      return `${text.slice(0, 19)}${trimmed ? '.' + trimmed : ''}Z`;
+    }
+  }
+  return reencodeGoTimeJson(JSON.stringify(text));
+}
+
 /**
  * Parses the raw JSON text of a time value (quotes included) like Go and returns the text Go would
  * encode back: trailing fraction zeros dropped, a zero offset written as `Z`, other offsets kept.

@@ -194,6 +194,19 @@ export function formatAddr(addr: Addr): string {
  * ("" stays "", the zero Prefix). Throws NetipError with Go's message.
  */
 export function canonicalPrefix(s: string): string {
+  // Nodes repeat the same few prefixes (the agent address above all): remember valid ones.
+  const hit = prefixCache.get(s);
+  if (hit !== undefined) return hit;
+  const out = parsePrefixText(s);
+  if (prefixCache.size >= PREFIX_CACHE_MAX) prefixCache.clear();
+  prefixCache.set(s, out);
+  return out;
+}
+
+const PREFIX_CACHE_MAX = 65536;
+const prefixCache = new Map<string, string>();
+
+function parsePrefixText(s: string): string {
   if (s === '') return '';
   const slash = s.lastIndexOf('/');
   const fail = (msg: string): never => {

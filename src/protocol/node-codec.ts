@@ -8,7 +8,7 @@ import { GO_ZERO_TIME } from './go-time.js';
 import { goFloat, goHtmlEscape } from './go-json.js';
 import { parseRaw, RawNumber, RawObject, type RawValue } from './lossless-json.js';
 import { canonicalPrefix, NetipError } from './netip.js';
-import { GoTimeError, reencodeGoTimeJson } from './go-time-parse.js';
+import { GoTimeError, reencodeGoTimeJson, reencodeGoTimeString } from './go-time-parse.js';
 
 /** A Node that Go would refuse; `message` reads like Go's error text. */
 export class NodeDecodeError extends Error {
@@ -22,7 +22,6 @@ export const ZERO_DISCO_KEY = `discokey:${ZERO_HEX}`;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const INT_PATTERN = /^-?\d+$/;
-const HEX64 = /^[0-9a-fA-F]{64}$/;
 
 /** A fresh Node with Go zero values. */
 export function zeroNode(): TailnetNode {
@@ -71,8 +70,15 @@ function decodeKey(ctx: Ctx, v: RawValue, field: string, prefix: string, goType:
   if (!v.startsWith(prefix)) throw new NodeDecodeError(`key hex string doesn't have expected type prefix ${prefix}`);
   const hex = v.slice(prefix.length);
   if (hex.length !== 64) throw new NodeDecodeError(`key hex has the wrong size, got ${hex.length} want 64`);
-  if (!HEX64.test(hex)) throw new NodeDecodeError('invalid hex character in key');
-  return prefix + hex.toLowerCase();
+  let upper = false;
+  for (let i = 0; i < 64; i++) {
+    const c = hex.charCodeAt(i);
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66)) continue;
+    if (c >= 0x41 && c <= 0x46) upper = true;
+    else throw new NodeDecodeError('invalid hex character in key');
+  }
+  // Go stores the bytes and writes lower-case hex back.
+  return upper ? prefix + hex.toLowerCase() : v;
 }
 
 function decodePrefixes(ctx: Ctx, v: RawValue, field: string, current: string[] | null): string[] | null {
@@ -188,7 +194,7 @@ export function decodeNodeValue(tree: RawValue): TailnetNode {
           break;
         case 'as_of':
           if (v === null) break;
-          node.as_of = reencodeGoTimeJson(typeof v === 'string' ? JSON.stringify(v) : v instanceof RawNumber ? v.text : jsonKind(v));
+          node.as_of = typeof v === 'string' ? reencodeGoTimeString(v) : reencodeGoTimeJson(v instanceof RawNumber ? v.text : jsonKind(v));
           break;
         case 'key':
           node.key = decodeKey(ctx, v, 'key', 'nodekey:', 'key.NodePublic') ?? node.key;
@@ -241,8 +247,15 @@ export function decodeNodeArray(text: string): TailnetNode[] {
   return tree.map((item) => decodeNodeValue(item));
 }
 
+/** JSON string as Go writes it; plain printable ASCII (keys, times, addresses) skips the escaper. */
 function encodeString(s: string): string {
-  return goHtmlEscape(JSON.stringify(s));
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
+      return goHtmlEscape(JSON.stringify(s));
+    }
+  }
+  return `"${s}"`;
 }
 
 function encodeStringList(list: readonly string[] | null): string {

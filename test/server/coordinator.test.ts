@@ -104,9 +104,11 @@ describe('Coordinator', () => {
     await agent.closed;
     await until(() => !h.coordinator.isAgentConnected(AGENT), 'agent gone');
     expect(h.coordinator.agentNode(AGENT)).toBeUndefined();
+    // Clients are not told: their sockets stay open and receive nothing.
+    expect(c2.ws.readyState).toBe(c2.ws.OPEN);
+    expect(c2.queued + c3.queued).toBe(0);
     const again = await open(`agent/${AGENT}`);
     expect(await again.next()).toBe(`[${encodeNode(n2)}]`);
-    void c3;
   });
 
   it('sends [] to an agent whose waiting clients have no node yet, and nothing when there are no clients', async () => {
