@@ -8,12 +8,13 @@ import { checkPrimeSync, createHash, createPrivateKey } from 'node:crypto';
  */
 
 const E = 65537n;
-const SMALL_PRIMES: bigint[] = (() => {
+/** Odd primes below 2000, to sieve candidates before asking OpenSSL. */
+const SMALL_PRIMES: number[] = (() => {
   const out: number[] = [];
   for (let i = 3; i < 2000; i += 2) {
     if (out.every((p) => p * p > i || i % p !== 0)) out.push(i);
   }
-  return out.map(BigInt);
+  return out;
 })();
 
 /** A deterministic byte stream: SHA-256(seed ‖ 0 ‖ label ‖ 0 ‖ counter). */
@@ -40,10 +41,22 @@ function randomPrime(draw: (n: number) => Buffer, bits: number): bigint {
     const b = draw(bits / 8);
     b[0] = (b[0] ?? 0) | 0xc0; // top two bits set: p*q has exactly 2*bits bits
     b[b.length - 1] = (b[b.length - 1] ?? 0) | 1;
-    let x = toBigInt(b);
-    for (let step = 0; step < 4096; step++, x += 2n) {
-      if (SMALL_PRIMES.some((s) => x % s === 0n)) continue;
-      if ((x - 1n) % E === 0n) continue; // e must be invertible mod p-1
+    const base = toBigInt(b);
+    // Residues of the base once (BigInt), then base + 2k is sieved with plain number math.
+    const residues = SMALL_PRIMES.map((s) => Number(base % BigInt(s)));
+    const eResidue = Number((base - 1n) % E);
+    for (let k = 0; k < 4096; k++) {
+      const step = 2 * k;
+      let composite = false;
+      for (let i = 0; i < SMALL_PRIMES.length; i++) {
+        const s = SMALL_PRIMES[i] as number;
+        if (((residues[i] as number) + step) % s === 0) {
+          composite = true;
+          break;
+        }
+      }
+      if (composite || (eResidue + step) % 65537 === 0) continue; // e must be invertible mod p-1
+      const x = base + BigInt(step);
       if (checkPrimeSync(x)) return x;
     }
   }

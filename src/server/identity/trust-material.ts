@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import { constants, createHash, createPublicKey, privateEncrypt, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 import type { IdentityMaterial } from '../../protocol/credentials.js';
 import { deterministicRsaKeyPem } from './deterministic-rsa.js';
@@ -30,6 +30,9 @@ const NOT_BEFORE = new Date('2024-01-01T00:00:00Z');
 const NOT_AFTER = new Date('2049-12-31T23:59:59Z');
 
 const cache = new Map<string, Promise<TrustMaterial>>();
+
+/** DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1). */
+const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
 /**
  * Fresh random material without a seed; deterministic material with one (same seed → same
@@ -162,7 +165,15 @@ export function issueCertificate(spec: CertSpec): string {
   cert.setSubject(spec.subject);
   cert.setIssuer(spec.issuer);
   cert.setExtensions([...spec.extensions, { name: 'subjectKeyIdentifier' }]);
-  // PKCS#1 v1.5 is deterministic, so the same key and TBS give the same certificate bytes.
-  cert.sign(forge.pki.privateKeyFromPem(spec.issuerKeyPem) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  // PKCS#1 v1.5 is deterministic, so the same key and TBS give the same certificate bytes. forge
+  // hashes the TBS and asks the key to sign the digest; OpenSSL does the RSA part (forge's pure
+  // JS private-key parse + sign costs ~30 ms per cert).
+  const signer = {
+    sign: (md: forge.md.MessageDigest) => {
+      const digestInfo = Buffer.concat([SHA256_DIGEST_INFO, Buffer.from(md.digest().getBytes(), 'binary')]);
+      return privateEncrypt({ key: spec.issuerKeyPem, padding: constants.RSA_PKCS1_PADDING }, digestInfo).toString('binary');
+    },
+  };
+  cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }

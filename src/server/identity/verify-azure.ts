@@ -15,6 +15,25 @@ const HASHES: Record<string, string> = {
 };
 
 type Result = { ok: true; vmId: string } | { ok: false; detail: string };
+type ParsedCert = { x509: X509Certificate; fields: CertFields; key: string };
+
+/**
+ * Every fake agent sends the same signer cert: parsing it and checking its signature against the
+ * root dominate the cost (~1 ms), so both are cached (bounded) by the cert's DER.
+ */
+const parsedCerts = new Map<string, ParsedCert>();
+const issuedByRoot = new Map<string, boolean>();
+
+function parseCert(der: Buffer): ParsedCert {
+  const key = der.toString('base64');
+  let hit = parsedCerts.get(key);
+  if (!hit) {
+    hit = { x509: new X509Certificate(der), fields: certFields(der), key };
+    if (parsedCerts.size >= 256) parsedCerts.clear();
+    parsedCerts.set(key, hit);
+  }
+  return hit;
+}
 
 /**
  * coderd's azureidentity.Validate (spec §5.1) against one configured root and no
@@ -31,9 +50,9 @@ export function validateAzure(signature: string, rootPem: string, nowMs: number)
     return { ok: false, detail: `parse pkcs7: ${(err as Error).message}` };
   }
   // Parse every certificate first, as Go's parse does (x509.ParseCertificates).
-  const certs: { x509: X509Certificate; fields: CertFields }[] = [];
+  const certs: ParsedCert[] = [];
   try {
-    for (const der of p7.certificates) certs.push({ x509: new X509Certificate(der), fields: certFields(der) });
+    for (const der of p7.certificates) certs.push(parseCert(der));
   } catch {
     return { ok: false, detail: 'parse pkcs7: x509: malformed certificate' };
   }
@@ -57,7 +76,7 @@ export function validateAzure(signature: string, rootPem: string, nowMs: number)
 const goTime = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /** x509.Certificate.Verify with Roots = {root}: validity, a one-step chain, ExtKeyUsageServerAuth. */
-function verifyChain(signer: { x509: X509Certificate; fields: CertFields }, rootPem: string, nowMs: number): string | undefined {
+function verifyChain(signer: ParsedCert, rootPem: string, nowMs: number): string | undefined {
   const validity = (f: CertFields): string | undefined => {
     if (nowMs < f.notBefore) return `x509: certificate has expired or is not yet valid: current time ${goTime(nowMs)} is before ${goTime(f.notBefore)}`;
     if (nowMs > f.notAfter) return `x509: certificate has expired or is not yet valid: current time ${goTime(nowMs)} is after ${goTime(f.notAfter)}`;
@@ -66,12 +85,19 @@ function verifyChain(signer: { x509: X509Certificate; fields: CertFields }, root
   const leafInvalid = validity(signer.fields);
   if (leafInvalid) return leafInvalid;
   const root = certificateFor(rootPem);
-  const rootFields = certFields(Buffer.from(root.raw));
+  const rootFields = parseCert(Buffer.from(root.raw)).fields;
   if (!signer.x509.raw.equals(root.raw)) {
     if (!signer.fields.issuerDer.equals(rootFields.subjectDer) || !signer.x509.checkIssued(root)) {
       return 'x509: certificate signed by unknown authority';
     }
-    if (!signer.x509.verify(root.publicKey)) {
+    const cacheKey = `${signer.key}\u0000${rootPem}`;
+    let good = issuedByRoot.get(cacheKey);
+    if (good === undefined) {
+      good = signer.x509.verify(root.publicKey);
+      if (issuedByRoot.size >= 256) issuedByRoot.clear();
+      issuedByRoot.set(cacheKey, good);
+    }
+    if (!good) {
       return `x509: certificate signed by unknown authority (possibly because of "crypto/rsa: verification error" while trying to verify candidate authority certificate ${goQuote(commonName(rootFields.subjectDer))})`;
     }
     const rootInvalid = validity(rootFields);
