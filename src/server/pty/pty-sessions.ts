@@ -66,6 +66,7 @@ export class PtySessions {
       ws.close(1001, 'server closing');
       return;
     }
+    if (ws.readyState !== ws.OPEN) return; // closed before we got it: its 'close' already fired
     const key = `${agentId}\u0000${reconnectId}`;
     let session = this.sessions.get(key);
     const fresh = !session;
