@@ -48,6 +48,8 @@ export type ArrivalKind = 'delivered' | 'delivered_stale' | 'duplicate' | 'stale
 interface Socket {
   gen: number;
   openAt: number;
+  /** Already registered with the coordinator when the ledger learnt of it: no snapshot excuse. */
+  established: boolean;
   closedAt?: number;
   /** Per sender key: what this socket may receive from it. */
   tracks: Map<string, Track>;
@@ -84,12 +86,16 @@ export class Ledger {
     for (const d of DIRECTIONS) this.totals.set(d, { sent: 0, delivered: 0, lost: 0, duplicated: 0, outOfOrder: 0 });
   }
 
-  /** The endpoint's coordinate socket opened (a new generation; an open one is implicitly closed). */
-  socketOpened(key: string, atMs: number): void {
+  /**
+   * The endpoint's coordinate socket opened (a new generation; an open one is implicitly closed).
+   * `established`: the socket was open (and registered) long before, e.g. a benchmark that starts
+   * a fresh ledger per step; then no update is excused as collapsed into a connect snapshot.
+   */
+  socketOpened(key: string, atMs: number, established = false): void {
     if (this.finalised) return;
     const previous = this.current.get(key);
     if (previous && previous.closedAt === undefined) previous.closedAt = atMs;
-    const socket: Socket = { gen: this.nextGen++, openAt: atMs, tracks: new Map() };
+    const socket: Socket = { gen: this.nextGen++, openAt: atMs, established, tracks: new Map() };
     this.current.set(key, socket);
     this.sockets.push(socket);
   }
@@ -185,7 +191,7 @@ export class Ledger {
         const direction = directionOfSender(sender);
         for (const [seq, c] of track.candidates) {
           if (c.arrived) continue;
-          if (track.firstSeq !== undefined && seq < track.firstSeq) continue; // snapshot excuse
+          if (!socket.established && track.firstSeq !== undefined && seq < track.firstSeq) continue; // snapshot excuse
           const until = c.sentAt + this.options.drainWindowMs;
           if (until > endAtMs) continue; // no full drain window: not judged
           if (!openThrough(socket, until) || !c.sender || !openThrough(c.sender, until)) continue;

@@ -102,6 +102,16 @@ describe('Ledger', () => {
     expect(ledger.finalise(1000).agent_to_peer).toMatchObject({ sent: 3, delivered: 3, lost: 0 });
   });
 
+  it('gives no snapshot excuse to sockets marked established', () => {
+    const { ledger } = setup(100);
+    ledger.socketOpened(A, 0, true);
+    ledger.socketOpened(P, 0, true);
+    ledger.sent('agent_to_peer', A, 1, 10, [P]);
+    ledger.sent('agent_to_peer', A, 2, 11, [P]);
+    ledger.received('agent_to_peer', A, P, 2, 12);
+    expect(ledger.finalise(1000).agent_to_peer).toMatchObject({ delivered: 1, lost: 1 });
+  });
+
   it('tracks the reverse direction and a reconnecting agent gets waiting peers as a snapshot', () => {
     const { ledger } = setup(100);
     ledger.socketOpened(P, 0);
