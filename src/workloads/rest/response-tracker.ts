@@ -1,22 +1,26 @@
 import { httpStatusClass, networkErrorClass, type ErrorClass } from '../../metrics/error-class.js';
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink, Tags } from '../../metrics/sink.js';
+import { FleetsimError } from '../../core/errors.js';
 import type { RestEndpoint } from './options.js';
+import type { WireRequest } from './request-plan.js';
 
 /**
  * The slice of autocannon's per-connection `Client` (lib/httpClient.js, autocannon 9) that the
  * tracker relies on. `request`, `headers`, `response`, `timeout` and `connError` are events the
- * client emits; `conn` (the current socket) and `rate` (its share of `overallRate`) are plain
- * properties. Only `headers`/`response` are documented; test/workloads/rest pins the rest.
+ * client emits; `conn` (the current socket), `rate` (its share of `overallRate`) and
+ * `requestIterator` (its request sequence) are plain properties. Only `headers`/`response` are
+ * documented; test/workloads/rest pins the rest against the installed autocannon.
  */
 export interface TrackedClient {
   on(event: string, listener: (...args: any[]) => void): unknown;
   conn?: unknown;
   rate?: number;
+  requestIterator?: { requests: { requestBuffer?: Buffer }[]; currentRequestIndex: number };
 }
 
 interface InFlight {
-  endpoint: RestEndpoint | undefined;
+  endpoint: RestEndpoint;
   /** When the request was handed to the socket (clock ms, µs precision). */
   sentAt: number;
   /** The socket it was written to: a request whose socket is gone will never be answered. */
@@ -25,8 +29,6 @@ interface InFlight {
 
 interface ClientState {
   fifo: InFlight[];
-  /** Endpoint of the request autocannon built while constructing this client (before setupClient). */
-  first: RestEndpoint | undefined;
   sent: number;
   limit: string | undefined;
   remaining: string | undefined;
@@ -34,6 +36,8 @@ interface ClientState {
 
 export interface ResponseTrackerOptions {
   metrics: MetricSink;
+  /** Source of the requests: each send takes the next one. */
+  plan: { nextWire(): WireRequest };
   /** Monotonic ms with sub-ms precision (ctx.clock.now). */
   now: () => number;
   /**
@@ -54,20 +58,20 @@ const MAX_SYNTHETIC = 100_000;
  * endpoints, and its in-flight queue is not emptied when a socket errors or ends, so its
  * `responseTime` can belong to an older request after a reconnect.
  *
- * How requests are matched to responses: autocannon emits `request` on the client just before it
- * builds (for every request but a connection's first, by calling our `setupRequest`) and writes
- * it; so on `request` we push `{sentAt, conn}` onto a per-client FIFO and `planned()` (called
- * from setupRequest) stamps the endpoint on it. The first request of each client is built inside
- * the Client constructor before `setupClient`, so `planned()` parks that endpoint until `attach`.
+ * What is sent, and how requests are matched to responses: autocannon emits `request` on the
+ * client right before it moves to the next slot of its request list (a connection's first
+ * request stays on slot 0) and writes that slot's `requestBuffer`. On `request` we take the
+ * next request of the plan, put its pre-encoded bytes into that slot, and push
+ * `{endpoint, sentAt, conn}` onto a per-client FIFO. (autocannon's own per-request
+ * `setupRequest` path rebuilds every request through its generic builder: about a sixth of the
+ * client's CPU in a profile of bench:rest; the plan encodes each (endpoint, agent) once.)
  * HTTP/1.1 answers in order, so with pipelining the FIFO's head is the request being answered.
  * Entries written to a socket that is no longer the client's current one were lost with it and
  * are counted as failed attempts (`timeout` after autocannon's timeout, the socket error's class
  * after `connError`, `reset` when the server closed the connection).
  */
 export function createResponseTracker(options: ResponseTrackerOptions) {
-  const { metrics, now } = options;
-  let parked: RestEndpoint | undefined;
-  let building: InFlight | undefined;
+  const { metrics, now, plan } = options;
 
   // The recorder keys series by tag objects: hand it the same object every time (cheaper).
   const endpointTags = new Map<RestEndpoint, Tags>();
@@ -95,7 +99,6 @@ export function createResponseTracker(options: ResponseTrackerOptions) {
     const at = now();
     while (fifo.length > 0 && (keepConn === undefined || fifo[0]!.conn !== keepConn)) {
       const lost = fifo.shift()!;
-      if (!lost.endpoint) continue;
       metrics.trend(METRIC.request, at - lost.sentAt, tagsOf(lost.endpoint));
       fail(lost.endpoint, errorClass);
     }
@@ -126,26 +129,21 @@ export function createResponseTracker(options: ResponseTrackerOptions) {
   };
 
   return {
-    /** Call from setupRequest with the endpoint of the request being built. */
-    planned(endpoint: RestEndpoint): void {
-      if (building) {
-        building.endpoint = endpoint;
-        building = undefined;
-      } else {
-        parked = endpoint;
-      }
-    },
-
     /** Call from autocannon's setupClient: hooks the client's events. */
     attach(client: TrackedClient): void {
-      const state: ClientState = { fifo: [], first: parked, sent: 0, limit: undefined, remaining: undefined };
-      parked = undefined;
+      const iterator = client.requestIterator;
+      if (!iterator || !Array.isArray(iterator.requests) || typeof iterator.currentRequestIndex !== 'number') {
+        throw new FleetsimError('bug', 'autocannon internals changed: Client.requestIterator is not as expected (autocannon 9)');
+      }
+      const state: ClientState = { fifo: [], sent: 0, limit: undefined, remaining: undefined };
 
       client.on('request', () => {
-        const entry: InFlight = { endpoint: undefined, sentAt: now(), conn: client.conn };
-        if (state.sent++ === 0) entry.endpoint = state.first;
-        else building = entry;
-        state.fifo.push(entry);
+        const wire = plan.nextWire();
+        const requests = iterator.requests;
+        // The first request is written from the current slot, every later one from the next.
+        const slot = state.sent++ === 0 ? iterator.currentRequestIndex : (iterator.currentRequestIndex + 1) % requests.length;
+        requests[slot]!.requestBuffer = wire.bytes;
+        state.fifo.push({ endpoint: wire.endpoint, sentAt: now(), conn: client.conn });
       });
 
       client.on('headers', (info: { headers?: unknown }) => {
@@ -167,7 +165,7 @@ export function createResponseTracker(options: ResponseTrackerOptions) {
         const at = now();
         purge(state, client.conn, 'reset');
         const entry = state.fifo.shift();
-        if (!entry?.endpoint) return;
+        if (!entry) return;
         const endpoint = entry.endpoint;
         recordLatency(client, endpoint, at - entry.sentAt);
         if (status < 200 || status >= 300) fail(endpoint, httpStatusClass(status));

@@ -10,6 +10,7 @@ export type { RestLoadOptions } from './options.js';
 const STOP_CHECK_MS = 100;
 /** autocannon's "run until stopped": used when an `amount` bounds the run and our timer bounds time. */
 const VERY_LONG_S = 365 * 24 * 3600;
+const SLOTS = 64;
 
 /** Resolves after `ms`, or at once when the signal aborts (the timer is cleared either way). */
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -47,7 +48,7 @@ export function createRestWorkload(options: RestLoadOptions): Workload {
     async run(ctx: WorkloadContext): Promise<void> {
       const target = new URL(ctx.target.url);
       const basePath = `${target.pathname.replace(/\/+$/, '')}/api/v2/workspaceagents`;
-      const plan = createRequestPlan(mix, ctx.credentials, basePath);
+      const plan = createRequestPlan(mix, ctx.credentials, basePath, target.host);
 
       await delay(options.startAfterMs, ctx.signal);
       if (ctx.signal.aborted) return;
@@ -55,6 +56,7 @@ export function createRestWorkload(options: RestLoadOptions): Workload {
       const open = options.model === 'open';
       const tracker = createResponseTracker({
         metrics: ctx.metrics,
+        plan,
         now: () => ctx.clock.now(),
         openModelPipelining: open ? options.pipelining : undefined,
       });
@@ -73,19 +75,10 @@ export function createRestWorkload(options: RestLoadOptions): Workload {
         timeout: Math.max(1, Math.ceil((options.timeoutMs ?? 10_000) / 1000)),
         sampleInt: STOP_CHECK_MS,
         skipAggregateResult: true,
-        requests: [
-          {
-            setupRequest: (request) => {
-              const next = plan.next();
-              tracker.planned(next.endpoint);
-              request.method = next.method;
-              request.path = next.path;
-              request.headers = next.headers;
-              request.body = next.body ?? '';
-              return request;
-            },
-          },
-        ],
+        // Placeholder slots: the tracker puts each request's bytes into the slot autocannon is
+        // about to write (see response-tracker.ts). Several slots, because autocannon resets
+        // (deep-clones) its per-client context each time it wraps around the list.
+        requests: Array.from({ length: SLOTS }, () => ({})),
         setupClient: (client) => tracker.attach(client as unknown as TrackedClient),
         // Without a callback autocannon returns its Instance (an EventEmitter with stop()) made
         // thenable; the typings only describe the promise side.

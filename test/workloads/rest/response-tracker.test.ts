@@ -2,35 +2,54 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { METRIC } from '../../../src/metrics/names.js';
 import { createResponseTracker } from '../../../src/workloads/rest/response-tracker.js';
+import type { RestEndpoint } from '../../../src/workloads/rest/options.js';
 import { recordingSink } from './helpers.js';
 
-/** A stand-in for autocannon's Client: an EventEmitter with the two properties we read. */
+/** A stand-in for autocannon's Client: an EventEmitter with the properties the tracker reads. */
 class FakeClient extends EventEmitter {
   conn: object = {};
   rate?: number;
+  requestIterator = { requests: [{}, {}, {}] as { requestBuffer?: Buffer }[], currentRequestIndex: 0 };
+  /** What autocannon would write next: `request`, then (after the first) move to the next slot. */
+  sendOne(first: boolean): string {
+    this.emit('request');
+    const it = this.requestIterator;
+    if (!first) it.currentRequestIndex = (it.currentRequestIndex + 1) % it.requests.length;
+    return it.requests[it.currentRequestIndex]!.requestBuffer!.toString();
+  }
 }
 
 function setup(options: { pipelining?: number; rate?: number } = {}) {
   let time = 0;
   const { sink, calls } = recordingSink();
-  const tracker = createResponseTracker({ metrics: sink, now: () => time, openModelPipelining: options.pipelining });
+  let queue: RestEndpoint[] = [];
+  const plan = {
+    nextWire: () => {
+      const endpoint = queue.shift()!;
+      return { endpoint, bytes: Buffer.from(`bytes of ${endpoint}`) };
+    },
+  };
+  const tracker = createResponseTracker({ metrics: sink, plan, now: () => time, openModelPipelining: options.pipelining });
   const client = new FakeClient();
   client.rate = options.rate;
-  // As autocannon does: the first request is built in the Client constructor, before setupClient.
-  const send = (endpoint: Parameters<typeof tracker.planned>[0], first = false) => {
-    if (first) {
-      tracker.planned(endpoint);
-      tracker.attach(client);
-      client.emit('request');
-    } else {
-      client.emit('request');
-      tracker.planned(endpoint);
-    }
+  tracker.attach(client);
+  let sent = 0;
+  const written: string[] = [];
+  const send = (endpoint: RestEndpoint, _first = false) => {
+    queue = [endpoint];
+    written.push(client.sendOne(sent++ === 0));
   };
-  return { calls, client, send, advance: (ms: number) => (time += ms) };
+  return { calls, client, send, written, advance: (ms: number) => (time += ms) };
 }
 
 describe('response tracker', () => {
+  it('writes each planned request into the slot autocannon sends next', () => {
+    const { send, written } = setup();
+    const endpoints: RestEndpoint[] = ['GET /{id}', 'GET /me/metadata', 'POST /me/version', 'GET /me/gitsshkey', 'GET /{id}'];
+    for (const e of endpoints) send(e);
+    expect(written).toEqual(endpoints.map((e) => `bytes of ${e}`));
+  });
+
   it('matches pipelined answers in order and times them with sub-ms precision', () => {
     const { calls, client, send, advance } = setup();
     send('GET /{id}', true);
