@@ -66,6 +66,9 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
       case 'gitAuth.link':
         s.gitAuth.link(a as Parameters<ReferenceServer['gitAuth']['link']>[0]);
         break;
+      case 'cpuUsage':
+        result = process.cpuUsage();
+        break;
       case 'close':
         await s.close();
         // Exit only once the reply is flushed to the parent.

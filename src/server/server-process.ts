@@ -22,6 +22,8 @@ export interface RemoteReferenceServer {
   dropAgentSockets(fraction?: number): Promise<number>;
   faults: { set(endpoint: string, fault: Fault): Promise<void>; clear(endpoint?: string): Promise<void> };
   gitAuth: { link(opts?: { providerId?: string; token?: string; expiresAtMs?: number }): Promise<void> };
+  /** The child's process.cpuUsage() (µs), for benchmarks. */
+  cpuUsage(): Promise<NodeJS.CpuUsage>;
   /** Closes the server and waits for the child to exit. */
   close(): Promise<void>;
 }
@@ -36,7 +38,7 @@ export type ChildMessage =
 /** Messages parent → child. */
 export type ParentMessage =
   | { type: 'start'; options: RemoteServerOptions }
-  | { type: 'call'; id: number; op: 'provision' | 'counters' | 'dropAgentSockets' | 'faults.set' | 'faults.clear' | 'gitAuth.link' | 'close'; args: unknown[] };
+  | { type: 'call'; id: number; op: 'provision' | 'counters' | 'dropAgentSockets' | 'faults.set' | 'faults.clear' | 'gitAuth.link' | 'cpuUsage' | 'close'; args: unknown[] };
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child-entry.ts', import.meta.url));
 
@@ -104,6 +106,7 @@ export async function startReferenceServerProcess(options: RemoteServerOptions =
     dropAgentSockets: (fraction) => call<number>('dropAgentSockets', fraction),
     faults: { set: (endpoint, fault) => call<void>('faults.set', endpoint, fault), clear: (endpoint) => call<void>('faults.clear', endpoint) },
     gitAuth: { link: (opts) => call<void>('gitAuth.link', opts) },
+    cpuUsage: () => call<NodeJS.CpuUsage>('cpuUsage'),
     close: () => {
       closing ??= closeChild(child, exited, () => call<void>('close'));
       return closing;
