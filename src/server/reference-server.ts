@@ -68,7 +68,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   const responder = new Responder(opts.buildVersion);
   const store = new AgentStore();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32768 });
-  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs });
+  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs, log: options.log });
   const ptys = new PtySessions({ heartbeatMs: opts.pingIntervalMs });
   const httpServer = createServer();
 
