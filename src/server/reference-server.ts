@@ -19,6 +19,7 @@ import { Responder, type Exchange } from './http/reply.js';
 import { generateTrustMaterial, identityForCredentials } from './identity/trust-material.js';
 import { resolveOptions, type ReferenceServerOptions } from './options.js';
 import { PtySessions } from './pty/pty-sessions.js';
+import { upgradeHeaders } from './routes/sockets.js';
 import { ed25519GitSshKey } from './ssh-key.js';
 import type { ServerState } from './state.js';
 import { AgentStore, type AgentRecord } from './store.js';
@@ -68,6 +69,13 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   const responder = new Responder(opts.buildVersion);
   const store = new AgentStore();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32768 });
+  // coderd's middleware headers are on the 101 answer too.
+  const buildHeader = `X-Coder-Build-Version: ${opts.buildVersion}`;
+  wss.on('headers', (headers, req) => {
+    headers.push(buildHeader);
+    const extra = upgradeHeaders.get(req);
+    if (extra) for (let i = 0; i < extra.length; i += 2) headers.push(`${extra[i]}: ${extra[i + 1]}`);
+  });
   const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs, log: options.log });
   const ptys = new PtySessions({ heartbeatMs: opts.pingIntervalMs });
   const httpServer = createServer();

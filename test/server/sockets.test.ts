@@ -69,6 +69,24 @@ describe('agent and client coordinate (§5.10, §5.13, §7)', () => {
     expect(origin.body).toBe(`request Origin "http://evil.example" is not authorized for Host "${new URL(server.url).host}"\n`);
   });
 
+  it('puts the build version and rate-limit headers on the 101 answer', async () => {
+    const limited = await startServer({ agents: 1, rateLimit: 10, buildVersion: 'v1.2.3-x' });
+    try {
+      const ws = new WebSocket(`${limited.url.replace('http', 'ws')}${ME}/coordinate`, { headers: { 'Coder-Session-Token': limited.credentials.agents[0]!.token } });
+      sockets.push(ws);
+      const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+        ws.once('upgrade', (res) => resolve(res.headers));
+        ws.once('error', reject);
+      });
+      expect(headers['x-coder-build-version']).toBe('v1.2.3-x');
+      expect(headers['x-ratelimit-limit']).toBe('10');
+      expect(headers['x-ratelimit-remaining']).toBe('9');
+      await new Promise((resolve) => (ws.readyState === WebSocket.OPEN ? resolve(undefined) : ws.once('open', resolve)));
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('relays nodes between an agent and a client, and counts sockets', async () => {
     const client = await open(`${AGENTS}/${agent.id}/coordinate`, { Cookie: `coder_session_token=${server.credentials.userToken}` });
     const agentWs = await open(`${ME}/coordinate`, { Cookie: `coder_session_token=${agent.token}` });

@@ -43,9 +43,13 @@ function acceptable(s: ServerState, ex: Exchange): boolean {
   return true;
 }
 
+/** Extra header pairs for a 101 answer (rate-limit headers), read by the wss 'headers' hook. */
+export const upgradeHeaders = new WeakMap<object, string[]>();
+
 function upgrade(s: ServerState, ex: Exchange, then: (ws: WebSocket) => void): void {
   ex.done = true;
   const socket = ex.socket!;
+  if (ex.extra) upgradeHeaders.set(ex.req, ex.extra);
   s.wss.handleUpgrade(ex.req, socket, ex.head ?? Buffer.alloc(0), (ws) => {
     if (s.closing) {
       ws.close(1001);
