@@ -24,6 +24,8 @@ export interface GaugeSeries {
   last: number;
   min: number;
   max: number;
+  /** `last` when `markEnd()` was called (undefined before, or if the gauge was unset then). */
+  atEnd?: number;
 }
 
 export interface RateSeries {
@@ -67,9 +69,11 @@ export interface EncodedRecorder {
   version: 1;
   /** Epoch ms of second 0 of the time series. */
   startedAtMs: number;
+  /** Set when `markEnd()` was called: ms after `startedAtMs`. */
+  endElapsedMs?: number;
   trends: { name: string; tags: Record<string, string>; count: number; sumUs: number; minUs: number; maxUs: number; histogram: string }[];
   counters: { name: string; tags: Record<string, string>; value: number }[];
-  gauges: { name: string; tags: Record<string, string>; last: number; min: number; max: number }[];
+  gauges: { name: string; tags: Record<string, string>; last: number; min: number; max: number; atEnd?: number }[];
   rates: { name: string; tags: Record<string, string>; passes: number; total: number }[];
   seconds: EncodedSeconds;
 }
@@ -99,6 +103,15 @@ export interface Recorder extends MetricSink {
   /** Milliseconds since `startedAtMs` by the injected clock. */
   elapsedMs(): number;
   snapshot(): LiveSnapshot;
+  /**
+   * Marks the end of the measured run: call it when the stop signal fires, before workloads
+   * tear down their sockets. The summary then reports gauges (agents connected "at the end") as
+   * they were at this moment, not after teardown, and cuts the time series here. Only the first
+   * call counts; samples recorded afterwards are still kept.
+   */
+  markEnd(): void;
+  /** ms after `startedAtMs` at which `markEnd()` was called, or undefined. */
+  endElapsedMs(): number | undefined;
   encode(): EncodedRecorder;
   merge(encoded: EncodedRecorder): void;
 
@@ -109,7 +122,7 @@ export interface Recorder extends MetricSink {
   /** Sum of a counter over all its tag sets. */
   counterTotal(name: string): number;
   /** One exact gauge series, or undefined. */
-  gaugeValue(name: string, tags?: Tags): { last: number; min: number; max: number } | undefined;
+  gaugeValue(name: string, tags?: Tags): { last: number; min: number; max: number; atEnd?: number } | undefined;
   /** One exact rate series, or undefined. */
   rateValue(name: string, tags?: Tags): { passes: number; total: number } | undefined;
 

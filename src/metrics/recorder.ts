@@ -82,6 +82,7 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
   let agentsConnected = 0;
   let agentsPlanned = 0;
   let peersConnected = 0;
+  let endElapsed: number | undefined;
 
   const elapsedMs = (): number => Math.max(0, clock.wallNow() - startedAtMs);
   const currentSecond = (): number => Math.floor(elapsedMs() / 1000);
@@ -174,11 +175,19 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
       };
     },
 
+    markEnd() {
+      if (endElapsed !== undefined) return;
+      endElapsed = elapsedMs();
+      for (const g of gauges.all) if (g.min !== Number.POSITIVE_INFINITY) g.atEnd = g.last;
+    },
+    endElapsedMs: () => endElapsed,
+
     encode(): EncodedRecorder {
       return {
         format: 'fleetsim-recorder',
         version: 1,
         startedAtMs,
+        ...(endElapsed !== undefined ? { endElapsedMs: endElapsed } : {}),
         trends: trends.all.map((s) => ({
           name: s.name,
           tags: { ...s.tags },
@@ -191,7 +200,7 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         counters: counters.all.map((s) => ({ name: s.name, tags: { ...s.tags }, value: s.value })),
         gauges: gauges.all
           .filter((s) => s.min !== Number.POSITIVE_INFINITY)
-          .map((s) => ({ name: s.name, tags: { ...s.tags }, last: s.last, min: s.min, max: s.max })),
+          .map((s) => ({ name: s.name, tags: { ...s.tags }, last: s.last, min: s.min, max: s.max, ...(s.atEnd !== undefined ? { atEnd: s.atEnd } : {}) })),
         rates: rates.all.map((s) => ({ name: s.name, tags: { ...s.tags }, passes: s.passes, total: s.total })),
         seconds: seconds.encode(),
       };
@@ -222,6 +231,7 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         series.last = fresh ? g.last : series.last + g.last;
         series.min = fresh ? g.min : series.min + g.min;
         series.max = fresh ? g.max : series.max + g.max;
+        if (g.atEnd !== undefined) series.atEnd = (series.atEnd ?? 0) + g.atEnd;
         // The per-second connected values are merged by SecondBuckets below.
         addToGaugeTotals(g.name, g.last, undefined);
       }
@@ -229,6 +239,10 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         const series = rates.getOrCreate(r.name, r.tags, newRate);
         series.passes += r.passes;
         series.total += r.total;
+      }
+      if (encoded.endElapsedMs !== undefined) {
+        const theirEnd = encoded.startedAtMs + encoded.endElapsedMs - startedAtMs;
+        endElapsed = endElapsed === undefined ? theirEnd : Math.max(endElapsed, theirEnd);
       }
       seconds.merge(encoded.seconds, Math.round((encoded.startedAtMs - startedAtMs) / 1000));
     },
@@ -246,7 +260,8 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
     },
     gaugeValue(name, tags) {
       const s = gauges.get(name, tags);
-      return s && s.min !== Number.POSITIVE_INFINITY ? { last: s.last, min: s.min, max: s.max } : undefined;
+      if (!s || s.min === Number.POSITIVE_INFINITY) return undefined;
+      return s.atEnd === undefined ? { last: s.last, min: s.min, max: s.max } : { last: s.last, min: s.min, max: s.max, atEnd: s.atEnd };
     },
     rateValue(name, tags) {
       const s = rates.get(name, tags);

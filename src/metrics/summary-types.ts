@@ -72,7 +72,7 @@ export interface CoordinatorSummary {
   propagationMs: LatencyStats;
   /** Peer socket open → first agent node received. */
   firstNodeMs: LatencyStats;
-  /** Present when the peers_connected gauge was recorded. */
+  /** Present when the peers_connected gauge was recorded (`last` read like agents.connected). */
   peersConnected?: { last: number; peak: number };
   /** The same figures per `direction` tag (agent_to_peer, peer_to_agent). */
   byDirection: Record<string, CoordinatorDirection>;
@@ -121,7 +121,8 @@ export interface RunSummary {
   agents: {
     planned: number;
     authenticated: number;
-    /** Connected at the end (last agents_connected value). */
+    /** agents_connected when the run ended: at `recorder.markEnd()` (before sockets are torn
+     * down), else at the end of the planned duration, else the last value. */
     connected: number;
     /** Highest agents_connected value. */
     peakConnected: number;

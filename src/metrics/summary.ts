@@ -118,7 +118,8 @@ function buildCoordinator(recorder: Recorder, durationS: number): CoordinatorSum
     byDirection,
   };
   if (peers.length > 0) {
-    summary.peersConnected = { last: peers.reduce((n, s) => n + s.last, 0), peak: peers.reduce((n, s) => n + s.max, 0) };
+    const marked = recorder.endElapsedMs() !== undefined;
+    summary.peersConnected = { last: peers.reduce((n, s) => n + (marked ? (s.atEnd ?? 0) : s.last), 0), peak: peers.reduce((n, s) => n + s.max, 0) };
   }
   return summary;
 }
@@ -138,6 +139,23 @@ function buildRateLimit(recorder: Recorder): Record<string, RateLimitSeen> | und
     };
   }
   return out;
+}
+
+/**
+ * Where the measured run ended, in whole seconds of the time series. Workloads close their
+ * sockets after the stop signal, so "connected at the end" must be read before that teardown:
+ * - `recorder.markEnd()` was called (the runner does it when the stop fires): exact;
+ * - else `plan.durationMs` (the planned length): the last full second of the plan;
+ * - else the meta duration (then "connected" is the last value, i.e. after teardown).
+ */
+function runEnd(recorder: Recorder, input: BuildSummaryInput, durationMs: number): { seconds: number; marked: boolean; fromPlan: boolean } {
+  const marked = recorder.endElapsedMs();
+  if (marked !== undefined) return { seconds: Math.max(1, Math.floor(marked / 1000)), marked: true, fromPlan: false };
+  const planned = (input.plan as { durationMs?: unknown } | undefined)?.durationMs;
+  if (typeof planned === 'number' && planned > 0 && planned <= durationMs) {
+    return { seconds: Math.max(1, Math.ceil(planned / 1000)), marked: false, fromPlan: true };
+  }
+  return { seconds: Math.max(1, Math.ceil(durationMs / 1000)), marked: false, fromPlan: false };
 }
 
 function durationOf(meta: BuildSummaryInput['meta'], recorder: Recorder): number {
@@ -185,9 +203,14 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
 
   const connectedSeries = recorder.gaugeSeries(METRIC.agentsConnected);
   const timeSeriesAll = recorder.timeSeries();
-  // Drop trailing seconds after the run's end (reports are built a moment later).
-  const keep = Math.max(1, Math.ceil(durationMs / 1000));
-  const timeSeries = timeSeriesAll.length > keep ? timeSeriesAll.slice(0, keep) : timeSeriesAll;
+  const end = runEnd(recorder, input, durationMs);
+  const timeSeries = timeSeriesAll.length > end.seconds ? timeSeriesAll.slice(0, end.seconds) : timeSeriesAll;
+  const connectedAtEnd =
+    end.marked
+      ? connectedSeries.reduce((n, s) => n + (s.atEnd ?? 0), 0)
+      : end.fromPlan && connectedSeries.length > 0 && timeSeriesAll.length > end.seconds
+        ? timeSeriesAll[end.seconds - 1]!.connected
+        : connectedSeries.reduce((n, s) => n + s.last, 0);
 
   const coordinator = buildCoordinator(recorder, durationS);
   const rateLimit = buildRateLimit(recorder);
@@ -200,7 +223,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
     agents: {
       planned: input.agentsPlanned,
       authenticated: recorder.counterTotal(METRIC.agentsAuthenticated),
-      connected: connectedSeries.reduce((n, s) => n + s.last, 0),
+      connected: connectedAtEnd,
       peakConnected: connectedSeries.reduce((n, s) => n + s.max, 0),
       reconnects: recorder.counterTotal(METRIC.agentsReconnects),
     },

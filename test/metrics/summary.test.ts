@@ -89,3 +89,55 @@ describe('buildSummary edge cases', () => {
     expect(s.totals.errorRate).toBe(1);
   });
 });
+
+describe('connected at the end of the run', () => {
+  async function fleet() {
+    const { createRecorder } = await import('../../src/metrics/recorder.js');
+    const { fakeClock } = await import('./fake-clock.js');
+    const clock = fakeClock();
+    const r = createRecorder({ clock });
+    r.gauge('agents_connected', 10);
+    r.gauge('peers_connected', 4);
+    clock.set(5000);
+    r.gauge('agents_connected', 9);
+    return { r, clock };
+  }
+  const teardown = (r: Awaited<ReturnType<typeof fleet>>['r'], clock: Awaited<ReturnType<typeof fleet>>['clock']) => {
+    clock.set(10_050);
+    for (let n = 8; n >= 0; n--) r.gauge('agents_connected', n);
+    r.gauge('peers_connected', 0);
+    clock.set(10_400);
+  };
+
+  it('reads gauges at markEnd(), before teardown, and cuts the time series there', async () => {
+    const { buildSummary } = await import('../../src/metrics/summary.js');
+    const { META } = await import('./fixtures.js');
+    const { r, clock } = await fleet();
+    r.count('coord_updates_sent', 1);
+    clock.set(10_003);
+    r.markEnd();
+    teardown(r, clock);
+    const s = buildSummary(r, { meta: { ...META, endedAt: '2026-11-29T12:00:10.400Z' }, agentsPlanned: 10 });
+    expect(s.agents).toMatchObject({ connected: 9, peakConnected: 10 });
+    expect(s.coordinator!.peersConnected).toEqual({ last: 4, peak: 4 });
+    expect(s.timeSeries).toHaveLength(10);
+    expect(s.timeSeries.at(-1)!.connected).toBe(9);
+    // The end mark survives encode/merge.
+    const { createRecorder } = await import('../../src/metrics/recorder.js');
+    const { fakeClock } = await import('./fake-clock.js');
+    const merged = createRecorder({ clock: fakeClock(), startedAtMs: r.startedAtMs });
+    merged.merge(JSON.parse(JSON.stringify(r.encode())));
+    expect(merged.endElapsedMs()).toBe(10_003);
+    expect(buildSummary(merged, { meta: META, agentsPlanned: 10 }).agents.connected).toBe(9);
+  });
+
+  it('falls back to the end of the planned duration without a mark', async () => {
+    const { buildSummary } = await import('../../src/metrics/summary.js');
+    const { META } = await import('./fixtures.js');
+    const { r, clock } = await fleet();
+    teardown(r, clock);
+    const meta = { ...META, endedAt: '2026-11-29T12:00:10.400Z' };
+    expect(buildSummary(r, { meta, agentsPlanned: 10, plan: { durationMs: 10_000 } }).agents.connected).toBe(9);
+    expect(buildSummary(r, { meta, agentsPlanned: 10 }).agents.connected).toBe(0);
+  });
+});
