@@ -19,10 +19,12 @@ import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startReferenceServerProcess } from '../src/server/server-process.js';
 import type { Credentials } from '../src/protocol/credentials.js';
-import { PairLoad, type StepResult } from '../src/workloads/peers/pair-load.js';
+import { accountStep, AgentSide, drain, PeerSide, type ArrivalRecord, type SendRecord, type StepResult } from '../src/workloads/peers/pair-load.js';
 import { startRawRelay } from '../src/workloads/peers/raw-relay.js';
 
 const P99_BUDGET_MS = 50;
+const DRAIN_QUIET_MS = 1000;
+const DRAIN_MAX_MS = 10_000;
 const SELF = fileURLToPath(import.meta.url);
 
 function arg(name: string): string | undefined {
@@ -36,42 +38,81 @@ interface Started {
   close(): Promise<void>;
 }
 
+type Request = { id: number; op: string; args?: Record<string, unknown> };
+
 /**
- * Child roles, each in its own process: `relay` (the raw relay; token map in via IPC) and
- * `server` (the reference server, only used with --profile: NODE_OPTIONS cannot carry
- * --cpu-prof, so the profiled server is forked here with it in execArgv). Exits on disconnect,
- * which also writes the CPU profile.
+ * Child roles, each in its own process, driven by small IPC requests:
+ * - `relay`: the raw relay; `server`: the reference server (only with --profile: NODE_OPTIONS
+ *   cannot carry --cpu-prof, so the profiled server is forked here with it in execArgv);
+ * - `agents` / `peers`: the two halves of the load (one process tops out near 15k messages/s).
+ * A child exits on disconnect, which also writes its CPU profile.
  */
 async function child(role: string): Promise<void> {
-  const init = await new Promise<{ tokens: [string, string][]; userToken: string; agents: number }>((resolve) =>
-    process.once('message', (m) => resolve(m as { tokens: [string, string][]; userToken: string; agents: number })),
-  );
-  let started: Started;
-  if (role === 'server') {
-    const { createReferenceServer } = await import('../src/server/reference-server.js');
-    started = await createReferenceServer({ port: 0, agents: init.agents, rateLimit: -1 });
-  } else {
-    started = await startRawRelay({ agentTokens: new Map(init.tokens), userToken: init.userToken });
-  }
-  process.send?.({ url: started.url, credentials: started.credentials });
-  process.once('disconnect', () => void started.close().then(() => process.exit(0)));
+  let agents: AgentSide | undefined;
+  let peers: PeerSide | undefined;
+  let started: Started | undefined;
+  const handle = async (op: string, a: Record<string, unknown>): Promise<unknown> => {
+    if (op === 'start' && role === 'server') {
+      const { createReferenceServer } = await import('../src/server/reference-server.js');
+      started = await createReferenceServer({ port: 0, agents: a.agents as number, rateLimit: -1 });
+      return { url: started.url, credentials: started.credentials };
+    }
+    if (op === 'start' && role === 'relay') {
+      started = await startRawRelay({ agentTokens: new Map(a.tokens as [string, string][]), userToken: a.userToken as string });
+      return { url: started.url };
+    }
+    if (op === 'start' && role === 'agents') agents = await AgentSide.connect(a.url as string, a.credentials as Credentials, a.agents as number);
+    if (op === 'start' && role === 'peers') peers = await PeerSide.connect(a.url as string, a.credentials as Credentials, a.agents as number);
+    if (op === 'step') return agents?.step(a.rate as number, a.durationMs as number);
+    if (op === 'count') return peers?.arrived();
+    if (op === 'take') return peers?.take();
+    return null;
+  };
+  process.on('message', (m) => {
+    const { id, op, args } = m as Request;
+    handle(op, args ?? {}).then(
+      (result) => process.send?.({ id, ok: true, result }),
+      (error: unknown) => process.send?.({ id, ok: false, message: String(error) }),
+    );
+  });
+  process.once('disconnect', () => {
+    void Promise.all([agents?.close(), peers?.close(), started?.close()]).then(() => process.exit(0));
+  });
 }
 
-async function startChild(role: 'relay' | 'server', init: object, execArgv: string[] = []): Promise<Started> {
+interface ChildHandle {
+  call<T>(op: string, args?: Record<string, unknown>): Promise<T>;
+  close(): Promise<void>;
+}
+
+function forkChild(role: string, execArgv: string[] = []): ChildHandle {
   const proc = fork(SELF, ['--role', role], {
     execArgv: [...execArgv, '--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.send(init);
-  const ready = await new Promise<{ url: string; credentials?: Credentials }>((resolve, reject) => {
-    proc.once('message', (m) => resolve(m as { url: string; credentials?: Credentials }));
-    proc.once('exit', (code) => reject(new Error(`${role} process exited (${code})`)));
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let next = 1;
+  proc.on('message', (m) => {
+    const reply = m as { id: number; ok: boolean; result?: unknown; message?: string };
+    const waiter = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (reply.ok) waiter?.resolve(reply.result);
+    else waiter?.reject(new Error(`${role}: ${reply.message}`));
+  });
+  proc.once('exit', (code) => {
+    for (const w of pending.values()) w.reject(new Error(`${role} process exited (${code})`));
+    pending.clear();
   });
   return {
-    ...ready,
+    call: <T>(op: string, args?: Record<string, unknown>) =>
+      new Promise<T>((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        proc.send({ id, op, args } satisfies Request);
+      }),
     close: async () => {
-      proc.disconnect();
+      if (proc.connected) proc.disconnect();
       await exited;
     },
   };
@@ -80,7 +121,16 @@ async function startChild(role: 'relay' | 'server', init: object, execArgv: stri
 async function startServer(agents: number, profileDir: string | undefined): Promise<Started> {
   if (!profileDir) return startReferenceServerProcess({ port: 0, agents, rateLimit: -1 });
   mkdirSync(profileDir, { recursive: true });
-  return startChild('server', { agents }, ['--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir)}`]);
+  const proc = forkChild('server', ['--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir)}`]);
+  const ready = await proc.call<{ url: string; credentials: Credentials }>('start', { agents });
+  return { ...ready, close: () => proc.close() };
+}
+
+async function startRelay(credentials: Credentials): Promise<Started> {
+  const proc = forkChild('relay');
+  const tokens = credentials.agents.map((a) => [a.token, a.id]);
+  const ready = await proc.call<{ url: string }>('start', { tokens, userToken: credentials.userToken });
+  return { ...ready, close: () => proc.close() };
 }
 
 function printStep(label: string, r: StepResult): boolean {
@@ -93,25 +143,42 @@ function printStep(label: string, r: StepResult): boolean {
   return ok;
 }
 
+/** One target driven by an agents process and a peers process. */
 interface Side {
   label: string;
-  load: PairLoad;
+  agents: ChildHandle;
+  peers: ChildHandle;
   steps: StepResult[];
   done: boolean;
+}
+
+async function connectSide(label: string, url: string, credentials: Credentials, agents: number): Promise<Side> {
+  const side: Side = { label, agents: forkChild('agents'), peers: forkChild('peers'), steps: [], done: false };
+  await side.agents.call('start', { url, credentials, agents });
+  await side.peers.call('start', { url, credentials, agents });
+  return side;
+}
+
+async function step(side: Side, rate: number, durationMs: number): Promise<StepResult> {
+  await side.peers.call('take'); // forget anything from before this step
+  const sent = await side.agents.call<SendRecord>('step', { rate, durationMs });
+  const endMs = await drain(() => side.peers.call<number>('count'), sent.sends.length / 3, DRAIN_QUIET_MS, DRAIN_MAX_MS);
+  const arrived = await side.peers.call<ArrivalRecord>('take');
+  return accountStep(rate, sent, arrived, endMs, DRAIN_QUIET_MS);
 }
 
 /**
  * Runs the rates on both targets interleaved (server step, relay step, next rate), so drift in
  * the machine's background load hits both alike. A warm-up step (JIT, lazy module loading in the
- * target) is run first and not reported. Past 10k (needed for p99_ms_at_10k) a side stops
+ * target) runs first and is not reported. Past 10k (needed for p99_ms_at_10k) a side stops
  * escalating after its first step over budget.
  */
 async function runInterleaved(sides: Side[], rates: number[], stepMs: number): Promise<void> {
-  for (const side of sides) await side.load.step(Math.min(2000, rates[0] ?? 1000), 2000);
+  for (const side of sides) await step(side, Math.min(2000, rates[0] ?? 1000), 2000);
   for (const rate of rates) {
     for (const side of sides) {
       if (side.done) continue;
-      const r = await side.load.step(rate, stepMs);
+      const r = await step(side, rate, stepMs);
       side.steps.push(r);
       if (!printStep(side.label, r) && rate >= 10_000) side.done = true;
     }
@@ -135,16 +202,14 @@ async function main(): Promise<void> {
   let relay: Started | undefined;
   try {
     if (!credentials) throw new Error('the server process sent no credentials');
-    if (only !== 'relay') {
-      sides.push({ label: 'server', load: await PairLoad.connect({ url: server.url, credentials, agents }), steps: [], done: false });
-    }
+    if (only !== 'relay') sides.push(await connectSide('server', server.url, credentials, agents));
     if (only !== 'server') {
-      relay = await startChild('relay', { tokens: credentials.agents.map((a) => [a.token, a.id]), userToken: credentials.userToken });
-      sides.push({ label: 'relay', load: await PairLoad.connect({ url: relay.url, credentials, agents }), steps: [], done: false });
+      relay = await startRelay(credentials);
+      sides.push(await connectSide('relay', relay.url, credentials, agents));
     }
     await runInterleaved(sides, rates, stepMs);
   } finally {
-    for (const side of sides) await side.load.close();
+    for (const side of sides) await Promise.all([side.agents.close(), side.peers.close()]);
     await relay?.close();
     await server.close();
   }

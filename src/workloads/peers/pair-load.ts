@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
-import { systemClock, type Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
-import { newHistogram, type Histogram } from '../../metrics/hdr.js';
+import { newHistogram } from '../../metrics/hdr.js';
 import { METRIC } from '../../metrics/names.js';
-import { nullSink, type MetricSink } from '../../metrics/sink.js';
+import { nullSink } from '../../metrics/sink.js';
 import type { Credentials } from '../../protocol/credentials.js';
 import { encodeNode } from '../../protocol/node-codec.js';
 import { createAgentNode, createClientNode } from '../../protocol/node-factory.js';
@@ -11,10 +11,14 @@ import { readTagSeqs, TaggedNodeTemplate } from './fast-tag.js';
 import { Ledger, agentKey, peerKey } from './ledger.js';
 
 /**
- * Coordinator throughput load (bench/coordinator.ts): N agent sockets and one peer socket per
- * agent, lightweight (raw `ws`, pre-encoded tagged nodes, tags read without JSON parsing), driven
- * at a fixed overall rate of agent updates (open model: each update stamped with its intended
- * send time). Every step is accounted by a fresh Ledger (delivered, lost, duplicated, stale).
+ * Coordinator throughput load (bench/coordinator.ts), split in two halves so each can run in its
+ * own process (one process tops out near 15k WebSocket messages/s, machine-facts.md):
+ * - `AgentSide`: N agent sockets sending pre-encoded tagged updates at a fixed overall rate
+ *   (open model: each update stamped with its intended send time);
+ * - `PeerSide`: one peer socket per agent that records every tagged arrival (tags read without
+ *   JSON parsing).
+ * `accountStep` replays both records into a Ledger: delivered, lost, duplicated, stale, and HDR
+ * propagation percentiles. Times are epoch ms from `preciseWallClock` so two processes agree.
  */
 export interface StepResult {
   /** Offered agent updates per second. */
@@ -36,13 +40,21 @@ export interface StepResult {
   closes: number;
 }
 
-interface Pair {
-  agentKey: string;
-  peerKey: string;
-  agent: WebSocket;
-  peer: WebSocket;
-  template: TaggedNodeTemplate;
-  seq: number;
+/** Flat records so they cross IPC cheaply: [pairIndex, seq, timeMs, …]. */
+export interface SendRecord {
+  startMs: number;
+  windowMs: number;
+  sends: number[];
+  closes: number[][];
+}
+export interface ArrivalRecord {
+  arrivals: number[];
+  closes: number[][];
+}
+
+/** Epoch ms with µs precision from the high-resolution time origin: consistent across processes. */
+export function preciseWallClock(): Clock {
+  return { now: () => performance.now(), wallNow: () => performance.timeOrigin + performance.now() };
 }
 
 const SEND = { binary: true } as const;
@@ -56,153 +68,211 @@ function open(url: string, token: string, onMessage?: (data: WebSocket.RawData) 
   });
 }
 
-export class PairLoad {
-  private ledger: Ledger;
-  private histogram: Histogram = newHistogram();
-  private closes = 0;
+async function inBatches(count: number, batch: number, each: (i: number) => Promise<void>): Promise<void> {
+  for (let from = 0; from < count; from += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, count - from) }, (_, j) => each(from + j)));
+  }
+}
 
+function wsBase(url: string): string {
+  return url.replace(/^http/, 'ws').replace(/\/+$/, '');
+}
+
+export class AgentSide {
+  private closes: number[][] = [];
   private constructor(
-    private readonly pairs: Pair[],
+    private readonly sockets: WebSocket[],
+    private readonly templates: TaggedNodeTemplate[],
+    private readonly seqs: number[],
     private readonly clock: Clock,
   ) {
-    this.ledger = new Ledger({ drainWindowMs: 1000, metrics: nullSink });
+    sockets.forEach((ws, i) => ws.on('close', () => this.closes.push([i, clock.wallNow()])));
   }
 
-  /** Opens `agents` agent sockets and one peer each; resolves once every peer saw its agent's node. */
-  static async connect(options: { url: string; credentials: Credentials; agents: number; clock?: Clock; concurrency?: number }): Promise<PairLoad> {
-    const clock = options.clock ?? systemClock();
-    const ws = options.url.replace(/^http/, 'ws');
+  /** Opens `agents` agent sockets; each sends its (untagged-seq 0) node at once. */
+  static async connect(url: string, credentials: Credentials, agents: number, clock = preciseWallClock()): Promise<AgentSide> {
     const rng = createRng('pair-load');
-    const chosen = options.credentials.agents.slice(0, options.agents);
-    if (chosen.length < options.agents) throw new Error(`need ${options.agents} agents, credentials hold ${chosen.length}`);
-    const pairs: Pair[] = [];
-    let load: PairLoad | undefined;
-    const firstNodes: Promise<void>[] = [];
-    const batch = options.concurrency ?? 100;
-    for (let from = 0; from < chosen.length; from += batch) {
-      await Promise.all(
-        chosen.slice(from, from + batch).map(async (agent, j) => {
-          const i = from + j;
-          const node = createAgentNode(rng.fork(`agent/${i}`));
-          const template = new TaggedNodeTemplate(node);
-          const agentWs = await open(`${ws}/api/v2/workspaceagents/me/coordinate`, agent.token);
-          agentWs.send(template.encode(0, clock.wallNow()), SEND);
-          const keys = { agentKey: agentKey(agent.id), peerKey: peerKey(agent.id, 0) };
-          let first!: () => void;
-          firstNodes.push(new Promise<void>((resolve) => (first = resolve)));
-          const peerWs = await open(`${ws}/api/v2/workspaceagents/${agent.id}/coordinate`, options.credentials.userToken, (data) => {
-            first();
-            load?.onPeerMessage(keys.agentKey, keys.peerKey, data);
-          });
-          peerWs.send(encodeNode(createClientNode(rng.fork(`peer/${i}`), { nowMs: clock.wallNow() })), SEND);
-          pairs[i] = { ...keys, agent: agentWs, peer: peerWs, template, seq: 0 };
-        }),
-      );
-    }
-    load = new PairLoad(pairs, clock);
-    for (const pair of pairs) {
-      pair.agent.on('close', () => load?.onClose(pair.agentKey));
-      pair.peer.on('close', () => load?.onClose(pair.peerKey));
-    }
-    await Promise.all(firstNodes);
-    return load;
+    const sockets: WebSocket[] = [];
+    const templates: TaggedNodeTemplate[] = [];
+    await inBatches(agents, 100, async (i) => {
+      const agent = credentials.agents[i];
+      if (!agent) throw new Error(`need ${agents} agents, credentials hold ${credentials.agents.length}`);
+      templates[i] = new TaggedNodeTemplate(createAgentNode(rng.fork(`agent/${i}`)));
+      sockets[i] = await open(`${wsBase(url)}/api/v2/workspaceagents/me/coordinate`, agent.token);
+      sockets[i]?.send(templates[i]?.encode(0, clock.wallNow()) ?? '', SEND);
+    });
+    return new AgentSide(sockets, templates, sockets.map(() => 0), clock);
   }
 
-  /** Sends `rate` agent updates/s (round-robin over agents) for `durationMs`, then drains and accounts. */
-  async step(rate: number, durationMs: number, options: { drainQuietMs?: number; drainMaxMs?: number } = {}): Promise<StepResult> {
-    const { clock, pairs } = this;
-    const metrics: MetricSink = {
-      ...nullSink,
-      trend: (name, ms) => {
-        if (name === METRIC.coordPropagation) this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
-      },
-    };
-    this.ledger = new Ledger({ drainWindowMs: options.drainQuietMs ?? 1000, metrics });
-    this.histogram = newHistogram();
-    this.closes = 0;
-    const startWall = clock.wallNow();
-    for (const p of pairs) {
-      if (p.agent.readyState === WebSocket.OPEN) this.ledger.socketOpened(p.agentKey, startWall, true);
-      if (p.peer.readyState === WebSocket.OPEN) this.ledger.socketOpened(p.peerKey, startWall, true);
-    }
+  /** Sends `rate` updates/s round-robin over the agents for `durationMs` (count-bounded). */
+  async step(rate: number, durationMs: number): Promise<SendRecord> {
+    const { clock, sockets } = this;
+    this.closes = [];
+    const sends: number[] = [];
     const total = Math.round((rate * durationMs) / 1000);
     const interval = 1000 / rate;
     const start = clock.now();
+    const startMs = clock.wallNow();
     let k = 0;
     await new Promise<void>((resolve) => {
       const tick = (): void => {
         const due = Math.min(total, Math.floor((clock.now() - start) / interval) + 1);
         for (; k < due; k++) {
-          const pair = pairs[k % pairs.length] as Pair;
-          const seq = ++pair.seq;
-          const intended = startWall + k * interval;
-          this.ledger.sent('agent_to_peer', pair.agentKey, seq, intended, [pair.peerKey]);
-          if (pair.agent.readyState === WebSocket.OPEN) pair.agent.send(pair.template.encode(seq, intended), SEND);
+          const i = k % sockets.length;
+          const seq = (this.seqs[i] = (this.seqs[i] as number) + 1);
+          const intended = startMs + k * interval;
+          sends.push(i, seq, intended);
+          const ws = sockets[i] as WebSocket;
+          if (ws.readyState === WebSocket.OPEN) ws.send((this.templates[i] as TaggedNodeTemplate).encode(seq, intended), SEND);
         }
         if (k >= total) resolve();
         else setTimeout(tick, 1);
       };
       tick();
     });
-    const sendWindowMs = clock.now() - start;
-    await this.drain(total, options.drainQuietMs ?? 1000, options.drainMaxMs ?? 10_000);
-    const totals = this.ledger.finalise(clock.wallNow()).agent_to_peer;
-    const h = this.histogram;
-    const pct = (p: number): number => (h.totalCount ? h.getValueAtPercentile(p) / 1000 : 0);
-    return {
-      rate,
-      sent: totals.sent,
-      delivered: totals.delivered,
-      deliveredPerSecond: Math.round((totals.delivered * 1000) / Math.max(durationMs, sendWindowMs)),
-      lost: totals.lost,
-      duplicated: totals.duplicated,
-      outOfOrder: totals.outOfOrder,
-      p50: pct(50),
-      p90: pct(90),
-      p99: pct(99),
-      p999: pct(99.9),
-      max: h.totalCount ? h.maxValue / 1000 : 0,
-      closes: this.closes,
-    };
+    return { startMs, windowMs: clock.now() - start, sends, closes: this.closes };
   }
 
-  async close(): Promise<void> {
-    const closed = this.pairs.flatMap((p) => [p.agent, p.peer]).map(
+  close(): Promise<void> {
+    return terminateAll(this.sockets);
+  }
+}
+
+export class PeerSide {
+  private arrivals: number[] = [];
+  private closes: number[][] = [];
+  private count = 0;
+  private constructor(
+    private readonly sockets: WebSocket[],
+    clock: Clock,
+  ) {
+    sockets.forEach((ws, i) => ws.on('close', () => this.closes.push([i, clock.wallNow()])));
+  }
+
+  /** Opens one peer socket per agent; resolves once every peer has its agent's first node. */
+  static async connect(url: string, credentials: Credentials, agents: number, clock = preciseWallClock()): Promise<PeerSide> {
+    const rng = createRng('pair-load');
+    const sockets: WebSocket[] = [];
+    const firstNodes: Promise<void>[] = [];
+    let side: PeerSide | undefined;
+    await inBatches(agents, 100, async (i) => {
+      const agent = credentials.agents[i];
+      if (!agent) throw new Error(`need ${agents} agents, credentials hold ${credentials.agents.length}`);
+      let first!: () => void;
+      firstNodes.push(new Promise<void>((resolve) => (first = resolve)));
+      sockets[i] = await open(`${wsBase(url)}/api/v2/workspaceagents/${agent.id}/coordinate`, credentials.userToken, (data) => {
+        first();
+        side?.onMessage(i, data, clock.wallNow());
+      });
+      sockets[i]?.send(encodeNode(createClientNode(rng.fork(`peer/${i}`), { nowMs: clock.wallNow() })), SEND);
+    });
+    side = new PeerSide(sockets, clock);
+    await Promise.all(firstNodes);
+    return side;
+  }
+
+  /** Tagged arrivals since the last take. */
+  arrived(): number {
+    return this.count;
+  }
+
+  take(): ArrivalRecord {
+    const record = { arrivals: this.arrivals, closes: this.closes };
+    this.arrivals = [];
+    this.closes = [];
+    this.count = 0;
+    return record;
+  }
+
+  close(): Promise<void> {
+    return terminateAll(this.sockets);
+  }
+
+  private onMessage(i: number, data: WebSocket.RawData, at: number): void {
+    const text = Buffer.isBuffer(data) ? data.toString('latin1') : Buffer.concat(data as Buffer[]).toString('latin1');
+    for (const seq of readTagSeqs(text)) {
+      this.arrivals.push(i, seq, at);
+      this.count++;
+    }
+  }
+}
+
+function terminateAll(sockets: WebSocket[]): Promise<void> {
+  return Promise.all(
+    sockets.map(
       (ws) =>
         new Promise<void>((resolve) => {
           if (ws.readyState === WebSocket.CLOSED) return resolve();
           ws.once('close', () => resolve());
           ws.terminate();
         }),
-    );
-    await Promise.all(closed);
-  }
+    ),
+  ).then(() => undefined);
+}
 
-  private onPeerMessage(agent: string, peer: string, data: WebSocket.RawData): void {
-    const at = this.clock.wallNow();
-    const text = Buffer.isBuffer(data) ? data.toString('latin1') : Buffer.concat(data as Buffer[]).toString('latin1');
-    for (const seq of readTagSeqs(text)) this.ledger.received('agent_to_peer', agent, peer, seq, at);
+/**
+ * Replays one step into a fresh Ledger (sockets established, so no snapshot excuse): sends first,
+ * then arrivals in receipt order. `endMs` is when the drain ended.
+ */
+export function accountStep(rate: number, sent: SendRecord, arrived: ArrivalRecord, endMs: number, drainWindowMs: number): StepResult {
+  const histogram = newHistogram();
+  const metrics = {
+    ...nullSink,
+    trend: (name: string, ms: number) => {
+      if (name === METRIC.coordPropagation) histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+    },
+  };
+  const ledger = new Ledger({ drainWindowMs, metrics });
+  let pairs = 0;
+  for (const list of [sent.sends, arrived.arrivals]) for (let k = 0; k < list.length; k += 3) pairs = Math.max(pairs, (list[k] as number) + 1);
+  const a = (i: number): string => agentKey(String(i));
+  const p = (i: number): string => peerKey(String(i), 0);
+  for (let i = 0; i < pairs; i++) {
+    ledger.socketOpened(a(i), sent.startMs, true);
+    ledger.socketOpened(p(i), sent.startMs, true);
   }
-
-  private onClose(key: string): void {
-    this.closes++;
-    this.ledger.socketClosed(key, this.clock.wallNow());
+  const closes = [...sent.closes.map(([i, t]) => [a(i as number), t] as const), ...arrived.closes.map(([i, t]) => [p(i as number), t] as const)];
+  for (const [key, t] of closes) ledger.socketClosed(key, t as number);
+  for (let k = 0; k < sent.sends.length; k += 3) {
+    const i = sent.sends[k] as number;
+    ledger.sent('agent_to_peer', a(i), sent.sends[k + 1] as number, sent.sends[k + 2] as number, [p(i)]);
   }
+  for (let k = 0; k < arrived.arrivals.length; k += 3) {
+    const i = arrived.arrivals[k] as number;
+    ledger.received('agent_to_peer', a(i), p(i), arrived.arrivals[k + 1] as number, arrived.arrivals[k + 2] as number);
+  }
+  const totals = ledger.finalise(endMs).agent_to_peer;
+  const pct = (q: number): number => (histogram.totalCount ? histogram.getValueAtPercentile(q) / 1000 : 0);
+  return {
+    rate,
+    sent: totals.sent,
+    delivered: totals.delivered,
+    deliveredPerSecond: Math.round((totals.delivered * 1000) / Math.max(1, sent.windowMs, (totals.sent * 1000) / rate)),
+    lost: totals.lost,
+    duplicated: totals.duplicated,
+    outOfOrder: totals.outOfOrder,
+    p50: pct(50),
+    p90: pct(90),
+    p99: pct(99),
+    p999: pct(99.9),
+    max: histogram.totalCount ? histogram.maxValue / 1000 : 0,
+    closes: closes.length,
+  };
+}
 
-  /** Waits until everything sent arrived, or nothing new arrived for `quietMs`, or `maxMs`. */
-  private async drain(expected: number, quietMs: number, maxMs: number): Promise<void> {
-    const started = this.clock.now();
-    let last = -1;
-    let lastChange = started;
-    for (;;) {
-      const delivered = this.ledger.snapshot().agent_to_peer.delivered;
-      const now = this.clock.now();
-      if (delivered >= expected || now - started >= maxMs) return;
-      if (delivered !== last) {
-        last = delivered;
-        lastChange = now;
-      } else if (now - lastChange >= quietMs) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+/** Waits until `expected` arrivals, or none new for `quietMs`, or `maxMs`; returns when it ended. */
+export async function drain(arrived: () => Promise<number> | number, expected: number, quietMs: number, maxMs: number, clock = preciseWallClock()): Promise<number> {
+  const started = clock.now();
+  let last = -1;
+  let lastChange = started;
+  for (;;) {
+    const count = await arrived();
+    const now = clock.now();
+    if (count >= expected || now - started >= maxMs) return clock.wallNow();
+    if (count !== last) {
+      last = count;
+      lastChange = now;
+    } else if (now - lastChange >= quietMs) return clock.wallNow();
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
