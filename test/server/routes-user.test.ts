@@ -150,6 +150,29 @@ describe('heartbeat with real timers', () => {
   });
 });
 
+describe('reconnect race with real timers', () => {
+  it('reads connected again after the new socket\'s next heartbeat', async () => {
+    const fast = await startServer({ agents: 1, heartbeatMs: 30, inactiveMs: 5_000 });
+    const a = fast.credentials.agents[0]!;
+    const dial = () => {
+      const ws = new WebSocket(`${fast.url.replace('http', 'ws')}${ME}/coordinate`, { headers: { 'Coder-Session-Token': a.token } });
+      sockets.push(ws);
+      return new Promise<WebSocket>((resolve, reject) => ws.once('open', () => resolve(ws)).once('error', reject));
+    };
+    const status = async () => JSON.parse((await call(fast, `${AGENTS}/${a.id}`, { token: fast.credentials.userToken })).text).status;
+    try {
+      const first = await dial();
+      await dial();
+      await closed(first);
+      await waitFor(() => fast.counters().totals.coordinateClosed === 1, 'old handler exit');
+      await waitFor(async () => (await status()) === 'connected', 'connected after the next heartbeat');
+      expect(fast.counters().agents[a.id]).toMatchObject({ coordinateOpened: 2, coordinateClosed: 1, connected: true });
+    } finally {
+      await fast.close();
+    }
+  });
+});
+
 describe('GET /{id}/connection and /{id}/listening-ports (§5.12, §5.14)', () => {
   it('returns the DERP map', async () => {
     const r = await call(server, `${AGENTS}/${agent.id}/connection`, { token: server.credentials.userToken });

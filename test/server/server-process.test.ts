@@ -33,3 +33,37 @@ describe('startReferenceServerProcess', () => {
     expect(() => process.kill(server.pid, 0)).toThrow();
   });
 });
+
+describe('server child lifetime', () => {
+  it('exits when its parent dies without closing it', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const entry = fileURLToPath(new URL('../../src/server/server-process.ts', import.meta.url));
+    const script = `import { startReferenceServerProcess } from ${JSON.stringify(entry)};
+const s = await startReferenceServerProcess({ agents: 1, identity: false });
+process.stdout.write(String(s.pid) + '\\n');
+setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      parent.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(Number(out.trim()));
+      });
+      parent.once('exit', () => reject(new Error('parent exited early')));
+    });
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(alive()).toBe(false);
+  });
+});
