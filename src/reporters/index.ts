@@ -10,6 +10,13 @@ import { MARKDOWN_FILE, renderMarkdown } from './markdown.js';
 export interface ReportOptions {
   /** Where the console reporter prints; without it the console reporter is skipped. */
   console?: (text: string) => void;
+  /**
+   * Safety net applied to every rendered report before it is written or printed, e.g. the run
+   * logger's `redact` (replaces registered tokens/keys). Summaries are built from metric names
+   * and tags only, so this should never find anything; it guards against a workload that put a
+   * secret into a tag by mistake.
+   */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -25,9 +32,10 @@ export interface Reporter {
 export function fileReporter(name: string, file: string, render: (summary: RunSummary) => string): Reporter {
   return {
     name,
-    async write(summary, dir) {
+    async write(summary, dir, opts) {
       const path = join(dir, file);
-      await writeFile(path, render(summary));
+      const text = render(summary);
+      await writeFile(path, opts.redact ? opts.redact(text) : text);
       return path;
     },
   };
@@ -36,7 +44,9 @@ export function fileReporter(name: string, file: string, render: (summary: RunSu
 export const consoleReporter: Reporter = {
   name: 'console',
   async write(summary, _dir, opts) {
-    opts.console?.(renderConsole(summary));
+    if (!opts.console) return undefined;
+    const text = renderConsole(summary);
+    opts.console(opts.redact ? opts.redact(text) : text);
     return undefined;
   },
 };

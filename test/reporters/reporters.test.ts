@@ -169,3 +169,19 @@ describe('reporters on sparse summaries', () => {
     assertWellFormedXml(await readFile(join(dir, 'junit.xml'), 'utf8'));
   });
 });
+
+describe('redaction safety net', () => {
+  it('applies opts.redact to every written and printed report', async () => {
+    const s = handFedSummary();
+    s.errors.push({ endpoint: 'GET /me/metadata', class: 'leaked-SECRET-TOKEN-123', count: 1 });
+    const printed: string[] = [];
+    const redact = (t: string) => t.split('SECRET-TOKEN-123').join('[redacted]');
+    const { written } = await writeReports(s, dir, { console: (t) => printed.push(t), redact });
+    for (const path of written) {
+      const text = await readFile(path, 'utf8');
+      expect(text).not.toContain('SECRET-TOKEN-123');
+      if (!path.endsWith('junit.xml')) expect(text).toContain('[redacted]'); // junit lists no errors
+    }
+    expect(printed[0]).toContain('leaked-[redacted]');
+  });
+});
