@@ -164,6 +164,19 @@ describe('recorder', () => {
     expect(m.snapshot().agentsConnected).toBe(5);
   });
 
+  it('aligns shards that started at different moments by their epoch start', () => {
+    const main = createRecorder({ clock: fakeClock(1_800_000_000_000) });
+    const late = createRecorder({ clock: fakeClock(1_800_000_002_000) }); // started 2 s later
+    late.trend(METRIC.request, 5, STATS);
+    late.gauge(METRIC.agentsConnected, 3);
+    const early = createRecorder({ clock: fakeClock(1_799_999_999_000) }); // 1 s earlier
+    early.trend(METRIC.request, 7, STATS); // its second 0 is before our start: lands in second 0
+    main.merge(late.encode());
+    main.merge(early.encode());
+    const ts = main.timeSeries();
+    expect(ts.slice(0, 3).map((x) => [x.requests, x.connected])).toEqual([[1, 0], [0, 0], [1, 3]]);
+  });
+
   it('rejects a foreign encoding with a clear message', () => {
     const r = createRecorder({ clock: fakeClock() });
     expect(() => r.merge({} as never)).toThrow(/not a fleetsim recorder encoding/);
