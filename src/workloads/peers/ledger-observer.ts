@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.js';
 import { readNodeTag } from '../../protocol/node-tag.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import { agentKey, type Ledger } from './ledger.js';
@@ -5,6 +6,13 @@ import { agentKey, type Ledger } from './ledger.js';
 export interface LedgerObserver extends CoordinateObserver {
   /** Ignore agent sends from now on (the drain window started); receives still count. */
   stop(): void;
+  /**
+   * Stamp agent receives with this clock instead of the time passed in: the socket layer's wall
+   * time (performance.timeOrigin based) and the run clock (Date based) can differ by a few ms,
+   * and peer→agent latency subtracts a run-clock send time. Callbacks are synchronous with the
+   * receipt, so nothing is lost.
+   */
+  useClock(clock: Clock): void;
 }
 
 /**
@@ -21,6 +29,7 @@ export function createLedgerObserver(
 ): LedgerObserver {
   const receivers = new Map<string, string[]>();
   let stopped = false;
+  let clock: Clock | undefined;
   return {
     agentSent(agentId, seq, sentAtWallMs) {
       if (stopped) return;
@@ -30,11 +39,12 @@ export function createLedgerObserver(
     },
     agentReceived(agentId, nodes, receivedAtWallMs) {
       const receiver = agentKey(agentId);
+      const at = clock ? clock.wallNow() : receivedAtWallMs;
       for (const node of nodes) {
         const peer = peerByNodeId.get(node.id.toString());
         if (!peer) continue; // not one of ours (a real client of the same agent)
         const tag = readNodeTag(node);
-        if (tag) ledger.received('peer_to_agent', peer, receiver, tag.seq, receivedAtWallMs);
+        if (tag) ledger.received('peer_to_agent', peer, receiver, tag.seq, at);
       }
     },
     agentSocket(agentId, open, atWallMs) {
@@ -43,6 +53,9 @@ export function createLedgerObserver(
     },
     stop() {
       stopped = true;
+    },
+    useClock(c) {
+      clock = c;
     },
   };
 }

@@ -52,6 +52,7 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
     kind: 'peers',
     async run(ctx: WorkloadContext): Promise<void> {
       sink.bind(ctx.metrics);
+      observer.useClock(ctx.clock);
       const { clock, credentials, signal } = ctx;
       const wsBase = ctx.target.url.replace(/^http/, 'ws').replace(/\/+$/, '');
       const startedAt = clock.now();
