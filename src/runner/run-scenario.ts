@@ -66,7 +66,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
   const recorder: Recorder = createRecorder({ clock });
   const controller = new AbortController();
-  let stopReason: StopReason = 'completed';
+  let stopReason = 'completed' as StopReason;
   const onExternalAbort = () => {
     const reason = options.signal?.reason;
     stopReason = reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
@@ -74,6 +74,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   };
   if (options.signal?.aborted) onExternalAbort();
   else options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+
+  // "Connected at end" means at the moment the run stops, before the fleet closes its sockets.
+  controller.signal.addEventListener('abort', () => recorder.markEnd(), { once: true });
 
   const startedAtMs = Date.now();
   const startedAtClock = clock.now();
@@ -152,7 +155,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         ? 'failed'
         : 'passed';
 
-  const { written, failed } = await writeReports(summary, reportDir, { console: options.print });
+  const { written, failed } = await writeReports(summary, reportDir, { console: options.print, redact: (text) => log.redact(text) });
   for (const failure of failed) log.error(`reporter ${failure.reporter} failed: ${failure.error}`);
   if (written.length === 0) {
     throw new FleetsimError('harness', `no report could be written under ${reportDir}`);

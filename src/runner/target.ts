@@ -28,16 +28,17 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
     await probeTarget(url);
     return { target: { url, embedded: false }, credentials, close: async () => {} };
   }
-  const serverOptions = scenario.server ?? {};
-  const agents = Math.max(serverOptions.agents ?? 0, peakAgents);
+  const serverOptions = scenario.server;
+  if (!serverOptions) throw new FleetsimError('bug', 'a scenario without a target must have server settings');
+  const agents = Math.max(serverOptions.agents, peakAgents);
   log.info(`starting the embedded reference server with ${agents} agents`);
   const server = await startReferenceServerProcess({
     agents,
     seed: String(scenario.seed),
-    rateLimit: serverOptions.rateLimit ?? 512,
-    reportIntervalMs: serverOptions.reportInterval ?? 600_000,
-    heartbeatMs: serverOptions.heartbeat ?? 3_000,
-    inactiveMs: serverOptions.inactiveTimeout ?? 6_000,
+    rateLimit: serverOptions.rateLimit,
+    reportIntervalMs: serverOptions.reportInterval,
+    heartbeatMs: serverOptions.heartbeat,
+    inactiveMs: serverOptions.inactiveTimeout,
   });
   try {
     await probeTarget(server.url);
