@@ -1,14 +1,19 @@
 /**
  * bench:rest — fleetsim's REST workload against wrk on the same endpoint, connections and time.
  *
- *   npm run bench:rest -- [--connections 50] [--duration 10] [--rounds 2] [--agents 50] [--warmup 2]
+ *   npm run bench:rest -- [--connections 50] [--duration 10] [--rounds 4] [--agents 50] [--warmup 2]
  *
  * One embedded reference server runs in its own process (rate limit off). In one run, after a
  * short wrk warm-up (so both tools meet a JIT-warm server), `GET /api/v2/workspaceagents/{id}`
  * (user token, rotating through the agents) is driven alternately by fleetsim's REST workload
  * (autocannon + our per-request hooks + the real recorder) and by wrk (1 thread, a Lua script
  * rotating through the same ids), `--rounds` times each, `duration / rounds` seconds a turn, so
- * both tools see the same background load; each tool's figure is its requests over its time. Both are bound by the single-threaded node server (~12k req/s
+ * both tools see the same background load; each tool's figure is its requests over its time.
+ * A third turn each round runs bare autocannon (one fixed request, no hooks, no recorder): the
+ * fleetsim/autocannon ratio is the cost of our per-request hooks, the autocannon/wrk ratio the
+ * cost of autocannon's JS client itself. CPU µs per request of this process is printed for
+ * fleetsim and bare autocannon: under CPU contention from other processes it is the steadier
+ * figure (throughput then follows each tool's CPU cost rather than the server's ceiling). Both are bound by the single-threaded node server (~12k req/s
  * on this machine, research/machine-facts.md), not by the tool: the ratio measures how much of
  * that ceiling our client-side overhead costs. The last stdout line is:
  *   {"bench":"rest","fleetsim_rps":…,"wrk_rps":…,"ratio":…}
@@ -19,6 +24,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/log.js';
 import { createRng } from '../src/core/rng.js';
@@ -34,7 +40,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     agents: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '4' },
   },
 });
 const connections = Number(values.connections);
@@ -76,6 +82,26 @@ async function runWrk(url: string, credentials: Credentials, seconds: number, di
   return Number(match[1]);
 }
 
+/** Bare autocannon on one fixed `GET /{id}`: the client's own ceiling, without our hooks. */
+async function runAutocannon(url: string, credentials: Credentials, seconds: number): Promise<number> {
+  const id = credentials.agents[0]!.id;
+  const cpuBefore = process.cpuUsage();
+  const result = await autocannon({
+    url: `${url}/api/v2/workspaceagents/${id}`,
+    headers: { 'Coder-Session-Token': credentials.userToken },
+    connections,
+    duration: seconds,
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  lastBareCpuUsPerRequest = result.requests.total > 0 ? (cpu.user + cpu.system) / result.requests.total : 0;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`bare autocannon saw ${result.non2xx} non-2xx and ${result.errors} errors`);
+  return result.requests.total / result.duration;
+}
+
+/** CPU µs per request of this process during the last fleetsim / bare autocannon turn. */
+let lastCpuUsPerRequest = 0;
+let lastBareCpuUsPerRequest = 0;
+
 /** Runs fleetsim's REST workload for `seconds`; returns completed requests per second. */
 async function runFleetsim(url: string, credentials: Credentials, seconds: number): Promise<number> {
   const clock = systemClock();
@@ -100,6 +126,7 @@ async function runFleetsim(url: string, credentials: Credentials, seconds: numbe
     rate: (name, ok, tags) => recorder.rate(name, ok, tags),
   };
   const workload = createRestWorkload({ mix: { 'GET /{id}': 1 }, model: 'closed', connections, pipelining: 1, durationMs: seconds * 1000, startAfterMs: 0 });
+  const cpuBefore = process.cpuUsage();
   await workload.run({
     signal: new AbortController().signal,
     clock,
@@ -109,6 +136,8 @@ async function runFleetsim(url: string, credentials: Credentials, seconds: numbe
     rng: createRng('bench-rest'),
     log: silentLogger,
   });
+  const cpu = process.cpuUsage(cpuBefore);
+  lastCpuUsPerRequest = count > 0 ? (cpu.user + cpu.system) / count : 0;
   if (errors > 0) throw new Error(`fleetsim saw ${errors} failed requests; the comparison would be meaningless`);
   return count > 1 ? ((count - 1) * 1000) / (last - first) : 0;
 }
@@ -117,7 +146,7 @@ const { startReferenceServerProcess } = await import('../src/server/server-proce
 log(`starting the reference server (own process, ${agents} agents, rate limit off)`);
 const server = await startReferenceServerProcess({ agents, seed: 'bench-rest', rateLimit: -1 });
 const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-rest-'));
-let result: { fleetsim_rps: number; wrk_rps: number; ratio: number } | undefined;
+let result: Record<string, number> | undefined;
 try {
   if (warmupS > 0) {
     log(`warm-up: wrk ${warmupS}s`);
@@ -125,20 +154,55 @@ try {
   }
   let fleetsimSum = 0;
   let wrkSum = 0;
+  let bareSum = 0;
+  let cpuSum = 0;
+  let bareCpuSum = 0;
+  const turns = {
+    fleetsim: async (round: number) => {
+      const f = await runFleetsim(server.url, server.credentials, turnS);
+      cpuSum += lastCpuUsPerRequest;
+      fleetsimSum += f;
+      log(`round ${round}/${rounds}: fleetsim ${connections} connections ${turnS}s: ${f.toFixed(0)} req/s (${lastCpuUsPerRequest.toFixed(1)} µs CPU/request)`);
+    },
+    wrk: async (round: number) => {
+      const w = await runWrk(server.url, server.credentials, turnS, dir);
+      wrkSum += w;
+      log(`round ${round}/${rounds}: wrk ${connections} connections 1 thread ${turnS}s: ${w.toFixed(0)} req/s`);
+    },
+    bare: async (round: number) => {
+      const b = await runAutocannon(server.url, server.credentials, turnS);
+      bareSum += b;
+      bareCpuSum += lastBareCpuUsPerRequest;
+      log(`round ${round}/${rounds}: bare autocannon ${connections} connections ${turnS}s: ${b.toFixed(0)} req/s (${lastBareCpuUsPerRequest.toFixed(1)} µs CPU/request)`);
+    },
+  };
+  // A-B-C, C-B-A, …: no tool always runs first (JIT, background load drifting over the run).
   for (let round = 1; round <= rounds; round++) {
-    const f = await runFleetsim(server.url, server.credentials, turnS);
-    log(`round ${round}/${rounds}: fleetsim ${connections} connections ${turnS}s: ${f.toFixed(0)} req/s`);
-    const w = await runWrk(server.url, server.credentials, turnS, dir);
-    log(`round ${round}/${rounds}: wrk ${connections} connections 1 thread ${turnS}s: ${w.toFixed(0)} req/s`);
-    fleetsimSum += f;
-    wrkSum += w;
+    const order = round % 2 === 1 ? (['fleetsim', 'wrk', 'bare'] as const) : (['bare', 'wrk', 'fleetsim'] as const);
+    for (const tool of order) await turns[tool](round);
   }
   const fleetsim = fleetsimSum / rounds;
   const wrk = wrkSum / rounds;
-  result = { fleetsim_rps: Math.round(fleetsim), wrk_rps: Math.round(wrk), ratio: Math.round((fleetsim / wrk) * 1000) / 1000 };
+  const bare = bareSum / rounds;
+  const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+  result = {
+    fleetsim_rps: Math.round(fleetsim),
+    wrk_rps: Math.round(wrk),
+    ratio: r3(fleetsim / wrk),
+    autocannon_rps: Math.round(bare),
+    hooks_ratio: r3(fleetsim / bare),
+    fleetsim_cpu_us_per_req: Math.round((cpuSum / rounds) * 10) / 10,
+    autocannon_cpu_us_per_req: Math.round((bareCpuSum / rounds) * 10) / 10,
+  };
 } finally {
   rmSync(dir, { recursive: true, force: true });
   await server.close();
 }
-log('both tools are bound by the one-core node server (~12k req/s here), not by their own ceilings');
+// Who is the bottleneck: the server serves at least what wrk got; a tool well below that is
+// bound by its own CPU (autocannon's JS client needs several times wrk's CPU per request, which
+// shows most when other processes compete for the 2 cores).
+if (result) {
+  const bound = (result.ratio ?? 0) >= 0.9 ? 'both tools are bound by the one-process node server' : 'fleetsim is client-bound here: the server served wrk faster';
+  log(`${bound} (wrk ${result.wrk_rps} req/s; bare autocannon reaches ${result.autocannon_rps}, fleetsim ${result.fleetsim_rps} = ${result.hooks_ratio} of bare autocannon)`);
+}
 process.stdout.write(`${JSON.stringify({ bench: 'rest', ...result })}\n`);

@@ -10,7 +10,7 @@ export type { RestLoadOptions } from './options.js';
 const STOP_CHECK_MS = 100;
 /** autocannon's "run until stopped": used when an `amount` bounds the run and our timer bounds time. */
 const VERY_LONG_S = 365 * 24 * 3600;
-const SLOTS = 64;
+const SLOTS = 16;
 
 /** Resolves after `ms`, or at once when the signal aborts (the timer is cleared either way). */
 function delay(ms: number, signal: AbortSignal): Promise<void> {
