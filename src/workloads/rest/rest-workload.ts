@@ -68,8 +68,8 @@ export function createRestWorkload(options: RestLoadOptions): Workload {
         url: target.origin,
         connections,
         pipelining: options.pipelining,
-        // A zero duration with no amount means "nothing to do"; autocannon would treat 0 as forever.
-        duration: options.amount ? VERY_LONG_S : Math.max(durationS, 0.001),
+        // With an amount, our timer bounds the time (autocannon ignores duration then anyway).
+        duration: options.amount ? VERY_LONG_S : durationS,
         amount: options.amount,
         overallRate: open ? options.rate : undefined,
         timeout: Math.max(1, Math.ceil((options.timeoutMs ?? 10_000) / 1000)),

@@ -165,6 +165,16 @@ describe('REST workload against a node:http double', () => {
     expect(by('trend', METRIC.request, 'endpoint')['GET /me/gitsshkey']).toBeGreaterThanOrEqual(39);
   });
 
+  it('ends by itself when its duration is over', async () => {
+    const { sink, by } = recordingSink();
+    await createRestWorkload({ mix: { 'GET /{id}': 1, 'POST /me/version': 1 }, model: 'closed', connections: 2, pipelining: 1, durationMs: 200, startAfterMs: 0 }).run(
+      context(server.url, fakeCredentials(server.url, 2), sink),
+    );
+    const recorded = by('trend', METRIC.request, 'endpoint');
+    expect(recorded['GET /{id}']).toBeGreaterThan(0);
+    expect(recorded['POST /me/version']).toBeGreaterThan(0);
+  });
+
   it('does nothing when aborted during startAfter', async () => {
     const { sink, calls } = recordingSink();
     const controller = new AbortController();
