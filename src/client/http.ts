@@ -19,6 +19,8 @@ export interface HttpTransportOptions {
   localAddress?: string;
   /** Idle keep-alive time of a pooled connection (default 30 s). */
   keepAliveTimeoutMs?: number;
+  /** TCP connect limit (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 export interface HttpTransport {
@@ -34,7 +36,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     pipelining: 1,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     keepAliveMaxTimeout: 600_000,
-    // Our own timer classifies the timeout; undici's defaults (300 s) stay as a backstop.
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
     ...(options.localAddress ? { localAddress: options.localAddress } : {}),
   });
   return {
@@ -90,14 +92,10 @@ export async function send<T>(ctx: RequestContext, options: SendOptions): Promis
   const { clock, metrics } = ctx;
   const start = options.intendedAt ?? clock.now();
   if (options.signal?.aborted) return ABORTED as ApiResult<T>;
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const onAbort = (): void => controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // The timeout covers the exchange with the server only (undici starts it once the request is
+  // written): time queued for a pooled connection is harness time, not target time. Latency
+  // below still counts the queue, from the intended start.
+  const abortable = options.signal ? { signal: options.signal } : {};
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   let payload: string | undefined;
   if (options.json !== undefined) {
@@ -111,7 +109,9 @@ export async function send<T>(ctx: RequestContext, options: SendOptions): Promis
       path: '/api/v2/workspaceagents' + options.path,
       headers,
       body: payload,
-      signal: controller.signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      ...abortable,
     });
     const text = await response.body.text();
     const expect = options.expect ?? [200];
@@ -130,20 +130,11 @@ export async function send<T>(ctx: RequestContext, options: SendOptions): Promis
     if (!ok) result.errorClass = httpStatusClass(response.statusCode);
     recordRateLimit(metrics, options.endpoint, response.headers);
   } catch (error) {
-    if (!timedOut && options.signal?.aborted) {
+    if (options.signal?.aborted) {
       result = ABORTED as ApiResult<T>;
     } else {
-      result = {
-        ok: false,
-        status: 0,
-        headers: {},
-        errorClass: timedOut ? 'timeout' : networkErrorClass(error),
-        durationMs: clock.now() - start,
-      };
+      result = { ok: false, status: 0, headers: {}, errorClass: networkErrorClass(error), durationMs: clock.now() - start };
     }
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
   }
   if (result.errorClass !== 'aborted') {
     metrics.trend(METRIC.request, result.durationMs, { endpoint: options.endpoint });

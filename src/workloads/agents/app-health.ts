@@ -1,5 +1,4 @@
 import type { Clock } from '../../core/clock.js';
-import type { Rng } from '../../core/rng.js';
 import type { AgentApiClient, AppHealth } from '../../client/agent-client.js';
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
@@ -27,7 +26,7 @@ export class AppHealthModel {
   constructor(
     readonly appIds: readonly string[],
     private readonly timing: AppHealthTiming,
-    private readonly rng: Rng,
+    private readonly rng: { chance(p: number): boolean },
     private readonly originMs: number,
   ) {
     for (const id of appIds) this.health[id] = 'initializing';

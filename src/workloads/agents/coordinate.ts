@@ -1,38 +1,39 @@
 import type { Clock } from '../../core/clock.js';
-import type { Rng } from '../../core/rng.js';
 import { httpStatusClass, networkErrorClass, wsCloseClass } from '../../metrics/error-class.js';
 import { ENDPOINT, METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import { tagNode } from '../../protocol/node-tag.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
-import type { AgentDeps } from './deps.js';
-import type { Gate } from './timing.js';
+import type { AgentDeps, AgentSocket, OpenAgentSocketOptions } from './deps.js';
 
-export interface CoordinateSessionContext {
-  agentId: string;
-  url: string;
-  token: string;
-  localAddress?: string;
+/** What a session needs from the fleet. */
+export interface SessionEnv {
   deps: AgentDeps;
   clock: Clock;
   metrics: MetricSink;
   observer?: CoordinateObserver;
-  gate: Gate;
-  signal: AbortSignal;
-  handshakeTimeoutMs: number;
-  pingIntervalMs: number;
-  pingTimeoutMs: number;
-  nodeUpdateInterval: number;
-  nodeUpdateJitter: number;
-  /** Seeded stream for update jitter. */
-  rng: Rng;
+  coordinateUrl: string;
+  options: {
+    requestTimeout: number;
+    pingInterval: number;
+    pingTimeout: number;
+    nodeUpdateInterval: number;
+    nodeUpdateJitter: number;
+  };
+}
+
+/** The agent side of a session. */
+export interface SessionHost {
+  readonly agentId: string;
   /** The agent's node (keys stay the same across reconnects). */
-  node: TailnetNode;
-  /** Next tag sequence number; advanced per send (unique and increasing per agent). */
-  seq: { next: number };
-  onOpen(): void;
-  onClosed(): void;
+  readonly node: TailnetNode;
+  /** Seeded stream for update jitter. */
+  readonly jitter: { jitter(base: number, ratio: number): number };
+  /** Next tag sequence number (unique and increasing per agent, across reconnects). */
+  nextSeq(): number;
+  socketOpened(): void;
+  socketClosed(): void;
 }
 
 export type SessionEnd = 'closed' | 'failed' | 'aborted';
@@ -40,85 +41,113 @@ export type SessionEnd = 'closed' | 'failed' | 'aborted';
 /**
  * One coordinate socket lifetime (spec §7, §9.2.6): dial with the token in the
  * `coder_session_token` cookie like the SDK, send the agent node at once and then every
- * nodeUpdateInterval ± jitter (each send tagged), hand incoming arrays to the observer, and
- * resolve when the socket closes ('closed'), never opens ('failed') or the agent stops ('aborted').
+ * nodeUpdateInterval ± jitter (each send tagged), hand incoming arrays to the observer, and end
+ * when the socket closes ('closed'), never opens ('failed') or the agent stops ('aborted').
+ *
+ * The instance is itself the socket's options object and the abort listener (prototype methods,
+ * no per-session closures: a fleet holds tens of thousands of these).
  */
-export async function runCoordinateSession(ctx: CoordinateSessionContext): Promise<SessionEnd> {
-  if (!(await ctx.gate.acquire(ctx.signal))) return 'aborted';
-  const startedAt = ctx.clock.now();
-  let closedBy: ((code: number) => void) | undefined;
-  let closedEarly: number | undefined;
-  let socket;
-  try {
-    socket = await ctx.deps.openCoordinateSocket({
-      url: ctx.url,
-      token: ctx.token,
-      tokenIn: 'cookie',
-      localAddress: ctx.localAddress,
-      handshakeTimeoutMs: ctx.handshakeTimeoutMs,
-      pingIntervalMs: ctx.pingIntervalMs,
-      pingTimeoutMs: ctx.pingTimeoutMs,
-      onNodes: (nodes, receivedAtMs) => ctx.observer?.agentReceived(ctx.agentId, nodes, receivedAtMs),
-      onClose: (code) => {
-        if (closedBy) closedBy(code);
-        else closedEarly = code;
-      },
+export class CoordinateSession implements OpenAgentSocketOptions {
+  readonly url: string;
+  readonly tokenIn = 'cookie' as const;
+  readonly handshakeTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  private socket: AgentSocket | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private finish: ((end: SessionEnd) => void) | undefined;
+  private closedEarly: number | undefined;
+
+  constructor(
+    private readonly host: SessionHost,
+    private readonly env: SessionEnv,
+    readonly token: string,
+    readonly localAddress: string | undefined,
+    private readonly signal: AbortSignal,
+  ) {
+    this.url = env.coordinateUrl;
+    this.handshakeTimeoutMs = env.options.requestTimeout;
+    this.pingIntervalMs = env.options.pingInterval;
+    this.pingTimeoutMs = env.options.pingTimeout;
+  }
+
+  async run(): Promise<SessionEnd> {
+    const { env } = this;
+    const startedAt = env.clock.now();
+    try {
+      this.socket = await env.deps.openCoordinateSocket(this);
+    } catch (error) {
+      if (this.signal.aborted) return 'aborted';
+      env.metrics.trend(METRIC.request, env.clock.now() - startedAt, { endpoint: ENDPOINT.agentCoordinate });
+      env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: dialErrorClass(error) });
+      return 'failed';
+    }
+    env.metrics.trend(METRIC.request, env.clock.now() - startedAt, { endpoint: ENDPOINT.agentCoordinate });
+    if (this.signal.aborted) {
+      this.socket.close(1000);
+      return 'aborted';
+    }
+    this.host.socketOpened();
+    env.observer?.agentSocket(this.host.agentId, true, env.clock.wallNow());
+    const end = await new Promise<SessionEnd>((resolve) => {
+      this.finish = resolve;
+      if (this.closedEarly !== undefined) return this.onClose(this.closedEarly);
+      this.signal.addEventListener('abort', this, { once: true });
+      this.sendNode();
+      this.schedule();
     });
-  } catch (error) {
-    ctx.gate.release();
-    if (ctx.signal.aborted) return 'aborted';
-    ctx.metrics.trend(METRIC.request, ctx.clock.now() - startedAt, { endpoint: ENDPOINT.agentCoordinate });
-    ctx.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: dialErrorClass(error) });
-    return 'failed';
+    clearTimeout(this.timer);
+    this.host.socketClosed();
+    env.observer?.agentSocket(this.host.agentId, false, env.clock.wallNow());
+    return end;
   }
-  ctx.gate.release();
-  ctx.metrics.trend(METRIC.request, ctx.clock.now() - startedAt, { endpoint: ENDPOINT.agentCoordinate });
-  if (ctx.signal.aborted) {
-    socket.close(1000);
-    return 'aborted';
+
+  onNodes(nodes: TailnetNode[], receivedAtMs: number): void {
+    this.env.observer?.agentReceived(this.host.agentId, nodes, receivedAtMs);
   }
-  const open = socket;
-  ctx.onOpen();
-  ctx.observer?.agentSocket(ctx.agentId, true, ctx.clock.wallNow());
 
-  let timer: NodeJS.Timeout | undefined;
-  const sendNode = (): void => {
-    if (!open.open) return;
-    const seq = ctx.seq.next++;
-    const at = ctx.clock.wallNow();
-    open.sendNode(tagNode(ctx.node, seq, at));
-    ctx.observer?.agentSent(ctx.agentId, seq, at);
-  };
-  const schedule = (): void => {
-    timer = setTimeout(() => {
-      sendNode();
-      schedule();
-    }, ctx.rng.jitter(ctx.nodeUpdateInterval, ctx.nodeUpdateJitter));
-  };
+  onClose(code: number): void {
+    const finish = this.finish;
+    if (!finish) {
+      this.closedEarly = code;
+      return;
+    }
+    this.finish = undefined;
+    this.signal.removeEventListener('abort', this);
+    // 1000/1001 read as a clean EOF in Go (spec §7.1); anything else is a failure sample.
+    if (code !== 1000 && code !== 1001) {
+      this.env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: wsCloseClass(code) });
+    }
+    finish('closed');
+  }
 
-  const end = await new Promise<SessionEnd>((resolve) => {
-    const onAbort = (): void => {
-      closedBy = undefined;
-      open.close(1000);
-      resolve('aborted');
-    };
-    closedBy = (code) => {
-      ctx.signal.removeEventListener('abort', onAbort);
-      // 1000/1001 read as a clean EOF in Go (spec §7.1); anything else is a failure sample.
-      if (code !== 1000 && code !== 1001) {
-        ctx.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: wsCloseClass(code) });
-      }
-      resolve('closed');
-    };
-    if (closedEarly !== undefined) return closedBy(closedEarly);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    sendNode();
-    schedule();
-  });
-  clearTimeout(timer);
-  ctx.onClosed();
-  ctx.observer?.agentSocket(ctx.agentId, false, ctx.clock.wallNow());
-  return end;
+  /** The agent stopped: close with 1000 and end at once. */
+  handleEvent(): void {
+    const finish = this.finish;
+    this.finish = undefined;
+    this.socket?.close(1000);
+    finish?.('aborted');
+  }
+
+  private sendNode(): void {
+    const socket = this.socket;
+    if (!socket?.open) return;
+    const seq = this.host.nextSeq();
+    const at = this.env.clock.wallNow();
+    socket.sendNode(tagNode(this.host.node, seq, at));
+    this.env.observer?.agentSent(this.host.agentId, seq, at);
+  }
+
+  private schedule(): void {
+    const { nodeUpdateInterval, nodeUpdateJitter } = this.env.options;
+    this.timer = setTimeout(CoordinateSession.tick, this.host.jitter.jitter(nodeUpdateInterval, nodeUpdateJitter), this);
+  }
+
+  private static tick(self: CoordinateSession): void {
+    if (!self.finish) return;
+    self.sendNode();
+    self.schedule();
+  }
 }
 
 /** Classifies a failed upgrade: an HTTP answer by status, otherwise by network error. */

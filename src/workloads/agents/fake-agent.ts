@@ -10,12 +10,12 @@ import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import { AppHealthModel, runAppHealthLoop } from './app-health.js';
 import { authenticate, chooseAuthMode } from './auth.js';
-import { runCoordinateSession } from './coordinate.js';
+import { CoordinateSession, type SessionHost } from './coordinate.js';
 import type { AgentDeps } from './deps.js';
 import { LifecycleReporter } from './lifecycle.js';
 import type { AuthMode, LifecycleOutcome, ResolvedFleetOptions } from './options.js';
 import { runStatsLoop, StatsCounters } from './stats-loop.js';
-import { pickWeighted, RetryBackoff, type Gate, type Sleep } from './timing.js';
+import { pickWeighted, RetryBackoff, SeededStream, type Gate, type Sleep } from './timing.js';
 
 /** What every agent of one fleet shares. */
 export interface FleetEnv {
@@ -50,24 +50,33 @@ export interface AgentReport {
 
 /**
  * One fake agent following spec §9: auth → version → metadata → (first pass) lifecycle, git
- * lookups, app health, stats → coordinate; when the socket drops, the run loop starts again
+ * lookups, stats → app health → coordinate; when the socket drops, the run loop starts again
  * (identity modes exchange again) with backoff 100 ms → 10 s. Everything random is drawn from
  * the agent's own seeded stream, so the same seed replays the same agent.
+ *
+ * Memory matters here (20,000 agents per process): long-lived state lives in fields and class
+ * instances, not in closures (see the note in timing.ts), and the metadata body is dropped
+ * once read.
  */
-export class FakeAgent {
+export class FakeAgent implements SessionHost {
   readonly report: AgentReport;
+  readonly agentId: string;
+  readonly node: TailnetNode;
+  readonly jitter: SeededStream;
   private readonly controller = new AbortController();
   private readonly client: AgentApiClient;
-  private readonly node: TailnetNode;
   private readonly outcome: LifecycleOutcome;
   private readonly usesGit: boolean;
-  private readonly rngs: { stats: Rng; health: Rng; jitter: Rng };
-  private readonly seq = { next: 1 };
-  private done: Promise<void> | undefined;
   private readonly lifecycle: LifecycleReporter;
+  private readonly counters: StatsCounters;
+  private readonly flaps: SeededStream;
   private readonly background = new Set<Promise<unknown>>();
+  private seq = 1;
+  private holdsGate = false;
   private authenticated = false;
+  private firstPassDone = false;
   private health: AppHealthModel | undefined;
+  private done: Promise<void> | undefined;
 
   constructor(
     readonly index: number,
@@ -75,11 +84,14 @@ export class FakeAgent {
     private readonly env: FleetEnv,
     rng: Rng,
   ) {
+    this.agentId = credential.id;
     const mode = chooseAuthMode(rng.fork('auth'), env.options.auth);
     this.outcome = pickWeighted(rng.fork('lifecycle'), env.options.lifecycle.outcomes);
     this.usesGit = rng.fork('git').chance(env.options.gitauth);
     this.node = env.deps.createAgentNode(rng.fork('node'));
-    this.rngs = { stats: rng.fork('stats'), health: rng.fork('health'), jitter: rng.fork('jitter') };
+    this.counters = new StatsCounters(rng.fork('stats'));
+    this.flaps = new SeededStream(rng.fork('health'));
+    this.jitter = new SeededStream(rng.fork('jitter'));
     this.client = new AgentApiClient(env.http, env.options.requestTimeout);
     this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.sleep, this.controller.signal);
     this.report = {
@@ -108,19 +120,49 @@ export class FakeAgent {
     return this.done ?? Promise.resolve();
   }
 
+  nextSeq(): number {
+    return this.seq++;
+  }
+
+  socketOpened(): void {
+    this.releaseGate();
+    const { report, env } = this;
+    if (report.coordinateConnects > 0) env.metrics.count(METRIC.agentsReconnects, 1);
+    report.coordinateConnects++;
+    report.connected = true;
+    env.metrics.gauge(METRIC.agentsConnected, ++env.connected.count);
+  }
+
+  socketClosed(): void {
+    this.report.connected = false;
+    this.env.metrics.gauge(METRIC.agentsConnected, --this.env.connected.count);
+  }
+
+  /** Stats loop callback. */
+  statsAccepted(): void {
+    this.report.statsAccepted++;
+  }
+
+  /** App-health loop callback. */
+  healthAccepted(healths: Record<string, AppHealth>): void {
+    this.report.appHealthAccepted++;
+    this.report.lastHealths = healths;
+  }
+
   private async run(): Promise<void> {
     const signal = this.controller.signal;
     const backoff = new RetryBackoff(100, 10_000);
     while (!signal.aborted) {
-      const pass = new AbortController();
-      const endPass = (): void => pass.abort();
-      signal.addEventListener('abort', endPass, { once: true });
+      // The way up to an open socket holds a slot of the fleet's gate, so a step to thousands
+      // of agents is admitted at the rate the target takes them instead of timing out in the
+      // harness's own queues. socketOpened() or the end of the pass gives the slot back.
+      if (!(await this.env.gate.acquire(signal))) break;
+      this.holdsGate = true;
       let reached = false;
       try {
-        reached = await this.pass(pass.signal);
+        reached = await this.pass();
       } finally {
-        signal.removeEventListener('abort', endPass);
-        pass.abort();
+        this.releaseGate();
       }
       if (signal.aborted) break;
       // A socket that was up resets the backoff: the reconnect comes 100 ms after the drop.
@@ -130,8 +172,13 @@ export class FakeAgent {
     await Promise.allSettled([...this.background]);
   }
 
+  private releaseGate(): void {
+    if (this.holdsGate) this.env.gate.release();
+    this.holdsGate = false;
+  }
+
   /** One run-loop pass; true when the coordinate socket opened and later closed. */
-  private async pass(passSignal: AbortSignal): Promise<boolean> {
+  private async pass(): Promise<boolean> {
     const { env } = this;
     const signal = this.controller.signal;
     const failedAuth = await authenticate(this.report.authMode, this.credential, env.identity, this.client, env.deps, env.clock, signal);
@@ -141,17 +188,18 @@ export class FakeAgent {
       env.metrics.count(METRIC.agentsAuthenticated, 1);
     }
     if (!(await this.client.postVersion(env.options.version, { signal })).ok) return false;
-    const metadata = await this.client.getMetadata({ signal });
-    if (!metadata.ok || !metadata.body) return false;
+    const serverHealth = await this.readMetadata(signal);
+    if (!serverHealth) return false;
 
-    if (!this.health) {
-      // First pass only (spec §9.2.3–5): lifecycle, git lookups, stats.
-      this.health = this.trackedApps(metadata.body, env.clock.now());
+    if (!this.firstPassDone) {
+      this.firstPassDone = true;
+      // First pass only (spec §9.2.3 and §9.2.5): lifecycle, git lookups, stats.
       this.track(this.runLifecycle(signal));
       if (this.usesGit) {
         await this.client.getGitSshKey({ signal });
         await this.client.getGitAuth(env.options.gitAuthUrl, { signal });
       }
+      const agent = this;
       this.track(
         runStatsLoop({
           client: this.client,
@@ -159,62 +207,54 @@ export class FakeAgent {
           clock: env.clock,
           sleep: env.sleep,
           signal,
-          counters: new StatsCounters(this.rngs.stats),
-          onAccepted: () => this.report.statsAccepted++,
-        }),
-      );
-    }
-    if (this.health.appIds.length > 0) {
-      // The real agent restarts its app-health reporter on every pass, from the server's view.
-      this.track(
-        runAppHealthLoop({
-          client: this.client,
-          metrics: env.metrics,
-          clock: env.clock,
-          sleep: env.sleep,
-          signal: passSignal,
-          requestSignal: signal,
-          model: this.health,
-          lastReported: serverHealth(metadata.body),
-          onAccepted: (healths) => {
-            this.report.appHealthAccepted++;
-            this.report.lastHealths = healths;
+          counters: this.counters,
+          onAccepted() {
+            agent.statsAccepted();
           },
         }),
       );
     }
-    const localAddresses = env.options.localAddresses;
-    const end = await runCoordinateSession({
-      agentId: this.credential.id,
-      url: env.coordinateUrl,
-      token: this.client.token ?? '',
-      localAddress: localAddresses.length > 0 ? localAddresses[this.index % localAddresses.length] : undefined,
-      deps: env.deps,
-      clock: env.clock,
+    // The real agent restarts its app-health reporter on every pass, from the server's view.
+    const pass = this.health && this.health.appIds.length > 0 ? new AbortController() : undefined;
+    if (pass && this.health) this.track(this.startAppHealth(this.health, serverHealth, pass.signal));
+    try {
+      const localAddresses = env.options.localAddresses;
+      const localAddress = localAddresses.length > 0 ? localAddresses[this.index % localAddresses.length] : undefined;
+      const session = new CoordinateSession(this, env, this.client.token ?? '', localAddress, signal);
+      return (await session.run()) === 'closed';
+    } finally {
+      pass?.abort();
+    }
+  }
+
+  private startAppHealth(model: AppHealthModel, lastReported: Record<string, AppHealth>, passSignal: AbortSignal): Promise<void> {
+    const { env } = this;
+    const agent = this;
+    return runAppHealthLoop({
+      client: this.client,
       metrics: env.metrics,
-      observer: env.observer,
-      gate: env.gate,
-      signal,
-      handshakeTimeoutMs: env.options.requestTimeout,
-      pingIntervalMs: env.options.pingInterval,
-      pingTimeoutMs: env.options.pingTimeout,
-      nodeUpdateInterval: env.options.nodeUpdateInterval,
-      nodeUpdateJitter: env.options.nodeUpdateJitter,
-      rng: this.rngs.jitter,
-      node: this.node,
-      seq: this.seq,
-      onOpen: () => {
-        if (this.report.coordinateConnects > 0) env.metrics.count(METRIC.agentsReconnects, 1);
-        this.report.coordinateConnects++;
-        this.report.connected = true;
-        env.metrics.gauge(METRIC.agentsConnected, ++env.connected.count);
-      },
-      onClosed: () => {
-        this.report.connected = false;
-        env.metrics.gauge(METRIC.agentsConnected, --env.connected.count);
+      clock: env.clock,
+      sleep: env.sleep,
+      signal: passSignal,
+      requestSignal: this.controller.signal,
+      model,
+      lastReported,
+      onAccepted(healths) {
+        agent.healthAccepted(healths);
       },
     });
-    return end === 'closed';
+  }
+
+  /**
+   * GET /me/metadata; returns the server's health of each app (undefined when it failed). On the
+   * first success it also decides which apps are health-checked. The body (with its DERP map)
+   * is not kept.
+   */
+  private async readMetadata(signal: AbortSignal): Promise<Record<string, AppHealth> | undefined> {
+    const metadata = await this.client.getMetadata({ signal });
+    if (!metadata.ok || !metadata.body) return undefined;
+    this.health ??= this.trackedApps(metadata.body, this.env.clock.now());
+    return serverHealth(metadata.body);
   }
 
   private track(work: Promise<unknown>): void {
@@ -244,7 +284,7 @@ export class FakeAgent {
     const ids = apps.some((app) => app.healthcheck !== undefined)
       ? apps.filter((app) => typeof app.healthcheck?.url === 'string' && app.healthcheck.url !== '').map((app) => app.id)
       : this.credential.apps.filter((app) => app.healthcheck).map((app) => app.id);
-    return new AppHealthModel(ids, this.env.options.apps, this.rngs.health, originMs);
+    return new AppHealthModel(ids, this.env.options.apps, this.flaps, originMs);
   }
 }
 

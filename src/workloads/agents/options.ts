@@ -29,7 +29,8 @@ export interface AgentFleetOptions {
   observer?: CoordinateObserver;
   /** Bound on pooled REST connections to the target (default 256). */
   maxHttpConnections?: number;
-  /** Bound on coordinate handshakes in flight at once (default 256). */
+  /** Bound on agents on their way up (auth → version → metadata → coordinate handshake) at once
+   * (default 256): a step to thousands of agents then ramps as fast as the target admits them. */
   maxConcurrentDials?: number;
   /** Source addresses for coordinate sockets (agent i uses entry i mod n), e.g. 127.0.0.2…: one
    * source address only reaches ~14k sockets to one server port (machine-facts.md). */

@@ -3,19 +3,68 @@ import type { Rng } from '../../core/rng.js';
 /** Waits `ms`; resolves true when the time passed, false as soon as `signal` aborts. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<boolean>;
 
-export const sleep: Sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, Math.max(0, ms));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/*
+ * Memory note: a fleet holds tens of thousands of pending sleeps. tsx compiles with esbuild's
+ * keepNames, which gives every named closure its own property array (~250 B), so long-lived
+ * per-agent state here uses class instances (prototype methods) instead of closures.
+ */
+class PendingSleep {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    ms: number,
+    private readonly signal: AbortSignal,
+    private readonly resolve: (passed: boolean) => void,
+  ) {
+    this.timer = setTimeout(PendingSleep.fire, Math.max(0, ms), this);
+    signal.addEventListener('abort', this, { once: true });
+  }
+
+  private static fire(self: PendingSleep): void {
+    self.signal.removeEventListener('abort', self);
+    self.resolve(true);
+  }
+
+  /** EventTarget listener object: the signal aborted. */
+  handleEvent(): void {
+    clearTimeout(this.timer);
+    this.resolve(false);
+  }
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => new PendingSleep(ms, signal, resolve));
+}
+
+/**
+ * A small seeded stream (mulberry32) for an agent's ongoing draws (update jitter, flapping):
+ * seeded once from the agent's Rng, with prototype methods so thousands of agents stay cheap.
+ */
+export class SeededStream {
+  private state: number;
+
+  constructor(rng: Rng) {
+    this.state = Math.floor(rng.next() * 4294967296) >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** A uniform value in [base × (1 − ratio), base × (1 + ratio)]. */
+  jitter(base: number, ratio: number): number {
+    return base * (1 - ratio + 2 * ratio * this.next());
+  }
+}
 
 /**
  * Exponential retry delays like coder/retry (`retry.New(floor, ceil)`): the first wait is the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
 import { chooseAuthMode } from '../../../src/workloads/agents/auth.js';
-import { Gate, pickWeighted, RetryBackoff } from '../../../src/workloads/agents/timing.js';
+import { Gate, pickWeighted, RetryBackoff, SeededStream, sleep } from '../../../src/workloads/agents/timing.js';
 
 describe('RetryBackoff', () => {
   it('doubles from the floor up to the ceiling and resets', () => {
@@ -62,5 +62,26 @@ describe('Gate', () => {
     gate.release();
     await second;
     expect(order).toEqual(['a:false', 'b:true']);
+  });
+});
+
+describe('sleep and SeededStream', () => {
+  it('sleep resolves false at once when aborted, true when the time passed', async () => {
+    const stop = new AbortController();
+    const pending = sleep(60_000, stop.signal);
+    stop.abort();
+    expect(await pending).toBe(false);
+    expect(await sleep(1, new AbortController().signal)).toBe(true);
+    expect(await sleep(1, stop.signal)).toBe(false);
+  });
+
+  it('SeededStream is deterministic per seed and jitters within the ratio', () => {
+    const a = new SeededStream(createRng('j'));
+    const b = new SeededStream(createRng('j'));
+    const seqA = Array.from({ length: 100 }, () => a.jitter(1000, 0.1));
+    expect(Array.from({ length: 100 }, () => b.jitter(1000, 0.1))).toEqual(seqA);
+    expect(Math.min(...seqA)).toBeGreaterThanOrEqual(900);
+    expect(Math.max(...seqA)).toBeLessThanOrEqual(1100);
+    expect(new Set(seqA).size).toBeGreaterThan(90);
   });
 });
