@@ -9,12 +9,13 @@
  *   {"bench":"coordinator","updates_per_s":..,"raw_updates_per_s":..,"ratio":..,"p99_ms_at_10k":..,"lost":..}
  * `updates_per_s` = highest delivered rate of a step with p99 ≤ 50 ms and 0 lost (raw_…: the relay).
  *
- * Options: --agents 1000 --rates 1000,2000,5000,10000,15000,20000 --step-ms 4000 --only server|relay
+ * Options: --agents 1000 --rates 1000,2000,4000,6000,8000,10000,12000,15000,20000 --step-ms 3000
+ *          --only server|relay
  *          --profile DIR (writes the server process's --cpu-prof profile into DIR)
  * Loopback only; bounded: every step is count-bounded, the drain is capped at 10 s.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startReferenceServerProcess } from '../src/server/server-process.js';
@@ -25,6 +26,8 @@ import { startRawRelay } from '../src/workloads/peers/raw-relay.js';
 const P99_BUDGET_MS = 50;
 const DRAIN_QUIET_MS = 1000;
 const DRAIN_MAX_MS = 10_000;
+/** USER_HZ: /proc times are in these ticks (100 on Linux). */
+const CLOCK_TICKS = 100;
 const SELF = fileURLToPath(import.meta.url);
 
 function arg(name: string): string | undefined {
@@ -35,6 +38,8 @@ function arg(name: string): string | undefined {
 interface Started {
   url: string;
   credentials?: Credentials;
+  /** Process id of the target (for its CPU time per step). */
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -81,8 +86,19 @@ async function child(role: string): Promise<void> {
 }
 
 interface ChildHandle {
+  pid: number;
   call<T>(op: string, args?: Record<string, unknown>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux; NaN elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
 }
 
 function forkChild(role: string, execArgv: string[] = []): ChildHandle {
@@ -105,6 +121,7 @@ function forkChild(role: string, execArgv: string[] = []): ChildHandle {
     pending.clear();
   });
   return {
+    pid: proc.pid ?? -1,
     call: <T>(op: string, args?: Record<string, unknown>) =>
       new Promise<T>((resolve, reject) => {
         const id = next++;
@@ -123,22 +140,23 @@ async function startServer(agents: number, profileDir: string | undefined): Prom
   mkdirSync(profileDir, { recursive: true });
   const proc = forkChild('server', ['--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir)}`]);
   const ready = await proc.call<{ url: string; credentials: Credentials }>('start', { agents });
-  return { ...ready, close: () => proc.close() };
+  return { ...ready, pid: proc.pid, close: () => proc.close() };
 }
 
 async function startRelay(credentials: Credentials): Promise<Started> {
   const proc = forkChild('relay');
   const tokens = credentials.agents.map((a) => [a.token, a.id]);
   const ready = await proc.call<{ url: string }>('start', { tokens, userToken: credentials.userToken });
-  return { ...ready, close: () => proc.close() };
+  return { ...ready, pid: proc.pid, close: () => proc.close() };
 }
 
-function printStep(label: string, r: StepResult): boolean {
+function printStep(label: string, r: StepResult, targetCpuMs: number): boolean {
   const ok = r.p99 <= P99_BUDGET_MS && r.lost === 0;
+  const cpu = Number.isFinite(targetCpuMs) && r.delivered > 0 ? `  target cpu ${((targetCpuMs * 1000) / r.delivered).toFixed(0)} µs/update` : '';
   console.log(
     `${label.padEnd(6)} offered ${String(r.rate).padStart(6)}/s  delivered ${String(r.deliveredPerSecond).padStart(6)}/s  ` +
       `p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(1)} ms  ` +
-      `lost ${r.lost} dup ${r.duplicated} stale ${r.outOfOrder} closes ${r.closes}${ok ? '' : '  (over budget)'}`,
+      `lost ${r.lost} dup ${r.duplicated} stale ${r.outOfOrder} closes ${r.closes}${cpu}${ok ? '' : '  (over budget)'}`,
   );
   return ok;
 }
@@ -146,14 +164,16 @@ function printStep(label: string, r: StepResult): boolean {
 /** One target driven by an agents process and a peers process. */
 interface Side {
   label: string;
+  targetPid: number;
   agents: ChildHandle;
   peers: ChildHandle;
   steps: StepResult[];
   done: boolean;
 }
 
-async function connectSide(label: string, url: string, credentials: Credentials, agents: number): Promise<Side> {
-  const side: Side = { label, agents: forkChild('agents'), peers: forkChild('peers'), steps: [], done: false };
+async function connectSide(label: string, target: Started, credentials: Credentials, agents: number): Promise<Side> {
+  const url = target.url;
+  const side: Side = { label, targetPid: target.pid ?? -1, agents: forkChild('agents'), peers: forkChild('peers'), steps: [], done: false };
   await side.agents.call('start', { url, credentials, agents });
   await side.peers.call('start', { url, credentials, agents });
   return side;
@@ -178,9 +198,10 @@ async function runInterleaved(sides: Side[], rates: number[], stepMs: number): P
   for (const rate of rates) {
     for (const side of sides) {
       if (side.done) continue;
+      const cpuBefore = cpuMs(side.targetPid);
       const r = await step(side, rate, stepMs);
       side.steps.push(r);
-      if (!printStep(side.label, r) && rate >= 10_000) side.done = true;
+      if (!printStep(side.label, r, cpuMs(side.targetPid) - cpuBefore) && rate >= 10_000) side.done = true;
     }
   }
 }
@@ -190,8 +211,8 @@ const best = (steps: StepResult[]): number =>
 
 async function main(): Promise<void> {
   const agents = Number(arg('agents') ?? 1000);
-  const rates = (arg('rates') ?? '1000,2000,5000,10000,15000,20000').split(',').map(Number);
-  const stepMs = Number(arg('step-ms') ?? 4000);
+  const rates = (arg('rates') ?? '1000,2000,4000,6000,8000,10000,12000,15000,20000').split(',').map(Number);
+  const stepMs = Number(arg('step-ms') ?? 3000);
   const only = arg('only');
   const profileDir = arg('profile');
 
@@ -202,10 +223,10 @@ async function main(): Promise<void> {
   let relay: Started | undefined;
   try {
     if (!credentials) throw new Error('the server process sent no credentials');
-    if (only !== 'relay') sides.push(await connectSide('server', server.url, credentials, agents));
+    if (only !== 'relay') sides.push(await connectSide('server', server, credentials, agents));
     if (only !== 'server') {
       relay = await startRelay(credentials);
-      sides.push(await connectSide('relay', relay.url, credentials, agents));
+      sides.push(await connectSide('relay', relay, credentials, agents));
     }
     await runInterleaved(sides, rates, stepMs);
   } finally {

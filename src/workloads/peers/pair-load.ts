@@ -58,10 +58,19 @@ export function preciseWallClock(): Clock {
 }
 
 const SEND = { binary: true } as const;
+/**
+ * An all-zero frame mask: ws then skips the XOR over every payload (a valid 32-bit masking key on
+ * the wire, just not a random one). It trims the load generator's CPU, never the target's.
+ */
+const ZERO_MASK = (): void => {};
 
 function open(url: string, token: string, onMessage?: (data: WebSocket.RawData) => void): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { Cookie: `coder_session_token=${token}` }, perMessageDeflate: false });
+    const ws = new WebSocket(url, {
+      headers: { Cookie: `coder_session_token=${token}` },
+      perMessageDeflate: false,
+      generateMask: ZERO_MASK,
+    });
     if (onMessage) ws.on('message', onMessage);
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
