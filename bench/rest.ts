@@ -1,10 +1,10 @@
 /**
  * bench:rest — fleetsim's REST workload against wrk on the same endpoint, connections and time.
  *
- *   npm run bench:rest -- [--connections 50] [--duration 10] [--rounds 4] [--agents 50] [--warmup 2]
+ *   npm run bench:rest -- [--connections 50] [--duration 10] [--rounds 4] [--agents 50] [--warmup 3]
  *
  * One embedded reference server runs in its own process (rate limit off). In one run, after a
- * short wrk warm-up (so both tools meet a JIT-warm server), `GET /api/v2/workspaceagents/{id}`
+ * short warm-up of every tool (JIT-warm server and client), `GET /api/v2/workspaceagents/{id}`
  * (user token, rotating through the agents) is driven alternately by fleetsim's REST workload
  * (autocannon + our per-request hooks + the real recorder) and by wrk (1 thread, a Lua script
  * rotating through the same ids), `--rounds` times each, `duration / rounds` seconds a turn, so
@@ -39,7 +39,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     duration: { type: 'string', default: '10' },
     agents: { type: 'string', default: '50' },
-    warmup: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '4' },
   },
 });
@@ -149,8 +149,12 @@ const dir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-rest-'));
 let result: Record<string, number> | undefined;
 try {
   if (warmupS > 0) {
-    log(`warm-up: wrk ${warmupS}s`);
+    // Warm both ends: the server's JIT, and ours (the first seconds of a fleetsim run in a fresh
+    // process cost up to twice the CPU per request of later ones).
+    log(`warm-up: wrk, fleetsim and bare autocannon, ${warmupS}s each`);
     await runWrk(server.url, server.credentials, warmupS, dir);
+    await runFleetsim(server.url, server.credentials, warmupS);
+    await runAutocannon(server.url, server.credentials, warmupS);
   }
   let fleetsimSum = 0;
   let wrkSum = 0;
