@@ -73,6 +73,9 @@ export class FakeAgent implements SessionHost {
   private readonly background = new Set<Promise<unknown>>();
   private seq = 1;
   private holdsGate = false;
+  /** First-pass requests still unanswered (first lifecycle POST, first stats POST). */
+  private startupPending = 0;
+  private socketUp = false;
   private authenticated = false;
   private firstPassDone = false;
   private health: AppHealthModel | undefined;
@@ -85,15 +88,18 @@ export class FakeAgent implements SessionHost {
     rng: Rng,
   ) {
     this.agentId = credential.id;
-    const mode = chooseAuthMode(rng.fork('auth'), env.options.auth);
-    this.outcome = pickWeighted(rng.fork('lifecycle'), env.options.lifecycle.outcomes);
-    this.usesGit = rng.fork('git').chance(env.options.gitauth);
-    this.node = env.deps.createAgentNode(rng.fork('node'));
-    this.counters = new StatsCounters(rng.fork('stats'));
-    this.flaps = new SeededStream(rng.fork('health'));
-    this.jitter = new SeededStream(rng.fork('jitter'));
+    // One stream per agent, drawn in a fixed order (forking costs a SHA-256 each, and a fleet
+    // starts thousands of agents per second): auth, lifecycle, git share, stats rates, the
+    // seeds of the flapping and jitter streams, then the node's keys.
+    const mode = chooseAuthMode(rng, env.options.auth);
+    this.outcome = pickWeighted(rng, env.options.lifecycle.outcomes);
+    this.usesGit = rng.chance(env.options.gitauth);
+    this.counters = new StatsCounters(rng);
+    this.flaps = new SeededStream(rng);
+    this.jitter = new SeededStream(rng);
+    this.node = env.deps.createAgentNode(rng);
     this.client = new AgentApiClient(env.http, env.options.requestTimeout);
-    this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.sleep, this.controller.signal);
+    this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.sleep, this.controller.signal, this.startupAnswered.bind(this));
     this.report = {
       index,
       id: credential.id,
@@ -125,7 +131,8 @@ export class FakeAgent implements SessionHost {
   }
 
   socketOpened(): void {
-    this.releaseGate();
+    this.socketUp = true;
+    if (this.startupPending === 0) this.releaseGate();
     const { report, env } = this;
     if (report.coordinateConnects > 0) env.metrics.count(METRIC.agentsReconnects, 1);
     report.coordinateConnects++;
@@ -134,8 +141,20 @@ export class FakeAgent implements SessionHost {
   }
 
   socketClosed(): void {
+    this.socketUp = false;
     this.report.connected = false;
     this.env.metrics.gauge(METRIC.agentsConnected, --this.env.connected.count);
+  }
+
+  /**
+   * A first-pass request was answered. The gate slot is held until the socket is up AND the
+   * first lifecycle and stats POSTs are answered: a burst of new agents then never queues tens
+   * of thousands of requests inside the harness (memory, GC) ahead of the next agents' way up.
+   */
+  startupAnswered(): void {
+    if (this.startupPending === 0) return;
+    this.startupPending--;
+    if (this.startupPending === 0 && this.socketUp) this.releaseGate();
   }
 
   /** Stats loop callback. */
@@ -193,6 +212,7 @@ export class FakeAgent implements SessionHost {
 
     if (!this.firstPassDone) {
       this.firstPassDone = true;
+      this.startupPending = 2;
       // First pass only (spec §9.2.3 and §9.2.5): lifecycle, git lookups, stats.
       this.track(this.runLifecycle(signal));
       if (this.usesGit) {
@@ -210,6 +230,9 @@ export class FakeAgent implements SessionHost {
           counters: this.counters,
           onAccepted() {
             agent.statsAccepted();
+          },
+          onAnswered() {
+            agent.startupAnswered();
           },
         }),
       );

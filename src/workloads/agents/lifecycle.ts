@@ -20,6 +20,8 @@ export class LifecycleReporter {
     private readonly metrics: MetricSink,
     private readonly sleep: Sleep,
     private readonly signal: AbortSignal,
+    /** Called after every answer (accepted or not), e.g. to release admission control. */
+    private readonly onAnswer?: () => void,
   ) {}
 
   set(state: LifecycleState): void {
@@ -38,6 +40,7 @@ export class LifecycleReporter {
     while (!this.signal.aborted && this.wanted !== undefined && this.wanted !== this.sent) {
       const state = this.wanted;
       const result = await this.client.reportLifecycle(state, { signal: this.signal });
+      if (result.errorClass !== 'aborted') this.onAnswer?.();
       if (result.ok) {
         this.sent = state;
         this.accepted.push(state);

@@ -2,11 +2,10 @@ import type { Clock } from '../../core/clock.js';
 import type { Rng } from '../../core/rng.js';
 import type { AgentApiClient, AgentStats } from '../../client/agent-client.js';
 import { METRIC } from '../../metrics/names.js';
+import { nsToMs } from '../../protocol/go-duration.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import { RetryBackoff, type Sleep } from './timing.js';
 
-/** Go nanoseconds → ms (report_interval is a Go time.Duration, spec §5.7). */
-const NS_PER_MS = 1_000_000;
 /** Used when the target answers 200 without a usable interval (coderd's CLI default). */
 const FALLBACK_INTERVAL_MS = 600_000;
 
@@ -47,6 +46,8 @@ export interface StatsLoopContext {
   counters: StatsCounters;
   /** Called after each accepted report (per-agent accounting). */
   onAccepted?: () => void;
+  /** Called after every answer, accepted or not. */
+  onAnswered?: () => void;
 }
 
 /**
@@ -60,13 +61,15 @@ export async function runStatsLoop(ctx: StatsLoopContext): Promise<void> {
   while (!ctx.signal.aborted) {
     const result = await ctx.client.reportStats(ctx.counters.snapshot(ctx.clock.now()), { intendedAt, signal: ctx.signal });
     if (result.errorClass === 'aborted' || ctx.signal.aborted) return;
+    ctx.onAnswered?.();
     let waitMs: number;
     if (result.ok) {
       backoff.reset();
       ctx.metrics.count(METRIC.statsReported, 1);
       ctx.onAccepted?.();
       const ns = result.body?.report_interval;
-      waitMs = typeof ns === 'number' && ns > 0 ? ns / NS_PER_MS : FALLBACK_INTERVAL_MS;
+      // report_interval is a Go time.Duration in ns (spec §5.7).
+      waitMs = typeof ns === 'number' && ns > 0 ? nsToMs(ns) : FALLBACK_INTERVAL_MS;
     } else {
       waitMs = backoff.next();
     }

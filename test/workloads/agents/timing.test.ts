@@ -24,10 +24,10 @@ describe('auth mode selection', () => {
   const weights = { token: 1, aws: 3, azure: 0, google: 1 };
 
   it('is seeded: the same seed and agent give the same mode', () => {
-    const a = Array.from({ length: 50 }, (_, i) => chooseAuthMode(createRng('s').fork(`agent-${i}`).fork('auth'), weights));
-    const b = Array.from({ length: 50 }, (_, i) => chooseAuthMode(createRng('s').fork(`agent-${i}`).fork('auth'), weights));
+    const a = Array.from({ length: 50 }, (_, i) => chooseAuthMode(createRng('s').fork(`agent-${i}`), weights));
+    const b = Array.from({ length: 50 }, (_, i) => chooseAuthMode(createRng('s').fork(`agent-${i}`), weights));
     expect(a).toEqual(b);
-    const other = Array.from({ length: 50 }, (_, i) => chooseAuthMode(createRng('t').fork(`agent-${i}`).fork('auth'), weights));
+    const other = Array.from({ length: 50 }, (_, i) => chooseAuthMode(createRng('t').fork(`agent-${i}`), weights));
     expect(other).not.toEqual(a);
   });
 
