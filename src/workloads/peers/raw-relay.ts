@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { decodeNode, encodeNode } from '../../protocol/node-codec.js';
 
 /**
  * The coordinator benchmark's baseline: a bare `ws` hub with the coordinator's fan-out and nothing
@@ -36,7 +37,14 @@ export async function startRawRelay(options: {
   userToken: string;
   host?: string;
   port?: number;
+  /**
+   * 'raw' (default): forward bytes. 'strict': decode every agent node with the server's Go-strict
+   * codec and re-encode it (attribution experiment: how much of the coordinator's cost is the
+   * codec rather than the rest of the server).
+   */
+  codec?: 'raw' | 'strict';
 }): Promise<RawRelay> {
+  const strict = options.codec === 'strict';
   const http = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32768 });
   const agents = new Map<string, WebSocket>();
@@ -47,7 +55,9 @@ export async function startRawRelay(options: {
     agents.get(agentId)?.close(1000);
     agents.set(agentId, ws);
     ws.on('message', (data) => {
-      const message = Buffer.concat([OPEN, bytes(data), CLOSE]);
+      const message = strict
+        ? Buffer.from(`[${encodeNode(decodeNode(bytes(data).toString()))}]`)
+        : Buffer.concat([OPEN, bytes(data), CLOSE]);
       latest.set(agentId, message);
       for (const peer of peers.get(agentId) ?? []) peer.send(message, SEND);
     });
