@@ -2,7 +2,7 @@
  * bench:fleet — how many fake agents one harness process holds, and at what cost compared with
  * plain idle WebSockets.
  *
- *   npm run bench:fleet -- --agents 5000 [--timeout 180] [--settle 5] [--addresses 4]
+ *   npm run bench:fleet -- --agents 5000 [--timeout 240] [--settle 5] [--addresses 4] [--dials 256] [--warmup 500]
  *
  * The embedded server runs in its own process (rate limit off, 10 min report interval). Each
  * measured phase runs in a fresh child process (so RSS deltas do not inherit the other phase's
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     settle: { type: 'string', default: '5' },
     addresses: { type: 'string', default: '4' },
     dials: { type: 'string', default: '256' },
+    warmup: { type: 'string', default: '500' },
     phase: { type: 'string' },
     url: { type: 'string' },
     credentials: { type: 'string' },
@@ -49,6 +50,7 @@ if (values.phase) {
     settleMs: settleS * 1000,
     addresses,
     dials,
+    warmup: Number(values.warmup),
   });
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);
@@ -76,6 +78,7 @@ interface PhaseResult {
   rampCpuMs?: number;
   /** CPU the server process used during the whole phase (set by the parent). */
   serverCpuMs?: number;
+  marks?: Record<string, number>;
 }
 
 /** CPU ms (user + system) a process has used so far, from /proc (Linux). */
@@ -92,7 +95,7 @@ async function phase(name: 'agents' | 'raw'): Promise<PhaseResult> {
   const serverCpuBefore = processCpuMs(server.pid);
   const self = fileURLToPath(import.meta.url);
   const args = ['--expose-gc', '--import', 'tsx', self, '--phase', name, '--url', server.url, '--credentials', credentialsPath];
-  args.push('--agents', String(count), '--timeout', String(timeoutS), '--settle', String(settleS), '--addresses', String(addresses.length), '--dials', String(dials));
+  args.push('--agents', String(count), '--timeout', String(timeoutS), '--settle', String(settleS), '--addresses', String(addresses.length), '--dials', String(dials), '--warmup', String(values.warmup));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -142,6 +145,7 @@ interface PhaseOptions {
   settleMs: number;
   addresses: string[];
   dials: number;
+  warmup: number;
 }
 
 function rssKb(): number {
@@ -156,7 +160,18 @@ async function pause(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * A short unmeasured round first (the first agents, then closed) warms the JIT of both
+ * processes, so neither phase is charged for the server's or the harness's warm-up.
+ */
 async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
+  const warmup = Math.min(o.warmup, Math.floor(o.count / 2));
+  if (warmup > 0) await measurePhase({ ...o, count: warmup, settleMs: 500 });
+  await pause(1000);
+  return measurePhase(o);
+}
+
+async function measurePhase(o: PhaseOptions): Promise<PhaseResult> {
   const { parseCredentials } = await import('../src/runner/credentials-file.js');
   const credentials = parseCredentials(JSON.parse(readFileSync(o.credentialsPath, 'utf8')), 'bench credentials');
   const agents = credentials.agents.slice(0, o.count);
@@ -180,6 +195,8 @@ async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   let rampMs = 0;
   let errors = 0;
   const errorClasses: Record<string, number> = {};
+  /** ms from the start until 50 / 90 / 99 % of the agents were connected. */
+  const marks: Record<string, number> = {};
   const deadline = started + o.timeoutMs;
 
   if (o.phase === 'agents') {
@@ -189,6 +206,9 @@ async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
       gauge: (name: string, value: number) => {
         if (name === METRIC.agentsConnected) {
           connected = Math.max(connected, value);
+          for (const q of [0.5, 0.9, 0.99]) {
+            if (value === Math.ceil(agents.length * q) && marks[String(q)] === undefined) marks[String(q)] = Math.round(performance.now() - started);
+          }
           if (value === agents.length && rampMs === 0) {
             rampMs = performance.now() - started;
             rampCpuMs = cpuMs();
@@ -220,7 +240,7 @@ async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     const after = rssKb();
     stop.abort();
     await running;
-    return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before, rssAfterKb: after, errors, errorClasses, rampCpuMs };
+    return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before, rssAfterKb: after, errors, errorClasses, rampCpuMs, marks };
   }
 
   // Raw: idle ws clients on the same route, token in the same cookie, same dial concurrency.
