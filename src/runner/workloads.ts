@@ -56,6 +56,7 @@ export function buildWorkloads(scenario: Scenario, plan: Plan, target: RunTarget
         durationMs: scenario.rest.duration ?? scenario.duration,
         amount: scenario.rest.amount,
         startAfterMs: scenario.rest.startAfter,
+        timeoutMs: scenario.agents.requestTimeout,
       }),
     );
   }
