@@ -2,7 +2,7 @@
  * bench:fleet — how many fake agents one harness process holds, and at what cost compared with
  * plain idle WebSockets.
  *
- *   npm run bench:fleet -- --agents 5000 [--timeout 240] [--settle 5] [--addresses 4] [--dials 256] [--warmup 500]
+ *   npm run bench:fleet -- --agents 5000 [--timeout 240] [--settle 15] [--addresses 4] [--dials 256] [--warmup 500]
  *
  * The embedded server runs in its own process (rate limit off, 10 min report interval). Each
  * measured phase runs in a fresh child process (so RSS deltas do not inherit the other phase's
@@ -25,7 +25,7 @@ const { values } = parseArgs({
   options: {
     agents: { type: 'string', default: '5000' },
     timeout: { type: 'string', default: '240' },
-    settle: { type: 'string', default: '5' },
+    settle: { type: 'string', default: '15' },
     addresses: { type: 'string', default: '4' },
     dials: { type: 'string', default: '256' },
     warmup: { type: 'string', default: '500' },
@@ -165,13 +165,31 @@ async function pause(ms: number): Promise<void> {
  * processes, so neither phase is charged for the server's or the harness's warm-up.
  */
 async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
+  // The baseline is taken before the warm-up: its garbage would otherwise inflate it until V8's
+  // memory reducer runs, which takes seconds.
+  await import('../src/workloads/agents/fleet.js');
+  await pause(500);
+  const baseline = await steadyRssKb(1500);
   const warmup = Math.min(o.warmup, Math.floor(o.count / 2));
-  if (warmup > 0) await measurePhase({ ...o, count: warmup, settleMs: 500 });
+  if (warmup > 0) await measurePhase({ ...o, count: warmup, settleMs: 500 }, baseline);
   await pause(1000);
-  return measurePhase(o);
+  return measurePhase(o, baseline);
 }
 
-async function measurePhase(o: PhaseOptions): Promise<PhaseResult> {
+/**
+ * RSS once the heap has settled: V8 gives memory back some seconds after a burst, so sample
+ * (after a full GC) every 500 ms for `windowMs` and keep the lowest.
+ */
+async function steadyRssKb(windowMs: number): Promise<number> {
+  let lowest = rssKb();
+  for (let waited = 0; waited < windowMs; waited += 500) {
+    await pause(500);
+    lowest = Math.min(lowest, rssKb());
+  }
+  return lowest;
+}
+
+async function measurePhase(o: PhaseOptions, before: number): Promise<PhaseResult> {
   const { parseCredentials } = await import('../src/runner/credentials-file.js');
   const credentials = parseCredentials(JSON.parse(readFileSync(o.credentialsPath, 'utf8')), 'bench credentials');
   const agents = credentials.agents.slice(0, o.count);
@@ -182,8 +200,6 @@ async function measurePhase(o: PhaseOptions): Promise<PhaseResult> {
   const { createLogger } = await import('../src/core/log.js');
   const { nullSink } = await import('../src/metrics/sink.js');
   const { METRIC } = await import('../src/metrics/names.js');
-  await pause(200);
-  const before = rssKb();
   const cpuStart = process.cpuUsage();
   const cpuMs = (): number => {
     const used = process.cpuUsage(cpuStart);
@@ -236,8 +252,8 @@ async function measurePhase(o: PhaseOptions): Promise<PhaseResult> {
       rampMs = performance.now() - started;
       rampCpuMs = cpuMs();
     }
-    await pause(o.settleMs); // lifecycle, first stats and app health settle; timers in steady state
-    const after = rssKb();
+    // Lifecycle, first stats and app health settle; timers reach steady state; V8 shrinks.
+    const after = await steadyRssKb(o.settleMs);
     stop.abort();
     await running;
     return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before, rssAfterKb: after, errors, errorClasses, rampCpuMs, marks };
@@ -271,8 +287,7 @@ async function measurePhase(o: PhaseOptions): Promise<PhaseResult> {
   await Promise.all(Array.from({ length: Math.min(o.dials, agents.length) }, worker));
   rampMs = performance.now() - started;
   rampCpuMs = cpuMs();
-  await pause(o.settleMs);
-  const after = rssKb();
+  const after = await steadyRssKb(o.settleMs);
   for (const ws of sockets) ws.close(1000);
   await pause(500);
   for (const ws of sockets) ws.terminate();
