@@ -122,6 +122,12 @@ function decodeStrings(ctx: Ctx, v: RawValue, field: string, current: string[] |
   return out;
 }
 
+/** Module level, not a closure: tsx would wrap a per-call closure in a `__name` helper call. */
+function setLatency(out: Record<string, number>, key: string, n: number): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value: n, enumerable: true, writable: true, configurable: true });
+  else out[key] = n;
+}
+
 function decodeLatency(ctx: Ctx, v: RawValue, current: Record<string, number> | null): Record<string, number> | null {
   if (v === null) return null;
   if (!(v instanceof RawObject)) {
@@ -130,17 +136,13 @@ function decodeLatency(ctx: Ctx, v: RawValue, current: Record<string, number> | 
   }
   // Go decodes into the existing map (a repeated key merges).
   const out: Record<string, number> = current ?? {};
-  const set = (key: string, n: number): void => {
-    if (key === '__proto__') Object.defineProperty(out, key, { value: n, enumerable: true, writable: true, configurable: true });
-    else out[key] = n;
-  };
   for (let i = 0; i < v.keys.length; i++) {
     const key = v.keys[i] as string;
     const item = v.values[i] as RawValue;
-    if (item === null) set(key, 0);
+    if (item === null) setLatency(out, key, 0);
     else if (item instanceof RawNumber) {
       const n = Number(item.text);
-      if (Number.isFinite(n)) set(key, n);
+      if (Number.isFinite(n)) setLatency(out, key, n);
       else ctx.typeError(item, 'derp_latency', 'float64', true);
     } else ctx.typeError(item, 'derp_latency', 'float64');
   }
