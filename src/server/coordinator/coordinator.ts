@@ -7,14 +7,19 @@
  * re-encoded once and sent as `[node]` in one binary frame. A node Go would refuse closes the
  * socket 1011 with `handle next <agent|client> message: read json: <error>`.
  *
- * Hot path: one listener set shared by all sockets (the connection state hangs off the socket),
- * one encode per update, the same Buffer sent to every client, no logging.
+ * Hot path: one listener set shared by all sockets (the connection state hangs off the socket);
+ * a message that is one Node already in Go's encoding is validated in one pass over its bytes and
+ * forwarded as is (canonical-node.ts), anything else is decoded and re-encoded; one pre-built
+ * frame per update written to every recipient (frame.ts); the agent's Node object is only built
+ * when someone asks for it; keepalive pings spread over the interval; no logging.
  */
 import { WebSocket } from 'ws';
 import type { Logger } from '../../core/log.js';
 import { JsonStreamDecoder } from '../../protocol/json-stream.js';
-import { decodeNode, encodeNode } from '../../protocol/node-codec.js';
+import { decodeNode, decodeNodeArray, encodeNode } from '../../protocol/node-codec.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
+import { isCanonicalNode } from './canonical-node.js';
+import { arrayFrameFromBytes, framePayload, frameFromText, writeFrame } from './frame.js';
 
 export interface AgentHooks {
   /** Each node the *current* agent socket sends, after validation. */
@@ -37,8 +42,11 @@ export interface CoordinatorStats {
 /** Close reasons are at most 123 bytes (125-byte control payload minus the code). */
 const MAX_REASON_BYTES = 123;
 const TEXT_FRAME_REASON = 'unexpected frame type read (expected MessageBinary): MessageText';
-const SEND_OPTS = { binary: true } as const;
 const CONN = Symbol('coordinatorConn');
+/** Pings go out in this many slices per interval (at most), so no tick pings every socket. */
+const PING_SLICES = 60;
+/** Slices are at least this far apart. */
+const MIN_PING_SLICE_MS = 50;
 
 interface Conn {
   readonly coord: Coordinator;
@@ -47,6 +55,8 @@ interface Conn {
   readonly role: 'agent' | 'client';
   readonly decoder: JsonStreamDecoder;
   awaitingPong: boolean;
+  /** Ping slice this socket belongs to. */
+  readonly slot: number;
 }
 
 interface AgentConn extends Conn {
@@ -56,8 +66,14 @@ interface AgentConn extends Conn {
 
 interface ClientConn extends Conn {
   readonly role: 'client';
-  /** encodeNode() text of this client's latest node. */
-  nodeText: string | undefined;
+  /** `[node]` frame of this client's latest node (payload minus the brackets = encodeNode text). */
+  frame: Buffer | undefined;
+}
+
+/** The agent's latest update: the frame always, the Node once someone asked for it. */
+interface AgentEntry {
+  frame: Buffer;
+  node: TailnetNode | undefined;
 }
 
 type SocketWithConn = WebSocket & { [CONN]?: AgentConn | ClientConn };
@@ -92,13 +108,22 @@ function onError(): void {
   // ws closes the socket itself after an error (bad frame, payload over maxPayload → 1009).
 }
 
+/** The Node of an `[node]` frame built by the coordinator (valid by construction). */
+function nodeOfFrame(frame: Buffer): TailnetNode {
+  return decodeNodeArray(framePayload(frame).toString())[0] as TailnetNode;
+}
+
 export class Coordinator {
   private readonly agents = new Map<string, AgentConn>();
   /** Latest agent node and its `[node]` frame; kept while the agent's socket is current. */
-  private readonly agentNodes = new Map<string, { node: TailnetNode; frame: Buffer }>();
+  private readonly agentNodes = new Map<string, AgentEntry>();
   private readonly clients = new Map<string, Set<ClientConn>>();
   private readonly log: Logger | undefined;
   private readonly pingTimer: NodeJS.Timeout | undefined;
+  /** Sockets per ping slice; slice k is pinged on ticks k, k + slices, … */
+  private readonly pingSlots: Set<Conn>[];
+  private pingTick = 0;
+  private nextSlot = 0;
   private closed = false;
   private clientCount = 0;
   private nodesIn = 0;
@@ -108,8 +133,12 @@ export class Coordinator {
   constructor(opts: { pingIntervalMs?: number; log?: Logger } = {}) {
     this.log = opts.log;
     const interval = opts.pingIntervalMs ?? 15_000;
+    // coderd pings each socket on its own ticker; pinging ~2,000 sockets in one tick would stall
+    // the event loop (one write each) for ~100 ms, so the sockets are spread over slices.
+    const slices = interval > 0 ? Math.max(1, Math.min(PING_SLICES, Math.floor(interval / MIN_PING_SLICE_MS))) : 1;
+    this.pingSlots = Array.from({ length: slices }, () => new Set<Conn>());
     if (interval > 0) {
-      this.pingTimer = setInterval(() => this.pingAll(), interval);
+      this.pingTimer = setInterval(() => this.pingSlice(), interval / slices);
       this.pingTimer.unref();
     }
   }
@@ -117,14 +146,18 @@ export class Coordinator {
   /** Serves an agent socket (ServeAgent). */
   attachAgent(agentId: string, ws: WebSocket, hooks?: AgentHooks): void {
     if (this.refuseIfClosed(ws)) return;
-    const conn: AgentConn = { coord: this, ws, agentId, role: 'agent', decoder: new JsonStreamDecoder(), awaitingPong: false, hooks };
+    const conn: AgentConn = { coord: this, ws, agentId, role: 'agent', decoder: new JsonStreamDecoder(), awaitingPong: false, slot: this.takeSlot(), hooks };
     this.listen(ws, conn);
     // 1. Every waiting client's node in one array ([] when none has sent one yet).
     const waiting = this.clients.get(agentId);
     if (waiting && waiting.size > 0) {
       let body = '[';
-      for (const client of waiting) if (client.nodeText !== undefined) body += (body.length > 1 ? ',' : '') + client.nodeText;
-      this.send(ws, Buffer.from(body + ']'));
+      for (const client of waiting) {
+        if (client.frame === undefined) continue;
+        const payload = framePayload(client.frame);
+        body += (body.length > 1 ? ',' : '') + payload.toString('utf8', 1, payload.length - 1);
+      }
+      this.send(ws, frameFromText(body + ']'));
     }
     // 2. A newer socket replaces the old one, which is closed normally.
     const old = this.agents.get(agentId);
@@ -139,7 +172,7 @@ export class Coordinator {
   /** Serves a client socket (ServeClient) that wants to reach `agentId`. */
   attachClient(agentId: string, ws: WebSocket): void {
     if (this.refuseIfClosed(ws)) return;
-    const conn: ClientConn = { coord: this, ws, agentId, role: 'client', decoder: new JsonStreamDecoder(), awaitingPong: false, nodeText: undefined };
+    const conn: ClientConn = { coord: this, ws, agentId, role: 'client', decoder: new JsonStreamDecoder(), awaitingPong: false, slot: this.takeSlot(), frame: undefined };
     this.listen(ws, conn);
     const latest = this.agentNodes.get(agentId);
     if (latest) this.send(ws, latest.frame);
@@ -151,7 +184,10 @@ export class Coordinator {
 
   /** The agent's latest node while its socket is current. */
   agentNode(agentId: string): TailnetNode | undefined {
-    return this.agentNodes.get(agentId)?.node;
+    const entry = this.agentNodes.get(agentId);
+    if (!entry) return undefined;
+    // Built once per update, so the same update always answers the same object.
+    return (entry.node ??= nodeOfFrame(entry.frame));
   }
 
   isAgentConnected(agentId: string): boolean {
@@ -197,6 +233,14 @@ export class Coordinator {
       ws.close(1003, TEXT_FRAME_REASON);
       return;
     }
+    // Fast path: one whole Node in Go's encoding, with no value in progress on this stream.
+    if (Buffer.isBuffer(data) && !conn.decoder.pending && isCanonicalNode(data)) {
+      this.nodesIn++;
+      const frame = arrayFrameFromBytes(data);
+      if (conn.role === 'agent') this.agentFrame(conn, frame, undefined);
+      else this.clientFrame(conn, frame);
+      return;
+    }
     let texts: string[];
     let node: TailnetNode;
     try {
@@ -213,13 +257,15 @@ export class Coordinator {
         return;
       }
       this.nodesIn++;
-      if (conn.role === 'agent') this.agentUpdate(conn, node);
-      else this.clientUpdate(conn, node);
+      const frame = frameFromText(`[${encodeNode(node)}]`);
+      if (conn.role === 'agent') this.agentFrame(conn, frame, node);
+      else this.clientFrame(conn, frame);
     }
   }
 
   /** @internal Called by the shared 'close' listener. */
   handleClose(conn: AgentConn | ClientConn): void {
+    this.pingSlots[conn.slot]?.delete(conn);
     if (conn.role === 'agent') {
       // Only the current socket owns the entry: an overwritten socket must not remove the new one.
       if (this.agents.get(conn.agentId) === conn) {
@@ -236,25 +282,27 @@ export class Coordinator {
     }
   }
 
-  private agentUpdate(conn: AgentConn, node: TailnetNode): void {
-    const frame = Buffer.from(`[${encodeNode(node)}]`);
-    this.agentNodes.set(conn.agentId, { node, frame });
-    conn.hooks?.onNode?.(node);
+  /** `frame` is `[node]`; `node` is its Node when already decoded. */
+  private agentFrame(conn: AgentConn, frame: Buffer, node: TailnetNode | undefined): void {
+    const entry: AgentEntry = { frame, node };
+    this.agentNodes.set(conn.agentId, entry);
+    const onNode = conn.hooks?.onNode;
+    if (onNode) onNode((entry.node ??= nodeOfFrame(frame)));
     const set = this.clients.get(conn.agentId);
     if (!set) return;
     for (const client of set) this.send(client.ws, frame);
   }
 
-  private clientUpdate(conn: ClientConn, node: TailnetNode): void {
-    const text = encodeNode(node);
-    conn.nodeText = text;
+  private clientFrame(conn: ClientConn, frame: Buffer): void {
+    conn.frame = frame;
     const agent = this.agents.get(conn.agentId);
-    if (agent) this.send(agent.ws, Buffer.from(`[${text}]`));
+    if (agent) this.send(agent.ws, frame);
   }
 
+  /** Sends a pre-built frame (frame.ts) to an open socket. */
   private send(ws: WebSocket, frame: Buffer): void {
     if (ws.readyState !== WebSocket.OPEN) return;
-    ws.send(frame, SEND_OPTS);
+    writeFrame(ws, frame);
     this.arraysOut++;
   }
 
@@ -267,6 +315,7 @@ export class Coordinator {
 
   private listen(ws: WebSocket, conn: AgentConn | ClientConn): void {
     (ws as SocketWithConn)[CONN] = conn;
+    this.pingSlots[conn.slot]?.add(conn);
     ws.on('message', onMessage);
     ws.on('pong', onPong);
     ws.on('close', onClose);
@@ -280,10 +329,20 @@ export class Coordinator {
     return true;
   }
 
-  /** Keepalive only (httpapi.Heartbeat): a socket that never answers is simply not pinged again. */
-  private pingAll(): void {
-    for (const conn of this.agents.values()) this.ping(conn);
-    for (const set of this.clients.values()) for (const conn of set) this.ping(conn);
+  private takeSlot(): number {
+    const slot = this.nextSlot;
+    this.nextSlot = (slot + 1) % this.pingSlots.length;
+    return slot;
+  }
+
+  /**
+   * Keepalive only (httpapi.Heartbeat): each tick pings one slice, so every socket is pinged once
+   * per interval; a socket that never answers is simply not pinged again.
+   */
+  private pingSlice(): void {
+    const slot = this.pingTick;
+    this.pingTick = (slot + 1) % this.pingSlots.length;
+    for (const conn of this.pingSlots[slot] as Set<Conn>) this.ping(conn);
   }
 
   private ping(conn: Conn): void {

@@ -1,0 +1,175 @@
+/**
+ * Fast path of the coordinator's decode + re-encode (spec §7.2): recognises a message that is
+ * exactly one Node already in the form Go's json.Marshal writes (struct field order, no spaces,
+ * lower-case key hex, canonical prefixes, RFC3339Nano time, Go float text, sorted latency keys,
+ * printable ASCII needing no escapes). For such bytes `encodeNode(decodeNode(text)) === text`,
+ * so the coordinator may forward them as they are, after checking every field exactly as the
+ * strict decoder would. Anything else (errors included) answers false and takes the generic
+ * path, which produces the Go error texts. One pass over the bytes, no tree, no per-field objects.
+ */
+import { goFloat } from '../../protocol/go-json.js';
+import { reencodeGoTimeString } from '../../protocol/go-time-parse.js';
+import { canonicalPrefix } from '../../protocol/netip.js';
+
+const lit = (s: string): Buffer => Buffer.from(s, 'latin1');
+const P_ID = lit('{"id":');
+const P_AS_OF = lit(',"as_of":"');
+const P_KEY = lit('","key":"nodekey:');
+const P_DISCO = lit('","disco":"discokey:');
+const P_DERP = lit('","preferred_derp":');
+const P_LATENCY = lit(',"derp_latency":');
+const P_ADDRESSES = lit(',"addresses":');
+const P_ALLOWED = lit(',"allowed_ips":');
+const P_ENDPOINTS = lit(',"endpoints":');
+const NULL = lit('null');
+const INT64_MAX_DIGITS = '9223372036854775807';
+const INT64_MIN_DIGITS = '9223372036854775808';
+
+/** Position after `p` at `i`, or -1. */
+function expect(b: Buffer, i: number, p: Buffer): number {
+  if (i + p.length > b.length) return -1;
+  for (let k = 0; k < p.length; k++) if (b[i + k] !== p[k]) return -1;
+  return i + p.length;
+}
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 0x30 && c <= 0x39;
+}
+
+/**
+ * A canonical decimal integer (no leading zeros, no `-0`) of at most `maxDigits` digits and, with
+ * 19 digits, inside int64. Returns the position after it, or -1.
+ */
+function canonicalInt(b: Buffer, i: number, maxDigits: number): number {
+  const negative = b[i] === 0x2d;
+  const from = negative ? i + 1 : i;
+  let j = from;
+  while (isDigit(b[j])) j++;
+  const digits = j - from;
+  if (digits === 0 || digits > maxDigits) return -1;
+  if (b[from] === 0x30 && (digits > 1 || negative)) return -1;
+  if (digits === 19 && b.toString('latin1', from, j) > (negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return -1;
+  return j;
+}
+
+/** 64 lower-case hex digits then `"`; position after the hex, or -1. */
+function lowerHex64(b: Buffer, i: number): number {
+  if (i + 64 > b.length) return -1;
+  for (let k = i; k < i + 64; k++) {
+    const c = b[k] as number;
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return -1;
+  }
+  return i + 64;
+}
+
+/** A JSON string body Go writes unescaped (printable ASCII but `"` `\` `<` `>` `&`); position of the closing quote, or -1. */
+function plainString(b: Buffer, i: number): number {
+  for (let j = i; j < b.length; j++) {
+    const c = b[j] as number;
+    if (c === 0x22) return j;
+    if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) return -1;
+  }
+  return -1;
+}
+
+/** A JSON number whose text is what Go writes for its float64 value; position after it, or -1. */
+function canonicalFloat(b: Buffer, i: number): number {
+  let j = i;
+  if (b[j] === 0x2d) j++;
+  if (!isDigit(b[j])) return -1;
+  while (isDigit(b[j]) || b[j] === 0x2e || b[j] === 0x65 || b[j] === 0x45 || b[j] === 0x2b || b[j] === 0x2d) j++;
+  const text = b.toString('latin1', i, j);
+  // Number() accepts more than JSON (e.g. "1." or "1e"), but the text must also equal goFloat of
+  // its value, and goFloat only ever writes valid JSON numbers.
+  const n = Number(text);
+  return Number.isFinite(n) && goFloat(n) === text ? j : -1;
+}
+
+/** `null` or `{"k":float,…}` with strictly ascending plain keys; position after it, or -1. */
+function latency(b: Buffer, i: number): number {
+  if (b[i] === 0x6e) return expect(b, i, NULL);
+  if (b[i] !== 0x7b) return -1;
+  i++;
+  if (b[i] === 0x7d) return i + 1;
+  let previous: string | undefined;
+  for (;;) {
+    if (b[i] !== 0x22) return -1;
+    const close = plainString(b, i + 1);
+    if (close < 0) return -1;
+    const key = b.toString('latin1', i + 1, close);
+    if (previous !== undefined && !(previous < key)) return -1;
+    previous = key;
+    if (b[close + 1] !== 0x3a) return -1;
+    i = canonicalFloat(b, close + 2);
+    if (i < 0) return -1;
+    if (b[i] === 0x7d) return i + 1;
+    if (b[i] !== 0x2c) return -1;
+    i++;
+  }
+}
+
+/** `null` or `["…",…]` of plain strings (canonical prefixes when `prefixes`); position after it, or -1. */
+function stringList(b: Buffer, i: number, prefixes: boolean): number {
+  if (b[i] === 0x6e) return expect(b, i, NULL);
+  if (b[i] !== 0x5b) return -1;
+  i++;
+  if (b[i] === 0x5d) return i + 1;
+  for (;;) {
+    if (b[i] !== 0x22) return -1;
+    const close = plainString(b, i + 1);
+    if (close < 0) return -1;
+    if (prefixes && !isCanonicalPrefix(b.toString('latin1', i + 1, close))) return -1;
+    i = close + 1;
+    if (b[i] === 0x5d) return i + 1;
+    if (b[i] !== 0x2c) return -1;
+    i++;
+  }
+}
+
+function isCanonicalPrefix(text: string): boolean {
+  try {
+    return canonicalPrefix(text) === text;
+  } catch {
+    return false;
+  }
+}
+
+function isCanonicalTime(text: string): boolean {
+  try {
+    return reencodeGoTimeString(text) === text;
+  } catch {
+    return false;
+  }
+}
+
+/** Time text: only the characters an RFC3339 time can hold (none needs escaping). */
+function timeEnd(b: Buffer, i: number): number {
+  let j = i;
+  for (; j < b.length; j++) {
+    const c = b[j] as number;
+    if (c === 0x22) return j;
+    if (!((c >= 0x2b && c <= 0x3a) || c === 0x54 || c === 0x5a)) return -1; // + , - . / 0-9 : T Z
+  }
+  return -1;
+}
+
+/**
+ * True when `b` is exactly one Node, valid for Go, in Go's own encoding: then the strict decode
+ * accepts it and `encodeNode` of the result writes the same bytes.
+ */
+export function isCanonicalNode(b: Buffer): boolean {
+  let i = expect(b, 0, P_ID);
+  if (i < 0 || (i = canonicalInt(b, i, 19)) < 0) return false;
+  if ((i = expect(b, i, P_AS_OF)) < 0) return false;
+  const timeClose = timeEnd(b, i);
+  if (timeClose < 0 || !isCanonicalTime(b.toString('latin1', i, timeClose))) return false;
+  if ((i = expect(b, timeClose, P_KEY)) < 0 || (i = lowerHex64(b, i)) < 0) return false;
+  if ((i = expect(b, i, P_DISCO)) < 0 || (i = lowerHex64(b, i)) < 0) return false;
+  // Go's int is 64-bit but the Node keeps a JS number: 15 digits stay exact.
+  if ((i = expect(b, i, P_DERP)) < 0 || (i = canonicalInt(b, i, 15)) < 0) return false;
+  if ((i = expect(b, i, P_LATENCY)) < 0 || (i = latency(b, i)) < 0) return false;
+  if ((i = expect(b, i, P_ADDRESSES)) < 0 || (i = stringList(b, i, true)) < 0) return false;
+  if ((i = expect(b, i, P_ALLOWED)) < 0 || (i = stringList(b, i, true)) < 0) return false;
+  if ((i = expect(b, i, P_ENDPOINTS)) < 0 || (i = stringList(b, i, false)) < 0) return false;
+  return b[i] === 0x7d && i + 1 === b.length;
+}
