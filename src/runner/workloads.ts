@@ -20,6 +20,14 @@ export function buildWorkloads(scenario: Scenario, plan: Plan, target: RunTarget
       hint: 'lower --agents, or provision more agents (fleetsim serve --agents N) for the target',
     });
   }
+  const identityModes = Object.entries(scenario.agents.auth)
+    .filter(([mode, weight]) => mode !== 'token' && weight > 0)
+    .map(([mode]) => mode);
+  if (plan.peakAgents > 0 && identityModes.length > 0 && !target.credentials.identity) {
+    throw new FleetsimError('usage', `the scenario asks for ${identityModes.join(', ')} instance-identity auth but the credentials have no identity material`, {
+      hint: 'a real Coder trusts only the clouds\' keys: use agents.auth: { token: 1 } against it',
+    });
+  }
   const workloads: Workload[] = [];
   const peers = scenario.peers
     ? createPeersWorkload({

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createReferenceServer } from '../../src/server/reference-server.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const bin = join(repo, 'bin', 'fleetsim.js');
@@ -103,6 +104,24 @@ describe('fleetsim CLI', () => {
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/unreachable \(ECONNREFUSED\)/);
     expect(result.stderr).not.toContain('3f2c1a7e-0000-4000-8000-000000000002');
+  });
+
+  it('identity auth without identity material in the credentials is a usage error (exit 2)', async () => {
+    const dir = await tempDir();
+    const server = await createReferenceServer({ agents: 2, identity: false });
+    try {
+      const { identity: _omitted, ...credentials } = server.credentials;
+      const credentialsFile = join(dir, 'credentials.json');
+      await writeFile(credentialsFile, JSON.stringify(credentials));
+      const scenario = join(dir, 'aws.json');
+      await writeFile(scenario, JSON.stringify({ name: 'aws', duration: '5s', agents: { count: 2, auth: { aws: 1 } } }));
+      const result = await runCli(['run', scenario, '--target', server.url, '--credentials', credentialsFile, '--out', dir]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('asks for aws instance-identity auth but the credentials have no identity material');
+      expect(server.counters().totals.requests).toBeLessThanOrEqual(1); // only the reachability probe
+    } finally {
+      await server.close();
+    }
   });
 
   it('a bad scenario lists every problem with its path (exit 3)', async () => {
