@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FleetsimError } from '../core/errors.js';
+import { parseDuration } from './duration.js';
 import { formatIssues } from './issues.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
@@ -88,14 +89,17 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export function applyOverrides(raw: unknown, overrides: ScenarioOverrides): unknown {
   if (!isObj(raw)) return raw;
   const out: Record<string, unknown> = { ...raw };
-  if (overrides.duration !== undefined) out.duration = overrides.duration;
+  if (overrides.duration !== undefined) {
+    Object.assign(out, rescaleTimeline(out, overrides.duration));
+    out.duration = overrides.duration;
+  }
   if (overrides.seed !== undefined) out.seed = overrides.seed;
   if (overrides.target !== undefined) {
     out.target = { ...overrides.target };
     delete out.server;
   }
   if (overrides.agents !== undefined) {
-    const agents = isObj(raw.agents) ? { ...raw.agents } : {};
+    const agents = isObj(out.agents) ? { ...out.agents } : {};
     const target = overrides.agents;
     if (Array.isArray(agents.phases)) {
       const tos = agents.phases.map((p) => (isObj(p) && typeof p.to === 'number' ? p.to : undefined));
@@ -111,6 +115,49 @@ export function applyOverrides(raw: unknown, overrides: ScenarioOverrides): unkn
     if (isObj(out.server) && typeof out.server.agents === 'number' && out.server.agents < target) {
       out.server = { ...out.server, agents: target };
     }
+  }
+  return out;
+}
+
+/** A duration in ms, or undefined when it does not parse (validation will report it). */
+function tryDuration(value: unknown): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `--duration` stretches or squeezes the whole timeline, as `--agents` rescales counts: phase
+ * lengths, ramps, fault times and the REST window keep their proportions, so a shorter run of
+ * the same scenario still ramps, holds and injects its faults.
+ */
+function rescaleTimeline(raw: Record<string, unknown>, duration: string | number): Record<string, unknown> {
+  const before = tryDuration(raw.duration);
+  const after = tryDuration(duration);
+  if (before === undefined || after === undefined || before <= 0 || before === after) return {};
+  const scale = (value: unknown): unknown => {
+    const ms = tryDuration(value);
+    return ms === undefined ? value : Math.round((ms * after) / before);
+  };
+  const out: Record<string, unknown> = {};
+  if (isObj(raw.agents)) {
+    const agents = { ...raw.agents };
+    if (Array.isArray(agents.phases)) {
+      agents.phases = agents.phases.map((p) => (isObj(p) && 'duration' in p ? { ...p, duration: scale(p.duration) } : p));
+    }
+    if ('rampUp' in agents) agents.rampUp = scale(agents.rampUp);
+    if ('rampDown' in agents) agents.rampDown = scale(agents.rampDown);
+    out.agents = agents;
+  }
+  if (Array.isArray(raw.faults)) out.faults = raw.faults.map((f) => (isObj(f) && 'at' in f ? { ...f, at: scale(f.at) } : f));
+  if (isObj(raw.rest)) {
+    const rest = { ...raw.rest };
+    if ('startAfter' in rest) rest.startAfter = scale(rest.startAfter);
+    if ('duration' in rest) rest.duration = scale(rest.duration);
+    out.rest = rest;
   }
   return out;
 }

@@ -123,6 +123,25 @@ describe('loadScenario', () => {
     expect(bad.issues).toEqual(['duration: expected a duration like "30s", got "soon" (units: ms, s, m, h)']);
   });
 
+  it('a --duration override rescales the timeline (phases, ramps, faults, REST window)', async () => {
+    const path = await file(
+      'timeline.json',
+      JSON.stringify({
+        name: 'timeline',
+        duration: '20s',
+        agents: { phases: [{ duration: '4s', to: 10 }, { duration: '16s', to: 10 }] },
+        faults: [{ at: '10s', action: 'drop-agent-sockets' }],
+        rest: { mix: { 'GET /{id}': 1 }, startAfter: '5s', duration: '10s' },
+      }),
+    );
+    const s = await loadScenario(path, { duration: '10s' });
+    expect(s.duration).toBe(10_000);
+    expect(s.agents.phases?.map((p) => p.duration)).toEqual([2_000, 8_000]);
+    expect(s.faults.map((f) => f.at)).toEqual([5_000]);
+    expect(s.rest?.startAfter).toBe(2_500);
+    expect(s.rest?.duration).toBe(5_000);
+  });
+
   it('a --target override drops the embedded-only server block but keeps faults (which then fail)', async () => {
     const target = { url: 'https://coder.example.com', credentials: 'creds.json' };
     const path = await file('embedded.json', JSON.stringify({ name: 'e', duration: '1m', server: { rateLimit: -1 } }));
