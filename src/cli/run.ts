@@ -43,7 +43,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       seed: args.seed,
       target: args.target && args.credentials ? { url: args.target, credentials: args.credentials } : undefined,
     });
-    const log = createLogger({ level: args['log-level'] });
+    const tty = args.live ?? Boolean(process.stderr.isTTY);
+    // With a live line on the terminal, each log line first clears it so the two never mix.
+    const log = createLogger({
+      level: args['log-level'],
+      write: tty ? (line) => process.stderr.write(`\r\x1b[2K${line}\n`) : undefined,
+    });
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
@@ -59,7 +64,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const sigterm = onSignal('SIGTERM');
     process.on('SIGINT', sigint);
     process.on('SIGTERM', sigterm);
-    const tty = args.live ?? Boolean(process.stderr.isTTY);
     try {
       const result = await runScenario({
         scenario,
@@ -67,7 +71,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         signal: controller.signal,
         log,
         live: tty
-          ? (line, final) => process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`)
+          ? (line) => process.stderr.write(`\r\x1b[2K${line}`)
           : undefined,
         print: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
       });

@@ -2,16 +2,24 @@ import type { Recorder } from '../metrics/recorder.js';
 import { formatLiveLine } from '../reporters/live-line.js';
 
 /**
- * Calls `write` with a one-line progress summary every second (for a TTY: agents
- * connected/planned, req/s, errors, elapsed), and once more with `final = true` on stop.
+ * Calls `write` with a one-line progress summary every second (for a TTY: elapsed, agents
+ * connected/planned, peers, req/s, errors). `plannedNow` gives the plan's agent count at this
+ * moment, so the line never shows more connected than planned because of a stale gauge.
+ * `stop()` calls `write('', true)` so the caller can clear the line before the final table.
  */
-export function startLiveProgress(recorder: Recorder, write: (line: string, final: boolean) => void): { stop(): void } {
-  const timer = setInterval(() => write(formatLiveLine(recorder.snapshot()), false), 1000);
+export function startLiveProgress(
+  recorder: Recorder,
+  plannedNow: () => number,
+  write: (line: string, final: boolean) => void,
+): { stop(): void } {
+  const timer = setInterval(() => {
+    write(formatLiveLine({ ...recorder.snapshot(), agentsPlanned: plannedNow() }), false);
+  }, 1000);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
-      write(formatLiveLine(recorder.snapshot()), true);
+      write('', true);
     },
   };
 }

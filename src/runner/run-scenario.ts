@@ -103,7 +103,16 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     endTimer.unref();
     controller.signal.addEventListener('abort', () => clearTimeout(endTimer), { once: true });
     faults = scheduleFaults(scenario, target, controller.signal, log);
-    if (options.live) live = startLiveProgress(recorder, options.live);
+    if (options.live) live = startLiveProgress(recorder, () => agentCountAt(plan, clock.now() - startedAtClock), options.live);
+    controller.signal.addEventListener(
+      'abort',
+      () => {
+        live?.stop();
+        live = undefined;
+        log.info(`stopping (${String(controller.signal.reason)}): closing sockets, draining, writing the report`);
+      },
+      { once: true },
+    );
     log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.target.url}`);
     const running = Promise.all(
       workloads.map((workload) =>
