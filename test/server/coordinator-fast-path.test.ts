@@ -74,6 +74,18 @@ describe('isCanonicalNode', () => {
     }
   });
 
+  it('checks as_of like the strict time parser (calendar, clock, fraction)', () => {
+    const withTime = (t: string): string => base.replace(/"as_of":"[^"]*"/, `"as_of":"${t}"`);
+    for (const t of ['2024-02-29T00:00:00Z', '2026-12-31T23:59:59.5Z', '1999-01-01T12:30:45.123456789Z', '0001-01-01T00:00:00Z']) {
+      expect(agreesWithStrictCodec(withTime(t)), t).toBe(true);
+    }
+    for (const t of ['2023-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:60:00Z',
+      '2026-01-01T00:00:60Z', '2026-01-01T00:00:00.1234567891Z', '2026-01-01T00:00:00.Z', '2026-01-01T00:00:00.10Z', '2026-01-01T00:00:00',
+      '2026-01-01 00:00:00Z', '2026-1-01T00:00:00Z', '2026-01-01T00:00:00+01:00']) {
+      expect(isCanonicalNode(Buffer.from(withTime(t))), t).toBe(false);
+    }
+  });
+
   it('never accepts bytes the strict codec would refuse or rewrite (random single-byte mutations)', () => {
     const alphabet = Buffer.from('0123456789abcdefABCDEF{}[]":,.-+eEnulTZ /\\<&x');
     const bytes = Buffer.from(base);

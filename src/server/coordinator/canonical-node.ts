@@ -8,7 +8,6 @@
  * path, which produces the Go error texts. One pass over the bytes, no tree, no per-field objects.
  */
 import { goFloat } from '../../protocol/go-json.js';
-import { reencodeGoTimeString } from '../../protocol/go-time-parse.js';
 import { canonicalPrefix } from '../../protocol/netip.js';
 
 const lit = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -134,23 +133,40 @@ function isCanonicalPrefix(text: string): boolean {
   }
 }
 
-function isCanonicalTime(text: string): boolean {
-  try {
-    return reencodeGoTimeString(text) === text;
-  } catch {
-    return false;
-  }
+function twoDigits(b: Buffer, i: number): number {
+  const hi = (b[i] as number) - 0x30;
+  const lo = (b[i + 1] as number) - 0x30;
+  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
 }
 
-/** Time text: only the characters an RFC3339 time can hold (none needs escaping). */
-function timeEnd(b: Buffer, i: number): number {
-  let j = i;
-  for (; j < b.length; j++) {
-    const c = b[j] as number;
-    if (c === 0x22) return j;
-    if (!((c >= 0x2b && c <= 0x3a) || c === 0x54 || c === 0x5a)) return -1; // + , - . / 0-9 : T Z
+function daysIn(month: number, year: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.fraction]Z"` with a valid date and clock and no trailing fraction zero:
+ * exactly the texts reencodeGoTimeString (go-time-parse.ts) returns unchanged through its
+ * canonical branch. Position of the closing quote, or -1 (other forms take the strict path).
+ */
+function canonicalTimeEnd(b: Buffer, i: number): number {
+  if (i + 21 > b.length) return -1;
+  const century = twoDigits(b, i);
+  const yy = twoDigits(b, i + 2);
+  const month = twoDigits(b, i + 5);
+  const day = twoDigits(b, i + 8);
+  const hour = twoDigits(b, i + 11);
+  const minute = twoDigits(b, i + 14);
+  const second = twoDigits(b, i + 17);
+  if (century < 0 || yy < 0 || b[i + 4] !== 0x2d || b[i + 7] !== 0x2d || b[i + 10] !== 0x54 || b[i + 13] !== 0x3a || b[i + 16] !== 0x3a) return -1;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(month, century * 100 + yy) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
+  let j = i + 19;
+  if (b[j] === 0x2e) {
+    const from = ++j;
+    while (isDigit(b[j])) j++;
+    if (j === from || j - from > 9 || b[j - 1] === 0x30) return -1;
   }
-  return -1;
+  return b[j] === 0x5a && b[j + 1] === 0x22 ? j + 1 : -1;
 }
 
 /**
@@ -161,8 +177,8 @@ export function isCanonicalNode(b: Buffer): boolean {
   let i = expect(b, 0, P_ID);
   if (i < 0 || (i = canonicalInt(b, i, 19)) < 0) return false;
   if ((i = expect(b, i, P_AS_OF)) < 0) return false;
-  const timeClose = timeEnd(b, i);
-  if (timeClose < 0 || !isCanonicalTime(b.toString('latin1', i, timeClose))) return false;
+  const timeClose = canonicalTimeEnd(b, i);
+  if (timeClose < 0) return false;
   if ((i = expect(b, timeClose, P_KEY)) < 0 || (i = lowerHex64(b, i)) < 0) return false;
   if ((i = expect(b, i, P_DISCO)) < 0 || (i = lowerHex64(b, i)) < 0) return false;
   // Go's int is 64-bit but the Node keeps a JS number: 15 digits stay exact.
