@@ -18,9 +18,13 @@ export interface AppHealthTiming {
  * `origin + k × checkInterval`; an app is `initializing` until `healthyAfter`, then `healthy`,
  * and at each later check flips healthy ⇄ unhealthy with probability `flapRate` (seeded draws in
  * check order, so the same seed gives the same flapping schedule).
+ *
+ * States live in an array parallel to `appIds`: an object keyed by app ids (UUIDs) would give
+ * every agent hidden classes of its own, which a fleet of 20,000 agents pays for in memory.
  */
 export class AppHealthModel {
-  private readonly health: Record<string, AppHealth> = {};
+  /** State of `appIds[i]`. */
+  readonly states: AppHealth[];
   private checks = 0;
 
   constructor(
@@ -29,39 +33,48 @@ export class AppHealthModel {
     private readonly rng: { chance(p: number): boolean },
     private readonly originMs: number,
   ) {
-    for (const id of appIds) this.health[id] = 'initializing';
+    this.states = appIds.map(() => 'initializing');
   }
 
   /** Runs every check due up to `nowMs`. */
   advance(nowMs: number): void {
     const interval = Math.max(1, this.timing.checkInterval);
+    const states = this.states;
     while (this.originMs + (this.checks + 1) * interval <= nowMs) {
       this.checks++;
       const at = this.checks * interval;
-      for (const id of this.appIds) {
-        const current = this.health[id];
+      for (let i = 0; i < states.length; i++) {
+        const current = states[i];
         if (current === 'initializing') {
-          if (at >= this.timing.healthyAfter) this.health[id] = 'healthy';
+          if (at >= this.timing.healthyAfter) states[i] = 'healthy';
         } else if (this.timing.flapRate > 0 && this.rng.chance(this.timing.flapRate)) {
-          this.health[id] = current === 'healthy' ? 'unhealthy' : 'healthy';
+          states[i] = current === 'healthy' ? 'unhealthy' : 'healthy';
         }
       }
     }
   }
 
+  /** The current states as a `Healths` record (a fresh object). */
   current(): Record<string, AppHealth> {
-    return { ...this.health };
+    return healthRecord(this.appIds, this.states);
   }
 
   /** True once nothing can change any more (no flapping and every app past initializing). */
   settled(): boolean {
-    return this.timing.flapRate <= 0 && this.appIds.every((id) => this.health[id] !== 'initializing');
+    return this.timing.flapRate <= 0 && this.states.every((state) => state !== 'initializing');
   }
 }
 
-export function sameHealth(a: Record<string, AppHealth>, b: Record<string, AppHealth>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+/** `{ [appIds[i]]: states[i] }`. */
+export function healthRecord(appIds: readonly string[], states: readonly AppHealth[]): Record<string, AppHealth> {
+  const out: Record<string, AppHealth> = {};
+  for (let i = 0; i < appIds.length; i++) out[appIds[i]!] = states[i]!;
+  return out;
+}
+
+function sameStates(a: readonly AppHealth[], b: readonly AppHealth[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return a.length === b.length;
 }
 
 export interface AppHealthLoopContext {
@@ -77,7 +90,8 @@ export interface AppHealthLoopContext {
   model: AppHealthModel;
   /** What the target holds now (from metadata `apps[].health`); missing apps = initializing. */
   lastReported: Record<string, AppHealth>;
-  onAccepted?: (healths: Record<string, AppHealth>) => void;
+  /** After each accepted POST, with the states sent (parallel to `model.appIds`, a fresh array). */
+  onAccepted?: (states: readonly AppHealth[]) => void;
 }
 
 /**
@@ -86,16 +100,16 @@ export interface AppHealthLoopContext {
  * once the model is settled and reported (no further POST could ever happen).
  */
 export async function runAppHealthLoop(ctx: AppHealthLoopContext): Promise<void> {
+  const { model } = ctx;
   // Only tracked apps count: apps without a health check are `disabled` and never sent.
-  let last: Record<string, AppHealth> = {};
-  for (const id of ctx.model.appIds) last[id] = ctx.lastReported[id] ?? 'initializing';
+  let last: AppHealth[] = model.appIds.map((id) => ctx.lastReported[id] ?? 'initializing');
   while (!ctx.signal.aborted) {
     if (!(await ctx.sleep(REPORT_EVERY_MS, ctx.signal))) return;
     const intendedAt = ctx.clock.now();
-    ctx.model.advance(intendedAt);
-    const now = ctx.model.current();
-    if (!sameHealth(now, last)) {
-      const result = await ctx.client.postAppHealth(now, { signal: ctx.requestSignal ?? ctx.signal, intendedAt });
+    model.advance(intendedAt);
+    if (!sameStates(model.states, last)) {
+      const now = model.states.slice();
+      const result = await ctx.client.postAppHealth(healthRecord(model.appIds, now), { signal: ctx.requestSignal ?? ctx.signal, intendedAt });
       if (result.errorClass === 'aborted') return;
       if (result.ok) {
         last = now;
@@ -103,6 +117,6 @@ export async function runAppHealthLoop(ctx: AppHealthLoopContext): Promise<void>
         ctx.onAccepted?.(now);
       }
     }
-    if (ctx.model.settled() && sameHealth(ctx.model.current(), last)) return;
+    if (model.settled() && sameStates(model.states, last)) return;
   }
 }

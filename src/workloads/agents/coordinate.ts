@@ -6,6 +6,7 @@ import { tagNode } from '../../protocol/node-tag.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import type { AgentDeps, AgentSocket, OpenAgentSocketOptions } from './deps.js';
+import type { ScheduledTask, Scheduler } from './timing.js';
 
 /** What a session needs from the fleet. */
 export interface SessionEnv {
@@ -14,6 +15,8 @@ export interface SessionEnv {
   metrics: MetricSink;
   observer?: CoordinateObserver;
   coordinateUrl: string;
+  /** Runs the periodic node updates (one timer for the whole fleet). */
+  scheduler: Scheduler;
   options: {
     requestTimeout: number;
     pingInterval: number;
@@ -47,14 +50,15 @@ export type SessionEnd = 'closed' | 'failed' | 'aborted';
  * The instance is itself the socket's options object and the abort listener (prototype methods,
  * no per-session closures: a fleet holds tens of thousands of these).
  */
-export class CoordinateSession implements OpenAgentSocketOptions {
+export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask {
   readonly url: string;
   readonly tokenIn = 'cookie' as const;
   readonly handshakeTimeoutMs: number;
   readonly pingIntervalMs: number;
   readonly pingTimeoutMs: number;
   private socket: AgentSocket | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  dueAt = 0;
+  slot = -1;
   private finish: ((end: SessionEnd) => void) | undefined;
   private closedEarly: number | undefined;
 
@@ -96,7 +100,7 @@ export class CoordinateSession implements OpenAgentSocketOptions {
       this.sendNode();
       this.schedule();
     });
-    clearTimeout(this.timer);
+    env.scheduler.cancel(this);
     this.host.socketClosed();
     env.observer?.agentSocket(this.host.agentId, false, env.clock.wallNow());
     return end;
@@ -140,13 +144,14 @@ export class CoordinateSession implements OpenAgentSocketOptions {
 
   private schedule(): void {
     const { nodeUpdateInterval, nodeUpdateJitter } = this.env.options;
-    this.timer = setTimeout(CoordinateSession.tick, this.host.jitter.jitter(nodeUpdateInterval, nodeUpdateJitter), this);
+    this.env.scheduler.schedule(this, this.host.jitter.jitter(nodeUpdateInterval, nodeUpdateJitter));
   }
 
-  private static tick(self: CoordinateSession): void {
-    if (!self.finish) return;
-    self.sendNode();
-    self.schedule();
+  /** The next node update is due. */
+  fire(): void {
+    if (!this.finish) return;
+    this.sendNode();
+    this.schedule();
   }
 }
 

@@ -8,14 +8,14 @@ import type { MetricSink } from '../../metrics/sink.js';
 import type { CredentialAgent, IdentityMaterial } from '../../protocol/credentials.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
-import { AppHealthModel, runAppHealthLoop } from './app-health.js';
+import { AppHealthModel, healthRecord, runAppHealthLoop } from './app-health.js';
 import { authenticate, chooseAuthMode } from './auth.js';
 import { CoordinateSession, type SessionHost } from './coordinate.js';
 import type { AgentDeps } from './deps.js';
 import { LifecycleReporter } from './lifecycle.js';
 import type { AuthMode, LifecycleOutcome, ResolvedFleetOptions } from './options.js';
-import { runStatsLoop, StatsCounters } from './stats-loop.js';
-import { pickWeighted, RetryBackoff, SeededStream, type Gate, type Sleep } from './timing.js';
+import { StatsCounters, StatsReporter, type StatsHost } from './stats-loop.js';
+import { pickWeighted, RetryBackoff, SeededStream, type Gate, type Scheduler, type Sleep } from './timing.js';
 
 /** What every agent of one fleet shares. */
 export interface FleetEnv {
@@ -27,6 +27,8 @@ export interface FleetEnv {
   deps: AgentDeps;
   sleep: Sleep;
   gate: Gate;
+  /** One timer for every agent's periodic work (stats reports, node updates). */
+  scheduler: Scheduler;
   identity?: IdentityMaterial;
   observer?: CoordinateObserver;
   /** Open coordinate sockets across the fleet (for the agents_connected gauge). */
@@ -45,7 +47,28 @@ export interface AgentReport {
   coordinateConnects: number;
   connected: boolean;
   /** The last Healths body the target accepted. */
-  lastHealths?: Record<string, AppHealth>;
+  readonly lastHealths?: Record<string, AppHealth>;
+}
+
+/** An {@link AgentReport} keeping the last accepted health states compactly (see app-health.ts). */
+class AgentReportState implements AgentReport {
+  statsAccepted = 0;
+  appHealthAccepted = 0;
+  coordinateConnects = 0;
+  connected = false;
+  healthIds: readonly string[] = [];
+  healthStates: readonly AppHealth[] | undefined = undefined;
+
+  constructor(
+    readonly index: number,
+    readonly id: string,
+    readonly authMode: AuthMode,
+    readonly lifecycle: LifecycleState[],
+  ) {}
+
+  get lastHealths(): Record<string, AppHealth> | undefined {
+    return this.healthStates && healthRecord(this.healthIds, this.healthStates);
+  }
 }
 
 /**
@@ -58,8 +81,8 @@ export interface AgentReport {
  * instances, not in closures (see the note in timing.ts), and the metadata body is dropped
  * once read.
  */
-export class FakeAgent implements SessionHost {
-  readonly report: AgentReport;
+export class FakeAgent implements SessionHost, StatsHost {
+  readonly report: AgentReportState;
   readonly agentId: string;
   readonly node: TailnetNode;
   readonly jitter: SeededStream;
@@ -70,7 +93,10 @@ export class FakeAgent implements SessionHost {
   private readonly lifecycle: LifecycleReporter;
   private readonly counters: StatsCounters;
   private readonly flaps: SeededStream;
-  private readonly background = new Set<Promise<unknown>>();
+  private stats: StatsReporter | undefined;
+  /** Work still running past the pass that started it (awaited when the agent stops). */
+  private lifecycleRun: Promise<void> | undefined;
+  private healthRun: Promise<void> | undefined;
   private seq = 1;
   private holdsGate = false;
   /** First-pass requests still unanswered (first lifecycle POST, first stats POST). */
@@ -99,30 +125,20 @@ export class FakeAgent implements SessionHost {
     this.jitter = new SeededStream(rng);
     this.node = env.deps.createAgentNode(rng);
     this.client = new AgentApiClient(env.http, env.options.requestTimeout);
-    this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.sleep, this.controller.signal, this.startupAnswered.bind(this));
-    this.report = {
-      index,
-      id: credential.id,
-      authMode: mode,
-      lifecycle: this.lifecycle.accepted,
-      statsAccepted: 0,
-      appHealthAccepted: 0,
-      coordinateConnects: 0,
-      connected: false,
-    };
+    this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.sleep, this.controller.signal, this);
+    this.report = new AgentReportState(index, credential.id, mode, this.lifecycle.accepted);
   }
 
   /** Starts the run loop (idempotent); the promise resolves once everything is closed. */
   start(): Promise<void> {
-    this.done ??= this.run().catch((error: unknown) => {
-      this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
-    });
+    this.done ??= this.run();
     return this.done;
   }
 
   /** Stops the agent: closes its socket with 1000, cancels requests and timers. */
   stop(): Promise<void> {
     this.controller.abort();
+    this.stats?.stop();
     return this.done ?? Promise.resolve();
   }
 
@@ -157,18 +173,38 @@ export class FakeAgent implements SessionHost {
     if (this.startupPending === 0 && this.socketUp) this.releaseGate();
   }
 
-  /** Stats loop callback. */
+  lifecycleAnswered(): void {
+    this.startupAnswered();
+  }
+
+  statsAnswered(): void {
+    this.startupAnswered();
+  }
+
   statsAccepted(): void {
     this.report.statsAccepted++;
   }
 
   /** App-health loop callback. */
-  healthAccepted(healths: Record<string, AppHealth>): void {
+  healthAccepted(states: readonly AppHealth[]): void {
     this.report.appHealthAccepted++;
-    this.report.lastHealths = healths;
+    this.report.healthIds = this.health?.appIds ?? [];
+    this.report.healthStates = states;
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.runLoop();
+    } catch (error) {
+      this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
+    }
+    this.stats?.stop();
+    await this.stats?.inFlight;
+    await this.lifecycleRun;
+    await this.healthRun;
+  }
+
+  private async runLoop(): Promise<void> {
     const signal = this.controller.signal;
     const backoff = new RetryBackoff(100, 10_000);
     while (!signal.aborted) {
@@ -188,7 +224,6 @@ export class FakeAgent implements SessionHost {
       if (reached) backoff.reset();
       await this.env.sleep(backoff.next(), signal);
     }
-    await Promise.allSettled([...this.background]);
   }
 
   private releaseGate(): void {
@@ -214,32 +249,21 @@ export class FakeAgent implements SessionHost {
       this.firstPassDone = true;
       this.startupPending = 2;
       // First pass only (spec §9.2.3 and §9.2.5): lifecycle, git lookups, stats.
-      this.track(this.runLifecycle(signal));
+      this.lifecycleRun = this.runLifecycle(signal);
       if (this.usesGit) {
         await this.client.getGitSshKey({ signal });
         await this.client.getGitAuth(env.options.gitAuthUrl, { signal });
       }
-      const agent = this;
-      this.track(
-        runStatsLoop({
-          client: this.client,
-          metrics: env.metrics,
-          clock: env.clock,
-          sleep: env.sleep,
-          signal,
-          counters: this.counters,
-          onAccepted() {
-            agent.statsAccepted();
-          },
-          onAnswered() {
-            agent.startupAnswered();
-          },
-        }),
-      );
+      this.stats = new StatsReporter(this.client, env.metrics, env.clock, env.scheduler, signal, this.counters, this);
+      this.stats.start();
     }
     // The real agent restarts its app-health reporter on every pass, from the server's view.
     const pass = this.health && this.health.appIds.length > 0 ? new AbortController() : undefined;
-    if (pass && this.health) this.track(this.startAppHealth(this.health, serverHealth, pass.signal));
+    if (pass && this.health) {
+      const previous = this.healthRun;
+      const loop = this.startAppHealth(this.health, serverHealth, pass.signal);
+      this.healthRun = previous ? Promise.all([previous, loop]).then(ignore) : loop;
+    }
     try {
       const localAddresses = env.options.localAddresses;
       const localAddress = localAddresses.length > 0 ? localAddresses[this.index % localAddresses.length] : undefined;
@@ -262,8 +286,8 @@ export class FakeAgent implements SessionHost {
       requestSignal: this.controller.signal,
       model,
       lastReported,
-      onAccepted(healths) {
-        agent.healthAccepted(healths);
+      onAccepted(states) {
+        agent.healthAccepted(states);
       },
     });
   }
@@ -278,11 +302,6 @@ export class FakeAgent implements SessionHost {
     if (!metadata.ok || !metadata.body) return undefined;
     this.health ??= this.trackedApps(metadata.body, this.env.clock.now());
     return serverHealth(metadata.body);
-  }
-
-  private track(work: Promise<unknown>): void {
-    this.background.add(work);
-    void work.finally(() => this.background.delete(work));
   }
 
   /** `starting`, then after startupDuration the seeded outcome; a timeout is followed by `ready`. */
@@ -310,6 +329,8 @@ export class FakeAgent implements SessionHost {
     return new AppHealthModel(ids, this.env.options.apps, this.flaps, originMs);
   }
 }
+
+function ignore(): void {}
 
 function serverHealth(metadata: AgentMetadata): Record<string, AppHealth> {
   const out: Record<string, AppHealth> = {};

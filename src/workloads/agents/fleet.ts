@@ -6,7 +6,7 @@ import type { AgentDeps } from './deps.js';
 import { FakeAgent, type AgentReport, type FleetEnv } from './fake-agent.js';
 import { resolveFleetOptions, type AgentFleetOptions, type AuthMode } from './options.js';
 import { realDeps } from './real-deps.js';
-import { Gate, sleep as realSleep, type Sleep } from './timing.js';
+import { Gate, sleep as realSleep, TimerWheel, type Sleep } from './timing.js';
 
 export type { AgentFleetOptions } from './options.js';
 export type { AgentReport } from './fake-agent.js';
@@ -57,6 +57,7 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
         throw new FleetsimError('usage', `the fleet needs ${options.count} agents but the credentials hold ${credentials.length}`);
       }
       const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
+      const wheel = new TimerWheel();
       const env: FleetEnv = {
         options: resolved,
         http: { transport, metrics: ctx.metrics, clock: ctx.clock },
@@ -66,6 +67,8 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
         deps,
         sleep: overrides.sleep ?? realSleep,
         gate: new Gate(resolved.maxConcurrentDials),
+        // Real time, like the setTimeouts it replaces.
+        scheduler: wheel,
         identity: ctx.credentials.identity,
         observer: options.observer,
         connected: { count: 0 },
@@ -136,6 +139,7 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
       pending.clear();
       while (active.length > 0) stopTop();
       await Promise.allSettled([...stopping]);
+      wheel.clear();
       await transport.close();
       ctx.metrics.gauge(METRIC.agentsConnected, env.connected.count);
       if (failure) throw failure;

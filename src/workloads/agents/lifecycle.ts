@@ -20,8 +20,8 @@ export class LifecycleReporter {
     private readonly metrics: MetricSink,
     private readonly sleep: Sleep,
     private readonly signal: AbortSignal,
-    /** Called after every answer (accepted or not), e.g. to release admission control. */
-    private readonly onAnswer?: () => void,
+    /** Told after every answer (accepted or not), e.g. to release admission control. */
+    private readonly host?: { lifecycleAnswered(): void },
   ) {}
 
   set(state: LifecycleState): void {
@@ -40,7 +40,7 @@ export class LifecycleReporter {
     while (!this.signal.aborted && this.wanted !== undefined && this.wanted !== this.sent) {
       const state = this.wanted;
       const result = await this.client.reportLifecycle(state, { signal: this.signal });
-      if (result.errorClass !== 'aborted') this.onAnswer?.();
+      if (result.errorClass !== 'aborted') this.host?.lifecycleAnswered();
       if (result.ok) {
         this.sent = state;
         this.accepted.push(state);

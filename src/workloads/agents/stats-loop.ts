@@ -1,10 +1,11 @@
 import type { Clock } from '../../core/clock.js';
 import type { Rng } from '../../core/rng.js';
-import type { AgentApiClient, AgentStats } from '../../client/agent-client.js';
+import type { AgentApiClient, AgentStats, StatsResponse } from '../../client/agent-client.js';
+import type { ApiResult } from '../../client/http.js';
 import { METRIC } from '../../metrics/names.js';
 import { nsToMs } from '../../protocol/go-duration.js';
 import type { MetricSink } from '../../metrics/sink.js';
-import { RetryBackoff, type Sleep } from './timing.js';
+import { RetryBackoff, SleepScheduler, type ScheduledTask, type Scheduler, type Sleep } from './timing.js';
 
 /** Used when the target answers 200 without a usable interval (coderd's CLI default). */
 const FALLBACK_INTERVAL_MS = 600_000;
@@ -37,6 +38,79 @@ export class StatsCounters {
   }
 }
 
+/** What a {@link StatsReporter} tells its agent. */
+export interface StatsHost {
+  /** After every answer, accepted or not (not after a cancelled request). */
+  statsAnswered(): void;
+  /** After each accepted report (per-agent accounting). */
+  statsAccepted(): void;
+  /** The reporter stopped by itself (its signal aborted). */
+  statsEnded?(): void;
+}
+
+/**
+ * agentsdk.ReportStats (spec §5.7): POST at once, then once per `report_interval` returned by the
+ * target (measured from the answer), retrying a failed POST with backoff 100 ms → 1 min. Latency
+ * is measured from the intended send time.
+ *
+ * A plain object driven by a {@link Scheduler} rather than an async loop: while it waits (ten
+ * minutes by default) an agent holds no promise, closure or timer of its own for it.
+ */
+export class StatsReporter implements ScheduledTask {
+  dueAt = 0;
+  slot = -1;
+  /** The POST in flight, if any (awaited when the agent stops). */
+  inFlight: Promise<void> | undefined;
+  private intendedAt = 0;
+  private readonly backoff = new RetryBackoff(100, 60_000);
+
+  constructor(
+    private readonly client: AgentApiClient,
+    private readonly metrics: MetricSink,
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
+    private readonly signal: AbortSignal,
+    private readonly counters: StatsCounters,
+    private readonly host: StatsHost,
+  ) {}
+
+  /** Sends the first report now. */
+  start(): void {
+    this.intendedAt = this.clock.now();
+    this.fire();
+  }
+
+  /** Stops waiting (an in-flight POST is cancelled by the signal). */
+  stop(): void {
+    this.scheduler.cancel(this);
+  }
+
+  fire(): void {
+    if (this.signal.aborted) return this.host.statsEnded?.();
+    const stats = this.counters.snapshot(this.clock.now());
+    this.inFlight = this.client.reportStats(stats, { intendedAt: this.intendedAt, signal: this.signal }).then((result) => this.answered(result));
+  }
+
+  private answered(result: ApiResult<StatsResponse>): void {
+    this.inFlight = undefined;
+    if (result.errorClass === 'aborted' || this.signal.aborted) return this.host.statsEnded?.();
+    this.host.statsAnswered();
+    let waitMs: number;
+    if (result.ok) {
+      this.backoff.reset();
+      this.metrics.count(METRIC.statsReported, 1);
+      this.host.statsAccepted();
+      const ns = result.body?.report_interval;
+      // report_interval is a Go time.Duration in ns (spec §5.7).
+      waitMs = typeof ns === 'number' && ns > 0 ? nsToMs(ns) : FALLBACK_INTERVAL_MS;
+    } else {
+      waitMs = this.backoff.next();
+    }
+    this.intendedAt = this.clock.now() + waitMs;
+    this.scheduler.schedule(this, waitMs);
+  }
+}
+
 export interface StatsLoopContext {
   client: AgentApiClient;
   metrics: MetricSink;
@@ -50,30 +124,15 @@ export interface StatsLoopContext {
   onAnswered?: () => void;
 }
 
-/**
- * agentsdk.ReportStats (spec §5.7): POST at once, then once per `report_interval` returned by the
- * target (measured from the answer), retrying a failed POST with backoff 100 ms → 1 min. Latency
- * is measured from the intended send time. Resolves when the signal aborts.
- */
-export async function runStatsLoop(ctx: StatsLoopContext): Promise<void> {
-  const backoff = new RetryBackoff(100, 60_000);
-  let intendedAt = ctx.clock.now();
-  while (!ctx.signal.aborted) {
-    const result = await ctx.client.reportStats(ctx.counters.snapshot(ctx.clock.now()), { intendedAt, signal: ctx.signal });
-    if (result.errorClass === 'aborted' || ctx.signal.aborted) return;
-    ctx.onAnswered?.();
-    let waitMs: number;
-    if (result.ok) {
-      backoff.reset();
-      ctx.metrics.count(METRIC.statsReported, 1);
-      ctx.onAccepted?.();
-      const ns = result.body?.report_interval;
-      // report_interval is a Go time.Duration in ns (spec §5.7).
-      waitMs = typeof ns === 'number' && ns > 0 ? nsToMs(ns) : FALLBACK_INTERVAL_MS;
-    } else {
-      waitMs = backoff.next();
-    }
-    intendedAt = ctx.clock.now() + waitMs;
-    if (!(await ctx.sleep(waitMs, ctx.signal))) return;
-  }
+/** A {@link StatsReporter} waiting with `ctx.sleep`; resolves when the signal aborts. */
+export function runStatsLoop(ctx: StatsLoopContext): Promise<void> {
+  return new Promise((resolve) => {
+    const host: StatsHost = {
+      statsAnswered: () => ctx.onAnswered?.(),
+      statsAccepted: () => ctx.onAccepted?.(),
+      statsEnded: resolve,
+    };
+    const scheduler = new SleepScheduler(ctx.sleep, ctx.signal, resolve);
+    new StatsReporter(ctx.client, ctx.metrics, ctx.clock, scheduler, ctx.signal, ctx.counters, host).start();
+  });
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Rng } from '../../core/rng.js';
 
 /** Waits `ms`; resolves true when the time passed, false as soon as `signal` aborts. */
@@ -140,5 +141,165 @@ export class Gate {
       this.waiters.delete(next.value);
       next.value();
     }
+  }
+}
+
+/**
+ * A task a {@link Scheduler} can hold. The two fields are the scheduler's bookkeeping, kept on
+ * the task itself so scheduling allocates nothing (a fleet re-arms tens of thousands of these).
+ */
+export interface ScheduledTask {
+  /** When the task is due (scheduler clock, ms). */
+  dueAt: number;
+  /** Index in the scheduler's heap, -1 when not scheduled. */
+  slot: number;
+  fire(): void;
+}
+
+/** Runs tasks later; scheduling an already scheduled task moves it. */
+export interface Scheduler {
+  schedule(task: ScheduledTask, delayMs: number): void;
+  cancel(task: ScheduledTask): void;
+}
+
+/**
+ * One timer for a whole fleet's periodic work (stats reports, node updates): a binary min-heap
+ * of tasks behind a single setTimeout armed for the earliest one. Per-agent setTimeouts cost a
+ * Timeout object each and, with jittered delays, one timer list per distinct duration.
+ */
+export class TimerWheel implements Scheduler {
+  private readonly heap: ScheduledTask[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  schedule(task: ScheduledTask, delayMs: number): void {
+    if (task.slot >= 0) this.removeAt(task.slot);
+    task.dueAt = this.now() + Math.max(0, delayMs);
+    task.slot = this.heap.length;
+    this.heap.push(task);
+    this.up(task.slot);
+    this.arm();
+  }
+
+  cancel(task: ScheduledTask): void {
+    if (task.slot < 0 || this.heap[task.slot] !== task) return;
+    this.removeAt(task.slot);
+    if (this.heap.length === 0) this.disarm();
+  }
+
+  /** Drops every task and the timer. */
+  clear(): void {
+    for (const task of this.heap) task.slot = -1;
+    this.heap.length = 0;
+    this.disarm();
+  }
+
+  private arm(): void {
+    const first = this.heap[0];
+    if (!first) return this.disarm();
+    // Re-arm only when the earliest task moved earlier; a late timer just finds nothing due yet.
+    if (first.dueAt >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = first.dueAt;
+    this.timer = setTimeout(TimerWheel.run, Math.max(0, first.dueAt - this.now()), this);
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private static run(self: TimerWheel): void {
+    self.timer = undefined;
+    self.timerAt = Infinity;
+    // 1 ms of slack: setTimeout rounds to whole ms and may fire a fraction early.
+    const until = self.now() + 1;
+    let first = self.heap[0];
+    while (first && first.dueAt <= until) {
+      self.removeAt(0);
+      first.fire();
+      first = self.heap[0];
+    }
+    self.arm();
+  }
+
+  private removeAt(index: number): void {
+    const heap = this.heap;
+    const removed = heap[index]!;
+    removed.slot = -1;
+    const last = heap.pop()!;
+    if (index < heap.length) {
+      heap[index] = last;
+      last.slot = index;
+      this.up(index);
+      this.down(last.slot);
+    }
+  }
+
+  private up(index: number): void {
+    const heap = this.heap;
+    const task = heap[index]!;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      const above = heap[parent]!;
+      if (above.dueAt <= task.dueAt) break;
+      heap[index] = above;
+      above.slot = index;
+      index = parent;
+    }
+    heap[index] = task;
+    task.slot = index;
+  }
+
+  private down(index: number): void {
+    const heap = this.heap;
+    const task = heap[index]!;
+    const n = heap.length;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && heap[right]!.dueAt < heap[left]!.dueAt ? right : left;
+      const below = heap[child]!;
+      if (below.dueAt >= task.dueAt) break;
+      heap[index] = below;
+      below.slot = index;
+      index = child;
+    }
+    heap[index] = task;
+    task.slot = index;
+  }
+}
+
+/**
+ * A {@link Scheduler} over a {@link Sleep} (tests inject sleeps that advance a manual clock):
+ * each schedule is one sleep; `ended` runs when a sleep ends early (the signal aborted).
+ */
+export class SleepScheduler implements Scheduler {
+  constructor(
+    private readonly sleep: Sleep,
+    private readonly signal: AbortSignal,
+    private readonly ended: () => void,
+  ) {}
+
+  schedule(task: ScheduledTask, delayMs: number): void {
+    task.slot = 0;
+    void this.sleep(delayMs, this.signal).then((passed) => {
+      if (task.slot < 0) return;
+      task.slot = -1;
+      if (passed) task.fire();
+      else this.ended();
+    });
+  }
+
+  cancel(task: ScheduledTask): void {
+    task.slot = -1;
   }
 }
