@@ -45,6 +45,8 @@ describe('isCanonicalNode', () => {
       base.slice(0, -1), // unfinished
       base.replace('"id":6196346937711212345', '"id":06196346937711212345'),
       base.replace('"id":6196346937711212345', '"id":9223372036854775808'), // int64 overflow
+      base.replace('"id":6196346937711212345', '"id":-9223372036854775809'),
+      base.replace('"id":6196346937711212345', '"id":9300000000000000000'),
       base.replace('"id":6196346937711212345', '"id":-0'),
       base.replace('"id":6196346937711212345', '"id":1.5'),
       base.replace('"id":6196346937711212345', '"ID":6196346937711212345'), // Go folds case: generic path

@@ -21,8 +21,8 @@ const P_ADDRESSES = lit(',"addresses":');
 const P_ALLOWED = lit(',"allowed_ips":');
 const P_ENDPOINTS = lit(',"endpoints":');
 const NULL = lit('null');
-const INT64_MAX_DIGITS = '9223372036854775807';
-const INT64_MIN_DIGITS = '9223372036854775808';
+const INT64_MAX_DIGITS = lit('9223372036854775807');
+const INT64_MIN_DIGITS = lit('9223372036854775808');
 
 /** Position after `p` at `i`, or -1. */
 function expect(b: Buffer, i: number, p: Buffer): number {
@@ -47,8 +47,17 @@ function canonicalInt(b: Buffer, i: number, maxDigits: number): number {
   const digits = j - from;
   if (digits === 0 || digits > maxDigits) return -1;
   if (b[from] === 0x30 && (digits > 1 || negative)) return -1;
-  if (digits === 19 && b.toString('latin1', from, j) > (negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return -1;
+  if (digits === 19 && exceeds(b, from, negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return -1;
   return j;
+}
+
+/** The 19 digits at `from` are greater than `limit` (19 digits). */
+function exceeds(b: Buffer, from: number, limit: Buffer): boolean {
+  for (let k = 0; k < 19; k++) {
+    const d = (b[from + k] as number) - (limit[k] as number);
+    if (d !== 0) return d > 0;
+  }
+  return false;
 }
 
 /** 64 lower-case hex digits then `"`; position after the hex, or -1. */

@@ -284,8 +284,12 @@ export class Coordinator {
 
   /** `frame` is `[node]`; `node` is its Node when already decoded. */
   private agentFrame(conn: AgentConn, frame: Buffer, node: TailnetNode | undefined): void {
-    const entry: AgentEntry = { frame, node };
-    this.agentNodes.set(conn.agentId, entry);
+    // One entry per agent, updated in place: no per-update object that outlives a scavenge.
+    let entry = this.agentNodes.get(conn.agentId);
+    if (entry) {
+      entry.frame = frame;
+      entry.node = node;
+    } else this.agentNodes.set(conn.agentId, (entry = { frame, node }));
     const onNode = conn.hooks?.onNode;
     if (onNode) onNode((entry.node ??= nodeOfFrame(frame)));
     const set = this.clients.get(conn.agentId);
