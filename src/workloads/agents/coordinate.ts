@@ -59,8 +59,11 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
   private socket: AgentSocket | undefined;
   dueAt = 0;
   slot = -1;
-  private finish: ((end: SessionEnd) => void) | undefined;
+  private resolveEnd: ((end: SessionEnd) => void) | undefined;
+  /** Open and not yet ended. */
+  private live = false;
   private closedEarly: number | undefined;
+  private startedAt = 0;
 
   constructor(
     private readonly host: SessionHost,
@@ -75,35 +78,27 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
     this.pingTimeoutMs = env.options.pingTimeout;
   }
 
-  async run(): Promise<SessionEnd> {
-    const { env } = this;
-    const startedAt = env.clock.now();
-    try {
-      this.socket = await env.deps.openCoordinateSocket(this);
-    } catch (error) {
-      if (this.signal.aborted) return 'aborted';
-      env.metrics.trend(METRIC.request, env.clock.now() - startedAt, { endpoint: ENDPOINT.agentCoordinate });
-      env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: dialErrorClass(error) });
-      return 'failed';
-    }
-    env.metrics.trend(METRIC.request, env.clock.now() - startedAt, { endpoint: ENDPOINT.agentCoordinate });
-    if (this.signal.aborted) {
-      this.socket.close(1000);
-      return 'aborted';
-    }
-    this.host.socketOpened();
-    env.observer?.agentSocket(this.host.agentId, true, env.clock.wallNow());
-    const end = await new Promise<SessionEnd>((resolve) => {
-      this.finish = resolve;
-      if (this.closedEarly !== undefined) return this.onClose(this.closedEarly);
-      this.signal.addEventListener('abort', this, { once: true });
-      this.sendNode();
-      this.schedule();
+  /**
+   * Dials and runs the session; resolves when it ends. Callbacks rather than an async function:
+   * a suspended async frame (generator, register file, context, promises) costs about 0.5 KB,
+   * and every connected agent would hold one for the socket's whole life.
+   */
+  run(): Promise<SessionEnd> {
+    const ended = new Promise<SessionEnd>((resolve) => {
+      this.resolveEnd = resolve;
     });
-    env.scheduler.cancel(this);
-    this.host.socketClosed();
-    env.observer?.agentSocket(this.host.agentId, false, env.clock.wallNow());
-    return end;
+    this.startedAt = this.env.clock.now();
+    let dialing: Promise<AgentSocket>;
+    try {
+      dialing = this.env.deps.openCoordinateSocket(this);
+    } catch (error) {
+      dialing = Promise.reject(error);
+    }
+    dialing.then(
+      (socket) => this.opened(socket),
+      (error: unknown) => this.dialFailed(error),
+    );
+    return ended;
   }
 
   onNodes(nodes: TailnetNode[], receivedAtMs: number): void {
@@ -111,26 +106,65 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
   }
 
   onClose(code: number): void {
-    const finish = this.finish;
-    if (!finish) {
+    if (!this.live) {
+      // Closed before opened() ran (or after the end, where it no longer matters).
       this.closedEarly = code;
       return;
     }
-    this.finish = undefined;
+    this.live = false;
     this.signal.removeEventListener('abort', this);
     // 1000/1001 read as a clean EOF in Go (spec §7.1); anything else is a failure sample.
     if (code !== 1000 && code !== 1001) {
       this.env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: wsCloseClass(code) });
     }
-    finish('closed');
+    this.closed('closed');
   }
 
   /** The agent stopped: close with 1000 and end at once. */
   handleEvent(): void {
-    const finish = this.finish;
-    this.finish = undefined;
+    if (!this.live) return;
+    this.live = false;
     this.socket?.close(1000);
-    finish?.('aborted');
+    this.closed('aborted');
+  }
+
+  private dialFailed(error: unknown): void {
+    const { env } = this;
+    if (this.signal.aborted) return this.end('aborted');
+    env.metrics.trend(METRIC.request, env.clock.now() - this.startedAt, { endpoint: ENDPOINT.agentCoordinate });
+    env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: dialErrorClass(error) });
+    this.end('failed');
+  }
+
+  private opened(socket: AgentSocket): void {
+    const { env } = this;
+    this.socket = socket;
+    env.metrics.trend(METRIC.request, env.clock.now() - this.startedAt, { endpoint: ENDPOINT.agentCoordinate });
+    if (this.signal.aborted) {
+      socket.close(1000);
+      return this.end('aborted');
+    }
+    this.host.socketOpened();
+    env.observer?.agentSocket(this.host.agentId, true, env.clock.wallNow());
+    this.live = true;
+    if (this.closedEarly !== undefined) return this.onClose(this.closedEarly);
+    this.signal.addEventListener('abort', this, { once: true });
+    this.sendNode();
+    this.schedule();
+  }
+
+  /** The open socket ended. */
+  private closed(end: SessionEnd): void {
+    this.env.scheduler.cancel(this);
+    this.host.socketClosed();
+    this.env.observer?.agentSocket(this.host.agentId, false, this.env.clock.wallNow());
+    this.end(end);
+  }
+
+  private end(end: SessionEnd): void {
+    const resolve = this.resolveEnd;
+    this.resolveEnd = undefined;
+    resolve?.(end);
   }
 
   private sendNode(): void {
@@ -149,7 +183,7 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
 
   /** The next node update is due. */
   fire(): void {
-    if (!this.finish) return;
+    if (!this.live) return;
     this.sendNode();
     this.schedule();
   }

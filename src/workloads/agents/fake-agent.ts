@@ -97,6 +97,8 @@ export class FakeAgent implements SessionHost, StatsHost {
   /** Work still running past the pass that started it (awaited when the agent stops). */
   private lifecycleRun: Promise<void> | undefined;
   private healthRun: Promise<void> | undefined;
+  /** Ends the current pass's app-health reporter. */
+  private healthPass: AbortController | undefined;
   private seq = 1;
   private holdsGate = false;
   /** First-pass requests still unanswered (first lifecycle POST, first stats POST). */
@@ -192,9 +194,33 @@ export class FakeAgent implements SessionHost, StatsHost {
     this.report.healthStates = states;
   }
 
+  /**
+   * The run loop. While an agent is connected this is its only suspended async frame (the
+   * session, stats and node updates are callback-driven): each frame costs about 0.5 KB.
+   */
   private async run(): Promise<void> {
+    const signal = this.controller.signal;
+    const backoff = new RetryBackoff(100, 10_000);
     try {
-      await this.runLoop();
+      while (!signal.aborted) {
+        // The way up to an open socket holds a slot of the fleet's gate, so a step to thousands
+        // of agents is admitted at the rate the target takes them instead of timing out in the
+        // harness's own queues. socketOpened() or the end of the pass gives the slot back.
+        if (!(await this.env.gate.acquire(signal))) break;
+        this.holdsGate = true;
+        let reached = false;
+        try {
+          if (await this.prepare()) reached = (await this.session().run()) === 'closed';
+        } finally {
+          this.healthPass?.abort();
+          this.healthPass = undefined;
+          this.releaseGate();
+        }
+        if (signal.aborted) break;
+        // A socket that was up resets the backoff: the reconnect comes 100 ms after the drop.
+        if (reached) backoff.reset();
+        await this.env.sleep(backoff.next(), signal);
+      }
     } catch (error) {
       this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
     }
@@ -204,35 +230,13 @@ export class FakeAgent implements SessionHost, StatsHost {
     await this.healthRun;
   }
 
-  private async runLoop(): Promise<void> {
-    const signal = this.controller.signal;
-    const backoff = new RetryBackoff(100, 10_000);
-    while (!signal.aborted) {
-      // The way up to an open socket holds a slot of the fleet's gate, so a step to thousands
-      // of agents is admitted at the rate the target takes them instead of timing out in the
-      // harness's own queues. socketOpened() or the end of the pass gives the slot back.
-      if (!(await this.env.gate.acquire(signal))) break;
-      this.holdsGate = true;
-      let reached = false;
-      try {
-        reached = await this.pass();
-      } finally {
-        this.releaseGate();
-      }
-      if (signal.aborted) break;
-      // A socket that was up resets the backoff: the reconnect comes 100 ms after the drop.
-      if (reached) backoff.reset();
-      await this.env.sleep(backoff.next(), signal);
-    }
-  }
-
   private releaseGate(): void {
     if (this.holdsGate) this.env.gate.release();
     this.holdsGate = false;
   }
 
-  /** One run-loop pass; true when the coordinate socket opened and later closed. */
-  private async pass(): Promise<boolean> {
+  /** The first part of a run-loop pass, up to the dial; false when a request failed. */
+  private async prepare(): Promise<boolean> {
     const { env } = this;
     const signal = this.controller.signal;
     const failedAuth = await authenticate(this.report.authMode, this.credential, env.identity, this.client, env.deps, env.clock, signal);
@@ -257,21 +261,21 @@ export class FakeAgent implements SessionHost, StatsHost {
       this.stats = new StatsReporter(this.client, env.metrics, env.clock, env.scheduler, signal, this.counters, this);
       this.stats.start();
     }
-    // The real agent restarts its app-health reporter on every pass, from the server's view.
-    const pass = this.health && this.health.appIds.length > 0 ? new AbortController() : undefined;
-    if (pass && this.health) {
+    // The real agent restarts its app-health reporter on every pass, from the server's view;
+    // it stops when the pass ends.
+    if (this.health && this.health.appIds.length > 0) {
+      this.healthPass = new AbortController();
       const previous = this.healthRun;
-      const loop = this.startAppHealth(this.health, serverHealth, pass.signal);
+      const loop = this.startAppHealth(this.health, serverHealth, this.healthPass.signal);
       this.healthRun = previous ? Promise.all([previous, loop]).then(ignore) : loop;
     }
-    try {
-      const localAddresses = env.options.localAddresses;
-      const localAddress = localAddresses.length > 0 ? localAddresses[this.index % localAddresses.length] : undefined;
-      const session = new CoordinateSession(this, env, this.client.token ?? '', localAddress, signal);
-      return (await session.run()) === 'closed';
-    } finally {
-      pass?.abort();
-    }
+    return true;
+  }
+
+  private session(): CoordinateSession {
+    const localAddresses = this.env.options.localAddresses;
+    const localAddress = localAddresses.length > 0 ? localAddresses[this.index % localAddresses.length] : undefined;
+    return new CoordinateSession(this, this.env, this.client.token ?? '', localAddress, this.controller.signal);
   }
 
   private startAppHealth(model: AppHealthModel, lastReported: Record<string, AppHealth>, passSignal: AbortSignal): Promise<void> {
