@@ -11,8 +11,9 @@ export interface ChartSeries {
 }
 
 const W = 860;
-const H = 260;
-const M = { left: 64, right: 64, top: 28, bottom: 32 };
+const H = 276;
+// The top margin holds the title line and, under it, the legend line.
+const M = { left: 64, right: 64, top: 44, bottom: 32 };
 
 /** Rounds up to 1, 2 or 5 × 10^k so axis labels are round. */
 function niceMax(v: number): number {
@@ -66,8 +67,8 @@ export function lineChart(title: string, xSeconds: readonly number[], series: re
   }
   // Legend.
   series.forEach((s, i) => {
-    const lx = M.left + 240 + i * 170;
-    parts.push(`<rect x="${lx}" y="7" width="12" height="3" fill="${s.color}"/><text x="${lx + 16}" y="13">${escapeXml(s.label)}</text>`);
+    const lx = M.left + i * 190;
+    parts.push(`<rect x="${lx}" y="25" width="12" height="3" fill="${s.color}"/><text x="${lx + 16}" y="31">${escapeXml(s.label)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');
