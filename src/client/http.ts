@@ -86,38 +86,99 @@ export interface RequestContext {
 }
 
 const ABORTED: ApiResult = Object.freeze({ ok: false, status: 0, headers: {}, errorClass: 'aborted', durationMs: 0 });
+const DEFAULT_EXPECT: readonly number[] = [200];
 
 /** Sends one request and records `METRIC.request` (and `METRIC.error` on failure). Never throws. */
-export async function send<T>(ctx: RequestContext, options: SendOptions): Promise<ApiResult<T>> {
-  const { clock, metrics } = ctx;
-  const start = options.intendedAt ?? clock.now();
-  if (options.signal?.aborted) return ABORTED as ApiResult<T>;
-  // The timeout covers the exchange with the server only (undici starts it once the request is
-  // written): time queued for a pooled connection is harness time, not target time. Latency
-  // below still counts the queue, from the intended start.
-  const abortable = options.signal ? { signal: options.signal } : {};
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  let payload: string | undefined;
-  if (options.json !== undefined) {
-    payload = JSON.stringify(options.json);
-    headers['content-type'] = 'application/json';
+export function send<T>(ctx: RequestContext, options: SendOptions): Promise<ApiResult<T>> {
+  if (options.signal?.aborted) return Promise.resolve(ABORTED as ApiResult<T>);
+  return new Promise<ApiResult<T>>((resolve) => new Exchange<T>(ctx, options, resolve).dispatch());
+}
+
+/**
+ * One request through `pool.dispatch` with a handler of our own: undici's `request()` wraps
+ * every response in a Readable body stream, an abort-listener closure and a parsed header
+ * object, which costs a fleet ramping thousands of agents per second measurable CPU and
+ * garbage. The body is collected as Buffers and parsed once.
+ */
+class Exchange<T> {
+  private readonly startedAt: number;
+  private abortRequest: ((reason?: Error) => void) | undefined;
+  private status = 0;
+  private rawHeaders: Buffer[] | undefined;
+  private chunks: Buffer[] | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly options: SendOptions,
+    private readonly resolve: (result: ApiResult<T>) => void,
+  ) {
+    this.startedAt = options.intendedAt ?? ctx.clock.now();
   }
-  let result: ApiResult<T>;
-  try {
-    const response = await ctx.transport.pool.request({
-      method: options.method,
-      path: '/api/v2/workspaceagents' + options.path,
-      headers,
-      body: payload,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      ...abortable,
-    });
-    const text = await response.body.text();
-    const expect = options.expect ?? [200];
-    const ok = expect.includes(response.statusCode);
-    result = { ok, status: response.statusCode, headers: response.headers, durationMs: clock.now() - start };
-    if (text.length > 0) {
+
+  dispatch(): void {
+    const options = this.options;
+    // The timeout covers the exchange with the server only (undici starts it once the request
+    // is written): time queued for a pooled connection is harness time, not target time.
+    // Latency below still counts the queue, from the intended start.
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.headers) for (const name in options.headers) headers[name] = options.headers[name]!;
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] = 'application/json';
+    }
+    options.signal?.addEventListener('abort', this, { once: true });
+    this.ctx.transport.pool.dispatch(
+      {
+        method: options.method,
+        path: '/api/v2/workspaceagents' + options.path,
+        headers,
+        body,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      },
+      this,
+    );
+  }
+
+  /** The signal aborted (run shutdown). */
+  handleEvent(): void {
+    const error = new Error('aborted');
+    error.name = 'AbortError';
+    if (this.abortRequest) this.abortRequest(error);
+    else this.fail(error);
+  }
+
+  // undici's dispatch handler (the callback interface its core calls).
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abortRequest = abort;
+    // Cancelled while queued for a pooled connection: never send it.
+    if (this.settled) abort(new Error('aborted'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    this.status = statusCode;
+    this.rawHeaders = rawHeaders;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    (this.chunks ??= []).push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.options.signal?.removeEventListener('abort', this);
+    const { status, options } = this;
+    const headers = parseRawHeaders(this.rawHeaders);
+    const ok = (options.expect ?? DEFAULT_EXPECT).includes(status);
+    const result: ApiResult<T> = { ok, status, headers, durationMs: this.ctx.clock.now() - this.startedAt };
+    const chunks = this.chunks;
+    if (chunks) {
+      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       try {
         result.body = JSON.parse(text) as T;
       } catch {
@@ -127,20 +188,45 @@ export async function send<T>(ctx: RequestContext, options: SendOptions): Promis
         }
       }
     }
-    if (!ok) result.errorClass = httpStatusClass(response.statusCode);
-    recordRateLimit(metrics, options.endpoint, response.headers);
-  } catch (error) {
-    if (options.signal?.aborted) {
-      result = ABORTED as ApiResult<T>;
-    } else {
-      result = { ok: false, status: 0, headers: {}, errorClass: networkErrorClass(error), durationMs: clock.now() - start };
-    }
+    if (!ok) result.errorClass = httpStatusClass(status);
+    recordRateLimit(this.ctx.metrics, options.endpoint, headers);
+    this.finish(result);
   }
-  if (result.errorClass !== 'aborted') {
-    metrics.trend(METRIC.request, result.durationMs, { endpoint: options.endpoint });
-    if (!result.ok) metrics.count(METRIC.error, 1, { endpoint: options.endpoint, class: result.errorClass ?? 'other' });
+
+  onError(error: Error): void {
+    this.fail(error);
   }
-  return result;
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.options.signal?.removeEventListener('abort', this);
+    if (this.options.signal?.aborted) return this.resolve(ABORTED as ApiResult<T>);
+    this.finish({ ok: false, status: 0, headers: {}, errorClass: networkErrorClass(error), durationMs: this.ctx.clock.now() - this.startedAt });
+  }
+
+  private finish(result: ApiResult<T>): void {
+    const { metrics } = this.ctx;
+    const endpoint = this.options.endpoint;
+    metrics.trend(METRIC.request, result.durationMs, { endpoint });
+    if (!result.ok) metrics.count(METRIC.error, 1, { endpoint, class: result.errorClass ?? 'other' });
+    this.resolve(result);
+  }
+}
+
+/** Raw header pairs to an object with lower-case names (repeated names become arrays). */
+function parseRawHeaders(raw: Buffer[] | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (!raw) return out;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('utf8');
+    const previous = out[name];
+    if (previous === undefined) out[name] = value;
+    else if (Array.isArray(previous)) previous.push(value);
+    else out[name] = [previous, value];
+  }
+  return out;
 }
 
 function recordRateLimit(metrics: MetricSink, endpoint: string, headers: Record<string, string | string[] | undefined>): void {

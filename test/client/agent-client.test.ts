@@ -143,3 +143,26 @@ describe('UserApiClient', () => {
     expect(metrics.samples[0]).toMatchObject({ kind: 'trend', tags: { endpoint: ENDPOINT.listeningPorts } });
   });
 });
+
+describe('send cancellation', () => {
+  it('a request cancelled while it waits for a pooled connection resolves aborted and is never sent', async () => {
+    const one = createHttpTransport({ baseUrl: transport.baseUrl, connections: 1 });
+    try {
+      const metrics = memorySink();
+      const client = new AgentApiClient({ transport: one, metrics, clock: systemClock() }, 200, TOKEN);
+      const before = seen.filter((s) => s.url.endsWith('/me/gitsshkey')).length;
+      // The first request hangs on the only connection; the second waits in the pool's queue.
+      const first = client.getGitSshKey();
+      const stop = new AbortController();
+      const second = client.getGitSshKey({ signal: stop.signal });
+      stop.abort();
+      expect((await second).errorClass).toBe('aborted');
+      expect((await first).errorClass).toBe('timeout');
+      expect(seen.filter((s) => s.url.endsWith('/me/gitsshkey')).length).toBe(before + 1);
+      // An aborted request records nothing; the timed-out one records one error.
+      expect(metrics.total(METRIC.error)).toBe(1);
+    } finally {
+      await one.close();
+    }
+  });
+});
