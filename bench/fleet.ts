@@ -10,7 +10,10 @@
  * `ws` client holding the same number of idle coordinate sockets. Both phases use the same
  * source addresses (127.0.0.x, beyond ~14k sockets per address pair) and the same number of
  * handshakes in flight. The last stdout line is one JSON object:
- *   {"bench":"fleet","agents":N,"rss_kb_per_agent":…,"raw_rss_kb_per_conn":…,"ramp_agents_per_s":…,"raw_connects_per_s":…}
+ *   {"bench":"fleet","agents":N,"rss_kb_per_agent":…,"raw_rss_kb_per_conn":…,"ramp_agents_per_s":…,"raw_connects_per_s":…,…}
+ * plus the V8 heap in use per agent / per raw socket (heap_kb_per_agent, raw_heap_kb_per_conn:
+ * retained objects only, steadier than RSS) and each phase's new-space size (new_space_kb: V8
+ * grows the young generation during allocation bursts and keeps it, which RSS then includes).
  * Figures are machine-dependent; compare the ratios measured in one run.
  */
 import { spawn } from 'node:child_process';
@@ -20,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { parseArgs } from 'node:util';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const { values } = parseArgs({
   options: {
@@ -72,6 +76,11 @@ interface PhaseResult {
   rampMs: number;
   rssBeforeKb: number;
   rssAfterKb: number;
+  /** V8 heap in use after a full GC (the retained objects, without heap slack or native memory). */
+  heapBeforeKb: number;
+  heapAfterKb: number;
+  /** V8's new space (young generation) at the after sample: it grows with allocation bursts. */
+  newSpaceAfterKb: number;
   errors: number;
   errorClasses?: Record<string, number>;
   /** CPU the harness child used from the start of the ramp until every socket was open. */
@@ -113,6 +122,7 @@ try {
   const raw = await phase('raw');
   log(`raw: ${JSON.stringify(raw)}`);
   const perKb = (r: PhaseResult): number => Math.round(((r.rssAfterKb - r.rssBeforeKb) / Math.max(1, r.connected)) * 100) / 100;
+  const heapPerKb = (r: PhaseResult): number => Math.round(((r.heapAfterKb - r.heapBeforeKb) / Math.max(1, r.connected)) * 100) / 100;
   const perS = (r: PhaseResult): number => Math.round((r.connected / Math.max(1, r.rampMs)) * 1000);
   const summary = {
     bench: 'fleet',
@@ -123,6 +133,10 @@ try {
     raw_connects_per_s: perS(raw),
     rss_ratio: Math.round((perKb(agents) / Math.max(0.01, perKb(raw))) * 100) / 100,
     ramp_ratio: Math.round((perS(agents) / Math.max(1, perS(raw))) * 100) / 100,
+    heap_kb_per_agent: heapPerKb(agents),
+    raw_heap_kb_per_conn: heapPerKb(raw),
+    new_space_kb: agents.newSpaceAfterKb,
+    raw_new_space_kb: raw.newSpaceAfterKb,
     requested: count,
     agent_errors: agents.errors,
     raw_errors: raw.errors,
@@ -148,12 +162,19 @@ interface PhaseOptions {
   warmup: number;
 }
 
-function rssKb(): number {
+interface MemoryKb {
+  rss: number;
+  heap: number;
+  newSpace: number;
+}
+
+function memoryKb(): MemoryKb {
   (globalThis as { gc?: () => void }).gc?.();
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  if (process.env.FLEET_BENCH_DEBUG) process.stderr.write(`memory ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v / 1024)])))}\n`);
-  return Math.round(m.rss / 1024);
+  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+  if (process.env.FLEET_BENCH_DEBUG) process.stderr.write(`memory ${JSON.stringify(Object.fromEntries(Object.entries({ ...m, newSpace }).map(([k, v]) => [k, Math.round(v / 1024)])))}\n`);
+  return { rss: Math.round(m.rss / 1024), heap: Math.round(m.heapUsed / 1024), newSpace: Math.round(newSpace / 1024) };
 }
 
 async function pause(ms: number): Promise<void> {
@@ -169,7 +190,7 @@ async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   // memory reducer runs, which takes seconds.
   await import('../src/workloads/agents/fleet.js');
   await pause(500);
-  const baseline = await steadyRssKb(1500);
+  const baseline = await steadyMemoryKb(1500);
   const warmup = Math.min(o.warmup, Math.floor(o.count / 2));
   if (warmup > 0) await measurePhase({ ...o, count: warmup, settleMs: 500 }, baseline);
   await pause(1000);
@@ -180,16 +201,18 @@ async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
  * RSS once the heap has settled: V8 gives memory back some seconds after a burst, so sample
  * (after a full GC) every 500 ms for `windowMs` and keep the lowest.
  */
-async function steadyRssKb(windowMs: number): Promise<number> {
-  let lowest = rssKb();
+async function steadyMemoryKb(windowMs: number): Promise<MemoryKb> {
+  let lowest = memoryKb();
   for (let waited = 0; waited < windowMs; waited += 500) {
     await pause(500);
-    lowest = Math.min(lowest, rssKb());
+    const now = memoryKb();
+    if (now.rss < lowest.rss) lowest = { ...now, heap: Math.min(now.heap, lowest.heap) };
+    else lowest.heap = Math.min(now.heap, lowest.heap);
   }
   return lowest;
 }
 
-async function measurePhase(o: PhaseOptions, before: number): Promise<PhaseResult> {
+async function measurePhase(o: PhaseOptions, before: MemoryKb): Promise<PhaseResult> {
   const { parseCredentials } = await import('../src/runner/credentials-file.js');
   const credentials = parseCredentials(JSON.parse(readFileSync(o.credentialsPath, 'utf8')), 'bench credentials');
   const agents = credentials.agents.slice(0, o.count);
@@ -253,10 +276,10 @@ async function measurePhase(o: PhaseOptions, before: number): Promise<PhaseResul
       rampCpuMs = cpuMs();
     }
     // Lifecycle, first stats and app health settle; timers reach steady state; V8 shrinks.
-    const after = await steadyRssKb(o.settleMs);
+    const after = await steadyMemoryKb(o.settleMs);
     stop.abort();
     await running;
-    return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before, rssAfterKb: after, errors, errorClasses, rampCpuMs, marks };
+    return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before.rss, rssAfterKb: after.rss, heapBeforeKb: before.heap, heapAfterKb: after.heap, newSpaceAfterKb: after.newSpace, errors, errorClasses, rampCpuMs, marks };
   }
 
   // Raw: idle ws clients on the same route, token in the same cookie, same dial concurrency.
@@ -287,9 +310,9 @@ async function measurePhase(o: PhaseOptions, before: number): Promise<PhaseResul
   await Promise.all(Array.from({ length: Math.min(o.dials, agents.length) }, worker));
   rampMs = performance.now() - started;
   rampCpuMs = cpuMs();
-  const after = await steadyRssKb(o.settleMs);
+  const after = await steadyMemoryKb(o.settleMs);
   for (const ws of sockets) ws.close(1000);
   await pause(500);
   for (const ws of sockets) ws.terminate();
-  return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before, rssAfterKb: after, errors, rampCpuMs };
+  return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before.rss, rssAfterKb: after.rss, heapBeforeKb: before.heap, heapAfterKb: after.heap, newSpaceAfterKb: after.newSpace, errors, rampCpuMs };
 }
