@@ -221,13 +221,17 @@ export class TimerWheel implements Scheduler {
     self.timerAt = Infinity;
     // 1 ms of slack: setTimeout rounds to whole ms and may fire a fraction early.
     const until = self.now() + 1;
-    let first = self.heap[0];
-    while (first && first.dueAt <= until) {
-      self.removeAt(0);
-      first.fire();
-      first = self.heap[0];
+    try {
+      let first = self.heap[0];
+      while (first && first.dueAt <= until) {
+        self.removeAt(0);
+        first.fire();
+        first = self.heap[0];
+      }
+    } finally {
+      // A task that throws surfaces like a throwing setTimeout callback; the others still run.
+      self.arm();
     }
-    self.arm();
   }
 
   private removeAt(index: number): void {
