@@ -1,25 +1,13 @@
+import type { CoordinateSocket, CoordinateSocketOptions } from '../../client/coordinate-socket.js';
 import type { Rng } from '../../core/rng.js';
 import type { IdentityMaterial } from '../../protocol/credentials.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
 
-/** The subset of the protocol helper's CoordinateSocket the fleet uses. */
-export interface AgentSocket {
-  sendNode(node: TailnetNode): void;
-  close(code?: number): void;
-  readonly open: boolean;
-}
+/** The coordinate socket the fleet holds per agent (the client module's type). */
+export type AgentSocket = CoordinateSocket;
 
-export interface OpenAgentSocketOptions {
-  url: string;
-  token: string;
-  tokenIn: 'cookie' | 'header';
-  localAddress?: string;
-  handshakeTimeoutMs?: number;
-  pingIntervalMs?: number;
-  pingTimeoutMs?: number;
-  onNodes(nodes: TailnetNode[], receivedAtMs: number): void;
-  onClose(code: number, reason: string): void;
-}
+/** What the fleet passes when it dials (the client module's options, minus what it leaves at defaults). */
+export type OpenAgentSocketOptions = Omit<CoordinateSocketOptions, 'maxPayload' | 'closeGraceMs'>;
 
 /**
  * What the fleet takes from other modules (coordinate socket, node factory, identity signers).
