@@ -5,6 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { compareCommand } from './cli/compare.js';
 import { planCommand } from './cli/plan.js';
 import { runCommand } from './cli/run.js';
 import { serveCommand } from './cli/serve.js';
@@ -30,7 +31,8 @@ try {
     .command(runCommand)
     .command(planCommand)
     .command(serveCommand)
-    .demandCommand(1, 'name a command: run, plan or serve')
+    .command(compareCommand)
+    .demandCommand(1, 'name a command: run, plan, serve or compare')
     .strict()
     .fail((message, error) => {
       if (error) throw error;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReferenceServer } from '../../src/server/reference-server.js';
+import { handFedSummary } from '../metrics/fixtures.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const bin = join(repo, 'bin', 'fleetsim.js');
@@ -133,6 +134,21 @@ describe('fleetsim CLI', () => {
     expect(result.stderr).toMatch(/- duration: /);
     expect(result.stderr).toMatch(/- agents\.count: /);
     expect(result.stderr).toMatch(/agents.*auht/);
+  });
+
+  it('compare flags a regression between two summaries (exit 10) and passes identical ones (exit 0)', async () => {
+    const dir = await tempDir();
+    const baseline = handFedSummary({ coordinator: true });
+    const current = handFedSummary({ coordinator: true });
+    current.endpoints['POST /me/report-stats']!.p99 = 130;
+    await writeFile(join(dir, 'base.json'), JSON.stringify(baseline));
+    await writeFile(join(dir, 'cur.json'), JSON.stringify(current));
+    const regressed = await runCli(['compare', join(dir, 'base.json'), join(dir, 'cur.json')]);
+    expect(regressed.code).toBe(10);
+    expect(regressed.stdout).toMatch(/p99 POST \/me\/report-stats .* REGRESSION/);
+    const same = await runCli(['compare', join(dir, 'base.json'), join(dir, 'base.json'), '--format', 'markdown']);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('no regressions');
   });
 
   it('--target without --credentials is a usage error (exit 2)', async () => {
