@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { JsonStreamDecoder } from '../protocol/json-stream.js';
+import { FixedDelayQueue, QueueEntry } from './fixed-delay-queue.js';
 import { decodeNodeArray, encodeNode } from '../protocol/node-codec.js';
 import type { TailnetNode } from '../protocol/tailnet-node.js';
 
@@ -40,6 +41,11 @@ export interface CoordinateSocketOptions {
 export interface CoordinateSocket {
   /** Sends one Node as one binary frame (dropped when the socket is not open). */
   sendNode(node: TailnetNode): void;
+  /**
+   * Sends a Node already encoded as JSON text (e.g. from a pre-encoded template) as one binary
+   * frame; optional so test doubles need only `sendNode`.
+   */
+  sendRaw?(text: string): void;
   /** Starts a close handshake (default 1000); the socket is destroyed if it does not finish. */
   close(code?: number): void;
   readonly open: boolean;
@@ -126,29 +132,77 @@ export function openCoordinateSocket(opts: CoordinateSocketOptions): Promise<Coo
   });
 }
 
+const kSession = Symbol('fleetsim.session');
+type SessionSocket = WebSocket & { [kSession]?: Session };
+
+/*
+ * Listeners shared by every socket (`this` is the WebSocket, which points back at its Session):
+ * no per-socket closures, which a fleet of tens of thousands of sockets would pay for.
+ */
+function onSocketError(): void {
+  // ws follows an error with 'close'.
+}
+function onSocketMessage(this: SessionSocket, data: WebSocket.RawData, isBinary: boolean): void {
+  this[kSession]?.onMessage(data, isBinary);
+}
+function onSocketPong(this: SessionSocket): void {
+  this[kSession]?.onPong();
+}
+function onSocketClose(this: SessionSocket, code: number, reason: Buffer): void {
+  this[kSession]?.onEnd(code, reason.toString('utf8'));
+}
+function terminateSocket(ws: WebSocket): void {
+  ws.terminate();
+}
+
+/** One ping queue and one pong-deadline queue per interval/timeout, shared by all sockets. */
+const pingQueues = new Map<number, FixedDelayQueue<Session>>();
+const pongQueues = new Map<number, FixedDelayQueue<Session>>();
+
+function queueFor(queues: Map<number, FixedDelayQueue<Session>>, delayMs: number, due: (s: Session) => void): FixedDelayQueue<Session> {
+  let queue = queues.get(delayMs);
+  if (!queue) {
+    queue = new FixedDelayQueue(delayMs, due);
+    queues.set(delayMs, queue);
+  }
+  return queue;
+}
+
+function pingDue(session: Session): void {
+  session.ping();
+}
+function pongMissed(session: Session): void {
+  session.pongMissed();
+}
+
 /** An open coordinate socket: read loop, keepalive pings and one onClose. */
 class Session implements CoordinateSocket {
-  private readonly decoder = new JsonStreamDecoder();
-  private pingTimer: NodeJS.Timeout | undefined;
-  private pongTimer: NodeJS.Timeout | undefined;
+  private decoder: JsonStreamDecoder | undefined;
+  /** Ticks every pingIntervalMs (like a Go ticker) while the socket lives. */
+  private readonly pingEntry: QueueEntry<Session> | undefined;
+  private readonly pingQueue: FixedDelayQueue<Session> | undefined;
+  /** Queued while a ping awaits its pong. */
+  private pongEntry: QueueEntry<Session> | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   /** Set when this side decided to close for a reason of its own (ping, bad data). */
   private localClose: { code: number; reason: string } | undefined;
   private ended = false;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: SessionSocket,
     private readonly opts: CoordinateSocketOptions,
   ) {
-    ws.on('error', () => undefined); // ws follows an error with 'close'
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on('pong', () => {
-      if (this.pongTimer) clearTimeout(this.pongTimer);
-      this.pongTimer = undefined;
-    });
-    ws.on('close', (code, reason) => this.onEnd(code, reason.toString('utf8')));
+    ws[kSession] = this;
+    ws.on('error', onSocketError);
+    ws.on('message', onSocketMessage);
+    ws.on('pong', onSocketPong);
+    ws.on('close', onSocketClose);
     const interval = opts.pingIntervalMs ?? 30_000;
-    if (interval > 0) this.pingTimer = setInterval(() => this.ping(), interval);
+    if (interval > 0) {
+      this.pingEntry = new QueueEntry<Session>(this);
+      this.pingQueue = queueFor(pingQueues, interval, pingDue);
+      this.pingQueue.add(this.pingEntry);
+    }
   }
 
   get open(): boolean {
@@ -159,6 +213,11 @@ class Session implements CoordinateSocket {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(Buffer.from(encodeNode(node)), SEND_OPTS);
   }
 
+  /** Sends an already encoded Node (its JSON text) as one binary frame; dropped when not open. */
+  sendRaw(text: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(Buffer.from(text), SEND_OPTS);
+  }
+
   close(code = 1000): void {
     this.closeWith(code, '');
   }
@@ -167,22 +226,29 @@ class Session implements CoordinateSocket {
     if (local) this.localClose ??= { code, reason };
     if (this.ws.readyState === WebSocket.CLOSED) return;
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
-    if (!this.graceTimer) {
-      this.graceTimer = setTimeout(() => this.ws.terminate(), this.opts.closeGraceMs ?? 5000);
-    }
+    this.graceTimer ??= setTimeout(terminateSocket, this.opts.closeGraceMs ?? 5000, this.ws);
   }
 
-  private ping(): void {
+  /** The ping tick. */
+  ping(): void {
+    if (this.ended) return;
+    this.pingQueue!.add(this.pingEntry!);
     // Like a Go ticker behind a blocked Ping: no new ping while one is outstanding.
-    if (this.pongTimer || this.ws.readyState !== WebSocket.OPEN) return;
-    this.pongTimer = setTimeout(() => {
-      this.pongTimer = undefined;
-      this.closeWith(1001, 'Ping failed', true);
-    }, this.opts.pingTimeoutMs ?? 30_000);
+    if (this.pongEntry?.queued || this.ws.readyState !== WebSocket.OPEN) return;
+    this.pongEntry ??= new QueueEntry<Session>(this);
+    queueFor(pongQueues, this.opts.pingTimeoutMs ?? 30_000, pongMissed).add(this.pongEntry);
     this.ws.ping();
   }
 
-  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+  onPong(): void {
+    if (this.pongEntry?.queued) queueFor(pongQueues, this.opts.pingTimeoutMs ?? 30_000, pongMissed).remove(this.pongEntry);
+  }
+
+  pongMissed(): void {
+    if (!this.ended) this.closeWith(1001, 'Ping failed', true);
+  }
+
+  onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     if (!isBinary) {
       this.closeWith(1003, TEXT_FRAME_REASON, true);
@@ -192,6 +258,8 @@ class Session implements CoordinateSocket {
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     let batches: TailnetNode[][];
     try {
+      // Created on the first message: most agent sockets never receive one.
+      this.decoder ??= new JsonStreamDecoder();
       batches = this.decoder.push(bytes).map(decodeNodeArray);
     } catch (err) {
       const reason = `read json: ${(err as Error).message}`;
@@ -201,12 +269,13 @@ class Session implements CoordinateSocket {
     for (const nodes of batches) this.opts.onNodes(nodes, receivedAt);
   }
 
-  private onEnd(code: number, reason: string): void {
+  onEnd(code: number, reason: string): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    if (this.pongTimer) clearTimeout(this.pongTimer);
+    if (this.pingEntry) this.pingQueue!.remove(this.pingEntry);
+    if (this.pongEntry?.queued) queueFor(pongQueues, this.opts.pingTimeoutMs ?? 30_000, pongMissed).remove(this.pongEntry);
     if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.ws[kSession] = undefined;
     const reported = this.localClose ?? { code, reason };
     this.opts.onClose(reported.code, reported.reason);
   }

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FixedDelayQueue, QueueEntry } from '../../src/client/fixed-delay-queue.js';
 import { Backoff, backoffDelays, openCoordinateSocket, type CoordinateSocket } from '../../src/client/coordinate-socket.js';
 import { createRng } from '../../src/core/rng.js';
 import { createAgentNode, createClientNode } from '../../src/protocol/node-factory.js';
@@ -128,6 +129,33 @@ describe('openCoordinateSocket', () => {
     expect(socket.open).toBe(true);
   });
 
+  it('pings every socket from the shared queue; a socket whose pong stops alone fails', async () => {
+    const srv = await rawServer();
+    const a = await dial(srv.url, { pingIntervalMs: 15, pingTimeoutMs: 60, closeGraceMs: 200 });
+    const b = await dial(srv.url, { pingIntervalMs: 15, pingTimeoutMs: 60, closeGraceMs: 200 });
+    await until(() => srv.sockets.length === 2, 'server sockets');
+    const pings = [0, 0];
+    srv.sockets[0]?.on('ping', () => pings[0]!++);
+    // The second server socket stops answering pings (autoPong only answers while not paused).
+    srv.sockets[1]?.pause();
+    await until(() => b.got.closed !== undefined, 'ping failure on b');
+    expect(b.got.closed).toEqual({ code: 1001, reason: 'Ping failed' });
+    await until(() => pings[0]! >= 3, 'pings on a');
+    expect(a.socket.open).toBe(true);
+    expect(a.got.closed).toBeUndefined();
+  });
+
+  it('sends pre-encoded node text as one node', async () => {
+    h = await startHarness();
+    cleanups.push(() => h.close());
+    const agent = await dial(`${h.url}/agent/a2`);
+    const client = await dial(`${h.url}/client/a2`, { tokenIn: 'header' });
+    const node = createAgentNode(rng);
+    agent.socket.sendRaw?.(encodeNode(node));
+    await until(() => client.got.batches.length === 1, 'agent node at client');
+    expect(client.got.batches[0]?.map(encodeNode)).toEqual([encodeNode(node)]);
+  });
+
   it('rejects with the HTTP status or the network error', async () => {
     const srv = await rawServer({ status: 401 });
     await expect(openCoordinateSocket({ url: srv.url, token: 't', tokenIn: 'cookie', onNodes: () => undefined, onClose: () => undefined })).rejects.toMatchObject({
@@ -140,6 +168,35 @@ describe('openCoordinateSocket', () => {
     await expect(openCoordinateSocket({ url: `ws://127.0.0.1:${port}/x`, token: 't', tokenIn: 'cookie', onNodes: () => undefined, onClose: () => undefined })).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
+  });
+});
+
+describe('FixedDelayQueue', () => {
+  it('runs entries in order after the fixed delay, re-adds and removals included, and clears its timer when empty', () => {
+    vi.useFakeTimers();
+    try {
+      let now = 0;
+      const fired: string[] = [];
+      const q = new FixedDelayQueue<string>(1000, (s) => fired.push(s), () => now);
+      const [a, b, c] = ['a', 'b', 'c'].map((s) => new QueueEntry(s)) as [QueueEntry<string>, QueueEntry<string>, QueueEntry<string>];
+      q.add(a);
+      now = 300;
+      vi.advanceTimersByTime(300);
+      q.add(b);
+      q.add(c);
+      q.remove(b);
+      now = 1000;
+      vi.advanceTimersByTime(700);
+      expect(fired).toEqual(['a']);
+      q.add(a);
+      now = 1300;
+      vi.advanceTimersByTime(300);
+      expect(fired).toEqual(['a', 'c']);
+      q.remove(a);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
