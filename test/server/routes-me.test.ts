@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeGoJson } from '../../src/protocol/go-json.js';
 import type { CredentialAgent } from '../../src/protocol/credentials.js';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
 import { AGENTS, call, ME, post, startServer, waitFor } from './helpers.js';
@@ -45,6 +46,15 @@ describe('GET /me/metadata (§5.2)', () => {
     expect(region.RegionName).toBe('Coder Embedded Relay');
     expect(region.Nodes.at(-1)).toMatchObject({ Name: '999b', HostName: '127.0.0.1', DERPPort: Number(new URL(server.url).port), ForceHTTP: true });
     expect(r.text.endsWith('}\n')).toBe(true);
+  });
+
+  it('answers the same bytes as encoding the whole struct at once (the DERP map is spliced in)', async () => {
+    const r = await call(server, `${ME}/metadata`, { token });
+    const body = JSON.parse(r.text);
+    expect(body.derpmap).toBeTruthy();
+    // Go JSON of the parsed value, key order kept (no bigints or HTML-significant text here).
+    expect(r.text).toBe(encodeGoJson(body));
+    expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(r.text));
   });
 
   it('builds vscode_port_proxy_uri from a wildcard hostname', async () => {

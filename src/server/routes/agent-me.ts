@@ -1,4 +1,4 @@
-import { goQuote } from '../../protocol/go-json.js';
+import { encodeGoJson, goQuote, marshalGoJson } from '../../protocol/go-json.js';
 import { renderApps } from '../agent-view.js';
 import { GIT_AUTH_PROVIDERS } from '../fixtures.js';
 import { goQuoteSlice } from '../go-text.js';
@@ -40,21 +40,45 @@ const APP_HEALTH_SPEC: StructSpec = {
 
 const LIFECYCLE_DETAIL_TAIL = `, must be be one of ${goQuoteSlice(LIFECYCLE_STATES)}.`;
 
+const DERP_SLOT = ',"derpmap":null';
+
+/** The DERP map's Go JSON (no newline), encoded once per map object. */
+let derpJson: { map: unknown; bytes: Buffer } | undefined;
+function derpMapJson(s: ServerState): Buffer {
+  const known = derpJson;
+  if (known && known.map === s.derpMap) return known.bytes;
+  const bytes = Buffer.from(marshalGoJson(s.derpMap));
+  derpJson = { map: s.derpMap, bytes };
+  return bytes;
+}
+
 /** §5.2: cached per agent until something in it changes (app health). */
 export function metadata(s: ServerState, ex: Exchange, agent: AgentRecord): void {
   let cached = agent.cache.metadata;
   if (!cached || cached.revision !== agent.revision) {
-    const body = s.responder.encode({
+    // The DERP map is the bulk of the body and the same for every agent: encode the rest with
+    // `derpmap: null` and splice the map's JSON (encoded once) in its place. Every string value
+    // before it is JSON-escaped, so `"derpmap":null` cannot occur earlier in the text.
+    const text = encodeGoJson({
       git_auth_configs: GIT_AUTH_PROVIDERS.length,
       vscode_port_proxy_uri: vscodePortProxyUri(s, agent),
       apps: renderApps(agent),
-      derpmap: s.derpMap,
+      derpmap: null,
       environment_variables: agent.environmentVariables,
       startup_script: agent.startupScript,
       startup_script_timeout: agent.startupScriptTimeoutSeconds * 1e9,
       directory: agent.directory,
       motd_file: agent.motdFile,
     });
+    const at = text.indexOf(DERP_SLOT);
+    // An undefined map is omitted, as JSON.stringify drops undefined keys.
+    const derp = s.derpMap === undefined ? undefined : derpMapJson(s);
+    const head = derp ? text.slice(0, at + DERP_SLOT.length - 4) : text.slice(0, at);
+    const tail = text.slice(at + DERP_SLOT.length);
+    const body = Buffer.allocUnsafe(Buffer.byteLength(head) + (derp?.length ?? 0) + Buffer.byteLength(tail));
+    let n = body.write(head);
+    if (derp) n += derp.copy(body, n);
+    body.write(tail, n);
     cached = { revision: agent.revision, body };
     agent.cache.metadata = cached;
   }
