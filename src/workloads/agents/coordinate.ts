@@ -2,10 +2,10 @@ import type { Clock } from '../../core/clock.js';
 import { httpStatusClass, networkErrorClass, wsCloseClass } from '../../metrics/error-class.js';
 import { ENDPOINT, METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
-import { tagNode } from '../../protocol/node-tag.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import type { AgentDeps, AgentSocket, OpenAgentSocketOptions } from './deps.js';
+import type { AgentNodeTemplate } from './node-template.js';
 import type { ScheduledTask, Scheduler } from './timing.js';
 
 /** What a session needs from the fleet. */
@@ -29,8 +29,8 @@ export interface SessionEnv {
 /** The agent side of a session. */
 export interface SessionHost {
   readonly agentId: string;
-  /** The agent's node (keys stay the same across reconnects). */
-  readonly node: TailnetNode;
+  /** The agent's node, pre-encoded (keys stay the same across reconnects). */
+  readonly node: AgentNodeTemplate;
   /** Seeded stream for update jitter. */
   readonly jitter: { jitter(base: number, ratio: number): number };
   /** Next tag sequence number (unique and increasing per agent, across reconnects). */
@@ -172,7 +172,8 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
     if (!socket?.open) return;
     const seq = this.host.nextSeq();
     const at = this.env.clock.wallNow();
-    socket.sendNode(tagNode(this.host.node, seq, at));
+    if (socket.sendRaw) socket.sendRaw(this.host.node.text(seq, at));
+    else socket.sendNode(this.host.node.node(seq, at));
     this.env.observer?.agentSent(this.host.agentId, seq, at);
   }
 

@@ -6,13 +6,13 @@ import type { RequestContext } from '../../client/http.js';
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import type { CredentialAgent, IdentityMaterial } from '../../protocol/credentials.js';
-import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import { AppHealthModel, healthRecord, runAppHealthLoop } from './app-health.js';
 import { authenticate, chooseAuthMode } from './auth.js';
 import { CoordinateSession, type SessionHost } from './coordinate.js';
 import type { AgentDeps } from './deps.js';
 import { LifecycleReporter } from './lifecycle.js';
+import { AgentNodeTemplate } from './node-template.js';
 import type { AuthMode, LifecycleOutcome, ResolvedFleetOptions } from './options.js';
 import { StatsCounters, StatsReporter, type StatsHost } from './stats-loop.js';
 import { pickWeighted, RetryBackoff, SeededStream, type Gate, type Scheduler, type Sleep } from './timing.js';
@@ -84,7 +84,7 @@ class AgentReportState implements AgentReport {
 export class FakeAgent implements SessionHost, StatsHost {
   readonly report: AgentReportState;
   readonly agentId: string;
-  readonly node: TailnetNode;
+  readonly node: AgentNodeTemplate;
   readonly jitter: SeededStream;
   private readonly controller = new AbortController();
   private readonly client: AgentApiClient;
@@ -125,7 +125,7 @@ export class FakeAgent implements SessionHost, StatsHost {
     this.counters = new StatsCounters(rng);
     this.flaps = new SeededStream(rng);
     this.jitter = new SeededStream(rng);
-    this.node = env.deps.createAgentNode(rng);
+    this.node = new AgentNodeTemplate(env.deps.createAgentNode(rng));
     this.client = new AgentApiClient(env.http, env.options.requestTimeout);
     this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.sleep, this.controller.signal, this);
     this.report = new AgentReportState(index, credential.id, mode, this.lifecycle.accepted);
