@@ -10,7 +10,7 @@ import type { ServerState } from '../state.js';
 import type { AgentRecord } from '../store.js';
 import { authenticateAgent, sessionToken } from './auth.js';
 import type { RateLimiter } from './rate-limit.js';
-import { readBody, type Exchange } from './reply.js';
+import { readBodyThen, type Exchange } from './reply.js';
 
 /**
  * The request pipeline, in coderd's middleware order: /api/v2 rate limit → route match (404 /
@@ -32,14 +32,19 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
   };
 
   const withBody = (ex: Exchange, then: (body: Buffer) => void | Promise<void>): void => {
-    readBody(ex.req, s.opts.maxBodyBytes).then((result) => {
+    readBodyThen(ex.req, s.opts.maxBodyBytes, function (result): void {
       if (result.kind === 'aborted') {
         ex.done = true;
         return;
       }
       if (result.kind === 'too-large') return s.responder.json(ex, 413, tooLarge, ['Connection', 'close']);
-      return then(result.body);
-    }).catch((error: unknown) => fail(ex, error));
+      try {
+        const pending = then(result.body);
+        if (pending) pending.catch((error: unknown) => fail(ex, error));
+      } catch (error) {
+        fail(ex, error);
+      }
+    });
   };
 
   const route = (ex: Exchange): void => {

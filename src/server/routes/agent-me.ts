@@ -1,9 +1,9 @@
-import { encodeGoJson, goQuote, marshalGoJson } from '../../protocol/go-json.js';
+import { goQuote, marshalGoJson } from '../../protocol/go-json.js';
 import { renderApps } from '../agent-view.js';
 import { GIT_AUTH_PROVIDERS } from '../fixtures.js';
 import { goQuoteSlice } from '../go-text.js';
 import { decodeGoStruct, type StructSpec } from '../http/go-decode.js';
-import type { Exchange } from '../http/reply.js';
+import { fastGoJson, type Exchange } from '../http/reply.js';
 import { isValidGoSemver } from '../semver.js';
 import type { ServerState } from '../state.js';
 import { LIFECYCLE_STATES, type AgentRecord, type AppHealth, type LifecycleState } from '../store.js';
@@ -59,7 +59,7 @@ export function metadata(s: ServerState, ex: Exchange, agent: AgentRecord): void
     // The DERP map is the bulk of the body and the same for every agent: encode the rest with
     // `derpmap: null` and splice the map's JSON (encoded once) in its place. Every string value
     // before it is JSON-escaped, so `"derpmap":null` cannot occur earlier in the text.
-    const text = encodeGoJson({
+    const text = fastGoJson({
       git_auth_configs: GIT_AUTH_PROVIDERS.length,
       vscode_port_proxy_uri: vscodePortProxyUri(s, agent),
       apps: renderApps(agent),
