@@ -1,5 +1,6 @@
 import { ENDPOINT } from '../metrics/names.js';
 import { send, type ApiResult, type RequestContext } from './http.js';
+import type { StopSignal } from './stop-signal.js';
 
 /** Lifecycle states of spec §5.8. */
 export type LifecycleState = 'created' | 'starting' | 'start_timeout' | 'start_error' | 'ready';
@@ -50,7 +51,7 @@ export interface CallOptions {
   /** `clock.now()` when the call was due (periodic traffic), for coordinated-omission-free latency. */
   intendedAt?: number;
   /** Cancels without recording (run shutdown). */
-  signal?: AbortSignal;
+  signal?: StopSignal;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { httpStatusClass, networkErrorClass, type ErrorClass } from '../metrics/error-class.js';
 import { METRIC, type EndpointName } from '../metrics/names.js';
 import type { MetricSink } from '../metrics/sink.js';
+import type { StopSignal } from './stop-signal.js';
 
 /**
  * The HTTP layer shared by every fake agent and user client of one run: ONE keep-alive undici
@@ -74,7 +75,7 @@ export interface SendOptions {
   expect?: readonly number[];
   timeoutMs: number;
   /** Cancels the request without recording a sample (run shutdown). */
-  signal?: AbortSignal;
+  signal?: StopSignal;
   /** `clock.now()` at which this request was due (periodic traffic: coordinated omission). */
   intendedAt?: number;
 }

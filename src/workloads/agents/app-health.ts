@@ -3,6 +3,7 @@ import type { AgentApiClient, AppHealth } from '../../client/agent-client.js';
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import type { Sleep } from './timing.js';
+import type { StopSignal } from '../../client/stop-signal.js';
 
 /** The real agent's reporter wakes every second and POSTs only if something changed (spec §9). */
 export const REPORT_EVERY_MS = 1000;
@@ -83,10 +84,10 @@ export interface AppHealthLoopContext {
   clock: Clock;
   sleep: Sleep;
   /** Aborted when the run-loop pass ends (the real agent restarts the reporter every pass). */
-  signal: AbortSignal;
+  signal: StopSignal;
   /** Cancels an in-flight POST (the agent stopping). A pass ending lets it finish, so a POST
    * the target accepted is always counted (default: `signal`). */
-  requestSignal?: AbortSignal;
+  requestSignal?: StopSignal;
   model: AppHealthModel;
   /** What the target holds now (from metadata `apps[].health`); missing apps = initializing. */
   lastReported: Record<string, AppHealth>;

@@ -6,6 +6,7 @@ import type { CredentialAgent, IdentityMaterial } from '../../protocol/credentia
 import type { AgentDeps } from './deps.js';
 import type { AuthMode } from './options.js';
 import { pickWeighted } from './timing.js';
+import type { StopSignal } from '../../client/stop-signal.js';
 
 /** The agent's `--auth` mode: one seeded draw from the weights (same seed → same mode). */
 export function chooseAuthMode(rng: Rng, weights: Readonly<Record<AuthMode, number>>): AuthMode {
@@ -23,7 +24,7 @@ export async function authenticate(
   client: AgentApiClient,
   deps: AgentDeps,
   clock: Clock,
-  signal: AbortSignal,
+  signal: StopSignal,
 ): Promise<ApiResult | undefined> {
   if (mode === 'token') {
     client.token = agent.token;

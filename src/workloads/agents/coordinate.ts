@@ -7,6 +7,7 @@ import type { CoordinateObserver } from '../coordinate-observer.js';
 import type { AgentDeps, AgentSocket, OpenAgentSocketOptions } from './deps.js';
 import type { AgentNodeTemplate } from './node-template.js';
 import type { ScheduledTask, Scheduler } from './timing.js';
+import type { StopSignal } from '../../client/stop-signal.js';
 
 /** What a session needs from the fleet. */
 export interface SessionEnv {
@@ -70,7 +71,7 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
     private readonly env: SessionEnv,
     readonly token: string,
     readonly localAddress: string | undefined,
-    private readonly signal: AbortSignal,
+    private readonly signal: StopSignal,
   ) {
     this.url = env.coordinateUrl;
     this.handshakeTimeoutMs = env.options.requestTimeout;

@@ -16,6 +16,7 @@ import { AgentNodeTemplate } from './node-template.js';
 import type { AuthMode, LifecycleOutcome, ResolvedFleetOptions } from './options.js';
 import { StatsCounters, StatsReporter, type StatsHost } from './stats-loop.js';
 import { pickWeighted, RetryBackoff, SeededStream, type Gate, type Scheduler, type Sleep } from './timing.js';
+import { StopSource, type StopSignal } from '../../client/stop-signal.js';
 
 /** What every agent of one fleet shares. */
 export interface FleetEnv {
@@ -86,7 +87,7 @@ export class FakeAgent implements SessionHost, StatsHost {
   readonly agentId: string;
   readonly node: AgentNodeTemplate;
   readonly jitter: SeededStream;
-  private readonly controller = new AbortController();
+  private readonly controller = new StopSource();
   private readonly client: AgentApiClient;
   private readonly outcome: LifecycleOutcome;
   private readonly usesGit: boolean;
@@ -98,7 +99,7 @@ export class FakeAgent implements SessionHost, StatsHost {
   private lifecycleRun: Promise<void> | undefined;
   private healthRun: Promise<void> | undefined;
   /** Ends the current pass's app-health reporter. */
-  private healthPass: AbortController | undefined;
+  private healthPass: StopSource | undefined;
   private seq = 1;
   private holdsGate = false;
   /** First-pass requests still unanswered (first lifecycle POST, first stats POST). */
@@ -264,7 +265,7 @@ export class FakeAgent implements SessionHost, StatsHost {
     // The real agent restarts its app-health reporter on every pass, from the server's view;
     // it stops when the pass ends.
     if (this.health && this.health.appIds.length > 0) {
-      this.healthPass = new AbortController();
+      this.healthPass = new StopSource();
       const previous = this.healthRun;
       const loop = this.startAppHealth(this.health, serverHealth, this.healthPass.signal);
       this.healthRun = previous ? Promise.all([previous, loop]).then(ignore) : loop;
@@ -278,7 +279,7 @@ export class FakeAgent implements SessionHost, StatsHost {
     return new CoordinateSession(this, this.env, this.client.token ?? '', localAddress, this.controller.signal);
   }
 
-  private startAppHealth(model: AppHealthModel, lastReported: Record<string, AppHealth>, passSignal: AbortSignal): Promise<void> {
+  private startAppHealth(model: AppHealthModel, lastReported: Record<string, AppHealth>, passSignal: StopSignal): Promise<void> {
     const { env } = this;
     const agent = this;
     return runAppHealthLoop({
@@ -301,7 +302,7 @@ export class FakeAgent implements SessionHost, StatsHost {
    * first success it also decides which apps are health-checked. The body (with its DERP map)
    * is not kept.
    */
-  private async readMetadata(signal: AbortSignal): Promise<Record<string, AppHealth> | undefined> {
+  private async readMetadata(signal: StopSignal): Promise<Record<string, AppHealth> | undefined> {
     const metadata = await this.client.getMetadata({ signal });
     if (!metadata.ok || !metadata.body) return undefined;
     this.health ??= this.trackedApps(metadata.body, this.env.clock.now());
@@ -309,7 +310,7 @@ export class FakeAgent implements SessionHost, StatsHost {
   }
 
   /** `starting`, then after startupDuration the seeded outcome; a timeout is followed by `ready`. */
-  private async runLifecycle(signal: AbortSignal): Promise<void> {
+  private async runLifecycle(signal: StopSignal): Promise<void> {
     const { sleep, options } = this.env;
     const reporter = this.lifecycle;
     reporter.set('starting');

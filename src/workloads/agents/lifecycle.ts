@@ -2,6 +2,7 @@ import type { AgentApiClient, LifecycleState } from '../../client/agent-client.j
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import { RetryBackoff, type Sleep } from './timing.js';
+import type { StopSignal } from '../../client/stop-signal.js';
 
 /**
  * The agent's lifecycle reporter (spec §9.2.3): it POSTs only the newest state, retrying failures
@@ -19,7 +20,7 @@ export class LifecycleReporter {
     private readonly client: AgentApiClient,
     private readonly metrics: MetricSink,
     private readonly sleep: Sleep,
-    private readonly signal: AbortSignal,
+    private readonly signal: StopSignal,
     /** Told after every answer (accepted or not), e.g. to release admission control. */
     private readonly host?: { lifecycleAnswered(): void },
   ) {}

@@ -6,6 +6,7 @@ import { METRIC } from '../../metrics/names.js';
 import { nsToMs } from '../../protocol/go-duration.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import { RetryBackoff, SleepScheduler, type ScheduledTask, type Scheduler, type Sleep } from './timing.js';
+import type { StopSignal } from '../../client/stop-signal.js';
 
 /** Used when the target answers 200 without a usable interval (coderd's CLI default). */
 const FALLBACK_INTERVAL_MS = 600_000;
@@ -69,7 +70,7 @@ export class StatsReporter implements ScheduledTask {
     private readonly metrics: MetricSink,
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
-    private readonly signal: AbortSignal,
+    private readonly signal: StopSignal,
     private readonly counters: StatsCounters,
     private readonly host: StatsHost,
   ) {}
@@ -116,7 +117,7 @@ export interface StatsLoopContext {
   metrics: MetricSink;
   clock: Clock;
   sleep: Sleep;
-  signal: AbortSignal;
+  signal: StopSignal;
   counters: StatsCounters;
   /** Called after each accepted report (per-agent accounting). */
   onAccepted?: () => void;

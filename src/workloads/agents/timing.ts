@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Rng } from '../../core/rng.js';
+import type { StopSignal } from '../../client/stop-signal.js';
 
 /** Waits `ms`; resolves true when the time passed, false as soon as `signal` aborts. */
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<boolean>;
+export type Sleep = (ms: number, signal: StopSignal) => Promise<boolean>;
 
 /*
  * Memory note: a fleet holds tens of thousands of pending sleeps. tsx compiles with esbuild's
@@ -14,7 +15,7 @@ class PendingSleep {
 
   constructor(
     ms: number,
-    private readonly signal: AbortSignal,
+    private readonly signal: StopSignal,
     private readonly resolve: (passed: boolean) => void,
   ) {
     this.timer = setTimeout(PendingSleep.fire, Math.max(0, ms), this);
@@ -33,7 +34,7 @@ class PendingSleep {
   }
 }
 
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+export function sleep(ms: number, signal: StopSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => new PendingSleep(ms, signal, resolve));
 }
@@ -113,7 +114,7 @@ export class Gate {
 
   constructor(private readonly limit: number) {}
 
-  async acquire(signal: AbortSignal): Promise<boolean> {
+  async acquire(signal: StopSignal): Promise<boolean> {
     if (signal.aborted) return false;
     if (this.active < this.limit) {
       this.active++;
@@ -289,7 +290,7 @@ export class TimerWheel implements Scheduler {
 export class SleepScheduler implements Scheduler {
   constructor(
     private readonly sleep: Sleep,
-    private readonly signal: AbortSignal,
+    private readonly signal: StopSignal,
     private readonly ended: () => void,
   ) {}
 

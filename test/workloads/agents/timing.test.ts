@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StopSource } from '../../../src/client/stop-signal.js';
 import { createRng } from '../../../src/core/rng.js';
 import { chooseAuthMode } from '../../../src/workloads/agents/auth.js';
 import { Gate, pickWeighted, RetryBackoff, SeededStream, sleep, TimerWheel, type ScheduledTask } from '../../../src/workloads/agents/timing.js';
@@ -146,5 +147,27 @@ describe('TimerWheel', () => {
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(1000);
     expect(count).toBe(10);
+  });
+});
+
+describe('StopSource', () => {
+  it('calls each listener once in order on abort, honours removal, and stands in for an AbortSignal', async () => {
+    const stop = new StopSource();
+    const calls: string[] = [];
+    const a = { handleEvent: () => calls.push('a') };
+    const b = (): void => void calls.push('b');
+    const c = { handleEvent: () => calls.push('c') };
+    stop.addEventListener('abort', a);
+    stop.addEventListener('abort', b, { once: true });
+    stop.addEventListener('abort', a);
+    stop.addEventListener('abort', c);
+    stop.removeEventListener('abort', c);
+    const slept = sleep(60_000, stop.signal);
+    stop.abort();
+    stop.abort();
+    expect(calls).toEqual(['a', 'b']);
+    expect(stop.aborted).toBe(true);
+    await expect(slept).resolves.toBe(false);
+    await expect(sleep(1, stop.signal)).resolves.toBe(false);
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * The part of an AbortSignal the harness's own code uses, so a real AbortSignal or a much
+ * lighter {@link StopSource} can be passed. A fleet holds one stop source per agent (and one per
+ * app-health pass): Node's AbortController/AbortSignal/EventTarget with its listener map costs
+ * about 0.3 KB each, and its add/removeEventListener shows up in the ramp's CPU profile.
+ */
+/** A function or an object with `handleEvent` (no per-listener closure needed). */
+export type StopListener = ((event: Event) => void) | { handleEvent(event: Event): void };
+
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: StopListener, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: StopListener): void;
+}
+
+const ABORT_EVENT = new Event('abort');
+
+/**
+ * Controller and signal in one object: `abort()` calls each listener once, in the order added
+ * (a listener added twice is called once, like EventTarget). Listeners added after the abort
+ * are not called (also like EventTarget).
+ */
+export class StopSource implements StopSignal {
+  aborted = false;
+  private listeners: StopListener[] | undefined;
+
+  get signal(): StopSignal {
+    return this;
+  }
+
+  addEventListener(_type: 'abort', listener: StopListener, _options?: { once?: boolean }): void {
+    if (this.aborted) return;
+    const listeners = (this.listeners ??= []);
+    if (!listeners.includes(listener)) listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: StopListener): void {
+    const listeners = this.listeners;
+    if (!listeners) return;
+    const at = listeners.lastIndexOf(listener);
+    if (at >= 0) listeners.splice(at, 1);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (!listeners) return;
+    for (const listener of listeners) {
+      try {
+        if (typeof listener === 'function') listener(ABORT_EVENT);
+        else listener.handleEvent(ABORT_EVENT);
+      } catch (error) {
+        // Like EventTarget: a throwing listener does not stop the others; it surfaces later.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
