@@ -46,8 +46,28 @@ export class AgentStore {
 
   add(fixture: FixtureAgent, nowMs: number): AgentRecord {
     const created = dbTime(nowMs);
+    // Every field listed (no `...fixture`): spreading gave nearly every record its own hidden
+    // class, which made each property access on records megamorphic (~µs per heartbeat write).
     const record: AgentRecord = {
-      ...fixture,
+      id: fixture.id,
+      token: fixture.token,
+      name: fixture.name,
+      workspaceId: fixture.workspaceId,
+      workspaceName: fixture.workspaceName,
+      resourceId: fixture.resourceId,
+      instanceId: fixture.instanceId,
+      architecture: fixture.architecture,
+      operatingSystem: fixture.operatingSystem,
+      directory: fixture.directory,
+      startupScript: fixture.startupScript,
+      startupScriptTimeoutSeconds: fixture.startupScriptTimeoutSeconds,
+      motdFile: fixture.motdFile,
+      environmentVariables: fixture.environmentVariables,
+      connectionTimeoutSeconds: fixture.connectionTimeoutSeconds,
+      troubleshootingUrl: fixture.troubleshootingUrl,
+      loginBeforeReady: fixture.loginBeforeReady,
+      apps: fixture.apps,
+      listeningPorts: fixture.listeningPorts,
       createdAt: created,
       updatedAt: created,
       lifecycleState: 'created',
