@@ -12,6 +12,7 @@ import { emptyTotals, type AgentCounters, type ServerCounters } from './counters
 import { Faults, type FaultInjector } from './faults.js';
 import { fixtureAgents, fixtureUser, GIT_AUTH_PROVIDERS } from './fixtures.js';
 import { GitAuthLinks } from './git-auth-links.js';
+import { Heartbeats } from './heartbeats.js';
 import { sha256, UserAuth } from './http/auth.js';
 import { createDispatcher } from './http/dispatch.js';
 import { createRateLimiter } from './http/rate-limit.js';
@@ -101,6 +102,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     statsBody: responder.encode({ report_interval: msToNs(opts.reportIntervalMs) }),
     wss,
     trust: undefined,
+    heartbeats: new Heartbeats(opts.heartbeatMs),
     closing: false,
   };
   const sshKey = ed25519GitSshKey(user.sshSeed);
@@ -200,6 +202,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
         state.gitAuth.close();
         ptys.close();
         await coordinator.close();
+        state.heartbeats.close();
         for (const ws of wss.clients) ws.terminate();
         wss.close();
         await new Promise<void>((resolve) => {

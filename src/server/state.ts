@@ -2,6 +2,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../core/clock.js';
 import type { ServerCounters } from './counters.js';
 import type { Faults } from './faults.js';
+import type { Heartbeats } from './heartbeats.js';
 import type { FixtureUser } from './fixtures.js';
 import type { GitAuthLinks } from './git-auth-links.js';
 import type { Responder } from './http/reply.js';
@@ -53,5 +54,7 @@ export interface ServerState {
   wss: WebSocketServer;
   /** Identity trust material (generated at start, or lazily by the first identity request). */
   trust?: Promise<TrustMaterial>;
+  /** The agents' connection heartbeats (one timer for all sockets). */
+  heartbeats: Heartbeats;
   closing: boolean;
 }

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { goQuote } from '../../protocol/go-json.js';
 import { parseGoUuid } from '../go-text.js';
 import type { Exchange } from '../http/reply.js';
+import type { AgentCounters } from '../counters.js';
 import type { ServerState } from '../state.js';
 import { dbTime, type AgentRecord } from '../store.js';
 import { requireConnected } from './agent-user.js';
@@ -70,42 +71,73 @@ export function agentCoordinate(s: ServerState, ex: Exchange, agent: AgentRecord
   if (!acceptable(s, ex)) return;
   const capturedDisconnectedAt = agent.disconnectedAt;
   upgrade(s, ex, (ws) => {
+    const connection = new AgentConnection(s, agent, ws, capturedDisconnectedAt);
+    ws.once('close', () => connection.closed());
+    s.coordinator.attachAgent(agent.id, ws);
+  });
+}
+
+/**
+ * One agent coordinate socket: coderd's handler-local first/last/disconnected times, written to
+ * the agent at connect, on every heartbeat (the server's shared Heartbeats queue) and at exit.
+ * One object per socket instead of a handful of closures and a setInterval.
+ */
+class AgentConnection {
+  private readonly first: number;
+  private last: number;
+  private disconnected: number | undefined;
+  private readonly counters: AgentCounters;
+  private readonly heartbeat: { cancel(): void };
+
+  constructor(
+    private readonly s: ServerState,
+    private readonly agent: AgentRecord,
+    private readonly ws: WebSocket,
+    private readonly capturedDisconnectedAt: number | undefined,
+  ) {
     const now = dbTime(s.wallNow());
-    const local = { first: agent.firstConnectedAt ?? now, last: now, disconnected: capturedDisconnectedAt };
-    const write = (at: number): void => {
-      agent.firstConnectedAt = local.first;
-      agent.lastConnectedAt = local.last;
-      agent.disconnectedAt = local.disconnected;
-      agent.updatedAt = at;
-      agent.revision++;
-    };
-    write(now);
+    this.first = agent.firstConnectedAt ?? now;
+    this.last = now;
+    this.disconnected = capturedDisconnectedAt;
+    this.write(now);
     const counters = s.store.count(agent);
+    this.counters = counters;
     counters.coordinateOpened++;
     counters.connected = true;
     s.totals.coordinateOpened++;
     agent.socket = ws;
-    const timer = setInterval(() => {
-      const tick = dbTime(s.wallNow());
-      local.last = tick;
-      local.disconnected = capturedDisconnectedAt;
-      write(tick);
-    }, s.opts.heartbeatMs);
-    timer.unref();
-    ws.once('close', () => {
-      clearInterval(timer);
-      const end = dbTime(s.wallNow());
-      local.disconnected = end;
-      write(end);
-      counters.coordinateClosed++;
-      s.totals.coordinateClosed++;
-      if (agent.socket === ws) {
-        agent.socket = undefined;
-        counters.connected = false;
-      }
-    });
-    s.coordinator.attachAgent(agent.id, ws);
-  });
+    this.heartbeat = s.heartbeats.add(this);
+  }
+
+  /** Heartbeat tick. */
+  beat(): void {
+    const tick = dbTime(this.s.wallNow());
+    this.last = tick;
+    this.disconnected = this.capturedDisconnectedAt;
+    this.write(tick);
+  }
+
+  closed(): void {
+    this.heartbeat.cancel();
+    const end = dbTime(this.s.wallNow());
+    this.disconnected = end;
+    this.write(end);
+    this.counters.coordinateClosed++;
+    this.s.totals.coordinateClosed++;
+    if (this.agent.socket === this.ws) {
+      this.agent.socket = undefined;
+      this.counters.connected = false;
+    }
+  }
+
+  private write(at: number): void {
+    const agent = this.agent;
+    agent.firstConnectedAt = this.first;
+    agent.lastConnectedAt = this.last;
+    agent.disconnectedAt = this.disconnected;
+    agent.updatedAt = at;
+    agent.revision++;
+  }
 }
 
 /** GET /{id}/coordinate: no connected check; clients may wait for the agent. */
