@@ -22,7 +22,11 @@ const ABORT_EVENT = new Event('abort');
  */
 export class StopSource implements StopSignal {
   aborted = false;
-  private listeners: StopListener[] | undefined;
+  /**
+   * One listener inline (the usual case: the agent's open socket or one pending sleep), an
+   * array only for more: a pushed-to empty array reserves 17 slots (~150 B) per source.
+   */
+  private listeners: StopListener | StopListener[] | undefined;
 
   get signal(): StopSignal {
     return this;
@@ -30,24 +34,31 @@ export class StopSource implements StopSignal {
 
   addEventListener(_type: 'abort', listener: StopListener, _options?: { once?: boolean }): void {
     if (this.aborted) return;
-    const listeners = (this.listeners ??= []);
-    if (!listeners.includes(listener)) listeners.push(listener);
+    const current = this.listeners;
+    if (current === undefined) this.listeners = listener;
+    else if (Array.isArray(current)) {
+      if (!current.includes(listener)) current.push(listener);
+    } else if (current !== listener) this.listeners = [current, listener];
   }
 
   removeEventListener(_type: 'abort', listener: StopListener): void {
-    const listeners = this.listeners;
-    if (!listeners) return;
-    const at = listeners.lastIndexOf(listener);
-    if (at >= 0) listeners.splice(at, 1);
+    const current = this.listeners;
+    if (current === listener) this.listeners = undefined;
+    else if (Array.isArray(current)) {
+      const at = current.lastIndexOf(listener);
+      if (at >= 0) current.splice(at, 1);
+      if (current.length === 1) this.listeners = current[0];
+      else if (current.length === 0) this.listeners = undefined;
+    }
   }
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    const listeners = this.listeners;
+    const current = this.listeners;
     this.listeners = undefined;
-    if (!listeners) return;
-    for (const listener of listeners) {
+    if (current === undefined) return;
+    for (const listener of Array.isArray(current) ? current : [current]) {
       try {
         if (typeof listener === 'function') listener(ABORT_EVENT);
         else listener.handleEvent(ABORT_EVENT);

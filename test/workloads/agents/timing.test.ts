@@ -169,5 +169,17 @@ describe('StopSource', () => {
     expect(stop.aborted).toBe(true);
     await expect(slept).resolves.toBe(false);
     await expect(sleep(1, stop.signal)).resolves.toBe(false);
+    // Down to one listener and back up again.
+    const other = new StopSource();
+    const seen: string[] = [];
+    const x = { handleEvent: () => seen.push('x') };
+    const y = { handleEvent: () => seen.push('y') };
+    other.addEventListener('abort', x);
+    other.addEventListener('abort', y);
+    other.removeEventListener('abort', x);
+    other.removeEventListener('abort', x);
+    other.addEventListener('abort', x);
+    other.abort();
+    expect(seen).toEqual(['y', 'x']);
   });
 });
