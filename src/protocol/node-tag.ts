@@ -16,8 +16,9 @@ export interface NodeTag {
   sentAtMs: number;
 }
 
-const TAG_PREFIX = '[2001:db8::';
-const TAG_SUFFIX = ']:41641';
+/** Every tag endpoint starts and ends with these. */
+export const TAG_PREFIX = '[2001:db8::';
+export const TAG_SUFFIX = ']:41641';
 
 /** The endpoint string that carries `seq` (0 ≤ seq < 2^32). */
 export function tagEndpoint(seq: number): string {

@@ -173,7 +173,7 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
     if (!socket?.open) return;
     const seq = this.host.nextSeq();
     const at = this.env.clock.wallNow();
-    if (socket.sendRaw) socket.sendRaw(this.host.node.text(seq, at));
+    if (socket.sendRaw) socket.sendRaw(this.host.node.encode(seq, at));
     else socket.sendNode(this.host.node.node(seq, at));
     this.env.observer?.agentSent(this.host.agentId, seq, at);
   }

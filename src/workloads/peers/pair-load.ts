@@ -7,7 +7,7 @@ import { nullSink } from '../../metrics/sink.js';
 import type { Credentials } from '../../protocol/credentials.js';
 import { encodeNode } from '../../protocol/node-codec.js';
 import { createAgentNode, createClientNode } from '../../protocol/node-factory.js';
-import { readTagSeqs, TaggedNodeTemplate } from './fast-tag.js';
+import { readTagSeqs, TaggedNodeTemplate } from '../../protocol/tagged-node-template.js';
 import { Ledger, agentKey, peerKey } from './ledger.js';
 
 /**

@@ -13,7 +13,7 @@ describe('AgentNodeTemplate', () => {
       const template = new AgentNodeTemplate(node);
       const seq = [1, 2, 65535, 65536, 2 ** 32 - 1][i % 5]!;
       const at = 1_764_000_000_000 + i * 1000.123 + (i % 3 === 0 ? 0 : 0.5);
-      const text = template.text(seq, at);
+      const text = template.encode(seq, at);
       expect(text).toBe(encodeNode(tagNode(node, seq, at)));
       expect(readNodeTag(decodeNode(text))?.seq).toBe(seq);
       expect(encodeNode(template.node(seq, at))).toBe(text);

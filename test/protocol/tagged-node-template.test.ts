@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../src/core/rng.js';
-import { encodeNode, encodeNodeArray } from '../../../src/protocol/node-codec.js';
-import { createAgentNode } from '../../../src/protocol/node-factory.js';
-import { tagNode } from '../../../src/protocol/node-tag.js';
-import { readTagSeqs, TaggedNodeTemplate } from '../../../src/workloads/peers/fast-tag.js';
+import { createRng } from '../../src/core/rng.js';
+import { encodeNode, encodeNodeArray } from '../../src/protocol/node-codec.js';
+import { createAgentNode } from '../../src/protocol/node-factory.js';
+import { tagNode } from '../../src/protocol/node-tag.js';
+import { readTagSeqs, TaggedNodeTemplate } from '../../src/protocol/tagged-node-template.js';
 
 describe('fast tag template', () => {
   it('encodes exactly like encodeNode(tagNode()) and reads the seqs back', () => {
