@@ -1,3 +1,4 @@
+import type { TimeSeriesPoint } from './recorder-types.js';
 /**
  * RunSummary: the one versioned, plain-JSON result of a run. Every reporter renders it, `compare`
  * diffs two of them, CI archives it. Latencies are milliseconds with µs precision (3 decimals).
@@ -86,15 +87,8 @@ export interface RateLimitSeen {
   minRemaining: number | null;
 }
 
-export interface TimeSeriesRow {
-  /** Whole seconds since the start. */
-  t: number;
-  requests: number;
-  errors: number;
-  connected: number;
-  p99Ms: number | null;
-  delivered: number;
-}
+/** One second of the run, as the recorder keeps it. */
+export type TimeSeriesRow = TimeSeriesPoint;
 
 export interface ThresholdResult {
   expression: string;
