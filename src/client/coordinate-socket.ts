@@ -281,33 +281,5 @@ class Session implements CoordinateSocket {
   }
 }
 
-/**
- * Doubling retry delays with a cap, like coder/retry as the SDK uses it
- * (agents 100 ms → 10 s, peers 50 ms → 10 s). `next()` returns the delay to wait now.
- */
-export class Backoff {
-  private current: number;
-
-  constructor(
-    private readonly initialMs: number,
-    private readonly maxMs: number,
-  ) {
-    this.current = initialMs;
-  }
-
-  next(): number {
-    const delay = Math.min(this.current, this.maxMs);
-    this.current = Math.min(this.current * 2, this.maxMs);
-    return delay;
-  }
-
-  reset(): void {
-    this.current = this.initialMs;
-  }
-}
-
-/** The same delays as an endless generator. */
-export function* backoffDelays(initialMs: number, maxMs: number): Generator<number, never> {
-  const backoff = new Backoff(initialMs, maxMs);
-  for (;;) yield backoff.next();
-}
+/** Re-exported: the SDK-style backoff callers use around this socket. */
+export { Backoff, backoffDelays } from '../core/backoff.js';

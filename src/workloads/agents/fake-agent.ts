@@ -1,3 +1,4 @@
+import { Backoff } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import type { Rng } from '../../core/rng.js';
@@ -15,7 +16,7 @@ import { LifecycleReporter } from './lifecycle.js';
 import { AgentNodeTemplate } from './node-template.js';
 import type { AuthMode, LifecycleOutcome, ResolvedFleetOptions } from './options.js';
 import { StatsCounters, StatsReporter, type StatsHost } from './stats-loop.js';
-import { pickWeighted, RetryBackoff, SeededStream, type Gate, type Scheduler, type Sleep } from './timing.js';
+import { pickWeighted, SeededStream, type Gate, type Scheduler, type Sleep } from './timing.js';
 import { StopSource, type StopSignal } from '../../client/stop-signal.js';
 
 /** What every agent of one fleet shares. */
@@ -201,7 +202,7 @@ export class FakeAgent implements SessionHost, StatsHost {
    */
   private async run(): Promise<void> {
     const signal = this.controller.signal;
-    const backoff = new RetryBackoff(100, 10_000);
+    const backoff = new Backoff(100, 10_000);
     try {
       while (!signal.aborted) {
         // The way up to an open socket holds a slot of the fleet's gate, so a step to thousands

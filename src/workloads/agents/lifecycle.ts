@@ -1,7 +1,8 @@
+import { Backoff } from '../../core/backoff.js';
 import type { AgentApiClient, LifecycleState } from '../../client/agent-client.js';
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
-import { RetryBackoff, type Sleep } from './timing.js';
+import { type Sleep } from './timing.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 
 /**
@@ -12,7 +13,7 @@ export class LifecycleReporter {
   private wanted: LifecycleState | undefined;
   private sent: LifecycleState | undefined;
   private running: Promise<void> | undefined;
-  private readonly backoff = new RetryBackoff(1000, 15_000);
+  private readonly backoff = new Backoff(1000, 15_000);
   /** Every state the target accepted (204), in order. */
   readonly accepted: LifecycleState[] = [];
 

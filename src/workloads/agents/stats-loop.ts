@@ -1,3 +1,4 @@
+import { Backoff } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import type { Rng } from '../../core/rng.js';
 import type { AgentApiClient, AgentStats, StatsResponse } from '../../client/agent-client.js';
@@ -5,7 +6,7 @@ import type { ApiResult } from '../../client/http.js';
 import { METRIC } from '../../metrics/names.js';
 import { nsToMs } from '../../protocol/go-duration.js';
 import type { MetricSink } from '../../metrics/sink.js';
-import { RetryBackoff, SleepScheduler, type ScheduledTask, type Scheduler, type Sleep } from './timing.js';
+import { SleepScheduler, type ScheduledTask, type Scheduler, type Sleep } from './timing.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 
 /** Used when the target answers 200 without a usable interval (coderd's CLI default). */
@@ -63,7 +64,7 @@ export class StatsReporter implements ScheduledTask {
   /** The POST in flight, if any (awaited when the agent stops). */
   inFlight: Promise<void> | undefined;
   private intendedAt = 0;
-  private readonly backoff = new RetryBackoff(100, 60_000);
+  private readonly backoff = new Backoff(100, 60_000);
 
   constructor(
     private readonly client: AgentApiClient,

@@ -68,31 +68,6 @@ export class SeededStream {
   }
 }
 
-/**
- * Exponential retry delays like coder/retry (`retry.New(floor, ceil)`): the first wait is the
- * floor, each further wait doubles, capped at the ceiling; `reset()` after a success.
- */
-export class RetryBackoff {
-  private current: number;
-
-  constructor(
-    private readonly floorMs: number,
-    private readonly ceilMs: number,
-  ) {
-    this.current = floorMs;
-  }
-
-  next(): number {
-    const delay = this.current;
-    this.current = Math.min(this.ceilMs, this.current * 2);
-    return delay;
-  }
-
-  reset(): void {
-    this.current = this.floorMs;
-  }
-}
-
 /** Picks a key with probability proportional to its weight (weights ≥ 0, sum > 0). One draw. */
 export function pickWeighted<K extends string>(rng: Rng, weights: Readonly<Record<K, number>>): K {
   const entries = (Object.entries(weights) as Array<[K, number]>).filter(([, w]) => w > 0);

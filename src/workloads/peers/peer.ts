@@ -1,3 +1,4 @@
+import { Backoff } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import type { Rng } from '../../core/rng.js';
 import { httpStatusClass, networkErrorClass, wsCloseClass } from '../../metrics/error-class.js';
@@ -89,13 +90,12 @@ export class Peer {
 
   private async loop(): Promise<void> {
     // codersdk DialWorkspaceAgent: retry.New(50ms, 10s), doubling; a successful open resets it.
-    let delay = REDIAL_MIN_MS;
+    const backoff = new Backoff(REDIAL_MIN_MS, REDIAL_MAX_MS);
     while (!this.stopped) {
       const opened = await this.connectOnce();
       if (this.stopped) break;
-      if (opened) delay = REDIAL_MIN_MS;
-      await this.sleep(delay);
-      delay = Math.min(REDIAL_MAX_MS, delay * 2);
+      if (opened) backoff.reset();
+      await this.sleep(backoff.next());
     }
   }
 

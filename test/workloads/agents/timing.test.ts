@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StopSource } from '../../../src/client/stop-signal.js';
 import { createRng } from '../../../src/core/rng.js';
 import { chooseAuthMode } from '../../../src/workloads/agents/auth.js';
-import { Gate, pickWeighted, RetryBackoff, SeededStream, sleep, TimerWheel, type ScheduledTask } from '../../../src/workloads/agents/timing.js';
+import { Backoff as RetryBackoff } from '../../../src/core/backoff.js';
+import { Gate, pickWeighted, SeededStream, sleep, TimerWheel, type ScheduledTask } from '../../../src/workloads/agents/timing.js';
 
 describe('RetryBackoff', () => {
   it('doubles from the floor up to the ceiling and resets', () => {
