@@ -46,3 +46,19 @@ export function networkErrorClass(error: unknown): ErrorClass {
   }
   return 'other';
 }
+
+/**
+ * Classifies a failed WebSocket dial: an HTTP answer to the upgrade (`statusCode` on our dial
+ * errors, or ws's "Unexpected server response: NNN") is `http_<status>`, a handshake timeout is
+ * `timeout`, anything else goes by its network error code.
+ */
+export function wsDialErrorClass(error: unknown): ErrorClass {
+  const e = error as { statusCode?: unknown; status?: unknown; message?: unknown } | undefined;
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : typeof e?.status === 'number' ? e.status : undefined;
+  if (status !== undefined && status > 0) return httpStatusClass(status);
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const match = /Unexpected server response: (\d{3})/.exec(message);
+  if (match) return httpStatusClass(Number(match[1]));
+  if (/timed? ?out/i.test(message)) return 'timeout';
+  return networkErrorClass(error);
+}

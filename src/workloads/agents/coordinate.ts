@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import { httpStatusClass, networkErrorClass, wsCloseClass } from '../../metrics/error-class.js';
+import { wsCloseClass, wsDialErrorClass } from '../../metrics/error-class.js';
 import { ENDPOINT, METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
@@ -133,7 +133,7 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
     const { env } = this;
     if (this.signal.aborted) return this.end('aborted');
     env.metrics.trend(METRIC.request, env.clock.now() - this.startedAt, { endpoint: ENDPOINT.agentCoordinate });
-    env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: dialErrorClass(error) });
+    env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: wsDialErrorClass(error) });
     this.end('failed');
   }
 
@@ -189,16 +189,4 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
     this.sendNode();
     this.schedule();
   }
-}
-
-/** Classifies a failed upgrade: an HTTP answer by status, otherwise by network error. */
-export function dialErrorClass(error: unknown): string {
-  const e = error as { statusCode?: unknown; status?: unknown; message?: unknown } | undefined;
-  const status = typeof e?.statusCode === 'number' ? e.statusCode : typeof e?.status === 'number' ? e.status : undefined;
-  if (status !== undefined && status > 0) return httpStatusClass(status);
-  const message = typeof e?.message === 'string' ? e.message : '';
-  const match = /Unexpected server response: (\d{3})/.exec(message);
-  if (match) return httpStatusClass(Number(match[1]));
-  if (/timed? ?out/i.test(message)) return 'timeout';
-  return networkErrorClass(error);
 }

@@ -1,7 +1,7 @@
 import { Backoff } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import type { Rng } from '../../core/rng.js';
-import { httpStatusClass, networkErrorClass, wsCloseClass } from '../../metrics/error-class.js';
+import { wsCloseClass, wsDialErrorClass } from '../../metrics/error-class.js';
 import { ENDPOINT, METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import { readNodeTag, tagNode } from '../../protocol/node-tag.js';
@@ -168,7 +168,7 @@ export class Peer {
         (error: unknown) => {
           this.dialing = undefined;
           metrics.trend(METRIC.request, clock.now() - startedAt, ENDPOINT_TAGS);
-          if (!this.stopped) metrics.count(METRIC.error, 1, { ...ENDPOINT_TAGS, class: openErrorClass(error) });
+          if (!this.stopped) metrics.count(METRIC.error, 1, { ...ENDPOINT_TAGS, class: wsDialErrorClass(error) });
           resolve(false);
         },
       );
@@ -209,14 +209,4 @@ export class Peer {
       this.backoffTimer = setTimeout(resolve, ms);
     });
   }
-}
-
-/** An HTTP status on a failed upgrade becomes http_<status>; the rest by network error code. */
-function openErrorClass(error: unknown): string {
-  const e = error as { statusCode?: unknown; status?: unknown; message?: unknown } | undefined;
-  const status = typeof e?.statusCode === 'number' ? e.statusCode : typeof e?.status === 'number' ? e.status : undefined;
-  if (status !== undefined && status > 0) return httpStatusClass(status);
-  const match = /Unexpected server response: (\d{3})/.exec(typeof e?.message === 'string' ? e.message : '');
-  if (match) return httpStatusClass(Number(match[1]));
-  return networkErrorClass(error);
 }
