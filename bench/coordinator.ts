@@ -1,5 +1,6 @@
 /**
- * Coordinator throughput benchmark (issue 4): `npm run bench:coordinator [-- options]`.
+ * Coordinator throughput benchmark (the README's coordinator benchmarking; how to run and read it:
+ * docs/benchmarks.md#benchcoordinator): `npm run bench:coordinator [-- options]`.
  *
  * One run drives, each in its own process, (1) the embedded reference server's coordinator
  * (rate limit off) and (2) a bare `ws` relay with the same fan-out that forwards bytes untouched,

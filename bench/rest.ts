@@ -14,7 +14,7 @@
  * cost of autocannon's JS client itself. CPU µs per request of this process is printed for
  * fleetsim and bare autocannon: under CPU contention from other processes it is the steadier
  * figure (throughput then follows each tool's CPU cost rather than the server's ceiling). Both are bound by the single-threaded node server (~12k req/s
- * on this machine, research/machine-facts.md), not by the tool: the ratio measures how much of
+ * on this machine, docs/benchmarks.md#rest-ceilings), not by the tool: the ratio measures how much of
  * that ceiling our client-side overhead costs. The last stdout line is:
  *   {"bench":"rest","fleetsim_rps":…,"wrk_rps":…,"ratio":…}
  * wrk is required: `apt-get update && apt-get install -y wrk` (Debian/Ubuntu).

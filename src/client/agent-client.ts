@@ -2,12 +2,12 @@ import { ENDPOINT } from '../metrics/names.js';
 import { send, type ApiResult, type RequestContext } from './http.js';
 import type { StopSignal } from './stop-signal.js';
 
-/** Lifecycle states of spec §5.8. */
+/** Lifecycle states of protocol §5.8. */
 export type LifecycleState = 'created' | 'starting' | 'start_timeout' | 'start_error' | 'ready';
-/** App health values accepted by spec §5.4. */
+/** App health values accepted by protocol §5.4. */
 export type AppHealth = 'initializing' | 'healthy' | 'unhealthy';
 
-/** `agentsdk.Stats` (spec §5.7); `num_comms` is the real wire name. */
+/** `agentsdk.Stats` (protocol §5.7); `num_comms` is the real wire name. */
 export interface AgentStats {
   conns_by_proto: Record<string, number>;
   num_comms: number;
@@ -26,7 +26,7 @@ export interface SessionTokenResponse {
   session_token: string;
 }
 
-/** Metadata of spec §5.2 (only the fields the fleet reads are typed). */
+/** Metadata of protocol §5.2 (only the fields the fleet reads are typed). */
 export interface AgentMetadata {
   git_auth_configs: number;
   apps: Array<{ id: string; slug?: string; health?: string; healthcheck?: { url: string; interval: number; threshold: number } }>;
@@ -55,7 +55,7 @@ export interface CallOptions {
 }
 
 /**
- * Typed client for the agent side of the API (spec §5.1–§5.8): the identity exchanges (no auth)
+ * Typed client for the agent side of the API (protocol §5.1–§5.8): the identity exchanges (no auth)
  * and every `/me/*` REST route, authenticated with the `Coder-Session-Token` header like the Go
  * SDK. One instance per fake agent; all instances share one {@link RequestContext} transport.
  */
@@ -91,7 +91,7 @@ export class AgentApiClient {
     return this.get(ENDPOINT.metadata, '/me/metadata', options);
   }
 
-  /** Sends every tracked app under the Go field name `Healths` (spec §5.4). */
+  /** Sends every tracked app under the Go field name `Healths` (protocol §5.4). */
   postAppHealth(healths: Record<string, AppHealth>, options: CallOptions = {}): Promise<ApiResult<null>> {
     return this.post(ENDPOINT.appHealth, '/me/app-health', { Healths: healths }, options);
   }
@@ -108,7 +108,7 @@ export class AgentApiClient {
     return this.post(ENDPOINT.reportStats, '/me/report-stats', stats, options);
   }
 
-  /** Succeeds only on exactly 204, as the SDK insists (spec §5.8). */
+  /** Succeeds only on exactly 204, as the SDK insists (protocol §5.8). */
   reportLifecycle(state: LifecycleState, options: CallOptions = {}): Promise<ApiResult<null>> {
     return this.post(ENDPOINT.reportLifecycle, '/me/report-lifecycle', { state }, options, true, [204]);
   }

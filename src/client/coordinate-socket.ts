@@ -1,6 +1,6 @@
 /**
- * The client end of a coordinate WebSocket (spec §7), used by fake agents (`/me/coordinate`) and
- * peers (`/{id}/coordinate`): one binary frame per Node out, a stream of Node arrays in.
+ * The client end of a coordinate WebSocket (protocol §7), used by fake agents (`/me/coordinate`)
+ * and peers (`/{id}/coordinate`): one binary frame per Node out, a stream of Node arrays in.
  *
  * Like agentsdk.Listen it pings every 30 s and closes with 1001 "Ping failed" when no pong comes
  * back within 30 s (§7.5). Reconnecting is the caller's job; `Backoff` gives the SDK's doubling
@@ -28,7 +28,7 @@ export interface CoordinateSocketOptions {
   pingIntervalMs?: number;
   /** Pong deadline (default 30 s); missing it closes 1001 "Ping failed". */
   pingTimeoutMs?: number;
-  /** Largest inbound message; default unlimited (a Go agent's nhooyr limit is 32768, spec §7.1). */
+  /** Largest inbound message; default unlimited (Go agents: 32 KiB, protocol §7.1). */
   maxPayload?: number;
   /** How long a close handshake may take before the socket is destroyed (default 5 s, like nhooyr). */
   closeGraceMs?: number;

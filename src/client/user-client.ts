@@ -2,18 +2,18 @@ import { ENDPOINT } from '../metrics/names.js';
 import type { CallOptions } from './agent-client.js';
 import { send, type ApiResult, type RequestContext } from './http.js';
 
-/** `GET /{id}/listening-ports` (spec §5.14). */
+/** `GET /{id}/listening-ports` (protocol §5.14). */
 export interface ListeningPortsResponse {
   ports: Array<{ process_name: string; network: string; port: number }>;
 }
 
-/** `GET /{id}/connection` (spec §5.12). */
+/** `GET /{id}/connection` (protocol §5.12). */
 export interface ConnectionResponse {
   derp_map: unknown;
 }
 
 /**
- * Typed client for the user side of the agent routes (spec §5.11, §5.12, §5.14), authenticated
+ * Typed client for the user side of the agent routes (protocol §5.11, §5.12, §5.14), authenticated
  * with the user API key in the `Coder-Session-Token` header. Shares the run's transport.
  */
 export class UserApiClient {
@@ -23,7 +23,7 @@ export class UserApiClient {
     private readonly requestTimeoutMs: number,
   ) {}
 
-  /** `GET /{id}`: the WorkspaceAgent object of spec §6. */
+  /** `GET /{id}`: the WorkspaceAgent object of protocol §6. */
   getAgent(agentId: string, options: CallOptions = {}): Promise<ApiResult<Record<string, unknown>>> {
     return this.get(ENDPOINT.agent, `/${agentId}`, options);
   }

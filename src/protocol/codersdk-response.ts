@@ -1,5 +1,5 @@
 /**
- * The codersdk.Response error body of spec §1.2: `message` always, `detail` and `validations`
+ * The codersdk.Response error body of protocol §1.2: `message` always, `detail` and `validations`
  * only when non-empty (Go `omitempty`).
  */
 export interface ValidationError {

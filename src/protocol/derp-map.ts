@@ -1,5 +1,5 @@
 /**
- * The DERP map as it goes over the wire (spec §10): Go field names (PascalCase, no JSON tags),
+ * The DERP map as it goes over the wire (protocol §10): Go field names (PascalCase, no JSON tags),
  * `omitempty` fields left out when zero. Key order in these object literals is the Go field
  * order, so JSON.stringify / encodeGoJson write the same bytes as coderd.
  */
@@ -38,7 +38,7 @@ export const EMBEDDED_REGION_ID = 999;
 export const DEFAULT_STUN_ADDRESSES = ['stun.l.google.com:19302'];
 
 /**
- * The map `coder server` builds by default for an access URL (spec §10): region 999 "coder" /
+ * The map `coder server` builds by default for an access URL (protocol §10): region 999 "coder" /
  * "Coder Embedded Relay" with the STUN-only nodes first, then node `999b` on the access URL host.
  */
 export function defaultDerpMap(accessUrl: string, stunAddresses: readonly string[] = DEFAULT_STUN_ADDRESSES): DERPMap {

@@ -1,6 +1,6 @@
 /**
  * Go time.Duration helpers. On the wire a Duration is an integer count of nanoseconds
- * (spec §1.4: `report_interval: 600000000000` is 10 minutes); in fleetsim durations are ms.
+ * (protocol §1.4: `report_interval: 600000000000` is 10 minutes); in fleetsim durations are ms.
  */
 
 /** Milliseconds → integer nanoseconds (the JSON value of a Go Duration). */

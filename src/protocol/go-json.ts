@@ -1,6 +1,6 @@
 /**
- * JSON text the way Go's encoding/json writes it (spec §1.1): HTML-significant characters and the
- * JS line separators escaped, a trailing newline (json.Encoder), and bigint values (int64 ids)
+ * JSON text the way Go's encoding/json writes it (protocol §1.1): HTML-significant characters and
+ * the JS line separators escaped, a trailing newline (json.Encoder), and bigint values (int64 ids)
  * written as their exact digits.
  *
  * Object keys keep insertion order, which matches Go struct field order; a caller encoding a Go

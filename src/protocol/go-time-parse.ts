@@ -1,6 +1,6 @@
 /**
  * Go time.Time JSON decoding (Go 1.19 `Time.UnmarshalJSON` = `time.Parse("\"" + RFC3339 + "\"", raw)`)
- * and its re-encoding (`MarshalJSON` = RFC3339Nano), for the Node `as_of` field (spec §7.2).
+ * and its re-encoding (`MarshalJSON` = RFC3339Nano), for the Node `as_of` field (protocol §7.2).
  */
 import { goQuote } from './go-json.js';
 

@@ -1,6 +1,6 @@
 /**
  * Go `time.Time` JSON text: RFC 3339 in UTC with up to nanosecond digits, trailing zeros dropped
- * (coderd rounds to µs, spec §1.4). `formatGoTime(ms)` keeps µs from a fractional ms value.
+ * (coderd rounds to µs, protocol §1.4). `formatGoTime(ms)` keeps µs from a fractional ms value.
  */
 export function formatGoTime(epochMs: number): string {
   const wholeMs = Math.floor(epochMs);

@@ -1,9 +1,9 @@
 /**
- * Streaming JSON splitter for the coordinate sockets (spec §7.1): the receiver joins every binary
- * message into one byte stream and runs Go's json.Decoder over it, so a value may be split across
- * messages and several values may share one. `push()` scans each byte once with a state machine
- * modelled on Go's encoding/json scanner (same syntax rules and error texts) and returns the text
- * of every top-level value completed by the chunk.
+ * Streaming JSON splitter for the coordinate sockets (protocol §7.1): the receiver joins every
+ * binary message into one byte stream and runs Go's json.Decoder over it, so a value may be split
+ * across messages and several values may share one. `push()` scans each byte once with a state
+ * machine modelled on Go's encoding/json scanner (same syntax rules and error texts) and returns
+ * the text of every top-level value completed by the chunk.
  */
 
 /** A syntax error or an over-long value; `message` reads like Go's json.SyntaxError. */

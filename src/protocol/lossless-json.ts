@@ -1,5 +1,6 @@
 /**
- * JSON parsing that does not lose int64 values (spec §7.2: node ids are random 63-bit integers).
+ * JSON parsing that does not lose int64 values (protocol §7.2: node ids are random 63-bit
+ * integers).
  *
  * - `parseLossless(text)`: like JSON.parse, but an integer literal outside the safe range becomes
  *   a `bigint`, so `6196346937711212345` survives a round trip. Falls back to JSON.parse (fast)

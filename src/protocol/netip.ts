@@ -1,6 +1,6 @@
 /**
  * A small port of Go's net/netip parsing for the Node `addresses` / `allowed_ips` fields
- * (spec §7.2): validity rules, canonical text (what Go re-encodes) and Go-like error messages.
+ * (protocol §7.2): validity rules, canonical text (what Go re-encodes) and Go-like error messages.
  */
 import { goQuote } from './go-json.js';
 

@@ -1,5 +1,5 @@
 /**
- * The tailnet Node codec (spec §7.2): decoding is as strict as Go's decode into `tailnet.Node`
+ * The tailnet Node codec (protocol §7.2): decoding is as strict as Go's decode into `tailnet.Node`
  * (typed fields, key and prefix formats, case-insensitive keys, unknown keys dropped, missing keys
  * left at Go zero values), and encoding writes Go's field order with the int64 id exact.
  */

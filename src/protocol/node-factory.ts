@@ -1,5 +1,5 @@
 /**
- * Plausible tailnet Nodes for fake agents and peers (spec §7.2), drawn from a seeded Rng so a
+ * Plausible tailnet Nodes for fake agents and peers (protocol §7.2), drawn from a seeded Rng so a
  * scenario and seed always produce the same keys, ids and addresses.
  */
 import type { Rng } from '../core/rng.js';

@@ -3,7 +3,7 @@ import { formatGoTime } from './go-time.js';
 
 /**
  * Tagging of node updates so a receiver can recognise one after the coordinator has decoded and
- * re-encoded it (only the known Node fields survive, spec §7.2).
+ * re-encoded it (only the known Node fields survive, protocol §7.2).
  *
  * - `as_of` carries the send time (UTC, µs), unique and increasing per sender.
  * - The sequence number rides in the last `endpoints` entry, an address in the IPv6

@@ -1,5 +1,5 @@
 /**
- * The tailnet Node of spec §7.2, as carried on the coordinate sockets.
+ * The tailnet Node of protocol §7.2, as carried on the coordinate sockets.
  *
  * `id` is a Go int64: real values are random 63-bit integers beyond Number.MAX_SAFE_INTEGER, so
  * it is a `bigint` here and is written back as the same decimal digits.
@@ -22,7 +22,7 @@ export interface TailnetNode {
   endpoints: string[] | null;
 }
 
-/** The fixed address every real agent uses (codersdk.WorkspaceAgentIP), spec §7.2. */
+/** The fixed address every real agent uses (codersdk.WorkspaceAgentIP), protocol §7.2. */
 export const AGENT_IP = 'fd7a:115c:a1e0:49d6:b259:b7ac:b1b2:48f4';
 /** Prefix of client (peer) addresses: `fd7a:115c:a1e0:` + 10 random bytes. */
 export const CLIENT_IP_PREFIX = 'fd7a:115c:a1e0:';

@@ -111,7 +111,7 @@ export function planScenario(s: Scenario): Plan {
 function agentTraffic(s: Scenario, plan: Plan): PlanVolume[] {
   const starts = plan.agentStarts;
   const drops = plan.faults.reduce((sum, f) => sum + f.expectedDrops, 0);
-  // Every coordinate-socket drop sends the agent around its run loop again (spec §9).
+  // Every coordinate-socket drop sends the agent around its run loop again (protocol §9).
   const passes = starts + drops;
   const seconds = plan.agentSeconds;
   const a = s.agents;

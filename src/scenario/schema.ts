@@ -1,6 +1,7 @@
 /**
- * The scenario schema (see /work/notes/schema.md): one zod schema with every default, the
- * cross-field rules (rules.ts) and the resolution of defaults that depend on other fields.
+ * The scenario schema: one zod schema with every default, the cross-field rules (rules.ts) and
+ * the resolution of defaults that depend on other fields (the README's "Scenarios" section lists
+ * the fields and defaults for users).
  * `ScenarioInput` is what users write (durations as "30s"); `Scenario` is the validated, frozen
  * result (durations in ms, every default filled).
  */

@@ -3,7 +3,7 @@ import type { TailnetNode } from '../protocol/tailnet-node.js';
 import type { AgentRecord } from './store.js';
 
 /**
- * The codersdk.WorkspaceAgent object of spec §6: the status algorithm and the JSON shape in Go
+ * The codersdk.WorkspaceAgent object of protocol §6: the status algorithm and the JSON shape in Go
  * field order with Go's omitempty rules.
  */
 export type AgentStatus = 'connecting' | 'connected' | 'disconnected' | 'timeout';
@@ -14,7 +14,7 @@ export interface StatusResult {
   disconnectedAt?: number;
 }
 
-/** Spec §6 status rules, first match wins. `now` is epoch ms. */
+/** Protocol §6 status rules, first match wins. `now` is epoch ms. */
 export function computeStatus(agent: AgentRecord, now: number, inactiveMs: number): StatusResult {
   if (agent.firstConnectedAt === undefined) {
     const timeoutMs = agent.connectionTimeoutSeconds * 1000;
@@ -51,7 +51,7 @@ export function renderApps(agent: AgentRecord): unknown[] {
 export type LatencyResult = { ok: true; latency?: Record<string, { preferred: boolean; latency_ms: number }> } | { ok: false; detail: string };
 
 /**
- * `latency` from the coordinator's current node (spec §6): region id = text before the first
+ * `latency` from the coordinator's current node (protocol §6): region id = text before the first
  * `-`, keyed by the DERP map's region name, seconds → ms, `preferred` = the node's home region.
  * A non-integer prefix fails the request (500), as in coderd.
  */

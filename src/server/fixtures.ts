@@ -43,7 +43,7 @@ export interface FixtureAgent {
   troubleshootingUrl: string;
   loginBeforeReady: boolean;
   apps: FixtureApp[];
-  /** What the simulated agent reports before coderd's filter (spec §5.14). */
+  /** What the simulated agent reports before coderd's filter (protocol §5.14). */
   listeningPorts: FixturePort[];
 }
 

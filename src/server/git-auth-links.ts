@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { GitAuthProvider } from './fixtures.js';
 
 /**
- * Stored git-auth links per provider for the one workspace owner (spec §5.5), and the
+ * Stored git-auth links per provider for the one workspace owner (protocol §5.5), and the
  * `listen` long polls waiting for one. `link()` plays the role of the user finishing the OAuth
  * flow; there is no server timeout, a client disconnect drops its poll silently, and server
  * close ends every poll's connection.

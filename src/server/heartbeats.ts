@@ -1,5 +1,5 @@
 /**
- * The connection heartbeat of spec §5.10/§6 for every connected agent, on one timer per server
+ * The connection heartbeat of protocol §5.10/§6 for every connected agent, on one timer per server
  * instead of one setInterval per socket. All entries share one interval, so a FIFO is already
  * in due order: the timer is armed for the head only, and an entry that fires goes back to the
  * tail due `now + interval` (setInterval's rescheduling rule). Cancelled entries are dropped

@@ -1,5 +1,5 @@
 /**
- * coderd's listening-ports filter (spec §5.14): the embedded server simulates the agent's port
+ * coderd's listening-ports filter (protocol §5.14): the embedded server simulates the agent's port
  * list and must hide the same ports coderd hides.
  */
 

@@ -29,7 +29,7 @@ export interface ReferenceServerOptions {
   backlog?: number;
   /**
    * Wildcard app hostname, e.g. `*.apps.example.com` (default none, which gives coderd's quirky
-   * `vscode_port_proxy_uri` of `":<port>"`, spec §5.2).
+   * `vscode_port_proxy_uri` of `":<port>"`, protocol §5.2).
    */
   appHostname?: string;
   /**

@@ -1,5 +1,5 @@
 /**
- * golang.org/x/mod/semver `IsValid`, used by POST /me/version (spec §5.3): a leading `v` is
+ * golang.org/x/mod/semver `IsValid`, used by POST /me/version (protocol §5.3): a leading `v` is
  * required; `v1` and `v1.2` are valid shorthands, but only without pre-release/build parts.
  */
 export function isValidGoSemver(v: string): boolean {

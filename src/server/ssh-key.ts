@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 
 /**
- * The workspace owner's git SSH key (spec §5.6), ed25519 in real OpenSSH formats:
+ * The workspace owner's git SSH key (protocol §5.6), ed25519 in real OpenSSH formats:
  * `ssh-ed25519 AAAA…\n` (authorized_keys, no comment) and an unencrypted
  * `-----BEGIN OPENSSH PRIVATE KEY-----` (openssh-key-v1) block. Derived from a 32-byte seed so
  * the same fixtures seed gives the same key.

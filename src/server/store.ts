@@ -4,7 +4,7 @@ import type { FixtureAgent } from './fixtures.js';
 
 /**
  * The database-like state of the reference server: one record per agent with the columns the
- * spec's status algorithm reads (§6), plus counters and response caches.
+ * status algorithm of protocol §6 reads, plus counters and response caches.
  * Times are epoch ms rounded to µs (coderd's database.Now()).
  */
 export type LifecycleState = 'created' | 'starting' | 'start_timeout' | 'start_error' | 'ready';

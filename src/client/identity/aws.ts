@@ -2,7 +2,7 @@ import { createHash, sign } from 'node:crypto';
 import type { IdentityMaterial } from '../../protocol/credentials.js';
 import { privateKeyFor } from './key-cache.js';
 
-/** The body of `POST /workspaceagents/aws-instance-identity` (spec §5.1). */
+/** The body of `POST /workspaceagents/aws-instance-identity` (protocol §5.1). */
 export interface AwsIdentityBody {
   /** The identity document text exactly as signed. */
   document: string;

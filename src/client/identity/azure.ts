@@ -3,7 +3,7 @@ import type { IdentityMaterial } from '../../protocol/credentials.js';
 import { explicit, nullValue, octets, OID, oid, seq, setOf, smallInt, tlv, utcTime } from './der.js';
 import { privateKeyFor } from './key-cache.js';
 
-/** The body of `POST /workspaceagents/azure-instance-identity` (spec §5.1). */
+/** The body of `POST /workspaceagents/azure-instance-identity` (protocol §5.1). */
 export interface AzureIdentityBody {
   /** Base64 of a DER PKCS7 signedData whose content is the attested-document JSON. */
   signature: string;

@@ -2,7 +2,7 @@ import { createHash, sign } from 'node:crypto';
 import type { IdentityMaterial } from '../../protocol/credentials.js';
 import { privateKeyFor } from './key-cache.js';
 
-/** The body of `POST /workspaceagents/google-instance-identity` (spec §5.1). */
+/** The body of `POST /workspaceagents/google-instance-identity` (protocol §5.1). */
 export interface GoogleIdentityBody {
   json_web_token: string;
 }

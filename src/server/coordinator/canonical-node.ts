@@ -1,5 +1,5 @@
 /**
- * Fast path of the coordinator's decode + re-encode (spec §7.2): recognises a message that is
+ * Fast path of the coordinator's decode + re-encode (protocol §7.2): recognises a message that is
  * exactly one Node already in the form Go's json.Marshal writes (struct field order, no spaces,
  * lower-case key hex, canonical prefixes, RFC3339Nano time, Go float text, sorted latency keys,
  * printable ASCII needing no escapes). For such bytes `encodeNode(decodeNode(text)) === text`,

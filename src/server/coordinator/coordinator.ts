@@ -1,6 +1,6 @@
 /**
- * The in-memory (AGPL, single replica) tailnet coordinator of spec §7.4 over `ws` sockets that the
- * HTTP layer has already authenticated and upgraded.
+ * The in-memory (AGPL, single replica) tailnet coordinator of protocol §7.4 over `ws` sockets that
+ * the HTTP layer has already authenticated and upgraded.
  *
  * Wire rules (§7.1): binary frames only (a text frame closes 1003), inbound frames form one byte
  * stream of Node objects (split or packed, see JsonStreamDecoder), every node is decoded strictly,

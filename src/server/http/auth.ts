@@ -4,7 +4,7 @@ import { parseGoUuid } from '../go-text.js';
 import type { AgentRecord, AgentStore } from '../store.js';
 
 /**
- * Authentication of spec §2: where the token is read from (§2.1), agent tokens (§2.2) and the
+ * Authentication of protocol §2: where the token is read from (§2.1), agent tokens (§2.2) and the
  * user API key (§2.3). Failures are returned as (status, message, detail) for the responder.
  */
 export interface AuthFailure {

@@ -1,7 +1,7 @@
 import { parseGoUuid } from '../go-text.js';
 
 /**
- * Request-body decoding with Go `encoding/json` semantics (spec §1.3): keys match
+ * Request-body decoding with Go `encoding/json` semantics (protocol §1.3): keys match
  * case-insensitively, unknown keys are ignored, JSON `null` leaves the zero value, a wrong type
  * is an error, an empty body is `EOF`, and data after the first value is ignored (a
  * json.Decoder reads one value). The error text imitates Go's; the route answers 400

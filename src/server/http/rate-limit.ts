@@ -1,5 +1,5 @@
 /**
- * The /api/v2 rate limiter of spec §3 (httprate v0.7.0 sliding window, keyed by client IP +
+ * The /api/v2 rate limiter of protocol §3 (httprate v0.7.0 sliding window, keyed by client IP +
  * URL path, as coderd really keys it at this commit). Windows are aligned to wall-clock
  * minutes like Go's `time.Now().Truncate(window)`.
  */

@@ -38,7 +38,7 @@ export function fastGoJson(value: unknown): string {
 }
 
 /**
- * Writes answers with coderd's headers (spec §1.1): Go-encoded JSON, `Content-Type:
+ * Writes answers with coderd's headers (protocol §1.1): Go-encoded JSON, `Content-Type:
  * application/json; charset=utf-8` and `X-Coder-Build-Version` on every response. Header lists
  * are precomputed; bodies passed as Buffers are written as is.
  */

@@ -35,7 +35,7 @@ const MESSAGES: Record<IdentityProvider, string> = {
 };
 
 /**
- * Validates one instance-identity exchange body (spec §1.3, §5.1) up to the instance id.
+ * Validates one instance-identity exchange body (protocol §1.3, §5.1) up to the instance id.
  * `body` is the JSON.parse result of the request; the caller answers invalid JSON text and empty
  * bodies itself, then does the shared lookup (404 for an unknown instance) with `instanceId`.
  * Synchronous and ~0.1-0.3 ms (one RSA-2048 verification; two for Azure).

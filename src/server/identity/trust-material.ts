@@ -5,7 +5,7 @@ import { deterministicRsaKeyPem } from './deterministic-rsa.js';
 
 /**
  * The keys and certificates the reference server trusts for the three instance-identity
- * exchanges (spec §5.1). Plain strings only, so it can be posted to a worker or written to the
+ * exchanges (protocol §5.1). Plain strings only, so it can be posted to a worker or written to the
  * credentials file (via {@link identityForCredentials}). Private keys are secrets: never log them.
  */
 export interface TrustMaterial {

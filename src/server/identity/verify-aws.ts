@@ -22,7 +22,7 @@ const DOCUMENT_FIELDS = [
 ] as const;
 
 /**
- * coderd's awsidentity.Validate (spec §5.1): parse the document, decode the signature, verify
+ * coderd's awsidentity.Validate (protocol §5.1): parse the document, decode the signature, verify
  * RSA PKCS#1 v1.5 over SHA-256 of the exact document bytes. Returns the instance id or the
  * error text coderd puts in `detail`.
  */

@@ -36,7 +36,7 @@ function parseCert(der: Buffer): ParsedCert {
 }
 
 /**
- * coderd's azureidentity.Validate (spec §5.1) against one configured root and no
+ * coderd's azureidentity.Validate (protocol §5.1) against one configured root and no
  * intermediates, plus the PKCS7 content-signature check coderd skips ([Q]): a reference server
  * that accepts forged content would hide bugs in the fake agents' signers.
  */

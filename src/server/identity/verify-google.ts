@@ -20,7 +20,7 @@ function segment(text: string): { ok: true; value: unknown } | { ok: false; erro
 }
 
 /**
- * google.golang.org/api/idtoken Validate with an empty audience (spec §5.1), then coderd's
+ * google.golang.org/api/idtoken Validate with an empty audience (protocol §5.1), then coderd's
  * mapstructure decode of `google.compute_engine.instance_id`. Validation failures are 401 with
  * idtoken's error text; a claim of the wrong shape is 400.
  */

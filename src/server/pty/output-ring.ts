@@ -1,6 +1,6 @@
 /**
- * The last `capacity` bytes of a session's output (the agent's 64 KiB replay buffer, spec §8.2).
- * Chunks are kept as written and trimmed from the front, so appending is O(1) amortised.
+ * The last `capacity` bytes of a session's output (the agent's 64 KiB replay buffer, protocol
+ * §8.2). Chunks are kept as written and trimmed from the front, so appending is O(1) amortised.
  */
 export class OutputRing {
   private chunks: Buffer[] = [];

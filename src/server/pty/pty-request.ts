@@ -1,5 +1,5 @@
 /**
- * codersdk.ReconnectingPTYRequest as the agent decodes it (spec §8.1): one struct reused for
+ * codersdk.ReconnectingPTYRequest as the agent decodes it (protocol §8.1): one struct reused for
  * every value in the stream, so a key left out keeps its previous value ([Q]); keys match
  * case-insensitively; any decode error ends that connection.
  */

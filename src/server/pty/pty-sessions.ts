@@ -4,7 +4,7 @@ import { OutputRing } from './output-ring.js';
 import { applyPtyRequest, type PtyRequest } from './pty-request.js';
 import { SimulatedShell } from './simulated-shell.js';
 
-/** coderd copies agent output with a 32 KiB buffer: no message is larger (spec §8.1). */
+/** coderd copies agent output with a 32 KiB buffer: no message is larger (protocol §8.1). */
 const MAX_MESSAGE = 32 * 1024;
 
 export interface PtySessionsOptions {
@@ -34,7 +34,7 @@ interface Session {
 }
 
 /**
- * The simulated reconnecting PTYs behind `GET /workspaceagents/{id}/pty` (spec §5.15, §8): one
+ * The simulated reconnecting PTYs behind `GET /workspaceagents/{id}/pty` (protocol §5.15, §8): one
  * shell per (agent, reconnect id), shared by every connection with that id, with its recent
  * output replayed first to each new connection.
  */

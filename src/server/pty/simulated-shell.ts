@@ -1,5 +1,5 @@
 /**
- * A tiny line-disciplined "shell" behind the simulated PTY (spec §8): it echoes what is typed,
+ * A tiny line-disciplined "shell" behind the simulated PTY (protocol §8): it echoes what is typed,
  * handles backspace / Ctrl-C / Ctrl-D and arrow-key escapes, and on Enter runs a handful of
  * builtins. Output goes through `emit` in whatever pieces the caller flushes; `onExit` fires
  * once when the shell ends (`exit`, Ctrl-D on an empty line, or a one-shot command finishing).

@@ -9,7 +9,7 @@ import type { ServerState } from '../state.js';
 import { LIFECYCLE_STATES, type AgentRecord, type AppHealth, type LifecycleState } from '../store.js';
 
 /**
- * The agent-token routes with plain bodies (spec §5.2–§5.4, §5.6–§5.8). Each handler runs after
+ * The agent-token routes with plain bodies (protocol §5.2–§5.4, §5.6–§5.8). Each handler runs after
  * rate limiting, faults and agent authentication; POST bodies are already read and bounded.
  */
 const INVALID_JSON = 'Request body must be valid JSON.';

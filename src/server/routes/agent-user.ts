@@ -41,7 +41,7 @@ export function connection(s: ServerState, ex: Exchange): void {
   s.responder.json(ex, 200, s.connectionBody);
 }
 
-/** 400 unless the agent reads as connected (spec §5.14 step 2 / §5.15 step 2). */
+/** 400 unless the agent reads as connected (protocol §5.14 step 2 / §5.15 step 2). */
 export function requireConnected(s: ServerState, ex: Exchange, agent: AgentRecord): boolean {
   const { status } = computeStatus(agent, s.wallNow(), s.opts.inactiveMs);
   if (status === 'connected') return true;

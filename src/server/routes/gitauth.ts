@@ -5,7 +5,7 @@ import type { Exchange } from '../http/reply.js';
 import type { ServerState } from '../state.js';
 import type { AgentRecord } from '../store.js';
 
-/** GET /me/gitauth (spec §5.5), including the `listen` long poll. */
+/** GET /me/gitauth (protocol §5.5), including the `listen` long poll. */
 export function gitAuth(s: ServerState, ex: Exchange, agent: AgentRecord): void {
   const params = new URLSearchParams(ex.query);
   const url = params.get('url') ?? '';

@@ -6,7 +6,7 @@ import { generateTrustMaterial } from '../identity/trust-material.js';
 import type { ServerState } from '../state.js';
 
 /**
- * POST /{aws,azure,google}-instance-identity (spec §5.1): no auth. The provider check lives in
+ * POST /{aws,azure,google}-instance-identity (protocol §5.1): no auth. The provider check lives in
  * src/server/identity; this does the body decode and the shared lookup by instance id.
  */
 export async function instanceIdentity(s: ServerState, ex: Exchange, provider: 'aws' | 'azure' | 'google', body: Buffer): Promise<void> {

@@ -1,7 +1,7 @@
 import { ENDPOINT } from '../../metrics/names.js';
 
 /**
- * The route table of spec §4, matched without regexes: `/api/v2/workspaceagents/` then either
+ * The route table of protocol §4, matched without regexes: `/api/v2/workspaceagents/` then either
  * an identity route, `me/<name>` (static `me` wins over `{id}`), `{id}` or `{id}/<name>`.
  */
 export type RouteId = keyof typeof ENDPOINT;

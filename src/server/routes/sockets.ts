@@ -8,7 +8,7 @@ import { dbTime, type AgentRecord } from '../store.js';
 import { requireConnected } from './agent-user.js';
 
 /**
- * The three WebSocket routes (spec §5.10, §5.13, §5.15): the HTTP pre-checks and nhooyr's
+ * The three WebSocket routes (protocol §5.10, §5.13, §5.15): the HTTP pre-checks and nhooyr's
  * handshake rules here, then the socket goes to the coordinator or the PTY sessions.
  */
 
@@ -65,7 +65,7 @@ function upgrade(s: ServerState, ex: Exchange, then: (ws: WebSocket) => void): v
  * in local variables and writes all three (plus updated_at) at connect, every heartbeat and at
  * exit. Deliberately copied: when a second socket replaces the first, the old handler's exit
  * writes disconnected_at = now, so the agent reads `disconnected` until the new socket's next
- * heartbeat puts back the disconnected_at captured when it connected (spec §6 reconnect race).
+ * heartbeat puts back the disconnected_at captured when it connected (protocol §6 reconnect race).
  */
 export function agentCoordinate(s: ServerState, ex: Exchange, agent: AgentRecord): void {
   if (!acceptable(s, ex)) return;

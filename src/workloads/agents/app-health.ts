@@ -5,7 +5,7 @@ import type { MetricSink } from '../../metrics/sink.js';
 import type { Sleep } from './timing.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 
-/** The real agent's reporter wakes every second and POSTs only if something changed (spec §9). */
+/** A real agent's reporter wakes each second and POSTs only on a change (protocol §9.2.4). */
 export const REPORT_EVERY_MS = 1000;
 
 export interface AppHealthTiming {

@@ -14,8 +14,9 @@ export function chooseAuthMode(rng: Rng, weights: Readonly<Record<AuthMode, numb
 }
 
 /**
- * Obtains a session token for one run-loop pass (spec §9: identity modes exchange again on every
- * pass). Returns the failed exchange result, or undefined on success (the client holds the token).
+ * Obtains a session token for one run-loop pass (protocol §9: identity modes exchange again on
+ * every pass). Returns the failed exchange result, or undefined on success (the client holds the
+ * token).
  */
 export async function authenticate(
   mode: AuthMode,

@@ -43,7 +43,7 @@ export interface SessionHost {
 export type SessionEnd = 'closed' | 'failed' | 'aborted';
 
 /**
- * One coordinate socket lifetime (spec §7, §9.2.6): dial with the token in the
+ * One coordinate socket lifetime (protocol §7, §9.2.6): dial with the token in the
  * `coder_session_token` cookie like the SDK, send the agent node at once and then every
  * nodeUpdateInterval ± jitter (each send tagged), hand incoming arrays to the observer, and end
  * when the socket closes ('closed'), never opens ('failed') or the agent stops ('aborted').
@@ -114,7 +114,7 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
     }
     this.live = false;
     this.signal.removeEventListener('abort', this);
-    // 1000/1001 read as a clean EOF in Go (spec §7.1); anything else is a failure sample.
+    // 1000/1001 read as a clean EOF in Go (protocol §7.1); anything else is a failure sample.
     if (code !== 1000 && code !== 1001) {
       this.env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: wsCloseClass(code) });
     }

@@ -74,7 +74,7 @@ class AgentReportState implements AgentReport {
 }
 
 /**
- * One fake agent following spec §9: auth → version → metadata → (first pass) lifecycle, git
+ * One fake agent following protocol §9: auth → version → metadata → (first pass) lifecycle, git
  * lookups, stats → app health → coordinate; when the socket drops, the run loop starts again
  * (identity modes exchange again) with backoff 100 ms → 10 s. Everything random is drawn from
  * the agent's own seeded stream, so the same seed replays the same agent.
@@ -254,7 +254,7 @@ export class FakeAgent implements SessionHost, StatsHost {
     if (!this.firstPassDone) {
       this.firstPassDone = true;
       this.startupPending = 2;
-      // First pass only (spec §9.2.3 and §9.2.5): lifecycle, git lookups, stats.
+      // First pass only (protocol §9.2.3 and §9.2.5): lifecycle, git lookups, stats.
       this.lifecycleRun = this.runLifecycle(signal);
       if (this.usesGit) {
         await this.client.getGitSshKey({ signal });

@@ -28,7 +28,7 @@ export interface FleetOverrides {
  * A fleet of fake agents that follows `options.schedule`: every tick it starts agents in index
  * order through `credentials.agents` (spread evenly inside the tick, so ramps are smooth) and
  * stops the highest-index agents on ramp-down. It speaks only the public agent API, so it runs
- * unchanged against any coderd of the spec's era.
+ * unchanged against any coderd of the era docs/protocol.md describes.
  */
 export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOverrides = {}): AgentFleet {
   const resolved = resolveFleetOptions(options);

@@ -6,8 +6,8 @@ import { type Sleep } from './timing.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 
 /**
- * The agent's lifecycle reporter (spec §9.2.3): it POSTs only the newest state, retrying failures
- * every 1 s → 15 s; a state superseded before it was accepted is never sent.
+ * The agent's lifecycle reporter (protocol §9.2.3): it POSTs only the newest state, retrying
+ * failures every 1 s → 15 s; a state superseded before it was accepted is never sent.
  */
 export class LifecycleReporter {
   private wanted: LifecycleState | undefined;

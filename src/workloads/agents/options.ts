@@ -1,6 +1,6 @@
 import type { CoordinateObserver } from '../coordinate-observer.js';
 
-/** Instance-identity and token auth modes of a real agent (spec §9, `--auth`). */
+/** Instance-identity and token auth modes of a real agent (protocol §9, `--auth`). */
 export type AuthMode = 'token' | 'aws' | 'azure' | 'google';
 export type LifecycleOutcome = 'ready' | 'start_error' | 'start_timeout';
 
@@ -33,7 +33,8 @@ export interface AgentFleetOptions {
    * (default 256): a step to thousands of agents then ramps as fast as the target admits them. */
   maxConcurrentDials?: number;
   /** Source addresses for coordinate sockets (agent i uses entry i mod n), e.g. 127.0.0.2…: one
-   * source address only reaches ~14k sockets to one server port (machine-facts.md). */
+   * source address only reaches ~14k sockets to one server port
+   * (docs/benchmarks.md#ephemeral-ports-and-connections-per-address-pair). */
   localAddresses?: string[];
   /** Schedule tick (default 100 ms); starts are spread evenly inside a tick. */
   tickMs?: number;

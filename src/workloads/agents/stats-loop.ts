@@ -51,9 +51,9 @@ export interface StatsHost {
 }
 
 /**
- * agentsdk.ReportStats (spec §5.7): POST at once, then once per `report_interval` returned by the
- * target (measured from the answer), retrying a failed POST with backoff 100 ms → 1 min. Latency
- * is measured from the intended send time.
+ * agentsdk.ReportStats (protocol §5.7): POST at once, then once per `report_interval` returned by
+ * the target (measured from the answer), retrying a failed POST with backoff 100 ms → 1 min.
+ * Latency is measured from the intended send time.
  *
  * A plain object driven by a {@link Scheduler} rather than an async loop: while it waits (ten
  * minutes by default) an agent holds no promise, closure or timer of its own for it.
@@ -103,7 +103,7 @@ export class StatsReporter implements ScheduledTask {
       this.metrics.count(METRIC.statsReported, 1);
       this.host.statsAccepted();
       const ns = result.body?.report_interval;
-      // report_interval is a Go time.Duration in ns (spec §5.7).
+      // report_interval is a Go time.Duration in ns (protocol §5.7).
       waitMs = typeof ns === 'number' && ns > 0 ? nsToMs(ns) : FALLBACK_INTERVAL_MS;
     } else {
       waitMs = this.backoff.next();

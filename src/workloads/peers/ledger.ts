@@ -2,13 +2,14 @@ import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 
 /**
- * Accounting of tagged node updates through a coordinator (issue 4). Pure: no timers, no I/O;
+ * Accounting of tagged node updates through a coordinator (coordinator benchmarking, see the
+ * README). Pure: no timers, no I/O;
  * every event carries its own wall time (epoch ms), so tests drive it with plain numbers.
  *
  * Endpoints (agents and peers) are opaque string keys. Each endpoint has at most one coordinate
  * socket at a time; every open starts a new *socket generation*.
  *
- * Rules (why: spec §7.4, the coordinator only fans out to sockets registered at that moment):
+ * Rules (why: protocol §7.4, the coordinator only fans out to sockets registered at that moment):
  * - An update from sender X with `seq` sent at `t` is a *candidate* at receiver socket S iff S was
  *   open at `t`. Only candidates can be *delivered*: a node that reaches a socket opened after it
  *   was sent is the connect-time snapshot ("latest node"), not a tagged delivery.

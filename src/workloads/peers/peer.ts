@@ -127,7 +127,7 @@ export class Peer {
         this.deps.onConnected(-1);
         clearTimeout(this.updateTimer);
         this.socket = undefined;
-        // 1000/1001 read as a clean EOF in Go (spec §7.1); anything else is a failure sample.
+        // 1000/1001 read as a clean EOF in Go (protocol §7.1); anything else is a failure sample.
         if (!this.stopped && code !== 1000 && code !== 1001) {
           metrics.count(METRIC.error, 1, { ...ENDPOINT_TAGS, class: wsCloseClass(code) });
         }

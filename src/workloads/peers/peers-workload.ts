@@ -35,8 +35,9 @@ export interface PeersWorkload {
 }
 
 /**
- * Peers that dial agents through the coordinator (issue 4) and account every tagged node update
- * in both directions (see ledger.ts). On abort or at `durationMs` the peers stop publishing, keep
+ * Peers that dial agents through the coordinator (coordinator benchmarking, see the README) and
+ * account every tagged node update in both directions (see ledger.ts). On abort or at
+ * `durationMs` the peers stop publishing, keep
  * reading for `drainWindowMs`, then the ledger is finalised into METRIC.coordLost & co.
  */
 export function createPeersWorkload(options: PeersOptions): PeersWorkload {

@@ -6,7 +6,7 @@ import type { PeerDial, PeerSocket } from './peer.js';
 const ID_RE = /"id":(-?\d+)/g;
 
 /**
- * Decodes a server → client/agent message (one JSON array of Nodes, spec §7.1) fast: the int64
+ * Decodes a server → client/agent message (one JSON array of Nodes, protocol §7.1) fast: the int64
  * ids are turned into strings before JSON.parse so they keep every digit, then into bigint. It
  * trusts the coordinator's (json.Marshal) output and does not validate fields like the strict
  * node codec does: peers only need the id and the tag (as_of, endpoints).
@@ -56,7 +56,7 @@ export const wsPeerDial: PeerDial = (options) =>
     });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
-        ws.close(1003); // like nhooyr's NetConn: a text frame is unsupported data (spec §7.1)
+        ws.close(1003); // like nhooyr's NetConn: a text frame is unsupported data (protocol §7.1)
         return;
       }
       let nodes: TailnetNode[];

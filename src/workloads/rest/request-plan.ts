@@ -109,7 +109,7 @@ export function createRequestPlan(mix: readonly MixEntry[], credentials: Credent
       case ENDPOINT.gitsshkey:
         return get('gitsshkey');
       case ENDPOINT.reportStats: {
-        // Non-zero rx/tx: a zero report is answered without any work (spec §5.7) and would
+        // Non-zero rx/tx: a zero report is answered without any work (protocol §5.7) and would
         // measure nothing. Fixed per agent so its bytes can be built once.
         const n = index % 1000;
         return post(

@@ -97,7 +97,7 @@ describe('agent fleet against the reference server', () => {
       expect(totals.coordinateOpened).toBe(2 * AGENTS);
       expect(metrics.total(METRIC.agentsReconnects)).toBe(AGENTS);
       expect(metrics.total(METRIC.agentsAuthenticated)).toBe(AGENTS);
-      // Identity agents exchange again on every pass (spec §9): two passes each.
+      // Identity agents exchange again on every pass (protocol §9): two passes each.
       for (const mode of ['aws', 'azure', 'google'] as const) {
         expect(totals.identityExchanges[mode]).toBe(2 * fleet.agents().filter((a) => a.authMode === mode).length);
       }

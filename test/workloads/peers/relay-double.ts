@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 /**
- * A test double of the coderd coordinator (spec §7.4, single replica) over plain `ws`, forwarding
- * node bytes untouched. `dropEvery: n` silently skips the fan-out of every n-th agent update
- * (counted over all agents), to prove the peers ledger catches a lossy coordinator.
+ * A test double of the coderd coordinator (protocol §7.4, single replica) over plain `ws`,
+ * forwarding node bytes untouched. `dropEvery: n` silently skips the fan-out of every n-th agent
+ * update (counted over all agents), to prove the peers ledger catches a lossy coordinator.
  */
 export interface RelayDouble {
   url: string;
