@@ -69,6 +69,41 @@ export const TAILNET_METHODS = {
 export type AgentMethodName = keyof typeof AGENT_METHODS;
 export type TailnetMethodName = keyof typeof TAILNET_METHODS;
 
+/**
+ * The field set of fleetsim's .proto files: Agent API 2.13 (docs/protocol-v2.md §1.3). A
+ * server built on them can claim this version; a client should request the lowest version
+ * that covers the RPCs it calls (see {@link METHOD_SINCE_MINOR}).
+ */
+export const PROTO_API_VERSION = '2.13';
+
+/**
+ * The API minor version (major 2) that added each RPC (docs/protocol-v2.md §1.3, §3.1, §4).
+ * The negotiated version only admits or refuses the session; one dRPC mux then serves every
+ * method the server has. So this says what a client may expect, not what a server refuses.
+ */
+export const METHOD_SINCE_MINOR: Readonly<Record<AgentMethodName | TailnetMethodName, number>> = {
+  GetManifest: 0,
+  GetServiceBanner: 0,
+  UpdateStats: 0,
+  UpdateLifecycle: 0,
+  BatchUpdateAppHealths: 0,
+  UpdateStartup: 0,
+  BatchUpdateMetadata: 0,
+  BatchCreateLogs: 0,
+  GetAnnouncementBanners: 1,
+  // Shipped in Coder v2.16 while the API still said 2.2; numbered 2.3 later.
+  ScriptCompleted: 3,
+  GetResourcesMonitoringConfiguration: 4,
+  PushResourcesMonitoringUsage: 4,
+  ReportConnection: 4,
+  StreamDERPMaps: 0,
+  Coordinate: 0,
+  PostTelemetry: 2,
+  // Shipped in Coder v2.15 while the API still said 2.2.
+  RefreshResumeToken: 3,
+  WorkspaceUpdates: 3,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Codecs
 // ---------------------------------------------------------------------------------------------
