@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { checkApiVersion } from '../../../src/server/v2/api-version.js';
+
+describe('checkApiVersion (apiversion.Validate, docs/protocol-v2.md §1.3)', () => {
+  const at = { major: 2, minor: 13 };
+  it.each([
+    ['2.0', undefined],
+    ['2.13', undefined],
+    ['+2.013', undefined],
+    ['2', 'invalid version string: 2'],
+    ['2.1.0', 'invalid version string: 2.1.0'],
+    ['x.1', 'invalid major version: x.1'],
+    ['2.x', 'invalid minor version: 2.x'],
+    ['2.', 'invalid minor version: 2.'],
+    ['3.0', 'server is at version 2.13, behind requested major version 3.0'],
+    ['2.14', 'server is at version 2.13, behind requested minor version 2.14'],
+    ['1.0', 'version 1.0 is no longer supported'],
+    ['-1.0', 'version -1.0 is no longer supported'],
+    ['99999999999999999999.0', 'invalid major version: 99999999999999999999.0'],
+  ])('%s', (version, detail) => {
+    const result = checkApiVersion(version, at);
+    if (detail === undefined) expect(result.ok).toBe(true);
+    else expect(result).toEqual({ ok: false, detail });
+  });
+});
