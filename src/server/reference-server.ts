@@ -8,7 +8,7 @@ import type { CredentialAgent, Credentials } from '../protocol/credentials.js';
 import { defaultDerpMap, derpRegionName } from '../protocol/derp-map.js';
 import { msToNs } from '../protocol/go-duration.js';
 import { Coordinator } from './coordinator/coordinator.js';
-import { emptyTotals, type AgentCounters, type ServerCounters } from './counters.js';
+import { emptyTotals, snapshotAgentCounters, snapshotTotals, type AgentCounters, type ServerCounters } from './counters.js';
 import { Faults, type FaultInjector } from './faults.js';
 import { fixtureAgents, fixtureUser, GIT_AUTH_PROVIDERS } from './fixtures.js';
 import { GitAuthLinks } from './git-auth-links.js';
@@ -178,12 +178,16 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     counters() {
       const agents: Record<string, AgentCounters> = {};
       let connected = 0;
+      let connectedV2 = 0;
       for (const a of store.list) {
         if (a.socket) connected++;
-        if (a.touched) agents[a.id] = { ...a.counters, lifecycleStates: [...a.counters.lifecycleStates] };
+        if (a.v2?.session) connectedV2++;
+        if (a.touched) agents[a.id] = snapshotAgentCounters(a.counters);
       }
-      const t = state.totals;
-      return { totals: { ...t, identityExchanges: { ...t.identityExchanges }, agentsConnected: connected }, agents };
+      const totals = snapshotTotals(state.totals);
+      totals.agentsConnected = connected;
+      totals.v2.agentsConnected = connectedV2;
+      return { totals, agents };
     },
     dropAgentSockets(fraction = 1) {
       const connected = store.list.filter((a) => a.socket);
