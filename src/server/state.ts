@@ -21,6 +21,11 @@ export interface CoordinatorPort {
   close(): unknown;
 }
 
+/** The v2 side of the server (src/server/v2/rpc-session.ts). */
+export interface V2Port {
+  close(): void;
+}
+
 /** The simulated PTY sessions (src/server/pty, helper "identity"). */
 export interface PtyPort {
   attach(agentId: string, reconnectId: string, opts: { height: number; width: number; command: string }, ws: WebSocket): void;
@@ -52,6 +57,10 @@ export interface ServerState {
   /** Encoded report-stats answer. */
   statsBody: Buffer;
   wss: WebSocketServer;
+  /** The v2 routes' server: yamux writes up to 256 KiB + 12 per message, so no 32 KiB cap. */
+  wssV2: WebSocketServer;
+  /** The v2 tailnet coordinator (src/server/v2). */
+  v2: V2Port;
   /** Identity trust material (generated at start, or lazily by the first identity request). */
   trust?: Promise<TrustMaterial>;
   /** The agents' connection heartbeats (one timer for all sockets). */

@@ -25,7 +25,12 @@ function atoi(text: string): number | undefined {
  * apiversion.Validate. `version` is the query value; the caller substitutes the route's default
  * first (`2.0` on /me/rpc, `1.0` on /{id}/coordinate). `X` in the error texts is the whole string.
  */
-export function checkApiVersion(version: string, server: { major: number; minor: number } = SERVER_API_VERSION): VersionCheck {
+export function checkApiVersion(
+  version: string,
+  server: { major: number; minor: number } = SERVER_API_VERSION,
+  /** Older majors still served (coderd 2.8–2.12 accepted 1.x: `WithBackwardCompat(1)`). */
+  extraMajors: readonly number[] = [],
+): VersionCheck {
   const parts = version.split('.');
   if (parts.length !== 2) return { ok: false, detail: `invalid version string: ${version}` };
   const major = atoi(parts[0] as string);
@@ -38,5 +43,6 @@ export function checkApiVersion(version: string, server: { major: number; minor:
     if (minor > server.minor) return { ok: false, detail: `server is at version ${at}, behind requested minor version ${version}` };
     return { ok: true, version, major, minor };
   }
+  if (extraMajors.includes(major)) return { ok: true, version, major, minor };
   return { ok: false, detail: `version ${version} is no longer supported` };
 }

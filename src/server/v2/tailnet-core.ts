@@ -41,6 +41,8 @@ export interface CoordinateRequest<N> {
   readyForHandshake?: (string | undefined)[];
 }
 
+export type RequestResult = 'ok' | 'refused' | 'gone';
+
 /** Where the coordinator puts one peer's responses. */
 export interface PeerSink<N> {
   /** Queues one response; false when the peer's queue is full (the peer is then dropped). */
@@ -61,8 +63,11 @@ export interface CoreOptions<N> {
 /** A registered Coordinate stream. */
 export interface PeerLink<N> {
   readonly id: string;
-  /** Handles one request; false when the peer was dropped by it (refused, or it disconnected). */
-  request(request: CoordinateRequest<N>): boolean;
+  /**
+   * Handles one request: `ok`, `refused` (the peer was dropped as LOST, stream closed) or `gone`
+   * (it disconnected with this request, or it is no longer the registered peer).
+   */
+  request(request: CoordinateRequest<N>): RequestResult;
   /** The stream ended without `disconnect`: partners get LOST (only if this link is still current). */
   end(): void;
   /** This link is the registered peer for its id. */
@@ -147,14 +152,14 @@ export class TailnetCore<N> {
     };
   }
 
-  private handle(peer: Peer<N>, req: CoordinateRequest<N>): boolean {
-    if (this.peers.get(peer.id) !== peer) return false;
+  private handle(peer: Peer<N>, req: CoordinateRequest<N>): RequestResult {
+    if (this.peers.get(peer.id) !== peer) return 'gone';
     const refused = this.validate(peer, req);
     if (refused !== undefined) {
       this.opts.onRefused?.(peer.id, refused);
       this.remove(peer, 'LOST', 'lost', true);
       this.settle();
-      return false;
+      return 'refused';
     }
     if (req.updateSelf) this.updateSelf(peer, req.updateSelf.node as N);
     if (req.addTunnel !== undefined) this.addTunnel(peer, req.addTunnel);
@@ -162,11 +167,11 @@ export class TailnetCore<N> {
     if (req.disconnect) {
       this.remove(peer, 'DISCONNECTED', 'graceful disconnect', true);
       this.settle();
-      return false;
+      return 'gone';
     }
     if (req.readyForHandshake) this.readyForHandshake(peer, req.readyForHandshake as string[]);
     this.settle();
-    return this.peers.get(peer.id) === peer;
+    return this.peers.get(peer.id) === peer ? 'ok' : 'gone';
   }
 
   private validate(peer: Peer<N>, req: CoordinateRequest<N>): string | undefined {

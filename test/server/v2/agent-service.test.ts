@@ -100,7 +100,7 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
       code: 0,
       message: 'unknown lifecycle state "STATE_UNSPECIFIED"',
     });
-    expect(rpcError(() => call(ctx, 'UpdateLifecycle', create(UpdateLifecycleRequestSchema, { lifecycle: { state: 42 } }))).message).toBe('unknown lifecycle state "42"');
+    expect(rpcError(() => call(ctx, 'UpdateLifecycle', create(UpdateLifecycleRequestSchema, { lifecycle: { state: 42 as Lifecycle_State } }))).message).toBe('unknown lifecycle state "42"');
     // changed_at absent: the server's time, echoed back.
     const echoed = call(ctx, 'UpdateLifecycle', create(UpdateLifecycleRequestSchema, { lifecycle: { state: Lifecycle_State.READY } })) as { changedAt?: { seconds: bigint } };
     expect(echoed.changedAt?.seconds).toBe(BigInt(Math.floor(ctx.s.wallNow() / 1000)));

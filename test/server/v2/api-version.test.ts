@@ -23,3 +23,11 @@ describe('checkApiVersion (apiversion.Validate, docs/protocol-v2.md §1.3)', () 
     else expect(result).toEqual({ ok: false, detail });
   });
 });
+
+describe('checkApiVersion with 1.x still served (coderd 2.8–2.12)', () => {
+  it('accepts 1.0 and still refuses 0.9 and 3.0', () => {
+    expect(checkApiVersion('1.0', { major: 2, minor: 13 }, [1]).ok).toBe(true);
+    expect(checkApiVersion('0.9', { major: 2, minor: 13 }, [1])).toEqual({ ok: false, detail: 'version 0.9 is no longer supported' });
+    expect(checkApiVersion('3.0', { major: 2, minor: 13 }, [1]).ok).toBe(false);
+  });
+});

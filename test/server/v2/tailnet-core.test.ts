@@ -46,9 +46,9 @@ describe('TailnetCore (coordinator routing, docs/protocol-v2.md §6.3)', () => {
     const agentSink = new Sink();
     const clientSink = new Sink();
     const agent = c.connect(AGENT, { kind: 'agent', agentId: AGENT }, agentSink);
-    expect(agent.request({ updateSelf: { node: node('a1', [agentAddr]) } })).toBe(true);
+    expect(agent.request({ updateSelf: { node: node('a1', [agentAddr]) } })).toBe('ok');
     const client = c.connect(CLIENT, { kind: 'client', agentId: AGENT }, clientSink);
-    expect(client.request({ addTunnel: AGENT })).toBe(true);
+    expect(client.request({ addTunnel: AGENT })).toBe('ok');
     expect(clientSink.lines()).toEqual([`NODE ${AGENT} add tunnel a1`]);
     expect(agentSink.lines()).toEqual([]); // the client has no node yet
     client.request({ updateSelf: { node: node('c1', ['fd7a:115c:a1e0::1/128']) } });
@@ -79,7 +79,7 @@ describe('TailnetCore (coordinator routing, docs/protocol-v2.md §6.3)', () => {
     expect(again.lines()).toEqual([`NODE ${CLIENT} init c1`]);
     agent2.request({ updateSelf: { node: node('a3', [agentAddr]) } });
     expect(clientSink.lines().at(-1)).toBe(`NODE ${AGENT} node update a3`);
-    expect(client.request({ disconnect: true })).toBe(false);
+    expect(client.request({ disconnect: true })).toBe('gone');
     expect(clientSink.closed).toBe(true);
     expect(again.lines().at(-1)).toBe(`DISCONNECTED ${CLIENT} graceful disconnect`);
     expect(c.size).toBe(1);
@@ -120,20 +120,20 @@ describe('TailnetCore (coordinator routing, docs/protocol-v2.md §6.3)', () => {
     const agentSink = new Sink();
     const agent = c.connect(AGENT, { kind: 'agent', agentId: AGENT }, agentSink);
     agent.request({ updateSelf: { node: node('a1', [agentAddr]) } });
-    expect(agent.request({ updateSelf: { node: node('a2', ['fd7a:115c:a1e0::9/128']) } })).toBe(false);
+    expect(agent.request({ updateSelf: { node: node('a2', ['fd7a:115c:a1e0::9/128']) } })).toBe('refused');
     expect(agentSink.closed).toBe(true);
     expect(clientSink.lines().at(-1)).toBe(`LOST ${AGENT} lost`);
 
     const other = new Sink();
-    expect(c.connect(CLIENT2, { kind: 'client', agentId: AGENT }, other).request({ addTunnel: CLIENT })).toBe(false);
+    expect(c.connect(CLIENT2, { kind: 'client', agentId: AGENT }, other).request({ addTunnel: CLIENT })).toBe('refused');
     const rfh = new Sink();
-    expect(c.connect(CLIENT2, { kind: 'client', agentId: AGENT }, rfh).request({ readyForHandshake: [AGENT] })).toBe(false);
+    expect(c.connect(CLIENT2, { kind: 'client', agentId: AGENT }, rfh).request({ readyForHandshake: [AGENT] })).toBe('refused');
     const tun = new Sink();
-    expect(c.connect(AGENT, { kind: 'agent', agentId: AGENT }, tun).request({ addTunnel: CLIENT })).toBe(false);
+    expect(c.connect(AGENT, { kind: 'agent', agentId: AGENT }, tun).request({ addTunnel: CLIENT })).toBe('refused');
     const bits = new Sink();
-    expect(c.connect(CLIENT2, { kind: 'client', agentId: AGENT }, bits).request({ updateSelf: { node: node('x', ['fd7a:115c:a1e0::1/64']) } })).toBe(false);
+    expect(c.connect(CLIENT2, { kind: 'client', agentId: AGENT }, bits).request({ updateSelf: { node: node('x', ['fd7a:115c:a1e0::1/64']) } })).toBe('refused');
     const empty = new Sink();
-    expect(c.connect(CLIENT2, { kind: 'client', agentId: AGENT }, empty).request({ updateSelf: {} })).toBe(false);
+    expect(c.connect(CLIENT2, { kind: 'client', agentId: AGENT }, empty).request({ updateSelf: {} })).toBe('refused');
     expect(refused).toEqual([
       'invalid node address, got fd7a:115c:a1e0::9',
       `invalid agent id, expected ${AGENT}, got ${CLIENT}`,
@@ -148,7 +148,7 @@ describe('TailnetCore (coordinator routing, docs/protocol-v2.md §6.3)', () => {
     const c = core();
     const agentSink = new Sink();
     const agent = c.connect(AGENT, { kind: 'agent', agentId: AGENT }, agentSink);
-    expect(agent.request({ readyForHandshake: [CLIENT] })).toBe(true);
+    expect(agent.request({ readyForHandshake: [CLIENT] })).toBe('ok');
     expect(agentSink.lines()).toEqual([`error you do not share a tunnel with "${CLIENT}"`]);
     expect(agentSink.closed).toBe(false);
   });
