@@ -6,6 +6,7 @@ import { DeferredSink } from './deferred-sink.js';
 import { Ledger, agentKey, peerKey } from './ledger.js';
 import { createLedgerObserver } from './ledger-observer.js';
 import { Peer, type PeerDial } from './peer.js';
+import { v2PeerDial } from './v2/tailnet-dial.js';
 import { wsPeerDial } from './ws-dial.js';
 
 /** Mirrors the scenario's `peers` section (durations in ms), plus what the runner derives. */
@@ -24,7 +25,13 @@ export interface PeersOptions {
   durationMs: number;
   /** How often the schedule is re-read (default 100 ms). */
   tickMs?: number;
-  /** Opens a coordinate socket (default: the lightweight `ws` dial of ws-dial.ts). */
+  /**
+   * The coordinate protocol: `v1` JSON node frames, or `v2` (yamux + dRPC Tailnet.Coordinate,
+   * Coder ≥ 2.8, the only one from 2.13). It follows `agents.protocol`: the embedded server keeps
+   * v1 and v2 coordination apart, so peers must speak what their agents speak. Default v1.
+   */
+  protocol?: 'v1' | 'v2';
+  /** Opens a coordinate socket (default: ws-dial.ts for v1, v2/tailnet-dial.ts for v2). */
   dial?: PeerDial;
 }
 
@@ -64,6 +71,7 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
         ctx.metrics.gauge(METRIC.peersConnected, connected);
       };
 
+      const dial = options.dial ?? (options.protocol === 'v2' ? v2PeerDial : wsPeerDial);
       const startPeers = (index: number): void => {
         const agent = credentials.agents[index];
         if (!agent || peers.has(agent.id)) return;
@@ -76,6 +84,7 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
           list.push(
             new Peer({
               url: `${wsBase}/api/v2/workspaceagents/${agent.id}/coordinate`,
+              agentId: agent.id,
               token: credentials.userToken,
               tokenIn: options.auth,
               agentKey: agentKey(agent.id),
@@ -87,7 +96,7 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
               clock,
               metrics: ctx.metrics,
               ledger,
-              dial: options.dial ?? wsPeerDial,
+              dial,
               onConnected,
             }),
           );

@@ -43,6 +43,8 @@ export class TestAgent {
       url: `${this.baseUrl.replace(/^http/, 'ws')}/api/v2/workspaceagents/me/coordinate`,
       token: this.token,
       tokenIn: 'cookie',
+      agentId: this.id,
+      node: this.node,
       onNodes: (nodes) => {
         this.received.push(nodes);
         this.observer.agentReceived(this.id, nodes, Date.now());
