@@ -6,6 +6,16 @@ import { startReferenceServerProcess, type RemoteReferenceServer } from '../serv
 import type { Scenario } from '../scenario/schema.js';
 import type { Target } from '../workloads/workload.js';
 import { loadCredentialsFile } from './credentials-file.js';
+import { resolveProtocol, type ProtocolSetting } from './protocol-probe.js';
+
+/**
+ * The scenario's agent protocol setting (`agents.protocol`; peers follow it). Read loosely so the
+ * runner does not depend on which schema revision defines the field; absent means v1.
+ */
+export function protocolSetting(scenario: Scenario): ProtocolSetting {
+  const value = (scenario.agents as { protocol?: unknown } | undefined)?.protocol;
+  return value === 'v2' || value === 'auto' ? value : 'v1';
+}
 
 /** A started target: where to send traffic, whose credentials to use, and how to stop it. */
 export interface RunTarget {
@@ -26,7 +36,8 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
     const credentials = await loadCredentialsFile(scenario.target.credentials);
     const url = scenario.target.url.replace(/\/+$/, '');
     await probeTarget(url);
-    return { target: { url, embedded: false }, credentials, close: async () => {} };
+    const protocol = await resolveProtocol(protocolSetting(scenario), url, log);
+    return { target: { url, embedded: false, protocol }, credentials, close: async () => {} };
   }
   const serverOptions = scenario.server;
   if (!serverOptions) throw new FleetsimError('bug', 'a scenario without a target must have server settings');
@@ -40,14 +51,16 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
     heartbeatMs: serverOptions.heartbeat,
     inactiveMs: serverOptions.inactiveTimeout,
   });
+  let protocol: 'v1' | 'v2';
   try {
     await probeTarget(server.url);
+    protocol = await resolveProtocol(protocolSetting(scenario), server.url, log);
   } catch (error) {
     await server.close();
     throw error;
   }
   return {
-    target: { url: server.url, embedded: true },
+    target: { url: server.url, embedded: true, protocol },
     credentials: server.credentials,
     server,
     close: () => server.close(),

@@ -28,7 +28,8 @@ export interface PeersOptions {
   /**
    * The coordinate protocol: `v1` JSON node frames, or `v2` (yamux + dRPC Tailnet.Coordinate,
    * Coder ≥ 2.8, the only one from 2.13). It follows `agents.protocol`: the embedded server keeps
-   * v1 and v2 coordination apart, so peers must speak what their agents speak. Default v1.
+   * v1 and v2 coordination apart, so peers must speak what their agents speak. Default: the
+   * run's resolved protocol (`ctx.target.protocol`), else v1.
    */
   protocol?: 'v1' | 'v2';
   /** Opens a coordinate socket (default: ws-dial.ts for v1, v2/tailnet-dial.ts for v2). */
@@ -71,7 +72,8 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
         ctx.metrics.gauge(METRIC.peersConnected, connected);
       };
 
-      const dial = options.dial ?? (options.protocol === 'v2' ? v2PeerDial : wsPeerDial);
+      const protocol = options.protocol ?? ctx.target.protocol ?? 'v1';
+      const dial = options.dial ?? (protocol === 'v2' ? v2PeerDial : wsPeerDial);
       const startPeers = (index: number): void => {
         const agent = credentials.agents[index];
         if (!agent || peers.has(agent.id)) return;
