@@ -14,6 +14,7 @@ import {
   WorkspaceApp_Health,
   type Manifest,
 } from '../../../src/protocol/v2/gen/coder/agent/v2/agent_pb.js';
+import { manifestProblems } from '../../../src/protocol/v2/manifest-check.js';
 import { fixtureAgents, fixtureUser } from '../../../src/server/fixtures.js';
 import { resolveOptions } from '../../../src/server/options.js';
 import type { ServerState } from '../../../src/server/state.js';
@@ -63,6 +64,7 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
   it('GetManifest carries what the Go agent requires', () => {
     const { ctx, agent } = setup();
     const m = call(ctx, 'GetManifest', {}) as Manifest;
+    expect(manifestProblems(m)).toEqual([]);
     expect(uuidFromBytes(m.agentId)).toEqual({ ok: true, uuid: agent.id });
     expect(uuidFromBytes(m.workspaceId)).toEqual({ ok: true, uuid: agent.workspaceId });
     expect(m.derpMap?.homeParams).toBeDefined();
