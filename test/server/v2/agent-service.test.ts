@@ -149,7 +149,7 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
         { key: 'd', result: { value: '2' } },
       ],
     });
-    expect(rpcError(() => call(ctx, 'BatchUpdateMetadata', req)).message).toBe('metadata keys of 9003 bytes exceeded 6144 bytes');
+    expect(rpcError(() => call(ctx, 'BatchUpdateMetadata', req)).message).toBe('metadata keys of 9004 bytes exceeded 6144 bytes');
     expect(agent.counters.v2.metadataKeys).toBe(2);
     expect(agent.v2!.metadata.get(`a${long}`)).toMatchObject({ value: 'v'.repeat(2048), error: 'value of 2049 bytes exceeded 2048 bytes' });
     expect(agent.v2!.metadata.get(`b${long}`)?.error).toBe('error of 3000 bytes exceeded 2048 bytes');
