@@ -6,6 +6,10 @@ import {
   BatchCreateLogsRequestSchema,
   BatchUpdateAppHealthRequestSchema,
   BatchUpdateMetadataRequestSchema,
+  Connection_Action,
+  Connection_Type,
+  ReportConnectionRequestSchema,
+  WorkspaceAgentScriptCompletedRequestSchema,
   Lifecycle_State,
   ManifestSchema,
   UpdateLifecycleRequestSchema,
@@ -170,5 +174,22 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
     expect(rpcError(() => call(fresh, 'BatchCreateLogs', create(BatchCreateLogsRequestSchema, { logSourceId: new Uint8Array(3), logs: [{ output: 'a' }] }))).message).toMatch(
       /^parse log source ID ".*": invalid UUID \(got 3 bytes\)$/,
     );
+  });
+
+  it('ScriptCompleted and ReportConnection check their ids and count', () => {
+    const { ctx, agent } = setup();
+    const id = uuidToBytes('11111111-2222-3333-4444-555555555555');
+    expect(rpcError(() => call(ctx, 'ScriptCompleted', create(WorkspaceAgentScriptCompletedRequestSchema, { timing: { scriptId: new Uint8Array(4) } }))).message).toBe(
+      'script id from bytes: invalid UUID (got 4 bytes)',
+    );
+    call(ctx, 'ScriptCompleted', create(WorkspaceAgentScriptCompletedRequestSchema, { timing: { scriptId: id, exitCode: 0 } }));
+    const report = (connection: object) => call(ctx, 'ReportConnection', create(ReportConnectionRequestSchema, { connection }));
+    expect(rpcError(() => report({ id: new Uint8Array(16), action: Connection_Action.CONNECT, type: Connection_Type.SSH })).message).toBe('connection ID cannot be nil');
+    expect(rpcError(() => report({ id: new Uint8Array(2), action: Connection_Action.CONNECT, type: Connection_Type.SSH })).message).toBe(
+      'connection id from bytes: invalid UUID (got 2 bytes)',
+    );
+    report({ id, action: Connection_Action.CONNECT, type: Connection_Type.SSH, ip: '127.0.0.1' });
+    report({ id, action: Connection_Action.DISCONNECT, appName: 'code-server', statusCode: 0 });
+    expect(agent.counters.v2).toMatchObject({ scriptsCompleted: 1, connectionReports: 2 });
   });
 });
