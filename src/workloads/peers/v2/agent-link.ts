@@ -32,6 +32,8 @@ export interface AgentLinkOptions {
   onResponse?(bytes: Uint8Array, receivedAtWallMs: number): void;
   /** The connection ended (after it had opened). */
   onClose?(error: Error | undefined): void;
+  /** Extra `ws` client options (the benchmark's load passes a zero frame mask). */
+  ws?: WebSocket.ClientOptions;
 }
 
 export class AgentLink {
@@ -39,6 +41,8 @@ export class AgentLink {
   private stream!: ReturnType<RpcClientConnection['client']['bidi']>;
   private conn!: RpcClientConnection;
   private ended?: Promise<void>;
+  /** One handler for every send's promise (no closure per update). */
+  private readonly onSendError = (): void => this.conn.close();
 
   private constructor(
     private readonly ws: WebSocket,
@@ -50,7 +54,12 @@ export class AgentLink {
   /** Dials, opens the Coordinate stream and resolves once the WebSocket is open. */
   static dial(options: AgentLinkOptions): Promise<AgentLink> {
     const url = withVersion(`${options.url.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v2/workspaceagents/me/rpc`, options.version ?? '2.0');
-    const ws = new WebSocket(url, { ...V2_WS_CLIENT_OPTIONS, headers: { Cookie: `coder_session_token=${options.token}` }, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(url, {
+      ...V2_WS_CLIENT_OPTIONS,
+      headers: { Cookie: `coder_session_token=${options.token}` },
+      handshakeTimeout: 10_000,
+      ...options.ws,
+    });
     const link = new AgentLink(ws, options);
     return new Promise((resolve, reject) => {
       ws.once('open', () => {
@@ -118,6 +127,6 @@ export class AgentLink {
 
   private send(bytes: Uint8Array): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.stream.send(bytes).catch(() => this.conn.close());
+    this.stream.send(bytes).catch(this.onSendError);
   }
 }

@@ -59,6 +59,11 @@ class V2PeerSocket implements PeerSocket {
   private leaveTimer?: NodeJS.Timeout;
   /** Why the connection ended, when it was not our own clean close. */
   private failure?: string;
+  /** One handler for every send's promise (no closure per update). */
+  private readonly onSendError = (error: unknown): void => {
+    this.failure ??= wireErrorClass(error);
+    this.conn?.close();
+  };
 
   constructor(
     private readonly ws: WebSocket,
@@ -122,10 +127,7 @@ class V2PeerSocket implements PeerSocket {
   private send(bytes: Uint8Array): void {
     const stream = this.stream;
     if (!stream || this.ws.readyState !== WebSocket.OPEN) return;
-    stream.send(bytes).catch((error: unknown) => {
-      this.failure ??= wireErrorClass(error);
-      this.conn?.close();
-    });
+    stream.send(bytes).catch(this.onSendError);
   }
 
   private onResponse(bytes: Uint8Array, agentBytes: Uint8Array): void {
