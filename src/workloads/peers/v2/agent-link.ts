@@ -24,7 +24,7 @@ export interface AgentLinkOptions {
   url: string;
   /** Agent token (sent as the `coder_session_token` cookie, like the Go agent). */
   token: string;
-  /** The agent's node; its addresses must be ones the coordinator accepts (§6.3). */
+  /** The agent's node; its addresses must be ones the coordinator accepts (docs/protocol-v2.md §6.3). */
   node: TailnetNode;
   /** API version to request (default 2.0; coordination is the same in every 2.x). */
   version?: string;
@@ -113,7 +113,7 @@ export class AgentLink {
     });
   }
 
-  /** ready_for_handshake for each NODE about a peer (§6.2). */
+  /** ready_for_handshake for each NODE about a peer (docs/protocol-v2.md §6.2). */
   private answerNodes(bytes: Uint8Array): void {
     let response: CoordinateResponse;
     try {

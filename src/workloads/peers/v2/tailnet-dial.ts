@@ -20,7 +20,7 @@ import type { PeerDial, PeerDialOptions, PeerSocket } from '../peer.js';
  *
  * LOST / DISCONNECTED about the agent (its connection dropped, or it left gracefully) keep the
  * stream open, as the Go client does: the agent's next node arrives on the same stream once it
- * is back (§6.4). They are reported through `onAgentGone`. READY_FOR_HANDSHAKE is the agent's
+ * is back (docs/protocol-v2.md §6.4). They are reported through `onAgentGone`. READY_FOR_HANDSHAKE is the agent's
  * answer to our node and carries nothing the ledger needs.
  *
  * Closing sends `disconnect{}` and waits (up to DISCONNECT_WAIT_MS) for the server to end the

@@ -50,7 +50,7 @@ export class TestAgentV2 {
       disco: `discokey:${hex}`,
       preferred_derp: 999,
       derp_latency: null,
-      // The legacy fixed agent address, which the v2 coordinator accepts from every agent (§6.3).
+      // The legacy fixed agent address, which the v2 coordinator accepts from every agent (docs/protocol-v2.md §6.3).
       addresses: [`${AGENT_IP}/128`],
       allowed_ips: [`${AGENT_IP}/128`],
       endpoints: ['10.0.0.1:41641'],
