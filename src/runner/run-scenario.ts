@@ -98,7 +98,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let live: { stop(): void } | undefined;
   let faults: { cancel(): void } | undefined;
   try {
-    const workloads = buildWorkloads(scenario, plan, target);
+    const workloads = await buildWorkloads(scenario, plan, target);
     const endTimer = setTimeout(() => controller.abort('completed'), scenario.duration);
     endTimer.unref();
     controller.signal.addEventListener('abort', () => clearTimeout(endTimer), { once: true });

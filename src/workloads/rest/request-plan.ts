@@ -1,7 +1,7 @@
 import { FleetsimError } from '../../core/errors.js';
 import { ENDPOINT } from '../../metrics/names.js';
 import type { CredentialAgent, Credentials } from '../../protocol/credentials.js';
-import type { MixEntry, RestEndpoint } from './options.js';
+import type { MixEntry, RestEndpoint } from './section.js';
 
 /** One request to send: the route template it is recorded under and what goes on the wire. */
 export interface PlannedRequest {
