@@ -9,7 +9,6 @@ import type { AgentsConfig, AuthMode } from './section.js';
 import { fleetSettings, type FleetRun } from './settings.js';
 import { Gate, sleep as realSleep, TimerWheel, type Sleep } from './timing.js';
 
-export type { FleetRun } from './settings.js';
 export type { AgentReport } from './fake-agent.js';
 
 /** The fleet workload, plus a per-agent view of what the target accepted (tests, benches). */

@@ -26,7 +26,7 @@ export interface RequestPlan {
 }
 
 /** Encodes a request the way autocannon's request builder does (keep-alive, Content-Length). */
-export function encodeRequest(request: PlannedRequest, host: string): Buffer {
+function encodeRequest(request: PlannedRequest, host: string): Buffer {
   let head = `${request.method} ${request.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n`;
   for (const [name, value] of Object.entries(request.headers)) head += `${name}: ${value}\r\n`;
   const body = request.body ?? '';

@@ -181,5 +181,3 @@ export function createResponseTracker(options: ResponseTrackerOptions) {
     },
   };
 }
-
-export type ResponseTracker = ReturnType<typeof createResponseTracker>;

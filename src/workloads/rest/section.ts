@@ -14,7 +14,7 @@ import { didYouMean } from '../../scenario/suggest.js';
 import type { RunFacts } from '../kind.js';
 
 /** The endpoints a `rest.mix` may name (route templates relative to /api/v2/workspaceagents). */
-export const REST_ENDPOINTS = [
+const REST_ENDPOINTS = [
   ENDPOINT.agent,
   ENDPOINT.connection,
   ENDPOINT.listeningPorts,
