@@ -1,9 +1,10 @@
 /**
  * The scenario schema: one zod schema with every default, the cross-field rules (rules.ts) and
- * the resolution of defaults that depend on other fields. The workload sections (`agents`,
- * `peers`, `rest`, …) come from the registry of workload kinds (src/workloads/registry.ts), each
- * defined in its kind's folder. `ScenarioInput` is what users write (durations as "30s");
- * `Scenario` is the validated, frozen result (durations in ms, every default filled).
+ * the resolution of defaults that depend on other fields (the README's "Scenarios" section lists
+ * the fields and defaults for users). The workload sections (`agents`, `peers`, `rest`, …) come
+ * from the registry of workload kinds (src/workloads/registry.ts), each defined in its kind's
+ * folder. `ScenarioInput` is what users write (durations as "30s"); `Scenario` is the
+ * validated, frozen result (durations in ms, every default filled).
  */
 import { z } from 'zod';
 import type { DeepReadonly } from '../core/deep-readonly.js';

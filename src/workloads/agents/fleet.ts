@@ -28,8 +28,8 @@ export interface FleetOverrides {
  * A fleet of fake agents that follows `options.schedule`: every tick it starts agents in index
  * order through `credentials.agents` (spread evenly inside the tick, so ramps are smooth) and
  * stops the highest-index agents on ramp-down. It speaks only the public agent API, so it runs
- * unchanged against any coderd of the spec's era. `config` is the validated `agents` section
- * (the scenario schema holds its defaults and rules).
+ * unchanged against any coderd of the era docs/protocol.md describes. `config` is the validated
+ * `agents` section (the scenario schema holds its defaults and rules).
  */
 export function createAgentFleet(config: AgentsConfig, options: FleetRun, overrides: FleetOverrides = {}): AgentFleet {
   const resolved = fleetSettings(config, options);

@@ -45,7 +45,7 @@ export const agentsSection = z.strictObject({
 
 /** The section with every default filled and `count` resolved (durations in ms). */
 export type AgentsConfig = DeepReadonly<z.output<typeof agentsSection> & { count: number }>;
-/** Instance-identity and token auth modes of a real agent (docs/protocol.md, `--auth`). */
+/** Instance-identity and token auth modes of a real agent (protocol §9, `--auth`). */
 export type AuthMode = keyof AgentsConfig['auth'];
 export type LifecycleOutcome = keyof AgentsConfig['lifecycle']['outcomes'];
 

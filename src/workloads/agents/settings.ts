@@ -15,7 +15,8 @@ export interface FleetRun {
    * (default 256): a step to thousands of agents then ramps as fast as the target admits them. */
   maxConcurrentDials?: number;
   /** Source addresses for coordinate sockets (agent i uses entry i mod n), e.g. 127.0.0.2…: one
-   * source address runs out of ephemeral ports near ~14k sockets to one server port. */
+   * source address only reaches ~14k sockets to one server port
+   * (docs/benchmarks.md#ephemeral-ports-and-connections-per-address-pair). */
   localAddresses?: string[];
   /** Schedule tick (default 100 ms); starts are spread evenly inside a tick. */
   tickMs?: number;

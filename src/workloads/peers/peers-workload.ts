@@ -27,9 +27,10 @@ export interface PeersWorkload {
 }
 
 /**
- * Peers that dial agents through the coordinator and account every tagged node update in both
- * directions (see ledger.ts). On abort or at `durationMs` the peers stop publishing, keep
- * reading for `config.drainWindow`, then the ledger is finalised into METRIC.coordLost & co.
+ * Peers that dial agents through the coordinator (coordinator benchmarking, see the README) and
+ * account every tagged node update in both directions (see ledger.ts). On abort or at
+ * `durationMs` the peers stop publishing, keep reading for `config.drainWindow`, then the ledger
+ * is finalised into METRIC.coordLost & co.
  */
 export function createPeersWorkload(config: PeersConfig, options: PeersRun): PeersWorkload {
   const sink = new DeferredSink();
