@@ -1,5 +1,5 @@
 /**
- * The three WebSocket routes (spec §5.10, §5.13, §5.15): the HTTP pre-checks and nhooyr's
+ * The three WebSocket routes (protocol §5.10, §5.13, §5.15): the HTTP pre-checks and nhooyr's
  * handshake rules here, then the socket goes to the coordinator or the PTY sessions.
  */
 import type { WebSocket } from 'ws';
