@@ -98,7 +98,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let live: { stop(): void } | undefined;
   let faults: { cancel(): void } | undefined;
   try {
-    const workloads = buildWorkloads(scenario, plan, target);
+    const workloads = await buildWorkloads(scenario, plan, target);
     const endTimer = setTimeout(() => controller.abort('completed'), scenario.duration);
     endTimer.unref();
     controller.signal.addEventListener('abort', () => clearTimeout(endTimer), { once: true });
@@ -128,7 +128,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     await afterAbort(controller.signal, 0);
     const settled = await Promise.race([running.then(() => true), afterAbort(controller.signal, STOP_GRACE_MS).then(() => false)]);
     if (!settled) log.warn(`some workloads did not stop within ${STOP_GRACE_MS} ms; writing the report anyway`);
-    await withTimeout(Promise.allSettled(workloads.map((w) => w.cleanup?.(ctx))), STOP_GRACE_MS);
   } catch (error) {
     errored = error;
     controller.abort('errored');
@@ -196,16 +195,4 @@ function afterAbort(signal: AbortSignal, graceMs: number): Promise<void> {
     if (signal.aborted) fire();
     else signal.addEventListener('abort', fire, { once: true });
   });
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
