@@ -28,13 +28,17 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .scriptName('fleetsim')
     .version(FLEETSIM_VERSION)
     .exitProcess(false)
+    // Flags are read in their kebab-case spelling only; camelCase twins would double every
+    // "Unknown argument" report (bogus-flag, bogusFlag).
+    .parserConfiguration({ 'camel-case-expansion': false })
     .demandCommand(1, 'name a command: run, plan, serve or compare')
     .strict()
     // yargs calls this for usage errors (message) and for errors thrown by a handler (error).
     // Throwing is what stops it: a handler that "fails" without throwing runs the command anyway.
     .fail((message: string | null, error: Error | null) => {
-      if (error) throw error;
-      throw usageError(message ?? 'invalid arguments', parser, commandName, argv);
+      // yargs' own parse errors (YError, e.g. "Not enough arguments following: seed") are usage errors too.
+      if (error && error.name !== 'YError') throw error;
+      throw usageError(message ?? error?.message ?? 'invalid arguments', parser, commandName, argv);
     })
     .help();
   for (const command of COMMANDS) {

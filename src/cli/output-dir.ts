@@ -12,7 +12,10 @@ import { FleetsimError } from '../core/errors.js';
 export const OUTPUT_CHECK_TIMEOUT_MS = 5_000;
 
 /** Creates `dir` if needed and proves it writable; throws a `harness` FleetsimError otherwise. */
-export async function prepareOutputDir(dir: string, options: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function prepareOutputDir(
+  dir: string,
+  options: { cwd?: string; timeoutMs?: number; /** Replaces the file-system probe (tests of the timeout). */ probe?: (path: string) => Promise<void> } = {},
+): Promise<string> {
   const path = resolve(options.cwd ?? process.cwd(), dir);
   const timeoutMs = options.timeoutMs ?? OUTPUT_CHECK_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
@@ -21,7 +24,7 @@ export async function prepareOutputDir(dir: string, options: { cwd?: string; tim
     timer.unref();
   });
   try {
-    await Promise.race([probe(path), timeout]);
+    await Promise.race([(options.probe ?? probe)(path), timeout]);
     return path;
   } catch (error) {
     throw new FleetsimError('harness', `--out ${dir}: the report folder is not writable: ${describe(error)}`, {
