@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { FleetsimError, SIGNAL_EXIT, type StopSignal } from '../core/errors.js';
 import { createLogger, type LogLevel } from '../core/log.js';
@@ -7,7 +8,6 @@ import type { CliCommand } from './command.js';
 import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
 import { STOP_SIGNALS, writeLine, type CliIO } from './io.js';
 import { prepareOutputDir } from './output-dir.js';
-import { resolve } from 'node:path';
 
 interface RunArgs {
   file: string;
