@@ -113,7 +113,10 @@ function moduleLoadError(file: string, path: string, error: unknown): FleetsimEr
   const message = typeof e?.message === 'string' ? e.message : String(error);
   // tsx/esbuild syntax errors read "Transform failed with 1 error:\n<file>:2:18: ERROR: <what>".
   const compiler = /: ERROR: (.+)/.exec(message)?.[1];
-  const firstLine = compiler ? `syntax error: ${compiler}` : (message.split('\n').find((line) => line.trim() !== '') ?? message);
+  const lines = message.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  // A heading such as "Transform failed with 1 error:" says nothing without the line after it.
+  const headline = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? message);
+  const firstLine = compiler ? `syntax error: ${compiler}` : headline;
   const location = errorLocation(path, `${message}\n${typeof e?.stack === 'string' ? e.stack : ''}`);
   const where = location && !firstLine.includes(location) ? ` (at ${location})` : '';
   const code = typeof e?.code === 'string' ? e.code : '';
