@@ -1,0 +1,140 @@
+/**
+ * A `ws` WebSocket seen as a plain byte stream (docs/protocol-v2.md §1.4, §1.5): every write is
+ * one binary message, inbound binary messages are concatenated and their boundaries mean
+ * nothing (the Go side writes a yamux header and its body as two messages). Works the same for a
+ * client socket and a socket accepted by a `WebSocketServer`.
+ */
+import type { RawData, WebSocket } from 'ws';
+import { WsClosedError } from './wire-errors.js';
+
+/** The consumer side of a {@link ByteTransport} (the yamux session implements it). */
+export interface ByteSink {
+  /** Inbound bytes; the chunk may be retained but must not be mutated. */
+  onTransportData(chunk: Uint8Array): void;
+  /** The transport's outbound buffer fell below its low-water mark after `writable` was false. */
+  onTransportDrain(): void;
+  /** Once: the transport ended; `error` undefined means a clean EOF (close 1000/1001). */
+  onTransportClose(error: Error | undefined): void;
+}
+
+/** A duplex byte stream with backpressure, the only thing yamux needs from below. */
+export interface ByteTransport {
+  /** Attaches the single consumer; bytes that arrived earlier are delivered now. */
+  start(sink: ByteSink): void;
+  /** Queues bytes for sending (the transport keeps a reference; do not mutate afterwards). */
+  write(chunk: Uint8Array): void;
+  /** False while the outbound buffer is above the high-water mark; wait for `onTransportDrain`. */
+  readonly writable: boolean;
+  /** Graceful close (WebSocket close handshake, so unread input is drained, §9.1 of the spec). */
+  close(code?: number, reason?: string): void;
+}
+
+/** Options of {@link wsByteStream}. */
+export interface WsByteStreamOptions {
+  /** Outbound bytes buffered in ws/socket above which `writable` turns false (default 1 MiB). */
+  highWaterMark?: number;
+  /** Buffered bytes at or below which a drain is signalled (default highWaterMark / 4). */
+  lowWaterMark?: number;
+}
+
+/**
+ * Client options for the v2 routes: no compression (coderd negotiates none for agents; a
+ * compressed byte stream only costs CPU here) and no message-size limit, because a Go peer's
+ * NetConn reads messages of any size and a yamux write can be 256 KiB + 12 (§1.4).
+ */
+export const V2_WS_CLIENT_OPTIONS = Object.freeze({ perMessageDeflate: false, maxPayload: 0 });
+
+/** `WebSocketServer` options for serving the v2 routes (see {@link V2_WS_CLIENT_OPTIONS}). */
+export const V2_WS_SERVER_OPTIONS = Object.freeze({ perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+
+const OPEN = 1;
+/** coder/websocket closes with StatusUnsupportedData when NetConn reads a text message. */
+const UNSUPPORTED_DATA = 1003;
+
+class WsByteStream implements ByteTransport {
+  private sink: ByteSink | null = null;
+  private early: Uint8Array[] | null = null;
+  private closeError: Error | undefined | null = null; // null = still open
+  private lastError: Error | undefined;
+  private waitingDrain = false;
+  private readonly highWater: number;
+  private readonly lowWater: number;
+  /** One callback for every send, so a write allocates no closure. */
+  private readonly afterSend = (): void => this.checkDrain();
+
+  constructor(
+    private readonly ws: WebSocket,
+    options: WsByteStreamOptions,
+  ) {
+    this.highWater = options.highWaterMark ?? 1024 * 1024;
+    this.lowWater = options.lowWaterMark ?? Math.floor(this.highWater / 4);
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('error', (error: Error) => {
+      this.lastError = error;
+    });
+    ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason.toString('utf8')));
+    if (ws.readyState > OPEN) this.onClose(1006, '');
+  }
+
+  start(sink: ByteSink): void {
+    this.sink = sink;
+    const early = this.early;
+    this.early = null;
+    if (early) for (const chunk of early) sink.onTransportData(chunk);
+    if (this.closeError !== null) sink.onTransportClose(this.closeError);
+  }
+
+  get writable(): boolean {
+    return this.ws.bufferedAmount < this.highWater;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.ws.readyState !== OPEN) return; // the close event reports the failure
+    this.ws.send(chunk, { binary: true }, this.afterSend);
+    if (!this.waitingDrain && this.ws.bufferedAmount >= this.highWater) this.waitingDrain = true;
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.ws.readyState <= OPEN) this.ws.close(code, reason);
+  }
+
+  private checkDrain(): void {
+    if (this.waitingDrain && this.ws.bufferedAmount <= this.lowWater) {
+      this.waitingDrain = false;
+      this.sink?.onTransportDrain();
+    }
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.closeError !== null) return;
+    if (!isBinary) {
+      this.lastError = new WsClosedError(UNSUPPORTED_DATA, 'unexpected text message');
+      this.ws.close(UNSUPPORTED_DATA, 'expected binary message');
+      return;
+    }
+    const chunk = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    if (chunk.length === 0) return;
+    if (this.sink) this.sink.onTransportData(chunk);
+    else (this.early ??= []).push(chunk);
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.closeError !== null) return;
+    // 1000/1001 read as EOF, like coder/websocket's NetConn (§1.5); 1005 = closed without a code.
+    const clean = code === 1000 || code === 1001 || code === 1005;
+    this.closeError = clean ? undefined : this.lastError ?? new WsClosedError(code, reason);
+    if (this.closeError === undefined && this.lastError) this.closeError = this.lastError;
+    const sink = this.sink;
+    if (sink) {
+      this.waitingDrain = false;
+      sink.onTransportClose(this.closeError);
+    }
+  }
+}
+
+/** Wraps an open (or opening) ws WebSocket as a {@link ByteTransport}. */
+export function wsByteStream(ws: WebSocket, options: WsByteStreamOptions = {}): ByteTransport {
+  return new WsByteStream(ws, options);
+}
+
