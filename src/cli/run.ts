@@ -11,6 +11,7 @@ interface RunArgs {
   agents?: number;
   duration?: string;
   seed?: string;
+  protocol?: string;
   out: string;
   live?: boolean;
   'log-level': LogLevel;
@@ -28,6 +29,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('agents', { type: 'number', describe: 'override the peak agent count (phases rescale)' })
       .option('duration', { type: 'string', describe: 'override the run duration, e.g. 30s' })
       .option('seed', { type: 'string', describe: 'override the seed' })
+      .option('protocol', { type: 'string', choices: ['v1', 'v2'], describe: 'override the agent API (agents.protocol)' })
       .option('out', { type: 'string', default: 'reports', describe: 'folder for run reports' })
       .option('live', { type: 'boolean', describe: 'live progress line (default: when stderr is a TTY)' })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<RunArgs>,
@@ -41,6 +43,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       agents: args.agents,
       duration: args.duration,
       seed: args.seed,
+      protocol: args.protocol,
       target: args.target && args.credentials ? { url: args.target, credentials: args.credentials } : undefined,
     });
     const tty = args.live ?? Boolean(process.stderr.isTTY);

@@ -54,6 +54,8 @@ const agents = z.strictObject({
   phases: z.array(phase).min(1).optional(),
   rampUp: duration.prefault('0s'),
   rampDown: duration.prefault('0s'),
+  /** Agent API: v1 REST + JSON coordinate (docs/protocol.md) or v2 dRPC on /me/rpc (docs/protocol-v2.md). */
+  protocol: z.enum(['v1', 'v2']).default('v1'),
   auth: auth.prefault({ token: 1 }),
   version: z
     .string()

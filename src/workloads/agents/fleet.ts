@@ -3,7 +3,9 @@ import { createHttpTransport } from '../../client/http.js';
 import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import type { AgentDeps } from './deps.js';
-import { FakeAgent, type AgentReport, type FleetEnv } from './fake-agent.js';
+import { FakeAgent, type AgentReport, type FleetAgent, type FleetEnv } from './fake-agent.js';
+import { FakeAgentV2 } from './v2/fake-agent-v2.js';
+import { SchedulerTimerHost } from './v2/scheduled.js';
 import { resolveFleetOptions, type AgentFleetOptions, type AuthMode } from './options.js';
 import { realDeps } from './real-deps.js';
 import { Gate, sleep as realSleep, TimerWheel, type Sleep } from './timing.js';
@@ -28,7 +30,8 @@ export interface FleetOverrides {
  * A fleet of fake agents that follows `options.schedule`: every tick it starts agents in index
  * order through `credentials.agents` (spread evenly inside the tick, so ramps are smooth) and
  * stops the highest-index agents on ramp-down. It speaks only the public agent API, so it runs
- * unchanged against any coderd of the era docs/protocol.md describes.
+ * unchanged against any coderd of the era docs/protocol.md describes (`protocol: 'v1'`, the
+ * default) or, with `protocol: 'v2'`, against any Coder ≥ 2.13 (docs/protocol-v2.md).
  */
 export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOverrides = {}): AgentFleet {
   const resolved = resolveFleetOptions(options);
@@ -73,9 +76,11 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
         observer: options.observer,
         connected: { count: 0 },
         coordinateUrl: transport.baseUrl.replace(/^http/, 'ws') + '/api/v2/workspaceagents/me/coordinate',
+        baseUrl: transport.baseUrl,
+        timers: new SchedulerTimerHost(wheel, ctx.clock),
       };
 
-      const active: FakeAgent[] = [];
+      const active: FleetAgent[] = [];
       // Scheduled starts; each one starts the next index, so any of them may be cancelled.
       const pending = new Set<NodeJS.Timeout>();
       const stopping = new Set<Promise<void>>();
@@ -83,7 +88,8 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
       const finished = new AbortController();
       const startOne = (): void => {
         const index = active.length;
-        const agent = new FakeAgent(index, credentials[index]!, env, ctx.rng.fork(`agent-${index}`));
+        const rng = ctx.rng.fork(`agent-${index}`);
+        const agent = resolved.protocol === 'v2' ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
         active.push(agent);
         reports.set(index, agent.report);
         void agent.start();

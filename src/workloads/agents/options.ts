@@ -3,6 +3,9 @@ import type { CoordinateObserver } from '../coordinate-observer.js';
 /** Instance-identity and token auth modes of a real agent (protocol §9, `--auth`). */
 export type AuthMode = 'token' | 'aws' | 'azure' | 'google';
 export type LifecycleOutcome = 'ready' | 'start_error' | 'start_timeout';
+/** Which agent API the fleet speaks: v1 REST + JSON coordinate (docs/protocol.md) or v2 dRPC
+ * over `/me/rpc` (docs/protocol-v2.md). */
+export type AgentProtocol = 'v1' | 'v2';
 
 /**
  * Options of the fake agent fleet: the scenario's `agents` section (schema.md) with durations in
@@ -12,6 +15,11 @@ export type LifecycleOutcome = 'ready' | 'start_error' | 'start_timeout';
 export interface AgentFleetOptions {
   /** Peak agents (when given, checked against the credentials before anything starts). */
   count?: number;
+  /** Agent API (default v1). */
+  protocol?: AgentProtocol;
+  /** v2 only: the `version` asked for on /me/rpc (default 2.2, the API of Coder v2.13,
+   * docs/protocol-v2.md "Which protocol for which Coder version"). */
+  apiVersion?: string;
   auth?: Partial<Record<AuthMode, number>>;
   version?: string;
   nodeUpdateInterval?: number;
@@ -44,6 +52,8 @@ export interface AgentFleetOptions {
 
 /** Options with every default applied. */
 export interface ResolvedFleetOptions {
+  protocol: AgentProtocol;
+  apiVersion: string;
   auth: Record<AuthMode, number>;
   version: string;
   nodeUpdateInterval: number;
@@ -61,10 +71,15 @@ export interface ResolvedFleetOptions {
   tickMs: number;
 }
 
+/** The v2 API version a fake agent asks for unless told otherwise: Coder v2.13's (the first v2-only release). */
+export const DEFAULT_V2_API_VERSION = '2.2';
+
 export function resolveFleetOptions(options: AgentFleetOptions): ResolvedFleetOptions {
   const auth = options.auth ?? { token: 1 };
   const outcomes = options.lifecycle?.outcomes ?? { ready: 1 };
   return {
+    protocol: options.protocol ?? 'v1',
+    apiVersion: options.apiVersion ?? DEFAULT_V2_API_VERSION,
     auth: { token: auth.token ?? 0, aws: auth.aws ?? 0, azure: auth.azure ?? 0, google: auth.google ?? 0 },
     version: options.version ?? 'v0.15.3',
     nodeUpdateInterval: options.nodeUpdateInterval ?? 30_000,
