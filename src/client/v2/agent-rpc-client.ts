@@ -55,6 +55,7 @@ export class AgentRpcClient {
   closing = false;
   /** Unary calls sent and not yet answered. */
   inFlight = 0;
+  private idle: (() => void) | undefined;
 
   constructor(
     readonly rpc: DrpcClient,
@@ -76,10 +77,10 @@ export class AgentRpcClient {
     try {
       bytes = await this.rpc.unary(codec.path, codec.encodeRequest(request), { timeoutMs: this.timeoutMs });
     } catch (error) {
-      this.inFlight--;
+      this.answered();
       return this.failed(codec, error, startedAt);
     }
-    this.inFlight--;
+    this.answered();
     metrics.trend(METRIC.request, clock.now() - startedAt, { endpoint });
     try {
       return { ok: true, value: codec.decodeResponse(bytes) };
@@ -87,6 +88,12 @@ export class AgentRpcClient {
       metrics.count(METRIC.error, 1, { endpoint, class: 'decode' });
       return { ok: false, errorClass: 'decode', unsupported: false, aborted: false, error };
     }
+  }
+
+  /** Resolves once no unary call is in flight (at once when none is). */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.idle = resolve));
   }
 
   /** Tailnet.Coordinate (bidi); the Invoke goes out with the first send. */
@@ -103,6 +110,13 @@ export class AgentRpcClient {
   recordFailure(path: string, errorClass: string): void {
     if (this.closing) return;
     this.env.metrics.count(METRIC.error, 1, { endpoint: endpointOf(path), class: errorClass });
+  }
+
+  private answered(): void {
+    if (--this.inFlight > 0 || !this.idle) return;
+    const idle = this.idle;
+    this.idle = undefined;
+    idle();
   }
 
   private failed(codec: Codec, error: unknown, startedAt: number): RpcFailure {

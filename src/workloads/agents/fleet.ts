@@ -8,7 +8,7 @@ import { FakeAgentV2 } from './v2/fake-agent-v2.js';
 import { SchedulerTimerHost } from './v2/scheduled.js';
 import { resolveFleetOptions, type AgentFleetOptions, type AuthMode } from './options.js';
 import { realDeps } from './real-deps.js';
-import { Gate, sleep as realSleep, TimerWheel, type Sleep } from './timing.js';
+import { Gate, sleep as realSleep, TimerWheel, type Scheduler, type Sleep } from './timing.js';
 
 export type { AgentFleetOptions } from './options.js';
 export type { AgentReport } from './fake-agent.js';
@@ -24,6 +24,8 @@ export interface AgentFleet extends Workload {
 export interface FleetOverrides {
   deps?: Partial<AgentDeps>;
   sleep?: Sleep;
+  /** Replaces the fleet's shared scheduler (periodic work, v2 yamux timers). */
+  scheduler?: Scheduler;
 }
 
 /**
@@ -61,6 +63,7 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
       }
       const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
       const wheel = new TimerWheel();
+      const scheduler = overrides.scheduler ?? wheel;
       const env: FleetEnv = {
         options: resolved,
         http: { transport, metrics: ctx.metrics, clock: ctx.clock },
@@ -71,13 +74,13 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
         sleep: overrides.sleep ?? realSleep,
         gate: new Gate(resolved.maxConcurrentDials),
         // Real time, like the setTimeouts it replaces.
-        scheduler: wheel,
+        scheduler,
         identity: ctx.credentials.identity,
         observer: options.observer,
         connected: { count: 0 },
         coordinateUrl: transport.baseUrl.replace(/^http/, 'ws') + '/api/v2/workspaceagents/me/coordinate',
         baseUrl: transport.baseUrl,
-        timers: new SchedulerTimerHost(wheel, ctx.clock),
+        timers: new SchedulerTimerHost(scheduler, ctx.clock),
       };
 
       const active: FleetAgent[] = [];

@@ -85,8 +85,14 @@ export class V2Session implements SessionPort, TaskOwner {
     private readonly localAddress: string | undefined,
   ) {}
 
+  /** Established, not ending, and its yamux session not yet closed (a stream failing because
+   * the whole session died is the session's end, handled once in `closed`). */
   get live(): boolean {
-    return this.state === 'live';
+    return this.state === 'live' && !this.down;
+  }
+
+  private get down(): boolean {
+    return this.conn?.session.closed ?? false;
   }
 
   /** Dials and runs the session; resolves when it ends. */
@@ -115,7 +121,7 @@ export class V2Session implements SessionPort, TaskOwner {
 
   /** A required RPC failed: close the session ('failed'). */
   teardown(): void {
-    if (this.state !== 'starting' && this.state !== 'live') return;
+    if ((this.state !== 'starting' && this.state !== 'live') || this.down) return;
     this.outcome = 'failed';
     this.end();
   }
@@ -129,15 +135,19 @@ export class V2Session implements SessionPort, TaskOwner {
 
   /**
    * Graceful stop (docs/protocol-v2.md §3.3, "On shutdown"): the periodic routines stop,
-   * Coordinate sends `disconnect{}`; `until` (the agent's lifecycle and logs draining) and the
-   * coordinator's hang-up are awaited, bounded by the caller's deadline; then the session closes.
+   * Coordinate sends `disconnect{}`; `until` (the agent's last lifecycle report), the
+   * coordinator's hang-up and the answers of calls still in flight are awaited, bounded by the
+   * caller's deadline; then the session closes. (Waiting for the answers keeps the agent's
+   * accounting exact: a call the target handled is never cut off by our own close.)
    */
   async shutdown(until: Promise<void>, deadline: Promise<void>): Promise<void> {
-    if (this.state !== 'live') return this.close();
+    if (!this.live) return this.close();
     this.stopPeriodic();
     const left = new Promise<void>((resolve) => (this.onEnded = resolve));
     const hungUp = this.coordinate ? this.coordinate.disconnect() : Promise.resolve();
-    await Promise.race([Promise.all([hungUp, until]), deadline, left]);
+    const over = Promise.race([deadline, left]);
+    await Promise.race([Promise.all([hungUp, until]), over]);
+    await Promise.race([this.client.whenIdle(), over]);
     this.close();
   }
 

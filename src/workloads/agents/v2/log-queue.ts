@@ -31,6 +31,7 @@ export interface LogHost {
  * again), and it stops for good after a `log_limit_exceeded` answer, like the Go agent.
  */
 export class LogQueue {
+  /** Waiting batches; the one in flight is taken off (lines never join a batch being sent). */
   private readonly batches: Batch[] = [];
   private busy = false;
   private stopped = false;
@@ -63,17 +64,18 @@ export class LogQueue {
   pump(port: SessionPort): void {
     if (this.busy || this.stopped || !port.live || this.batches.length === 0) return;
     this.busy = true;
-    void this.send(port, this.batches[0]!);
+    void this.send(port, this.batches.shift()!);
   }
 
   private async send(port: SessionPort, batch: Batch): Promise<void> {
     const result = await port.client.call(AGENT_RPC.BatchCreateLogs, { logSourceId: batch.source, logs: batch.lines });
     this.busy = false;
     if (!result.ok) {
+      // Sent again first on the next session.
+      this.batches.unshift(batch);
       if (!result.aborted) port.teardown();
       return;
     }
-    if (this.batches[0] === batch) this.batches.shift();
     if (result.value.logLimitExceeded) {
       this.stopped = true;
       this.batches.length = 0;
