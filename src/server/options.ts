@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { FleetsimError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
 /** Options of the embedded reference server (all optional; defaults follow coderd). */
@@ -92,7 +93,9 @@ export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
 function resolveProtocols(list: readonly string[] | undefined): { v1: boolean; v2: boolean } {
   if (list === undefined) return { v1: true, v2: true };
   const unknown = list.filter((p) => p !== 'v1' && p !== 'v2');
-  if (unknown.length > 0) throw new Error(`server.protocols: unknown protocol ${unknown.map((p) => JSON.stringify(p)).join(', ')} (expected 'v1' and/or 'v2')`);
-  if (list.length === 0) throw new Error("server.protocols: at least one of 'v1', 'v2' is required");
+  if (unknown.length > 0) {
+    throw new FleetsimError('usage', `server.protocols: unknown protocol ${unknown.map((p) => JSON.stringify(p)).join(', ')}`, { hint: "use 'v1' and/or 'v2'" });
+  }
+  if (list.length === 0) throw new FleetsimError('usage', 'server.protocols: empty', { hint: "use 'v1' and/or 'v2'" });
   return { v1: list.includes('v1'), v2: list.includes('v2') };
 }

@@ -24,7 +24,6 @@ import { upgradeHeaders } from './routes/sockets.js';
 import { ed25519GitSshKey } from './ssh-key.js';
 import type { ServerState } from './state.js';
 import { AgentStore, type AgentRecord } from './store.js';
-import type { AgentSessionRef } from './v2/rpc-session.js';
 import { V2Server } from './v2/v2-server.js';
 import { V2_WS_SERVER_OPTIONS } from '../protocol/v2/ws-byte-stream.js';
 
@@ -212,7 +211,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
       const ids = picked.filter((a) => a.socket).map((a) => a.id);
       let dropped = ids.length > 0 ? coordinator.dropAgents(ids) : 0;
       for (const a of picked) {
-        const session = a.v2?.session as AgentSessionRef | undefined;
+        const session = a.v2?.session;
         if (!session) continue;
         session.drop('close');
         dropped++;

@@ -11,6 +11,7 @@ import { Flag, FrameType, GoAwayCode, YAMUX_HEADER_SIZE, YAMUX_INITIAL_WINDOW, Y
 import { YamuxStream, type YamuxStreamOwner } from './yamux-stream.js';
 import type { ByteSink, ByteTransport } from './ws-byte-stream.js';
 import { realTimers, type TimerHost } from './timer-host.js';
+import { YamuxPinger, type PingerHost } from './yamux-pinger.js';
 import { YamuxClosedError, YamuxGoAwayError, YamuxProtocolError, YamuxTimeoutError } from './wire-errors.js';
 
 /** Session options; defaults are hashicorp's `DefaultConfig()`, which Coder uses unchanged (§1.6). */
@@ -40,13 +41,7 @@ const FLUSH_BYTES = 512 * 1024;
 const MIN_BATCH = 4096;
 const MAX_STREAM_ID = 0xffffffff - 1;
 
-interface PendingPing {
-  startedAt: number;
-  resolve?: (rttMs: number) => void;
-  reject?: (error: Error) => void;
-}
-
-export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner {
+export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner, PingerHost {
   readonly maxWindow: number;
   private readonly streams = new Map<number, YamuxStream>();
   private readonly parser: YamuxFrameParser;
@@ -63,10 +58,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner 
   private localGoAway = false;
   private remoteGoAway = false;
   private closedWith: Error | null = null;
-  private pings: Map<number, PendingPing> | null = null;
-  private nextPingId = 0;
-  private keepAliveTimer: unknown = null;
-  private pingTimer: unknown = null;
+  private readonly pinger: YamuxPinger;
   /** One timer for all stream open/close deadlines (no per-stream timers, nothing pinned). */
   private deadlineTimer: unknown = null;
   private readonly openTimeoutMs: number;
@@ -82,7 +74,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner 
     this.parser = new YamuxFrameParser(this);
     this.openTimeoutMs = options.streamOpenTimeoutMs ?? 75_000;
     this.closeTimeoutMs = options.streamCloseTimeoutMs ?? 300_000;
-    this.armKeepAlive();
+    this.pinger = new YamuxPinger(this, this.timers, options.keepAliveIntervalMs ?? 30_000, options.pingTimeoutMs ?? 10_000);
     transport.start(this);
   }
 
@@ -125,7 +117,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner 
   /** Sends a ping; resolves with the round trip in ms, rejects after `pingTimeoutMs`. */
   ping(): Promise<number> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    return new Promise((resolve, reject) => this.sendPing({ startedAt: this.timers.now(), resolve, reject }));
+    return this.pinger.ping();
   }
 
   /**
@@ -205,7 +197,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner 
         return this.streamFrame(type, flags, streamId, length);
       case FrameType.Ping:
         if (flags & Flag.SYN) this.control(FrameType.Ping, Flag.ACK, 0, length);
-        else if (flags & Flag.ACK) this.pingAnswered(length);
+        else if (flags & Flag.ACK) this.pinger.answered(length);
         return true;
       default:
         return this.goAwayReceived(length);
@@ -317,40 +309,14 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner 
     this.outLen = 0;
   }
 
-  private sendPing(pending: PendingPing): void {
-    const id = this.nextPingId;
-    this.nextPingId = (this.nextPingId + 1) >>> 0;
-    (this.pings ??= new Map()).set(id, pending);
+  // ---- PingerHost ----
+
+  sendPing(id: number): void {
     this.control(FrameType.Ping, Flag.SYN, 0, id);
-    if (this.pingTimer === null) this.pingTimer = this.timers.setTimeout(() => this.pingTimeout(), this.options.pingTimeoutMs ?? 10_000);
   }
 
-  private pingAnswered(id: number): void {
-    const pending = this.pings?.get(id);
-    if (!pending) return;
-    this.pings?.delete(id);
-    if (this.pings?.size === 0 && this.pingTimer !== null) {
-      this.timers.clearTimeout(this.pingTimer);
-      this.pingTimer = null;
-    }
-    pending.resolve?.(this.timers.now() - pending.startedAt);
-  }
-
-  private pingTimeout(): void {
-    this.pingTimer = null;
-    // One timer covers all outstanding pings; any unanswered one ends the session, as in Go.
-    if (this.pings && this.pings.size > 0) this.terminate(new YamuxTimeoutError('yamux: keepalive timeout'));
-  }
-
-  private armKeepAlive(): void {
-    const interval = this.options.keepAliveIntervalMs ?? 30_000;
-    if (interval <= 0 || this.closedWith) return;
-    this.keepAliveTimer = this.timers.setTimeout(() => {
-      this.keepAliveTimer = null;
-      if (this.closedWith) return;
-      this.sendPing({ startedAt: this.timers.now() });
-      this.armKeepAlive();
-    }, interval);
+  pingTimedOut(): void {
+    this.terminate(new YamuxTimeoutError('yamux: keepalive timeout'));
   }
 
   private armDeadline(inMs: number): void {
@@ -383,14 +349,9 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner 
     const reason = error ?? new YamuxClosedError('session closed');
     this.closedWith = reason;
     this.parser.stop();
-    if (this.keepAliveTimer !== null) this.timers.clearTimeout(this.keepAliveTimer);
-    if (this.pingTimer !== null) this.timers.clearTimeout(this.pingTimer);
-    this.keepAliveTimer = this.pingTimer = null;
     if (this.deadlineTimer !== null) this.timers.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = null;
-    const pings = this.pings;
-    this.pings = null;
-    if (pings) for (const p of pings.values()) p.reject?.(reason);
+    this.pinger.stop(reason);
     const streams = [...this.streams.values()];
     this.streams.clear();
     this.drainWaiters = null;

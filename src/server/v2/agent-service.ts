@@ -214,12 +214,12 @@ export const AGENT_METHODS: readonly UnaryMethod[] = [
   method('BatchUpdateMetadata', BatchUpdateMetadataRequestSchema, BatchUpdateMetadataResponseSchema, (ctx, req) => {
     const v2 = agentV2(ctx.agent);
     const collectedAt = dbTime(ctx.s.wallNow()); // the agent's collected_at is ignored (clock skew)
-    let allKeys = 0;
+    let keys = 0;
     let stored = 0;
     for (const md of req.metadata) {
-      allKeys += byteLength(md.key);
+      keys += byteLength(md.key);
       // Keys past the limit are dropped, the earlier ones still stored, then the call fails.
-      if (allKeys > MAX_ALL_KEYS) break;
+      if (keys > MAX_ALL_KEYS) break;
       let value = md.result?.value ?? '';
       let error = md.result?.error ?? '';
       const valueBytes = byteLength(value);
@@ -233,7 +233,13 @@ export const AGENT_METHODS: readonly UnaryMethod[] = [
       stored++;
     }
     ctx.s.store.count(ctx.agent).v2.metadataKeys += stored;
-    if (allKeys > MAX_ALL_KEYS) throw new RpcError(`metadata keys of ${allKeys} bytes exceeded ${MAX_ALL_KEYS} bytes`);
+    if (keys > MAX_ALL_KEYS) {
+      // N is the sum over every key of the request (docs/protocol-v2.md §5.6); the coderd
+      // source read stops summing at the first key past the limit, so its N can be smaller.
+      let all = 0;
+      for (const md of req.metadata) all += byteLength(md.key);
+      throw new RpcError(`metadata keys of ${all} bytes exceeded ${MAX_ALL_KEYS} bytes`);
+    }
     return create(BatchUpdateMetadataResponseSchema);
   }),
 

@@ -1,4 +1,5 @@
 import type { AgentRecord } from '../store.js';
+import type { AgentSessionRef } from './rpc-session.js';
 
 /**
  * The agent-row columns only the v2 API writes (docs/protocol-v2.md §5), kept beside the v1
@@ -28,7 +29,7 @@ export interface AgentV2State {
   /** Log sources seen (the External source is added for the all-zero id). */
   logSources: Set<string>;
   /** The v2 session coderd would treat as current (the newest /me/rpc). */
-  session?: object;
+  session?: AgentSessionRef;
   /** The agent's latest tailnet node (v2 coordinator), for GET /{id} latency. */
   latencyNode?: { derp_latency: Record<string, number> | null; preferred_derp: number };
 }

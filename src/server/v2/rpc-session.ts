@@ -10,6 +10,7 @@ import {
   DERPMapSchema,
   TelemetryRequestSchema,
   TelemetryResponseSchema,
+  type Node,
 } from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import type { AgentV2Counters } from '../counters.js';
 import type { DERPMap as JsonDerpMap } from '../../protocol/derp-map.js';
@@ -70,7 +71,7 @@ function addAgentService(router: DrpcRouter, ctx: AgentRpcContext, counters: Age
 }
 
 /** Bidi Coordinate bound to one peer identity. */
-function coordinateHandler(s: ServerState, peerId: () => string, auth: CoordinateeAuth, counters: AgentV2Counters | undefined) {
+function coordinateHandler(s: ServerState, peerId: () => string, auth: CoordinateeAuth, counters: AgentV2Counters | undefined, onNode?: (node: Node) => void) {
   return (stream: ServerBidiStream): Promise<void> =>
     new Promise<void>((resolve) => {
       let pending = 0;
@@ -93,7 +94,7 @@ function coordinateHandler(s: ServerState, peerId: () => string, auth: Coordinat
         },
       };
       tally(s, counters, 'Coordinate', true);
-      const handle = s.v2.coordinate(peerId(), auth, sink, counters);
+      const handle = s.v2.coordinate(peerId(), auth, sink, counters, onNode);
       stream.listen({
         onMessage(bytes) {
           if (done) return;
@@ -117,8 +118,15 @@ function coordinateHandler(s: ServerState, peerId: () => string, auth: Coordinat
     });
 }
 
-function addTailnetService(router: DrpcRouter, s: ServerState, peerId: () => string, auth: CoordinateeAuth, counters: AgentV2Counters | undefined): void {
-  router.bidi(TAILNET + 'Coordinate', coordinateHandler(s, peerId, auth, counters));
+function addTailnetService(
+  router: DrpcRouter,
+  s: ServerState,
+  peerId: () => string,
+  auth: CoordinateeAuth,
+  counters: AgentV2Counters | undefined,
+  onNode?: (node: Node) => void,
+): void {
+  router.bidi(TAILNET + 'Coordinate', coordinateHandler(s, peerId, auth, counters, onNode));
   // The map never changes while the server runs: one push, then wait for the client to leave.
   router.serverStream(TAILNET + 'StreamDERPMaps', async (_req, stream, ctx) => {
     tally(s, counters, 'StreamDERPMaps', true);
@@ -159,7 +167,10 @@ export function serveAgentSession(s: ServerState, ws: WebSocket, agent: AgentRec
 
   const router = new DrpcRouter();
   addAgentService(router, { s, agent, apiVersion }, counters);
-  addTailnetService(router, s, () => agent.id, { kind: 'agent', agentId: agent.id }, counters);
+  // GET /{id} renders `latency` from the current session's node, as from a v1 socket's.
+  addTailnetService(router, s, () => agent.id, { kind: 'agent', agentId: agent.id }, counters, (node) => {
+    if (state.session === ref) state.latencyNode = { derp_latency: node.derpLatency, preferred_derp: node.preferredDerp };
+  });
   const conn: RpcConnection = serveRpc(wsByteStream(ws), router);
   const monitor = new ConnectionMonitor(s, agent, { ping: () => conn.session.ping(), close: () => conn.close() });
   const untrack = s.v2.track({ close: () => conn.close() });
@@ -170,6 +181,7 @@ export function serveAgentSession(s: ServerState, ws: WebSocket, agent: AgentRec
     s.totals.v2.rpcClosed++;
     if (state.session === ref) {
       state.session = undefined;
+      state.latencyNode = undefined;
       counters.connected = false;
     }
   });

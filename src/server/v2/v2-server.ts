@@ -56,7 +56,7 @@ export class V2Server {
    * Registers a Coordinate stream for `id`. `agentCounters` is set for an agent's own stream
    * (its nodes and the updates it receives are counted per agent).
    */
-  coordinate(id: string, auth: CoordinateeAuth, stream: CoordinateStream, agentCounters?: AgentV2Counters): CoordinateHandle {
+  coordinate(id: string, auth: CoordinateeAuth, stream: CoordinateStream, agentCounters?: AgentV2Counters, onNode?: (node: Node) => void): CoordinateHandle {
     const totals = this.totals;
     const link: PeerLink<Node> = this.core.connect(id, auth, {
       send(response) {
@@ -73,7 +73,11 @@ export class V2Server {
         // A malformed id ends the peer like a refused request (LOST, stream closed).
         if (!decoded.ok) return link.request({ updateSelf: {} }) === 'ok';
         const result = link.request(decoded.request);
-        if (agentCounters && result !== 'refused' && decoded.request.updateSelf?.node) agentCounters.nodeUpdates++;
+        const node = decoded.request.updateSelf?.node;
+        if (node && result !== 'refused') {
+          if (agentCounters) agentCounters.nodeUpdates++;
+          onNode?.(node);
+        }
         return result === 'ok';
       },
       end: () => link.end(),

@@ -6,11 +6,11 @@ import type { AgentDeps } from './deps.js';
 import { FakeAgent, type AgentReport, type FleetAgent, type FleetEnv } from './fake-agent.js';
 import { FakeAgentV2 } from './v2/fake-agent-v2.js';
 import { SchedulerTimerHost } from './v2/scheduled.js';
-import { resolveFleetOptions, type AgentFleetOptions, type AuthMode } from './options.js';
 import { realDeps } from './real-deps.js';
+import type { AgentsConfig, AuthMode } from './section.js';
+import { fleetSettings, type FleetRun } from './settings.js';
 import { Gate, sleep as realSleep, TimerWheel, type Scheduler, type Sleep } from './timing.js';
 
-export type { AgentFleetOptions } from './options.js';
 export type { AgentReport } from './fake-agent.js';
 
 /** The fleet workload, plus a per-agent view of what the target accepted (tests, benches). */
@@ -33,17 +33,11 @@ export interface FleetOverrides {
  * order through `credentials.agents` (spread evenly inside the tick, so ramps are smooth) and
  * stops the highest-index agents on ramp-down. It speaks only the public agent API, so it runs
  * unchanged against any coderd of the era docs/protocol.md describes (`protocol: 'v1'`, the
- * default) or, with `protocol: 'v2'`, against any Coder ≥ 2.13 (docs/protocol-v2.md).
+ * default) or, with `protocol: 'v2'`, against any Coder ≥ 2.13 (docs/protocol-v2.md). `config`
+ * is the validated `agents` section (the scenario schema holds its defaults and rules).
  */
-export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOverrides = {}): AgentFleet {
-  const resolved = resolveFleetOptions(options);
-  const weights = Object.values(resolved.auth);
-  if (weights.some((w) => !(w >= 0)) || !weights.some((w) => w > 0)) {
-    throw new FleetsimError('usage', 'agents.auth weights must be >= 0 with a positive sum');
-  }
-  if (!Object.values(resolved.lifecycle.outcomes).some((w) => w > 0)) {
-    throw new FleetsimError('usage', 'agents.lifecycle.outcomes weights must have a positive sum');
-  }
+export function createAgentFleet(config: AgentsConfig, options: FleetRun, overrides: FleetOverrides = {}): AgentFleet {
+  const resolved = fleetSettings(config, options);
   const deps: AgentDeps = { ...realDeps, ...overrides.deps };
   const reports = new Map<number, AgentReport>();
 
@@ -57,9 +51,6 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
         throw new FleetsimError('usage', `agents.auth asks for ${identityModes.join(', ')} but the credentials hold no identity material`, {
           hint: 'use token auth against a real Coder, or the credentials written by the embedded server',
         });
-      }
-      if (options.count !== undefined && options.count > credentials.length) {
-        throw new FleetsimError('usage', `the fleet needs ${options.count} agents but the credentials hold ${credentials.length}`);
       }
       const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
       const wheel = new TimerWheel();

@@ -126,6 +126,16 @@ describe('GET /me/rpc (docs/protocol-v2.md §1, §5)', () => {
     expect(server.counters().agents[agent.id]!.v2.connected).toBe(false);
   });
 
+  it('dropAgentSockets closes v2 sessions too', async () => {
+    const agent = server.credentials.agents[2]!;
+    const c = await mustDial(server.url, `${RPC}?version=2.0`, agent.token);
+    await waitFor(() => server.counters().agents[agent.id]?.v2.connected === true, 'session registered');
+    const closed = new Promise<number>((resolve) => c.ws.once('close', (code) => resolve(code)));
+    expect(server.dropAgentSockets(1)).toBe(1);
+    expect(await closed).toBe(1001);
+    await waitFor(() => server.counters().agents[agent.id]!.v2.connected === false, 'session end seen');
+  });
+
   it('keeps /me/rpc off when only v1 is served, and the removed v1 routes off when only v2 is', async () => {
     const v1only = await startServer({ protocols: ['v1'] });
     const v2only = await startServer({ protocols: ['v2'] });

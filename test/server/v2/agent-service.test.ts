@@ -6,6 +6,10 @@ import {
   BatchCreateLogsRequestSchema,
   BatchUpdateAppHealthRequestSchema,
   BatchUpdateMetadataRequestSchema,
+  Connection_Action,
+  Connection_Type,
+  ReportConnectionRequestSchema,
+  WorkspaceAgentScriptCompletedRequestSchema,
   Lifecycle_State,
   ManifestSchema,
   UpdateLifecycleRequestSchema,
@@ -14,6 +18,7 @@ import {
   WorkspaceApp_Health,
   type Manifest,
 } from '../../../src/protocol/v2/gen/coder/agent/v2/agent_pb.js';
+import { manifestProblems } from '../../../src/protocol/v2/manifest-check.js';
 import { fixtureAgents, fixtureUser } from '../../../src/server/fixtures.js';
 import { resolveOptions } from '../../../src/server/options.js';
 import type { ServerState } from '../../../src/server/state.js';
@@ -63,6 +68,7 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
   it('GetManifest carries what the Go agent requires', () => {
     const { ctx, agent } = setup();
     const m = call(ctx, 'GetManifest', {}) as Manifest;
+    expect(manifestProblems(m)).toEqual([]);
     expect(uuidFromBytes(m.agentId)).toEqual({ ok: true, uuid: agent.id });
     expect(uuidFromBytes(m.workspaceId)).toEqual({ ok: true, uuid: agent.workspaceId });
     expect(m.derpMap?.homeParams).toBeDefined();
@@ -147,7 +153,7 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
         { key: 'd', result: { value: '2' } },
       ],
     });
-    expect(rpcError(() => call(ctx, 'BatchUpdateMetadata', req)).message).toBe('metadata keys of 9003 bytes exceeded 6144 bytes');
+    expect(rpcError(() => call(ctx, 'BatchUpdateMetadata', req)).message).toBe('metadata keys of 9004 bytes exceeded 6144 bytes');
     expect(agent.counters.v2.metadataKeys).toBe(2);
     expect(agent.v2!.metadata.get(`a${long}`)).toMatchObject({ value: 'v'.repeat(2048), error: 'value of 2049 bytes exceeded 2048 bytes' });
     expect(agent.v2!.metadata.get(`b${long}`)?.error).toBe('error of 3000 bytes exceeded 2048 bytes');
@@ -168,5 +174,22 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
     expect(rpcError(() => call(fresh, 'BatchCreateLogs', create(BatchCreateLogsRequestSchema, { logSourceId: new Uint8Array(3), logs: [{ output: 'a' }] }))).message).toMatch(
       /^parse log source ID ".*": invalid UUID \(got 3 bytes\)$/,
     );
+  });
+
+  it('ScriptCompleted and ReportConnection check their ids and count', () => {
+    const { ctx, agent } = setup();
+    const id = uuidToBytes('11111111-2222-3333-4444-555555555555');
+    expect(rpcError(() => call(ctx, 'ScriptCompleted', create(WorkspaceAgentScriptCompletedRequestSchema, { timing: { scriptId: new Uint8Array(4) } }))).message).toBe(
+      'script id from bytes: invalid UUID (got 4 bytes)',
+    );
+    call(ctx, 'ScriptCompleted', create(WorkspaceAgentScriptCompletedRequestSchema, { timing: { scriptId: id, exitCode: 0 } }));
+    const report = (connection: object) => call(ctx, 'ReportConnection', create(ReportConnectionRequestSchema, { connection }));
+    expect(rpcError(() => report({ id: new Uint8Array(16), action: Connection_Action.CONNECT, type: Connection_Type.SSH })).message).toBe('connection ID cannot be nil');
+    expect(rpcError(() => report({ id: new Uint8Array(2), action: Connection_Action.CONNECT, type: Connection_Type.SSH })).message).toBe(
+      'connection id from bytes: invalid UUID (got 2 bytes)',
+    );
+    report({ id, action: Connection_Action.CONNECT, type: Connection_Type.SSH, ip: '127.0.0.1' });
+    report({ id, action: Connection_Action.DISCONNECT, appName: 'code-server', statusCode: 0 });
+    expect(agent.counters.v2).toMatchObject({ scriptsCompleted: 1, connectionReports: 2 });
   });
 });

@@ -31,3 +31,13 @@ describe('checkApiVersion with 1.x still served (coderd 2.8–2.12)', () => {
     expect(checkApiVersion('3.0', { major: 2, minor: 13 }, [1]).ok).toBe(false);
   });
 });
+
+describe('server.protocols option', () => {
+  it('defaults to both and refuses unknown or empty lists', async () => {
+    const { resolveOptions } = await import('../../../src/server/options.js');
+    expect(resolveOptions({}).protocols).toEqual({ v1: true, v2: true });
+    expect(resolveOptions({ protocols: ['v2'] }).protocols).toEqual({ v1: false, v2: true });
+    expect(() => resolveOptions({ protocols: [] })).toThrow(/server\.protocols: empty/);
+    expect(() => resolveOptions({ protocols: ['v3' as 'v1'] })).toThrow(/unknown protocol "v3"/);
+  });
+});

@@ -12,7 +12,7 @@ import { uuidFromBytes } from '../../../protocol/v2/messages.js';
 import { AppHealthModel } from '../app-health.js';
 import { authenticate, chooseAuthMode } from '../auth.js';
 import type { FleetAgent, FleetEnv } from '../fake-agent.js';
-import type { LifecycleOutcome } from '../options.js';
+import type { LifecycleOutcome } from '../section.js';
 import { StatsCounters } from '../stats-loop.js';
 import { pickWeighted, SeededStream } from '../timing.js';
 import { V2Session, type V2SessionEnv, type V2SessionHost } from './agent-session.js';

@@ -1,6 +1,6 @@
 import type { AppHealth } from '../../../client/agent-client.js';
 import type { AgentReport } from '../fake-agent.js';
-import type { AuthMode } from '../options.js';
+import type { AuthMode } from '../section.js';
 import { healthRecord } from '../app-health.js';
 import type { V2LifecycleState } from './session-port.js';
 

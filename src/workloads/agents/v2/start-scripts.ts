@@ -1,7 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Timing_Stage, Timing_Status, type TimingSchema, type WorkspaceAgentScript } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { AGENT_RPC, msToTimestamp } from '../../../protocol/v2/messages.js';
-import type { LifecycleOutcome } from '../options.js';
+import type { LifecycleOutcome } from '../section.js';
 import type { SeededStream } from '../timing.js';
 import type { LogQueue } from './log-queue.js';
 import type { SessionPort } from './session-port.js';

@@ -5,6 +5,8 @@ import { createRng } from '../../../../src/core/rng.js';
 import { METRIC } from '../../../../src/metrics/names.js';
 import { createReferenceServer, type ReferenceServer } from '../../../../src/server/reference-server.js';
 import { createAgentFleet, type AgentFleet } from '../../../../src/workloads/agents/fleet.js';
+import { agentsKind } from '../../../../src/workloads/agents/kind.js';
+import { sectionConfig } from '../../../../src/workloads/kind.js';
 import { memorySink, PausableScheduler } from '../helpers.js';
 
 const AGENTS = 6;
@@ -86,15 +88,18 @@ describe('v2 agent fleet against the reference server', () => {
     const stop = new AbortController();
     const metrics = memorySink();
     const scheduler = new PausableScheduler();
-    const fleet = createAgentFleet({
-      protocol: 'v2',
-      schedule: () => AGENTS,
-      durationMs: 60_000,
-      auth: { token: 1, aws: 1, azure: 1, google: 1 },
-      apps: { checkInterval: 100, healthyAfter: 200, flapRate: 0 },
-      lifecycle: { startupDuration: 100, outcomes: { ready: 1, start_error: 1, start_timeout: 1 } },
-      nodeUpdateInterval: 200,
-    }, { scheduler });
+    const config = sectionConfig(
+      agentsKind,
+      {
+        protocol: 'v2',
+        auth: { token: 1, aws: 1, azure: 1, google: 1 },
+        apps: { checkInterval: 100, healthyAfter: 200, flapRate: 0 },
+        lifecycle: { startupDuration: 100, outcomes: { ready: 1, start_error: 1, start_timeout: 1 } },
+        nodeUpdateInterval: 200,
+      },
+      { durationMs: 60_000 },
+    );
+    const fleet = createAgentFleet(config, { schedule: () => AGENTS, durationMs: 60_000 }, { scheduler });
     const running = fleet.run({
       signal: stop.signal,
       clock: systemClock(),
