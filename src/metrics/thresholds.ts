@@ -22,6 +22,7 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
  *             | "delivered_per_second"        coordinator updates delivered per second
  * subject    := ENDPOINT | "propagation" | "first_node"
  * ENDPOINT   := METHOD " " route-template    e.g. POST /me/report-stats, GET /{id}
+ *             | "RPC" " " method-path         a v2 RPC, e.g. RPC /coder.agent.v2.Agent/UpdateStats
  * ```
  * Units: latencies take `ms` or `s` (a bare number means ms) and compare in ms; ratios take `%`
  * or a bare fraction between 0 and 1 (`1%` = `0.01`); counts and rates take bare numbers.
@@ -61,7 +62,8 @@ const AGENTS = new Set<string>(['connected_ratio', 'peak_connected_ratio', 'reco
 const COORDINATOR = new Set<string>(['lost', 'duplicated', 'out_of_order', 'delivered_per_second']);
 const RATIOS = new Set<string>(['error_rate', 'connected_ratio', 'peak_connected_ratio']);
 const OPS = new Set<string>(['<', '<=', '>', '>=', '==', '!=']);
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+// `RPC` names a v2 RPC by its method path (metrics/names.ts rpcEndpoint).
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'RPC'];
 const KNOWN =
   'p50, p90, p95, p99, p999, min, mean, max (with an endpoint, propagation or first_node), count, errors, error_rate, ' +
   'connected_ratio, peak_connected_ratio, reconnects, lost, duplicated, out_of_order, delivered_per_second';

@@ -3,11 +3,13 @@ import { createHttpTransport } from '../../client/http.js';
 import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import type { AgentDeps } from './deps.js';
-import { FakeAgent, type AgentReport, type FleetEnv } from './fake-agent.js';
+import { FakeAgent, type AgentReport, type FleetAgent, type FleetEnv } from './fake-agent.js';
+import { FakeAgentV2 } from './v2/fake-agent-v2.js';
+import { SchedulerTimerHost } from './v2/scheduled.js';
 import { realDeps } from './real-deps.js';
 import type { AgentsConfig, AuthMode } from './section.js';
 import { fleetSettings, type FleetRun } from './settings.js';
-import { Gate, sleep as realSleep, TimerWheel, type Sleep } from './timing.js';
+import { Gate, sleep as realSleep, TimerWheel, type Scheduler, type Sleep } from './timing.js';
 
 export type { AgentReport } from './fake-agent.js';
 
@@ -22,14 +24,17 @@ export interface AgentFleet extends Workload {
 export interface FleetOverrides {
   deps?: Partial<AgentDeps>;
   sleep?: Sleep;
+  /** Replaces the fleet's shared scheduler (periodic work, v2 yamux timers). */
+  scheduler?: Scheduler;
 }
 
 /**
  * A fleet of fake agents that follows `options.schedule`: every tick it starts agents in index
  * order through `credentials.agents` (spread evenly inside the tick, so ramps are smooth) and
  * stops the highest-index agents on ramp-down. It speaks only the public agent API, so it runs
- * unchanged against any coderd of the era docs/protocol.md describes. `config` is the validated
- * `agents` section (the scenario schema holds its defaults and rules).
+ * unchanged against any coderd of the era docs/protocol.md describes (`protocol: 'v1'`, the
+ * default) or, with `protocol: 'v2'`, against any Coder ≥ 2.13 (docs/protocol-v2.md). `config`
+ * is the validated `agents` section (the scenario schema holds its defaults and rules).
  */
 export function createAgentFleet(config: AgentsConfig, options: FleetRun, overrides: FleetOverrides = {}): AgentFleet {
   const resolved = fleetSettings(config, options);
@@ -49,6 +54,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       }
       const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
       const wheel = new TimerWheel();
+      const scheduler = overrides.scheduler ?? wheel;
       const env: FleetEnv = {
         options: resolved,
         http: { transport, metrics: ctx.metrics, clock: ctx.clock },
@@ -59,14 +65,16 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         sleep: overrides.sleep ?? realSleep,
         gate: new Gate(resolved.maxConcurrentDials),
         // Real time, like the setTimeouts it replaces.
-        scheduler: wheel,
+        scheduler,
         identity: ctx.credentials.identity,
         observer: options.observer,
         connected: { count: 0 },
         coordinateUrl: transport.baseUrl.replace(/^http/, 'ws') + '/api/v2/workspaceagents/me/coordinate',
+        baseUrl: transport.baseUrl,
+        timers: new SchedulerTimerHost(scheduler, ctx.clock),
       };
 
-      const active: FakeAgent[] = [];
+      const active: FleetAgent[] = [];
       // Scheduled starts; each one starts the next index, so any of them may be cancelled.
       const pending = new Set<NodeJS.Timeout>();
       const stopping = new Set<Promise<void>>();
@@ -74,7 +82,8 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       const finished = new AbortController();
       const startOne = (): void => {
         const index = active.length;
-        const agent = new FakeAgent(index, credentials[index]!, env, ctx.rng.fork(`agent-${index}`));
+        const rng = ctx.rng.fork(`agent-${index}`);
+        const agent = resolved.protocol === 'v2' ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
         active.push(agent);
         reports.set(index, agent.report);
         void agent.start();

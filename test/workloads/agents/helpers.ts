@@ -1,6 +1,6 @@
 import type { Clock } from '../../../src/core/clock.js';
 import type { MetricSink, Tags } from '../../../src/metrics/sink.js';
-import type { Sleep } from '../../../src/workloads/agents/timing.js';
+import type { ScheduledTask, Scheduler, Sleep } from '../../../src/workloads/agents/timing.js';
 
 /** A clock that only moves when told to. */
 export function manualClock(start = 0): Clock & { advance(ms: number): void } {
@@ -40,4 +40,59 @@ export function memorySink(): MetricSink & { samples: Sample[]; total(name: stri
     total: (name, tags) =>
       samples.filter((s) => s.kind === 'count' && matches(s, name, tags)).reduce((sum, s) => sum + (s.value as number), 0),
   };
+}
+
+/**
+ * A real-time scheduler (one setTimeout per task, for small test fleets) that can be paused:
+ * tasks that come due while paused are held and run on `resume()`. A test pauses it to make a
+ * fleet quiet (no periodic call can start) before it compares counts or drops sockets.
+ */
+export class PausableScheduler implements Scheduler {
+  private paused = false;
+  private held: ScheduledTask[] = [];
+  private readonly timers = new Map<ScheduledTask, NodeJS.Timeout>();
+
+  schedule(task: ScheduledTask, delayMs: number): void {
+    this.cancel(task);
+    task.slot = 0;
+    this.timers.set(
+      task,
+      setTimeout(() => {
+        this.timers.delete(task);
+        if (this.paused) return void this.held.push(task);
+        task.slot = -1;
+        task.fire();
+      }, Math.max(0, delayMs)),
+    );
+  }
+
+  cancel(task: ScheduledTask): void {
+    const timer = this.timers.get(task);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(task);
+    const at = this.held.indexOf(task);
+    if (at >= 0) this.held.splice(at, 1);
+    task.slot = -1;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    const held = this.held;
+    this.held = [];
+    for (const task of held) {
+      task.slot = -1;
+      task.fire();
+    }
+  }
+
+  /** Drops every task (end of a test). */
+  clear(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.held = [];
+  }
 }
