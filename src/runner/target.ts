@@ -8,13 +8,9 @@ import type { Target } from '../workloads/workload.js';
 import { loadCredentialsFile } from './credentials-file.js';
 import { resolveProtocol, type ProtocolSetting } from './protocol-probe.js';
 
-/**
- * The scenario's agent protocol setting (`agents.protocol`; peers follow it). Read loosely so the
- * runner does not depend on which schema revision defines the field; absent means v1.
- */
+/** The scenario's agent protocol setting (`agents.protocol`; peers follow it). */
 export function protocolSetting(scenario: Scenario): ProtocolSetting {
-  const value = (scenario.agents as { protocol?: unknown } | undefined)?.protocol;
-  return value === 'v2' || value === 'auto' ? value : 'v1';
+  return scenario.agents.protocol;
 }
 
 /** A started target: where to send traffic, whose credentials to use, and how to stop it. */

@@ -7,7 +7,8 @@ import {
 } from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { TAILNET_METHODS, TAILNET_RPC } from '../../../protocol/v2/messages.js';
 import { connectRpcClient, type RpcClientConnection } from '../../../protocol/v2/rpc-connection.js';
-import { DISCONNECT_REQUEST, TaggedUpdateSelfTemplate } from '../../../protocol/v2/tagged-update-self.js';
+import { DISCONNECT_REQUEST } from '../../../protocol/v2/coordinate-bytes.js';
+import { TaggedNodeProto } from '../../../protocol/v2/tagged-node-proto.js';
 import { V2_WS_CLIENT_OPTIONS, wsByteStream } from '../../../protocol/v2/ws-byte-stream.js';
 import type { TailnetNode } from '../../../protocol/tailnet-node.js';
 import { withVersion } from './tailnet-dial.js';
@@ -37,7 +38,7 @@ export interface AgentLinkOptions {
 }
 
 export class AgentLink {
-  private readonly template: TaggedUpdateSelfTemplate;
+  private readonly template: TaggedNodeProto;
   private stream!: ReturnType<RpcClientConnection['client']['bidi']>;
   private conn!: RpcClientConnection;
   private ended?: Promise<void>;
@@ -48,7 +49,7 @@ export class AgentLink {
     private readonly ws: WebSocket,
     private readonly options: AgentLinkOptions,
   ) {
-    this.template = new TaggedUpdateSelfTemplate(options.node);
+    this.template = new TaggedNodeProto(options.node);
   }
 
   /** Dials, opens the Coordinate stream and resolves once the WebSocket is open. */
@@ -77,7 +78,7 @@ export class AgentLink {
 
   /** Publishes the agent's node tagged with `seq`, stamped `sentAtWallMs`. */
   sendTagged(seq: number, sentAtWallMs: number): void {
-    this.send(this.template.encode(seq, sentAtWallMs));
+    this.send(this.template.encodeUpdateSelf(seq, sentAtWallMs));
   }
 
   /** Leaves: `disconnect{}` (peers hear DISCONNECTED), or with `graceful` false a bare close (LOST). */

@@ -5,7 +5,8 @@ import type { Credentials } from '../../../protocol/credentials.js';
 import { createAgentNode, createClientNode } from '../../../protocol/node-factory.js';
 import { TAILNET_METHODS } from '../../../protocol/v2/messages.js';
 import { connectRpcClient, type RpcClientConnection } from '../../../protocol/v2/rpc-connection.js';
-import { encodeAddTunnel, readTagSeqsProto, TaggedUpdateSelfTemplate } from '../../../protocol/v2/tagged-update-self.js';
+import { encodeAddTunnel, readTagSeqsProto } from '../../../protocol/v2/coordinate-bytes.js';
+import { TaggedNodeProto } from '../../../protocol/v2/tagged-node-proto.js';
 import { V2_WS_CLIENT_OPTIONS, wsByteStream } from '../../../protocol/v2/ws-byte-stream.js';
 import { preciseWallClock, type ArrivalRecord, type SendRecord } from '../pair-load.js';
 import { AgentLink } from './agent-link.js';
@@ -15,7 +16,7 @@ import { PEER_API_VERSION, withVersion } from './tailnet-dial.js';
  * The v2 halves of the coordinator benchmark's load (the v1 ones are pair-load.ts; same records,
  * so `accountStep` and `drain` apply unchanged): agents on `/me/rpc` and one peer per agent on
  * `/{id}/coordinate?version=2.0`, each with one Tailnet.Coordinate stream. Updates are
- * pre-encoded (TaggedUpdateSelfTemplate) and arrivals are read from the response bytes without
+ * pre-encoded (TaggedNodeProto) and arrivals are read from the response bytes without
  * decoding them (readTagSeqsProto), so the load generator's cost per update stays near v1's.
  */
 
@@ -136,9 +137,9 @@ export class PeerSideV2 {
         onEnd: () => conn.close(),
       });
       ws.once('close', () => side?.closes.push([i, clock.wallNow()]));
-      const node = new TaggedUpdateSelfTemplate(createClientNode(rng.fork(`peer/${i}`), { nowMs: clock.wallNow() }));
+      const node = new TaggedNodeProto(createClientNode(rng.fork(`peer/${i}`), { nowMs: clock.wallNow() }));
       void stream.send(encodeAddTunnel(agent.id)).catch(() => conn.close());
-      void stream.send(node.encode(0, clock.wallNow())).catch(() => conn.close());
+      void stream.send(node.encodeUpdateSelf(0, clock.wallNow())).catch(() => conn.close());
     });
     side = new PeerSideV2(sockets);
     for (const [i, bytes, at] of pending) side.onMessage(i, bytes, at);

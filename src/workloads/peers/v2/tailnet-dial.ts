@@ -4,7 +4,8 @@ import { CoordinateResponse_PeerUpdate_Kind as Kind, CoordinateResponseSchema } 
 import { TAILNET_METHODS, TAILNET_RPC } from '../../../protocol/v2/messages.js';
 import { nodeFromProto, nodeToProto } from '../../../protocol/v2/node-convert.js';
 import { connectRpcClient, type RpcClientConnection } from '../../../protocol/v2/rpc-connection.js';
-import { DISCONNECT_REQUEST, encodeAddTunnel, TaggedUpdateSelfTemplate } from '../../../protocol/v2/tagged-update-self.js';
+import { DISCONNECT_REQUEST, encodeAddTunnel } from '../../../protocol/v2/coordinate-bytes.js';
+import { TaggedNodeProto } from '../../../protocol/v2/tagged-node-proto.js';
 import { uuidToBytes } from '../../../protocol/v2/uuid-bytes.js';
 import { wireErrorClass } from '../../../protocol/v2/wire-errors.js';
 import { V2_WS_CLIENT_OPTIONS, wsByteStream } from '../../../protocol/v2/ws-byte-stream.js';
@@ -15,7 +16,7 @@ import type { PeerDial, PeerDialOptions, PeerSocket } from '../peer.js';
  * A peer's coordinate connection over the v2 protocol (docs/protocol-v2.md §6), what `coder ssh`
  * does: `GET /{id}/coordinate?version=2.x` upgraded to a WebSocket carrying yamux + dRPC, one
  * `Tailnet.Coordinate` bidi stream on it, `add_tunnel` to the agent first, then the peer's node
- * as `update_self` (pre-encoded, see TaggedUpdateSelfTemplate). PeerUpdates about the agent
+ * as `update_self` (pre-encoded, see TaggedNodeProto). PeerUpdates about the agent
  * become the same `onNodes` calls a v1 socket makes, so the Peer and its ledger do not change.
  *
  * LOST / DISCONNECTED about the agent (its connection dropped, or it left gracefully) keep the
@@ -52,7 +53,7 @@ function sameId(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 class V2PeerSocket implements PeerSocket {
-  private readonly template: TaggedUpdateSelfTemplate;
+  private readonly template: TaggedNodeProto;
   private conn?: RpcClientConnection;
   private stream?: ReturnType<RpcClientConnection['client']['bidi']>;
   private leaving = false;
@@ -69,7 +70,7 @@ class V2PeerSocket implements PeerSocket {
     private readonly ws: WebSocket,
     private readonly options: PeerDialOptions,
   ) {
-    this.template = new TaggedUpdateSelfTemplate(options.node);
+    this.template = new TaggedNodeProto(options.node);
   }
 
   get open(): boolean {
@@ -102,7 +103,7 @@ class V2PeerSocket implements PeerSocket {
   }
 
   sendTagged(seq: number, sentAtWallMs: number): void {
-    this.send(this.template.encode(seq, sentAtWallMs));
+    this.send(this.template.encodeUpdateSelf(seq, sentAtWallMs));
   }
 
   close(code = 1000): void {
