@@ -36,7 +36,7 @@ function unitOf(expression: string): ThresholdUnit | undefined {
 
 /** A threshold's observed value in its own unit (ms, %, number). */
 export function fmtObserved(result: ThresholdResult): string {
-  if (result.observed === null) return 'n/a';
+  if (result.observed === null) return result.detail ? `n/a: ${result.detail}` : 'n/a';
   const unit = unitOf(result.expression);
   return unit === 'ms' ? fmtMs(result.observed) : unit === 'ratio' ? fmtPct(result.observed) : fmtNum(result.observed);
 }
