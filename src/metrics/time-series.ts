@@ -19,10 +19,12 @@ export class SecondBuckets {
   readonly reconnects: number[] = [];
   /** Value set during that second, null when unchanged (readers carry the previous value). */
   readonly connected: (number | null)[] = [];
-  /** Every `request` sample. */
+  /** Every `request` sample. Agent samples reach it through `agentLatency` when a second is
+   * flushed, so each sample is recorded into one per-second histogram, not two. */
   readonly latency = new SecondHistograms();
   /** Only the agents' own requests (agent-side endpoints). */
   readonly agentLatency = new SecondHistograms();
+  private liveSecond = -1;
   readonly errorsBy = new SecondErrors();
 
   get length(): number {
@@ -47,8 +49,13 @@ export class SecondBuckets {
   request(second: number, us: number, agent: boolean): void {
     this.ensure(second);
     this.requests[second]! += 1;
-    this.latency.record(second, us);
+    if (second !== this.liveSecond) {
+      // Both live histograms must move on together (see flush).
+      this.flush();
+      this.liveSecond = second;
+    }
     if (agent) this.agentLatency.record(second, us);
+    else this.latency.record(second, us);
   }
 
   /** `kind` from `errorsBy.kindOf(endpoint, class)`. */
@@ -73,9 +80,11 @@ export class SecondBuckets {
     this.connected[second] = total;
   }
 
+  /** Freezes the live second of both histogram series; agent samples join the all-requests one. */
   flush(): void {
-    this.latency.flush();
+    this.agentLatency.addLiveTo(this.latency);
     this.agentLatency.flush();
+    this.latency.flush();
   }
 
   /** Connected value at every second from 0 to `length - 1`, carried forward. */
@@ -114,6 +123,7 @@ export class SecondBuckets {
   }
 
   encode(): EncodedSeconds {
+    this.flush();
     return {
       requests: [...this.requests],
       errors: [...this.errors],
@@ -132,6 +142,7 @@ export class SecondBuckets {
    * each side forward (shards own disjoint agents).
    */
   merge(other: EncodedSeconds, offset: number): void {
+    this.flush();
     const otherLength = other.requests.length;
     const end = Math.max(this.length, otherLength + offset);
     const mine = this.filledConnected(end);

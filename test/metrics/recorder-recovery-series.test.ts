@@ -80,6 +80,21 @@ describe('recorder time series for recovery metrics', () => {
     expect(all!.timeSeries().some((p) => p.agentP99Ms !== null && p.agentP99Ms !== p.p99Ms)).toBe(true);
   });
 
+  it('reading the series mid-second loses nothing: agent samples count in both p99s exactly once', () => {
+    const record = (r: ReturnType<typeof createRecorder>, from: number, to: number) => {
+      for (let i = from; i < to; i++) r.trend(METRIC.request, i % 2 === 0 ? 1 + i : 500 + i, i % 2 === 0 ? STATS : USER_AGENT);
+    };
+    const straight = createRecorder({ clock: fakeClock() });
+    record(straight, 0, 200);
+    const interrupted = createRecorder({ clock: fakeClock() });
+    record(interrupted, 0, 150);
+    interrupted.timeSeries();
+    interrupted.encode();
+    record(interrupted, 150, 200);
+    expect(interrupted.timeSeries()).toEqual(straight.timeSeries());
+    expect(interrupted.encode().seconds).toEqual(straight.encode().seconds);
+  });
+
   it('merges an encoding written before the recovery fields existed', () => {
     const r = createRecorder({ clock: fakeClock() });
     r.trend(METRIC.request, 7, STATS);
