@@ -111,7 +111,7 @@ export class CoordinateRoutine implements TaskOwner, MessageListener {
     const ready: { id: Uint8Array }[] = [];
     for (const update of updates) {
       if (update.kind !== CoordinateResponse_PeerUpdate_Kind.NODE) continue;
-      // Every NODE about a peer is answered (§6.2), whether or not its node converts.
+      // Every NODE about a peer is answered (docs/protocol-v2.md §6.2), whether or not its node converts.
       ready.push({ id: update.id });
       if (!update.node) continue;
       try {

@@ -7,7 +7,7 @@ import type { Scheduler } from '../timing.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
 import type { SessionPort } from './session-port.js';
 
-/** The Go agent checks for due keys every second and sends at most once a second (§3.3 item 4). */
+/** The Go agent checks for due keys every second and sends at most once a second (docs/protocol-v2.md §3.3 item 4). */
 export const METADATA_TICK_MS = 1000;
 
 export interface MetadataRoutineEnv {
