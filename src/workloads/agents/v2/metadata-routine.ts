@@ -24,7 +24,7 @@ export interface MetadataHost {
 }
 
 /**
- * The metadata reporter of one session (docs/protocol-v2.md §3.3 item 4, §5.1, §5.6): each key
+ * The metadata reporter of one session (docs/protocol-v2.md §5.1, §5.6, §3.3 item 4): each key
  * of the manifest is "collected" on its own interval (read with the seconds-in-nanos quirk,
  * at least 1 s; an interval of 0 collects once), due keys are sent together in one
  * BatchUpdateMetadata (field 2), one call in flight; a key that comes due meanwhile waits for
