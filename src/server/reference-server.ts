@@ -77,7 +77,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     const extra = upgradeHeaders.get(req);
     if (extra) for (let i = 0; i < extra.length; i += 2) headers.push(`${extra[i]}: ${extra[i + 1]}`);
   });
-  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs, log: options.log });
+  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs, log: options.log, clock });
   const ptys = new PtySessions({ heartbeatMs: opts.pingIntervalMs });
   const httpServer = createServer();
 

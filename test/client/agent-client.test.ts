@@ -6,7 +6,7 @@ import { AgentApiClient } from '../../src/client/agent-client.js';
 import { createHttpTransport, type HttpTransport } from '../../src/client/http.js';
 import { UserApiClient } from '../../src/client/user-client.js';
 import { ENDPOINT, METRIC } from '../../src/metrics/names.js';
-import { memorySink } from '../workloads/agents/helpers.js';
+import { recordingSink } from '../helpers/sink.js';
 
 interface Seen {
   method: string;
@@ -58,7 +58,7 @@ afterAll(async () => {
 
 describe('AgentApiClient', () => {
   it('sends the token in Coder-Session-Token and app health under "Healths"', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new AgentApiClient({ transport, metrics, clock: systemClock() }, 5000, TOKEN);
     const result = await client.postAppHealth({ '11111111-1111-4111-8111-111111111111': 'healthy' });
     expect(result.errorClass).toBe('protocol'); // the fake answered text/plain "not json"
@@ -71,7 +71,7 @@ describe('AgentApiClient', () => {
   });
 
   it('accepts only 204 for lifecycle and records latency and errors per endpoint', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new AgentApiClient({ transport, metrics, clock: systemClock() }, 5000, TOKEN);
     expect((await client.reportLifecycle('ready')).ok).toBe(true);
     const wrong = await client.reportLifecycle('starting');
@@ -81,7 +81,7 @@ describe('AgentApiClient', () => {
   });
 
   it('parses bodies, classifies statuses and reads rate-limit headers', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new AgentApiClient({ transport, metrics, clock: systemClock() }, 5000, TOKEN);
     const stats = await client.reportStats({ conns_by_proto: {}, num_comms: 0, rx_packets: 1, rx_bytes: 1, tx_packets: 1, tx_bytes: 1 });
     expect(stats.ok).toBe(true);
@@ -95,7 +95,7 @@ describe('AgentApiClient', () => {
   });
 
   it('sends identity exchanges without a token', async () => {
-    const client = new AgentApiClient({ transport, metrics: memorySink(), clock: systemClock() }, 5000, TOKEN);
+    const client = new AgentApiClient({ transport, metrics: recordingSink(), clock: systemClock() }, 5000, TOKEN);
     const result = await client.exchangeAws({ document: '{}', signature: 'c2ln' });
     expect(result.body?.session_token).toBe(TOKEN);
     const last = seen[seen.length - 1]!;
@@ -104,7 +104,7 @@ describe('AgentApiClient', () => {
   });
 
   it('classifies a request timeout as `timeout` and measures from the intended start', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const clock = systemClock();
     const client = new AgentApiClient({ transport, metrics, clock }, 100, TOKEN);
     const intendedAt = clock.now() - 1000;
@@ -115,7 +115,7 @@ describe('AgentApiClient', () => {
   });
 
   it('does not record a request cancelled by shutdown', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new AgentApiClient({ transport, metrics, clock: systemClock() }, 5000, TOKEN);
     const stop = new AbortController();
     const pending = client.getGitSshKey({ signal: stop.signal });
@@ -125,14 +125,14 @@ describe('AgentApiClient', () => {
   });
 
   it('builds the coordinate URL', () => {
-    const client = new AgentApiClient({ transport, metrics: memorySink(), clock: systemClock() }, 5000);
+    const client = new AgentApiClient({ transport, metrics: recordingSink(), clock: systemClock() }, 5000);
     expect(client.coordinateUrl()).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/api\/v2\/workspaceagents\/me\/coordinate$/);
   });
 });
 
 describe('UserApiClient', () => {
   it('uses the user token and the {id} route templates', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new UserApiClient({ transport, metrics, clock: systemClock() }, 'abcdefghij-abcdefghijklmnopqrstuv', 5000);
     const id = '33333333-3333-4333-8333-333333333333';
     const result = await client.getListeningPorts(id);
@@ -148,7 +148,7 @@ describe('send cancellation', () => {
   it('a request cancelled while it waits for a pooled connection resolves aborted and is never sent', async () => {
     const one = createHttpTransport({ baseUrl: transport.baseUrl, connections: 1 });
     try {
-      const metrics = memorySink();
+      const metrics = recordingSink();
       const client = new AgentApiClient({ transport: one, metrics, clock: systemClock() }, 200, TOKEN);
       const before = seen.filter((s) => s.url.endsWith('/me/gitsshkey')).length;
       // The first request hangs on the only connection; the second waits in the pool's queue.

@@ -2,7 +2,7 @@ import { ENDPOINT, METRIC } from '../../src/metrics/names.js';
 import { createRecorder, type Recorder } from '../../src/metrics/recorder.js';
 import { buildSummary } from '../../src/metrics/summary.js';
 import type { RunSummary } from '../../src/metrics/summary-types.js';
-import { fakeClock } from './fake-clock.js';
+import { manualClock } from '../helpers/clock.js';
 
 export const META = {
   scenario: 'unit',
@@ -19,7 +19,7 @@ export const META = {
  * metadata 50 × 0.25 ms with 5 timeouts, 8/10 agents connected at the end (peak 10), 3 reconnects.
  */
 export function handFed(opts: { coordinator?: boolean } = {}): Recorder {
-  const clock = fakeClock();
+  const clock = manualClock();
   const r = createRecorder({ clock });
   r.gauge(METRIC.agentsConnected, 10);
   r.count(METRIC.agentsAuthenticated, 10);

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FleetsimError } from '../../../src/core/errors.js';
 import { METRIC } from '../../../src/metrics/names.js';
 import { createRestWorkload } from '../../../src/workloads/rest/rest-workload.js';
-import { context, fakeCredentials, recordingSink, startDouble, type DoubleServer, type SeenRequest } from './helpers.js';
+import { context, fakeCredentials, startDouble, type DoubleServer, type SeenRequest } from './helpers.js';
+import { recordingSink } from '../../helpers/sink.js';
 
 const BASE = '/api/v2/workspaceagents';
 
@@ -41,7 +42,8 @@ describe('REST workload against a node:http double', () => {
       'POST /me/report-lifecycle': 1,
     };
     const total = Object.values(mix).reduce((a, b) => a + b, 0);
-    const { sink, by, calls } = recordingSink();
+    const sink = recordingSink();
+    const { by, samples: calls } = sink;
     const credentials = fakeCredentials(server.url, 20);
     const workload = createRestWorkload({ mix, model: 'closed', connections: 8, pipelining: 2, durationMs: 60_000, amount: 2000, startAfterMs: 0 });
     expect(workload.kind).toBe('rest');
@@ -67,7 +69,7 @@ describe('REST workload against a node:http double', () => {
   });
 
   it('rotates through every agent and token with valid bodies', async () => {
-    const { sink } = recordingSink();
+    const sink = recordingSink();
     const credentials = fakeCredentials(server.url, 12);
     const mix = { 'GET /{id}': 1, 'POST /me/report-stats': 1, 'POST /me/app-health': 1, 'POST /me/version': 1, 'POST /me/report-lifecycle': 1 };
     await createRestWorkload({ mix, model: 'closed', connections: 4, pipelining: 1, durationMs: 60_000, amount: 300, startAfterMs: 0 }).run(
@@ -105,7 +107,8 @@ describe('REST workload against a node:http double', () => {
       if (t === 'GET /{id}') return { status: 429, headers: { 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '0' } };
       return { status: t === 'POST /me/report-lifecycle' ? 204 : 200, headers: { 'X-RateLimit-Limit': '512', 'X-RateLimit-Remaining': '77' } };
     };
-    const { sink, calls, by } = recordingSink();
+    const sink = recordingSink();
+    const { samples: calls, by } = sink;
     const mix = { 'GET /{id}': 1, 'GET /me/metadata': 1, 'POST /me/report-lifecycle': 2 };
     await createRestWorkload({ mix, model: 'closed', connections: 2, pipelining: 3, durationMs: 60_000, amount: 400, startAfterMs: 0 }).run(
       context(server.url, fakeCredentials(server.url, 5), sink),
@@ -137,7 +140,8 @@ describe('REST workload against a node:http double', () => {
       if (t === 'GET /me/gitsshkey') return { status: 0, hang: true };
       return undefined;
     };
-    const { sink, calls, by } = recordingSink();
+    const sink = recordingSink();
+    const { samples: calls, by } = sink;
     // 1 connection, no pipelining: one gitsshkey hangs until autocannon's 1 s timeout.
     const mix = { 'GET /{id}': 8, 'POST /me/version': 1, 'GET /me/gitsshkey': 1 };
     await createRestWorkload({ mix, model: 'closed', connections: 1, pipelining: 1, durationMs: 60_000, amount: 12, startAfterMs: 0, timeoutMs: 1 }).run(
@@ -152,7 +156,8 @@ describe('REST workload against a node:http double', () => {
   });
 
   it('runs the open model at a fixed rate and stops on abort', async () => {
-    const { sink, by } = recordingSink();
+    const sink = recordingSink();
+    const { by } = sink;
     const controller = new AbortController();
     let answered = 0;
     server.respond = () => {
@@ -166,7 +171,8 @@ describe('REST workload against a node:http double', () => {
   });
 
   it('ends by itself when its duration is over', async () => {
-    const { sink, by } = recordingSink();
+    const sink = recordingSink();
+    const { by } = sink;
     await createRestWorkload({ mix: { 'GET /{id}': 1, 'POST /me/version': 1 }, model: 'closed', connections: 2, pipelining: 1, durationMs: 200, startAfterMs: 0 }).run(
       context(server.url, fakeCredentials(server.url, 2), sink),
     );
@@ -176,7 +182,8 @@ describe('REST workload against a node:http double', () => {
   });
 
   it('does nothing when aborted during startAfter', async () => {
-    const { sink, calls } = recordingSink();
+    const sink = recordingSink();
+    const { samples: calls } = sink;
     const controller = new AbortController();
     const running = createRestWorkload({ mix: { 'GET /{id}': 1 }, model: 'closed', connections: 1, pipelining: 1, durationMs: 1000, startAfterMs: 600_000 }).run(
       context(server.url, fakeCredentials(server.url, 1), sink, controller.signal),
@@ -191,7 +198,7 @@ describe('REST workload against a node:http double', () => {
     const credentials = fakeCredentials(server.url, 1);
     credentials.agents[0]!.apps = [];
     const workload = createRestWorkload({ mix: { 'POST /me/app-health': 1 }, model: 'closed', connections: 1, pipelining: 1, durationMs: 1000, startAfterMs: 0 });
-    await expect(workload.run(context(server.url, credentials, recordingSink().sink))).rejects.toMatchObject({ code: 'usage' });
+    await expect(workload.run(context(server.url, credentials, recordingSink()))).rejects.toMatchObject({ code: 'usage' });
   });
 });
 
