@@ -10,3 +10,4 @@ export { startReferenceServerProcess } from './server/server-process.js';
 export type { Credentials } from './protocol/credentials.js';
 export type { RunSummary } from './metrics/summary-types.js';
 export { FleetsimError, EXIT } from './core/errors.js';
+export { systemClock, ManualClock, type Clock, type Ticker, type TimerHandle } from './core/clock.js';
