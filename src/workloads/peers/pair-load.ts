@@ -12,7 +12,7 @@ import { Ledger, agentKey, peerKey } from './ledger.js';
 
 /**
  * Coordinator throughput load (bench/coordinator.ts), split in two halves so each can run in its
- * own process (one process tops out near 15k WebSocket messages/s, machine-facts.md):
+ * own process (one process tops out near 15k WebSocket messages/s on a small machine):
  * - `AgentSide`: N agent sockets sending pre-encoded tagged updates at a fixed overall rate
  *   (open model: each update stamped with its intended send time);
  * - `PeerSide`: one peer socket per agent that records every tagged arrival (tags read without

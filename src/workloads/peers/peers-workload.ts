@@ -36,7 +36,7 @@ export interface PeersWorkload {
 }
 
 /**
- * Peers that dial agents through the coordinator (issue 4) and account every tagged node update
+ * Peers that dial agents through the coordinator and account every tagged node update
  * in both directions (see ledger.ts). On abort or at `durationMs` the peers stop publishing, keep
  * reading for `drainWindowMs`, then the ledger is finalised into METRIC.coordLost & co.
  */
