@@ -6,7 +6,8 @@ import { DrpcRouter } from '../../../src/protocol/v2/drpc-router.js';
 import { AGENT_RPC } from '../../../src/protocol/v2/messages.js';
 import { connectRpcClient, serveRpc, type RpcConnection } from '../../../src/protocol/v2/rpc-connection.js';
 import { DrpcError, DrpcEofError, WsClosedError, YamuxGoAwayError, YamuxResetError } from '../../../src/protocol/v2/wire-errors.js';
-import { memorySink } from '../../workloads/agents/helpers.js';
+import { recordingSink } from '../../helpers/sink.js';
+import { manualClock } from '../../helpers/clock.js';
 import { memoryPipe, settle } from '../../protocol/v2/helpers.js';
 
 const open: RpcConnection[] = [];
@@ -19,10 +20,10 @@ function setup(router: DrpcRouter) {
   const server = serveRpc(b, router, { keepAliveIntervalMs: 0 });
   const conn = connectRpcClient(a, { keepAliveIntervalMs: 0 });
   open.push(server, conn);
-  let t = 0;
-  const metrics = memorySink();
-  const client = new AgentRpcClient(conn.client, { metrics, clock: { now: () => t, wallNow: () => t } }, 10_000);
-  return { client, metrics, conn, server, advance: (ms: number) => (t += ms) };
+  const clock = manualClock();
+  const metrics = recordingSink();
+  const client = new AgentRpcClient(conn.client, { metrics, clock }, 10_000);
+  return { client, metrics, conn, server, advance: (ms: number) => clock.advance(ms) };
 }
 
 const endpoint = (m: keyof typeof AGENT_RPC) => `RPC ${AGENT_RPC[m].path}`;

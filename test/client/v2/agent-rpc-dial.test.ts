@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentRpcUrl, dialAgentRpc } from '../../../src/client/v2/agent-rpc-dial.js';
 import { wsDialErrorClass } from '../../../src/metrics/error-class.js';
-import { createReferenceServer, type ReferenceServer } from '../../../src/server/reference-server.js';
+import type { ReferenceServer } from '../../../src/server/reference-server.js';
+import { startReferenceServer } from '../../helpers/loopback.js';
 
 describe('dialAgentRpc', () => {
   let server: ReferenceServer;
   beforeAll(async () => {
-    server = await createReferenceServer({ port: 0, agents: 1, seed: 'dial-v2', rateLimit: -1 });
+    server = await startReferenceServer({ agents: 1, seed: 'dial-v2' });
   });
   afterAll(() => server.close());
 

@@ -9,7 +9,7 @@ import { nodeFromProto } from '../../../protocol/v2/node-convert.js';
 import type { TaggedNodeProto } from '../../../protocol/v2/tagged-node-proto.js';
 import type { TailnetNode } from '../../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../../coordinate-observer.js';
-import type { Scheduler } from '../timing.js';
+import type { Scheduler } from '../timer-heap.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
 import type { SessionPort } from './session-port.js';
 

@@ -289,7 +289,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
         }
         if (signal.aborted || this.stopping) break;
         if (reached) backoff.reset();
-        await this.env.sleep(backoff.next(), signal);
+        await this.env.clock.sleep(backoff.next(), signal);
       }
     } catch (error) {
       this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);

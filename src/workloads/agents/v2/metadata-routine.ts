@@ -3,7 +3,7 @@ import { METRIC } from '../../../metrics/names.js';
 import type { MetricSink } from '../../../metrics/sink.js';
 import type { WorkspaceAgentMetadata_Description } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { AGENT_RPC, metadataDurationToSeconds, msToTimestamp } from '../../../protocol/v2/messages.js';
-import type { Scheduler } from '../timing.js';
+import type { Scheduler } from '../timer-heap.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
 import type { SessionPort } from './session-port.js';
 

@@ -5,7 +5,7 @@ import type { MetricSink } from '../../../metrics/sink.js';
 import type { StatsSchema } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { AGENT_RPC, durationToMs } from '../../../protocol/v2/messages.js';
 import type { StatsCounters } from '../stats-loop.js';
-import type { Scheduler } from '../timing.js';
+import type { Scheduler } from '../timer-heap.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
 import type { SessionPort } from './session-port.js';
 

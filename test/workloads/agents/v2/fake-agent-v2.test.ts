@@ -27,7 +27,7 @@ afterEach(async () => {
   current = undefined;
   if (!h) return;
   const stopping = h.agent.stop();
-  await h.scheduler.advance(6000);
+  await h.advance(6000);
   await stopping;
   for (const s of h.servers) s.close();
 });
@@ -55,6 +55,7 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
       startup: { version: 'v0.15.3', expandedDirectory: '/home/coder/project', subsystems: [] },
     });
     expect(lifecycleStates(h)).toEqual([Lifecycle_State.STARTING]);
+    // Metadata and app health start on the next scheduler turns.
     // The first UpdateStats only asks for the interval.
     expect(h.of('UpdateStats')[0]!.request.stats).toBeUndefined();
     expect(h.agent.report.connected).toBe(true);
@@ -64,8 +65,8 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
 
   it('reaches the seeded outcome after startupDuration and logs the script to its own source', async () => {
     const h = await started(harness({ agents: { lifecycle: { startupDuration: 1000, outcomes: { start_timeout: 1 } } } }));
-    await h.scheduler.advance(1000);
-    await h.scheduler.advance(1000);
+    await h.advance(1000);
+    await h.advance(1000);
     expect(lifecycleStates(h)).toEqual([Lifecycle_State.STARTING, Lifecycle_State.START_TIMEOUT, Lifecycle_State.READY]);
     expect(h.agent.report.lifecycle).toEqual(['starting', 'start_timeout', 'ready']);
     const changedAt = h.of('UpdateLifecycle').map((c) => Number((c.request as { lifecycle: { changedAt: { seconds: bigint } } }).lifecycle.changedAt.seconds));
@@ -84,7 +85,7 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
 
   it('logs to the External source when the manifest has no start script', async () => {
     const h = await started(harness({ handlers: { GetManifest: () => testManifest({ scripts: [] }) } }));
-    await h.scheduler.advance(1000);
+    await h.advance(1000);
     const logs = h.of('BatchCreateLogs').map((c) => c.request as { logSourceId: Uint8Array });
     expect(logs.map((b) => uuidFromBytes(b.logSourceId))).toEqual(['00000000-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000000']);
   });
@@ -92,15 +93,15 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
   it('reports stats once per interval from the intended tick, following a changed interval', async () => {
     let interval = 30;
     const h = await started(harness({ handlers: { UpdateStats: () => ({ reportInterval: { seconds: BigInt(interval) } }) } }));
-    await h.scheduler.advance(29_999);
+    await h.advance(29_999);
     expect(h.of('UpdateStats')).toHaveLength(1);
     interval = 10;
-    await h.scheduler.advance(1);
+    await h.advance(1);
     expect(h.of('UpdateStats')).toHaveLength(2);
     const stats = h.of('UpdateStats')[1]!.request.stats as { rxBytes: bigint; connectionCount: bigint };
     expect(stats.rxBytes).toBeGreaterThan(0n);
     expect(stats.connectionCount).toBeGreaterThan(0n);
-    await h.scheduler.advance(10_000);
+    await h.advance(10_000);
     expect(h.of('UpdateStats')).toHaveLength(3);
     expect(h.agent.report.statsAccepted).toBe(2);
     expect(h.metrics.total(METRIC.statsReported)).toBe(2);
@@ -110,7 +111,7 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
 
   it('sends metadata on each key interval (seconds-in-nanos quirk), due keys together', async () => {
     const h = await started(harness());
-    await h.scheduler.advance(6000);
+    await h.advance(6000);
     const batches = h.of('BatchUpdateMetadata').map((c) => (c.request as { metadata: { key: string; result: { value: string } }[] }).metadata);
     expect(batches.map((b) => b.map((m) => m.key).join('+'))).toEqual(['cpu+mem', 'cpu', 'cpu', 'mem', 'cpu']);
     for (const b of batches) for (const m of b) expect(m.result.value).toMatch(/^\d+%$/);
@@ -122,7 +123,7 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
 
   it('reports app health for apps with a healthcheck URL, only on change', async () => {
     const h = await started(harness());
-    await h.scheduler.advance(5000);
+    await h.advance(5000);
     const batches = h.of('BatchUpdateAppHealths').map((c) => (c.request as { updates: { id: Uint8Array; health: number }[] }).updates);
     expect(batches).toEqual([[{ id: uuidToBytes(APP_HEALTHY), health: AppHealth.HEALTHY, $typeName: 'coder.agent.v2.BatchUpdateAppHealthRequest.HealthUpdate' }]]);
     expect(h.agent.report.appHealthAccepted).toBe(1);
@@ -138,7 +139,7 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
       agentSocket: () => undefined,
     };
     const h = await started(harness({ observer }));
-    await h.scheduler.advance(10_000);
+    await h.advance(10_000);
     const updates = h.of('Coordinate.request').map((c) => (c.request as { updateSelf?: { node: Parameters<typeof nodeFromProto>[0] } }).updateSelf!.node);
     expect(updates).toHaveLength(2);
     const nodes = updates.map((n) => nodeFromProto(n));
@@ -174,9 +175,10 @@ describe('v2 fake agent: failures and reconnects', () => {
     );
     await h.settle();
     expect(errors(h)).toEqual([`${RPC('UpdateLifecycle')} drpc_0`]);
-    expect(h.dials).toHaveLength(2);
-    expect(h.waits).toEqual([100]);
-    await h.scheduler.advance(1000);
+    // A failed session does not reset the backoff: the first redial waits 100 ms.
+    await h.advance(100);
+    expect(h.dialedAt).toEqual([0, 100]);
+    await h.advance(1000);
     expect(lifecycleStates(h)).toEqual([Lifecycle_State.STARTING, Lifecycle_State.STARTING, Lifecycle_State.READY]);
     expect(h.agent.report.lifecycle).toEqual(['starting', 'ready']);
     expect(h.names(2).slice(0, 3)).toEqual(['GetAnnouncementBanners', 'GetManifest', 'UpdateStartup']);
@@ -185,7 +187,7 @@ describe('v2 fake agent: failures and reconnects', () => {
 
   it('treats an optional RPC the server lacks as not supported, not as a failure', async () => {
     const h = await started(harness({ missing: ['GetAnnouncementBanners', 'ScriptCompleted'], apiVersion: '2.3', agents: { lifecycle: { outcomes: { start_error: 1 } } } }));
-    await h.scheduler.advance(1000);
+    await h.advance(1000);
     expect(h.dials).toHaveLength(1);
     expect(errors(h)).toEqual([]);
     expect(h.metrics.total(METRIC.rpcUnsupported, { endpoint: RPC('GetAnnouncementBanners') })).toBe(1);
@@ -195,7 +197,7 @@ describe('v2 fake agent: failures and reconnects', () => {
 
   it('reports a start script with ScriptCompleted at API 2.3', async () => {
     const h = await started(harness({ apiVersion: '2.3', agents: { lifecycle: { outcomes: { start_error: 1 } } } }));
-    await h.scheduler.advance(1000);
+    await h.advance(1000);
     const timings = h.of('ScriptCompleted').map((c) => (c.request as { timing: { scriptId: Uint8Array; exitCode: number; status: number } }).timing);
     expect(timings).toHaveLength(1);
     expect(uuidFromBytes(timings[0]!.scriptId)).toBe(SCRIPT_ID);
@@ -206,42 +208,43 @@ describe('v2 fake agent: failures and reconnects', () => {
   it('refuses a manifest a Go agent could not use (bad_manifest) and redials', async () => {
     let bad = 1;
     const h = await started(harness({ handlers: { GetManifest: () => (bad-- > 0 ? testManifest({ agentId: new Uint8Array(3) }) : testManifest()) } }));
-    await h.settle();
+    await h.advance(100);
     expect(errors(h)).toEqual([`${RPC('GetManifest')} bad_manifest`]);
-    expect(h.dials).toHaveLength(2);
+    expect(h.dialedAt).toEqual([0, 100]);
     expect(h.of('UpdateStartup')).toHaveLength(1);
     expect(h.agent.report.v2.manifests).toBe(1);
   });
 
   it('redials after the server drops the session, without error samples and without repeating the lifecycle', async () => {
     const h = await started(harness());
-    await h.scheduler.advance(1000);
+    await h.advance(1000);
     expect(h.agent.report.lifecycle).toEqual(['starting', 'ready']);
     h.servers[0]!.close();
-    await h.settle();
-    await h.settle();
-    expect(h.dials).toHaveLength(2);
+    await h.advance(100);
+    expect(h.dialedAt).toEqual([0, 1100]);
     expect(h.agent.report.connected).toBe(true);
-    expect(h.names(2)).toEqual(['GetAnnouncementBanners', 'GetManifest', 'UpdateStartup', 'Coordinate', 'Coordinate.request', 'StreamDERPMaps', 'UpdateStats']);
+    expect(h.names(2)).toEqual(['GetAnnouncementBanners', 'GetManifest', 'UpdateStartup', 'Coordinate', 'Coordinate.request', 'StreamDERPMaps', 'UpdateStats', 'BatchUpdateMetadata']);
     expect(lifecycleStates(h)).toHaveLength(2);
     expect(errors(h)).toEqual([]);
     expect(h.metrics.total(METRIC.agentsReconnects)).toBe(1);
-    // The session the server ended resets the backoff: the redial waits 100 ms.
-    expect(h.waits).toEqual([100]);
   });
 
   it('counts a failed dial by HTTP status and backs off 100 ms, 200 ms, …', async () => {
     const h = harness();
     let refusals = 2;
-    const open = h.agent['env'].deps.openAgentRpc;
-    h.agent['env'].deps.openAgentRpc = (o) => {
-      if (refusals-- > 0) return Promise.reject(Object.assign(new Error('Unexpected server response: 400'), { statusCode: 400 }));
+    const env = (h.agent as unknown as { env: { deps: { openAgentRpc: (o: unknown) => Promise<unknown> } } }).env;
+    const open = env.deps.openAgentRpc;
+    env.deps.openAgentRpc = (o) => {
+      if (refusals-- > 0) {
+        h.dialedAt.push(h.clock.now());
+        return Promise.reject(Object.assign(new Error('Unexpected server response: 400'), { statusCode: 400 }));
+      }
       return open(o);
     };
     await started(h);
-    await h.settle();
+    await h.advance(300);
     expect(errors(h)).toEqual(['GET /me/rpc http_400', 'GET /me/rpc http_400']);
-    expect(h.waits).toEqual([100, 200]);
+    expect(h.dialedAt).toEqual([0, 100, 300]);
     expect(h.agent.report.connected).toBe(true);
   });
 });
@@ -249,7 +252,7 @@ describe('v2 fake agent: failures and reconnects', () => {
 describe('v2 fake agent: graceful stop (docs/protocol-v2.md §3.3, "On shutdown")', () => {
   it('reports shutting_down, leaves the coordinator with disconnect{}, reports off, then closes', async () => {
     const h = await started(harness());
-    await h.scheduler.advance(1000);
+    await h.advance(1000);
     current = undefined;
     await h.agent.stop();
     expect(lifecycleStates(h)).toEqual([Lifecycle_State.STARTING, Lifecycle_State.READY, Lifecycle_State.SHUTTING_DOWN, Lifecycle_State.OFF]);
@@ -257,7 +260,7 @@ describe('v2 fake agent: graceful stop (docs/protocol-v2.md §3.3, "On shutdown"
     const last = h.of('Coordinate.request').at(-1)!.request as { disconnect?: object };
     expect(last.disconnect).toBeDefined();
     expect(h.agent.report.connected).toBe(false);
-    expect(h.scheduler.tasks.size).toBe(0);
+    expect(h.scheduler.size).toBe(0);
     expect(errors(h)).toEqual([]);
   });
 
@@ -270,13 +273,13 @@ describe('v2 fake agent: graceful stop (docs/protocol-v2.md §3.3, "On shutdown"
         },
       }),
     );
-    await h.scheduler.advance(1000);
+    await h.advance(1000);
     current = undefined;
     let stopped = false;
     const stopping = h.agent.stop().then(() => (stopped = true));
-    await h.scheduler.advance(4999);
+    await h.advance(4999);
     expect(stopped).toBe(false);
-    await h.scheduler.advance(1);
+    await h.advance(1);
     await stopping;
     expect(h.agent.report.lifecycle).toEqual(['starting', 'ready']);
     expect(h.agent.report.connected).toBe(false);

@@ -19,7 +19,9 @@ import { serveRpc, type RpcConnection } from '../../../../src/protocol/v2/rpc-co
 import { agentsKind } from '../../../../src/workloads/agents/kind.js';
 import { realDeps } from '../../../../src/workloads/agents/real-deps.js';
 import { fleetSettings } from '../../../../src/workloads/agents/settings.js';
-import { Gate, type ScheduledTask, type Scheduler } from '../../../../src/workloads/agents/timing.js';
+import { Gate } from '../../../../src/workloads/agents/timing.js';
+import { TimerHeap } from '../../../../src/workloads/agents/timer-heap.js';
+import { ManualClock } from '../../../../src/core/clock.js';
 import { FakeAgentV2 } from '../../../../src/workloads/agents/v2/fake-agent-v2.js';
 import { SchedulerTimerHost } from '../../../../src/workloads/agents/v2/scheduled.js';
 import type { FleetEnv } from '../../../../src/workloads/agents/fake-agent.js';
@@ -27,7 +29,7 @@ import type { V2SessionEnv } from '../../../../src/workloads/agents/v2/agent-ses
 import type { CoordinateObserver } from '../../../../src/workloads/coordinate-observer.js';
 import { sectionConfig } from '../../../../src/workloads/kind.js';
 import { memoryPipe, settle } from '../../../protocol/v2/helpers.js';
-import { memorySink } from '../helpers.js';
+import { recordingSink } from '../../../helpers/sink.js';
 
 export const AGENT_ID = '11111111-2222-4333-8444-555555555555';
 export const APP_HEALTHY = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -36,49 +38,24 @@ export const SCRIPT_ID = 'bbbbbbbb-0000-4000-8000-000000000001';
 export const LOG_SOURCE = 'cccccccc-0000-4000-8000-000000000001';
 export const PEER_ID = 'dddddddd-0000-4000-8000-000000000001';
 
-/** A time source moved only by the scheduler. */
-export class TestClock {
-  t = 0;
-  now(): number {
-    return this.t;
-  }
-  wallNow(): number {
-    return 1_700_000_000_000 + this.t;
-  }
-}
+/** Wall time of the harness clock: 1_700_000_000_000 + now(). */
+export const WALL_START_MS = 1_700_000_000_000;
 
-/** Holds tasks; `advance` runs them in due order, letting the in-memory I/O settle after each. */
-export class ManualScheduler implements Scheduler {
-  readonly tasks = new Set<ScheduledTask>();
-  constructor(private readonly clock: TestClock) {}
-
-  schedule(task: ScheduledTask, delayMs: number): void {
-    task.dueAt = this.clock.t + Math.max(0, delayMs);
-    task.slot = 0;
-    this.tasks.add(task);
-  }
-
-  cancel(task: ScheduledTask): void {
-    this.tasks.delete(task);
-    task.slot = -1;
-  }
-
-  async advance(ms: number): Promise<void> {
-    const end = this.clock.t + ms;
-    await settle(20);
-    for (let i = 0; i < 10_000; i++) {
-      let next: ScheduledTask | undefined;
-      for (const task of this.tasks) if (task.dueAt <= end && (!next || task.dueAt < next.dueAt)) next = task;
-      if (!next) break;
-      this.tasks.delete(next);
-      next.slot = -1;
-      this.clock.t = Math.max(this.clock.t, next.dueAt);
-      next.fire();
-      await settle(20);
-    }
-    this.clock.t = end;
+/**
+ * Moves a manual clock by `ms`, one due timer at a time, letting the in-memory pipe and the
+ * agent's promises run after each (a call needs several event-loop turns to go round).
+ */
+export async function step(clock: ManualClock, ms: number): Promise<void> {
+  const end = clock.now() + ms;
+  await settle(20);
+  for (let i = 0; i < 10_000; i++) {
+    const due = clock.nextDueIn();
+    if (due === undefined || clock.now() + due > end) break;
+    clock.advance(Math.max(0, due));
     await settle(20);
   }
+  clock.advance(end - clock.now());
+  await settle(20);
 }
 
 /** One call the server saw: method name and decoded request. */
@@ -124,14 +101,15 @@ export interface HarnessOptions {
 }
 
 export function harness(options: HarnessOptions = {}) {
-  const clock = new TestClock();
-  const scheduler = new ManualScheduler(clock);
-  const metrics = memorySink();
+  const clock = new ManualClock(0, WALL_START_MS);
+  const scheduler = new TimerHeap(clock);
+  const metrics = recordingSink();
   const calls: SeenCall[] = [];
   const dials: AgentRpcDialOptions[] = [];
+  /** clock.now() at each dial. */
+  const dialedAt: number[] = [];
   const servers: RpcConnection[] = [];
   const coordinate: { stream: ServerBidiStream; session: number }[] = [];
-  const waits: number[] = [];
   let session = 0;
 
   const router = new DrpcRouter();
@@ -209,16 +187,12 @@ export function harness(options: HarnessOptions = {}) {
       ...realDeps,
       openAgentRpc: async (o) => {
         dials.push(o);
+        dialedAt.push(clock.now());
         session++;
         const [client, server] = memoryPipe();
         servers.push(serveRpc(server, router, { keepAliveIntervalMs: 0 }));
         return client;
       },
-    },
-    sleep: async (ms, signal) => {
-      waits.push(ms);
-      await settle(2);
-      return !signal.aborted;
     },
     gate: new Gate(1),
     scheduler,
@@ -238,9 +212,11 @@ export function harness(options: HarnessOptions = {}) {
     metrics,
     calls,
     dials,
+    dialedAt,
     servers,
     coordinate,
-    waits,
+    /** Moves the agent's time by `ms` (see {@link step}). */
+    advance: (ms: number) => step(clock, ms),
     /** Method names the server saw, in order (optionally of one session). */
     names: (ofSession?: number) => calls.filter((c) => ofSession === undefined || c.session === ofSession).map((c) => c.method),
     of: (method: string) => calls.filter((c) => c.method === method),
