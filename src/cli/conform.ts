@@ -21,6 +21,7 @@ interface ConformArgs {
   only?: string;
   safe?: boolean;
   heartbeat: string;
+  wait: string;
 }
 
 /**
@@ -46,10 +47,12 @@ export const conformCommand: CliCommand<ConformArgs> = {
       .option('junit', { type: 'string', requiresArg: true, describe: 'also write JUnit XML to this file' })
       .option('only', { type: 'string', requiresArg: true, describe: `run only these groups (comma-separated): ${GROUP_NAMES.join(', ')}` })
       .option('safe', { type: 'boolean', describe: 'leave out checks that change agent state users can see' })
+      .option('wait', { type: 'string', requiresArg: true, default: '3s', describe: 'longest wait for one answer, message or close' })
       .option('heartbeat', { type: 'string', requiresArg: true, default: '3s', describe: "the target's agent connection heartbeat (coderd: 3s); status waits derive from it" }) as unknown as Argv<ConformArgs>,
   run: async (args, io) => {
     const groups = selectGroups(args.only);
     const heartbeatMs = durationFlag('heartbeat', args.heartbeat, { positive: true });
+    const waitMs = durationFlag('wait', args.wait, { positive: true });
     const junit = args.junit === undefined ? undefined : resolve(io.cwd, textFlag('junit', args.junit));
     if (Boolean(args.target) !== Boolean(args.credentials)) {
       throw new FleetsimError('usage', '--target and --credentials go together', {
@@ -69,6 +72,7 @@ export const conformCommand: CliCommand<ConformArgs> = {
         safe: Boolean(args.safe),
         heartbeatMs: target.heartbeatMs,
         inactiveMs: target.inactiveMs,
+        waitMs,
         onResult: args.json ? undefined : (r) => resultLines(redactResult(r, redact)).forEach((line) => writeLine(io.stdout, line)),
       });
     } finally {
