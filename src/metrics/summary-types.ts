@@ -133,3 +133,23 @@ export interface RunSummary {
   metrics: MetricsSection;
   thresholds: ThresholdResult[];
 }
+
+/**
+ * How hard the harness itself worked (src/observe/): when its event loop lagged or its CPU was
+ * pegged, every latency above describes fleetsim, not the target. See `saturation.ts` for the rule.
+ */
+export interface GeneratorSummary {
+  /** Event-loop delay of the harness over the measured run (lateness beyond the sampling interval). */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Process CPU (user + system) per sampled second, in % of one core. */
+  cpuPercent: { mean: number; max: number };
+  /** Highest resident set size seen, bytes. */
+  maxRssBytes: number;
+  /** Seconds sampled (a final partial second counts when it lasted at least half a second). */
+  seconds: number;
+  /** Sampled seconds that broke the per-second limits (event-loop p99 or CPU). */
+  saturatedSeconds: number;
+  verdict: 'ok' | 'saturated';
+  /** True when the run was saturated but `--allow-saturated` kept its outcome. */
+  saturationAllowed?: boolean;
+}

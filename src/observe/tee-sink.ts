@@ -1,0 +1,27 @@
+import type { MetricSink } from '../metrics/sink.js';
+
+/**
+ * A sink that writes every sample to `primary` (the recorder: the report's source of truth) and
+ * then to `secondary` (e.g. the live Prometheus feed). Workloads keep seeing one MetricSink.
+ * Both sinks are contractually non-throwing; the tee adds nothing but the second call.
+ */
+export function teeSink(primary: MetricSink, secondary: MetricSink): MetricSink {
+  return {
+    trend(name, ms, tags) {
+      primary.trend(name, ms, tags);
+      secondary.trend(name, ms, tags);
+    },
+    count(name, n, tags) {
+      primary.count(name, n, tags);
+      secondary.count(name, n, tags);
+    },
+    gauge(name, value, tags) {
+      primary.gauge(name, value, tags);
+      secondary.gauge(name, value, tags);
+    },
+    rate(name, ok, tags) {
+      primary.rate(name, ok, tags);
+      secondary.rate(name, ok, tags);
+    },
+  };
+}
