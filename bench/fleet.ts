@@ -218,6 +218,8 @@ async function measurePhase(o: PhaseOptions, before: MemoryKb): Promise<PhaseRes
   const agents = credentials.agents.slice(0, o.count);
   // Load every module and warm the heap before the baseline.
   const { createAgentFleet } = await import('../src/workloads/agents/fleet.js');
+  const { agentsKind } = await import('../src/workloads/agents/kind.js');
+  const { sectionConfig } = await import('../src/workloads/kind.js');
   const { systemClock } = await import('../src/core/clock.js');
   const { createRng } = await import('../src/core/rng.js');
   const { createLogger } = await import('../src/core/log.js');
@@ -261,12 +263,13 @@ async function measurePhase(o: PhaseOptions, before: MemoryKb): Promise<PhaseRes
         errorClasses[key] = (errorClasses[key] ?? 0) + n;
       },
     };
-    const fleet = createAgentFleet({
+    const durationMs = o.timeoutMs + o.settleMs + 60_000;
+    const config = sectionConfig(agentsKind, { apps: { healthyAfter: 2000, checkInterval: 1000, flapRate: 0 } }, { durationMs });
+    const fleet = createAgentFleet(config, {
       schedule: () => agents.length,
-      durationMs: o.timeoutMs + o.settleMs + 60_000,
+      durationMs,
       localAddresses: o.addresses,
       maxConcurrentDials: o.dials,
-      apps: { healthyAfter: 2000, checkInterval: 1000, flapRate: 0 },
     });
     const log = createLogger({ level: 'warn' });
     const running = fleet.run({ signal: stop.signal, clock: systemClock(), metrics, target: { url: o.url, embedded: true }, credentials: { ...credentials, agents }, rng: createRng('bench-fleet'), log });

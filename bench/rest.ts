@@ -32,6 +32,8 @@ import { METRIC } from '../src/metrics/names.js';
 import { createRecorder } from '../src/metrics/recorder.js';
 import type { MetricSink } from '../src/metrics/sink.js';
 import type { Credentials } from '../src/protocol/credentials.js';
+import { sectionConfig } from '../src/workloads/kind.js';
+import { restKind } from '../src/workloads/rest/kind.js';
 import { createRestWorkload } from '../src/workloads/rest/rest-workload.js';
 
 const { values } = parseArgs({
@@ -125,7 +127,7 @@ async function runFleetsim(url: string, credentials: Credentials, seconds: numbe
     gauge: (name, v, tags) => recorder.gauge(name, v, tags),
     rate: (name, ok, tags) => recorder.rate(name, ok, tags),
   };
-  const workload = createRestWorkload({ mix: { 'GET /{id}': 1 }, model: 'closed', connections, pipelining: 1, durationMs: seconds * 1000, startAfterMs: 0 });
+  const workload = createRestWorkload(sectionConfig(restKind, { mix: { 'GET /{id}': 1 }, connections }, { durationMs: seconds * 1000 }));
   const cpuBefore = process.cpuUsage();
   await workload.run({
     signal: new AbortController().signal,

@@ -1,47 +1,21 @@
 /**
- * The command-line entry point, and the only place that calls process.exit.
- * Exit codes: 0 passed, 1 bug, 2 usage, 3 bad scenario, 4 harness failure, 10 thresholds failed,
- * 130/143 interrupted (a partial report is still written).
+ * The command-line entry point, and the only place that calls process.exit. Everything else is
+ * `main(argv, io)` (cli/main.ts), which returns the exit code; see README "Exit codes".
  */
-import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { compareCommand } from './cli/compare.js';
-import { planCommand } from './cli/plan.js';
-import { runCommand } from './cli/run.js';
-import { serveCommand } from './cli/serve.js';
-import { EXIT, FleetsimError } from './core/errors.js';
-import { FLEETSIM_VERSION } from './version.js';
+import { main } from './cli/main.js';
+import type { CliIO } from './cli/io.js';
 
-function reportError(error: unknown): number {
-  if (error instanceof FleetsimError) {
-    process.stderr.write(`fleetsim: ${error.message}\n`);
-    for (const issue of error.issues) process.stderr.write(`  - ${issue}\n`);
-    if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
-    return error.exitCode;
-  }
-  process.stderr.write(`fleetsim: unexpected error (a bug; please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
-  return EXIT.bug;
-}
+// A closed terminal (SIGHUP) or a closed pipe makes writes fail with EIO/EPIPE; the run must
+// still stop cleanly and write its report, so those errors are dropped instead of crashing.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
-let usageFailed = false;
-try {
-  await yargs(hideBin(process.argv))
-    .scriptName('fleetsim')
-    .version(FLEETSIM_VERSION)
-    .command(runCommand)
-    .command(planCommand)
-    .command(serveCommand)
-    .command(compareCommand)
-    .demandCommand(1, 'name a command: run, plan, serve or compare')
-    .strict()
-    .fail((message, error) => {
-      if (error) throw error;
-      usageFailed = true;
-      process.stderr.write(`fleetsim: ${message}\nrun "fleetsim --help" for usage\n`);
-    })
-    .help()
-    .parseAsync();
-  process.exit(usageFailed ? EXIT.usage : Number(process.exitCode ?? 0));
-} catch (error) {
-  process.exit(reportError(error));
-}
+const io: CliIO = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signals: process,
+  cwd: process.cwd(),
+};
+
+process.exit(await main(hideBin(process.argv), io));

@@ -1,20 +1,23 @@
 import { readFile } from 'node:fs/promises';
-import type { Argv, CommandModule } from 'yargs';
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';
 import type { RunSummary } from '../metrics/summary-types.js';
 import { compareSummaries, renderComparison } from '../reporters/compare.js';
+import type { CliCommand } from './command.js';
+import { numberFlag } from './flags.js';
 
 interface CompareArgs {
   baseline: string;
   current: string;
-  tolerance: number;
+  tolerance: string | number;
   format: 'text' | 'markdown';
 }
 
-async function readSummary(path: string): Promise<RunSummary> {
+async function readSummary(path: string, cwd: string): Promise<RunSummary> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(resolve(cwd, path), 'utf8');
   } catch (error) {
     throw new FleetsimError('usage', `cannot read ${path}: ${(error as Error).message}`, { hint: 'pass two summary.json files from reports/<run-id>/' });
   }
@@ -29,24 +32,25 @@ async function readSummary(path: string): Promise<RunSummary> {
  * `fleetsim compare BASELINE CURRENT`: diff two runs' summary.json (latency percentiles, error
  * rates, throughput, coordinator figures); exit 10 when any metric regressed past the tolerance.
  */
-export const compareCommand: CommandModule<object, CompareArgs> = {
+export const compareCommand: CliCommand<CompareArgs> = {
   command: 'compare <baseline> <current>',
   describe: 'Compare two runs (summary.json files) and flag regressions',
   builder: (yargs: Argv) =>
     yargs
       .positional('baseline', { type: 'string', demandOption: true, describe: 'baseline summary.json' })
       .positional('current', { type: 'string', demandOption: true, describe: 'current summary.json' })
-      .option('tolerance', { type: 'number', default: 10, describe: 'allowed worsening in percent before a row is a regression' })
+      .option('tolerance', { type: 'string', requiresArg: true, default: '10', describe: 'allowed worsening in percent before a row is a regression' })
       .option('format', { choices: ['text', 'markdown'] as const, default: 'text' as const }) as unknown as Argv<CompareArgs>,
-  handler: async (args) => {
-    const [baseline, current] = await Promise.all([readSummary(args.baseline), readSummary(args.current)]);
+  run: async (args, io) => {
+    const tolerancePct = numberFlag('tolerance', args.tolerance);
+    const [baseline, current] = await Promise.all([readSummary(args.baseline, io.cwd), readSummary(args.current, io.cwd)]);
     let comparison;
     try {
-      comparison = compareSummaries(baseline, current, { tolerancePct: args.tolerance });
+      comparison = compareSummaries(baseline, current, { tolerancePct });
     } catch (error) {
       throw new FleetsimError('usage', (error as Error).message);
     }
-    process.stdout.write(renderComparison(comparison, args.format) + '\n');
-    process.exitCode = comparison.regressions > 0 ? EXIT.thresholds : EXIT.passed;
+    io.stdout.write(renderComparison(comparison, args.format) + '\n');
+    return comparison.regressions > 0 ? EXIT.thresholds : EXIT.passed;
   },
 };

@@ -1,10 +1,12 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { loadScenario } from '../scenario/load.js';
 import { formatPlan, planScenario } from '../scenario/plan.js';
+import type { CliCommand } from './command.js';
+import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
 
 interface PlanArgs {
   file: string;
-  agents?: number;
+  agents?: string;
   duration?: string;
   seed?: string;
   json?: boolean;
@@ -12,21 +14,25 @@ interface PlanArgs {
 
 /**
  * `fleetsim plan FILE`: validate a scenario and print its timeline without running anything.
- * A bad scenario throws a `bad_scenario` FleetsimError (exit 3) listing every issue.
+ * Bad flags are usage errors (exit 2); a bad scenario is `bad_scenario` (exit 3) listing every issue.
  */
-export const planCommand: CommandModule<object, PlanArgs> = {
+export const planCommand: CliCommand<PlanArgs> = {
   command: 'plan <file>',
   describe: 'Validate a scenario and print its timeline, expected traffic, faults and thresholds',
   builder: (yargs: Argv) =>
     yargs
-      .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (.ts, .js or .json)' })
-      .option('agents', { type: 'number', describe: 'override the peak agent count (phases rescale)' })
-      .option('duration', { type: 'string', describe: 'override the run duration, e.g. 30s' })
-      .option('seed', { type: 'string', describe: 'override the seed' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (.ts, .mts, .js, .mjs or .json)' })
+      .option('agents', { type: 'string', requiresArg: true, describe: 'override the peak agent count (phases rescale)' })
+      .option('duration', { type: 'string', requiresArg: true, describe: 'override the run duration, e.g. 30s' })
+      .option('seed', { type: 'string', requiresArg: true, describe: 'override the seed' })
       .option('json', { type: 'boolean', describe: 'print the plan as JSON instead of text' }) as unknown as Argv<PlanArgs>,
-  handler: async (args) => {
-    const scenario = await loadScenario(args.file, { agents: args.agents, duration: args.duration, seed: args.seed });
+  run: async (args, io) => {
+    const agents = args.agents === undefined ? undefined : wholeNumberFlag('agents', args.agents);
+    if (args.duration !== undefined) durationFlag('duration', args.duration, { positive: true });
+    const seed = args.seed === undefined ? undefined : textFlag('seed', args.seed);
+    const scenario = await loadScenario(args.file, { agents, duration: args.duration, seed }, { cwd: io.cwd });
     const plan = planScenario(scenario);
-    process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan));
+    io.stdout.write(args.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan));
+    return 0;
   },
 };

@@ -1,14 +1,19 @@
-import type { Argv, CommandModule } from 'yargs';
-import { FleetsimError } from '../core/errors.js';
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { FleetsimError, SIGNAL_EXIT, type StopSignal } from '../core/errors.js';
 import { createLogger, type LogLevel } from '../core/log.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { loadScenario } from '../scenario/load.js';
+import type { CliCommand } from './command.js';
+import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
+import { STOP_SIGNALS, writeLine, type CliIO } from './io.js';
+import { prepareOutputDir } from './output-dir.js';
 
 interface RunArgs {
   file: string;
   target?: string;
   credentials?: string;
-  agents?: number;
+  agents?: string;
   duration?: string;
   seed?: string;
   out: string;
@@ -16,70 +21,101 @@ interface RunArgs {
   'log-level': LogLevel;
 }
 
-/** `fleetsim run FILE`: run a scenario and write its report; exit code per the README. */
-export const runCommand: CommandModule<object, RunArgs> = {
+/**
+ * `fleetsim run FILE`: validate the flags, load the scenario, check --out, run, write the report.
+ * The first SIGINT/SIGTERM/SIGHUP stops the fleet and still writes a partial report; a second
+ * one returns its exit code at once (bin.ts then exits without waiting for the report).
+ */
+export const runCommand: CliCommand<RunArgs> = {
   command: 'run <file>',
   describe: 'Run a scenario (embedded server unless --target) and write the report',
   builder: (yargs: Argv) =>
     yargs
-      .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (.ts or .json)' })
-      .option('target', { type: 'string', describe: 'base URL of a Coder deployment (needs --credentials)' })
-      .option('credentials', { type: 'string', describe: 'credentials file for --target (see README)' })
-      .option('agents', { type: 'number', describe: 'override the peak agent count (phases rescale)' })
-      .option('duration', { type: 'string', describe: 'override the run duration, e.g. 30s' })
-      .option('seed', { type: 'string', describe: 'override the seed' })
-      .option('out', { type: 'string', default: 'reports', describe: 'folder for run reports' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (.ts, .mts, .js, .mjs or .json)' })
+      .option('target', { type: 'string', requiresArg: true, describe: 'base URL of a Coder deployment (needs --credentials)' })
+      .option('credentials', { type: 'string', requiresArg: true, describe: 'credentials file for --target (see README)' })
+      .option('agents', { type: 'string', requiresArg: true, describe: 'override the peak agent count (phases rescale)' })
+      .option('duration', { type: 'string', requiresArg: true, describe: 'override the run duration, e.g. 30s' })
+      .option('seed', { type: 'string', requiresArg: true, describe: 'override the seed' })
+      .option('out', { type: 'string', requiresArg: true, default: 'reports', describe: 'folder for run reports' })
       .option('live', { type: 'boolean', describe: 'live progress line (default: when stderr is a TTY)' })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<RunArgs>,
-  handler: async (args) => {
+  run: async (args, io) => {
+    // Every flag is checked before anything is loaded, started or written.
+    const agents = args.agents === undefined ? undefined : wholeNumberFlag('agents', args.agents);
+    if (args.duration !== undefined) durationFlag('duration', args.duration, { positive: true });
+    const seed = args.seed === undefined ? undefined : textFlag('seed', args.seed);
+    textFlag('out', args.out);
     if (Boolean(args.target) !== Boolean(args.credentials)) {
       throw new FleetsimError('usage', '--target and --credentials go together', {
         hint: 'a real Coder needs agent tokens and a user API key: fleetsim run FILE --target URL --credentials FILE',
       });
     }
-    const scenario = await loadScenario(args.file, {
-      agents: args.agents,
-      duration: args.duration,
-      seed: args.seed,
-      target: args.target && args.credentials ? { url: args.target, credentials: args.credentials } : undefined,
-    });
-    const tty = args.live ?? Boolean(process.stderr.isTTY);
-    // With a live line on the terminal, each log line first clears it so the two never mix.
-    const log = createLogger({
-      level: args['log-level'],
-      write: tty ? (line) => process.stderr.write(`\r\x1b[2K${line}\n`) : undefined,
-    });
-    const controller = new AbortController();
-    let signals = 0;
-    const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
-      signals += 1;
-      if (signals > 1) {
-        process.stderr.write(`\nsecond ${name}: exiting without waiting for the report\n`);
-        process.exit(name === 'SIGINT' ? 130 : 143);
-      }
-      log.warn(`${name}: stopping the fleet and writing a partial report (again to force)`);
-      controller.abort(name);
-    };
-    const sigint = onSignal('SIGINT');
-    const sigterm = onSignal('SIGTERM');
-    process.on('SIGINT', sigint);
-    process.on('SIGTERM', sigterm);
-    try {
-      const result = await runScenario({
+    const scenario = await loadScenario(
+      args.file,
+      {
+        agents,
+        duration: args.duration,
+        seed,
+        target: args.target && args.credentials ? { url: args.target, credentials: resolve(io.cwd, args.credentials) } : undefined,
+      },
+      { cwd: io.cwd },
+    );
+    const outDir = await prepareOutputDir(args.out, { cwd: io.cwd });
+    return runWithSignals(args, io, (signal, log, tty) =>
+      runScenario({
         scenario,
-        outDir: args.out,
-        signal: controller.signal,
+        outDir,
+        signal,
         log,
-        live: tty
-          ? (line) => process.stderr.write(`\r\x1b[2K${line}`)
-          : undefined,
-        print: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
-      });
-      process.stdout.write(`report: ${result.reportDir}\n`);
-      process.exitCode = result.exitCode;
-    } finally {
-      process.off('SIGINT', sigint);
-      process.off('SIGTERM', sigterm);
-    }
+        live: tty ? (line) => io.stderr.write(`\r\x1b[2K${line}`) : undefined,
+        print: (text) => writeLine(io.stdout, text),
+      }).then((result) => {
+        writeLine(io.stdout, `report: ${result.reportDir}`);
+        return result.exitCode;
+      }),
+    );
   },
 };
+
+async function runWithSignals(
+  args: RunArgs,
+  io: CliIO,
+  run: (signal: AbortSignal, log: ReturnType<typeof createLogger>, tty: boolean) => Promise<number>,
+): Promise<number> {
+  const tty = args.live ?? (Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb');
+  // With a live line on the terminal, each log line first clears it so the two never mix.
+  const log = createLogger({
+    level: args['log-level'],
+    write: (line) => io.stderr.write(tty ? `\r\x1b[2K${line}\n` : `${line}\n`),
+  });
+  const controller = new AbortController();
+  let forced: (code: number) => void = () => {};
+  const forcedExit = new Promise<number>((resolve) => (forced = resolve));
+  let received = 0;
+  const listeners = STOP_SIGNALS.map((name) => {
+    const listener = (): void => {
+      received += 1;
+      if (received > 1) {
+        io.stderr.write(`\nsecond signal (${name}): exiting without waiting for the report\n`);
+        forced(SIGNAL_EXIT[name]);
+        return;
+      }
+      log.warn(`${name}: stopping the fleet and writing a partial report (send it again to exit at once)`);
+      controller.abort(name satisfies StopSignal);
+    };
+    io.signals.on(name, listener);
+    return { name, listener };
+  });
+  const running = run(controller.signal, log, tty);
+  try {
+    return await Promise.race([running, forcedExit]);
+  } finally {
+    // After a forced exit the run may still be winding down; its listeners go once it has.
+    void running
+      .catch(() => undefined)
+      .finally(() => {
+        for (const { name, listener } of listeners) io.signals.off(name, listener);
+      });
+  }
+}

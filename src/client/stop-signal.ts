@@ -1,12 +1,12 @@
+/** A function or an object with `handleEvent` (no per-listener closure needed). */
+export type StopListener = ((event: Event) => void) | { handleEvent(event: Event): void };
+
 /**
  * The part of an AbortSignal the harness's own code uses, so a real AbortSignal or a much
  * lighter {@link StopSource} can be passed. A fleet holds one stop source per agent (and one per
  * app-health pass): Node's AbortController/AbortSignal/EventTarget with its listener map costs
  * about 0.3 KB each, and its add/removeEventListener shows up in the ramp's CPU profile.
  */
-/** A function or an object with `handleEvent` (no per-listener closure needed). */
-export type StopListener = ((event: Event) => void) | { handleEvent(event: Event): void };
-
 export interface StopSignal {
   readonly aborted: boolean;
   addEventListener(type: 'abort', listener: StopListener, options?: { once?: boolean }): void;

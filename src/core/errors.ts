@@ -9,9 +9,20 @@ export const EXIT = {
   badScenario: 3,
   harness: 4,
   thresholds: 10,
+  /** 128 + the signal number, as shells report a process killed by it. */
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;
+
+/** The signals that stop a run gracefully (partial report), and the exit code each gives. */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+export const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = {
+  SIGHUP: EXIT.sighup,
+  SIGINT: EXIT.sigint,
+  SIGTERM: EXIT.sigterm,
+};
 
 export type FleetsimErrorCode = 'usage' | 'bad_scenario' | 'harness' | 'bug';
 

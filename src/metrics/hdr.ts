@@ -1,6 +1,3 @@
-import * as hdr from 'hdr-histogram-js';
-import type { Histogram } from 'hdr-histogram-js';
-
 /**
  * The one place that builds HDR histograms, so every histogram in a run (and in every shard
  * that is merged into it) has the same layout — `add()` is only exact between equal layouts.
@@ -11,6 +8,9 @@ import type { Histogram } from 'hdr-histogram-js';
  * implementation: the WASM one must be initialised asynchronously and its memory is not freed
  * by the GC, which a long-lived recorder with many series cannot afford.
  */
+import * as hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+
 export type { Histogram };
 
 /** Highest recordable value: one hour in µs. Larger samples are clamped to it. */
@@ -61,10 +61,4 @@ export function addEncoded(into: Histogram, encoded: string): void {
   } finally {
     decoded.destroy();
   }
-}
-
-/** Value at `percentile` (0..100) in ms, or null for an empty histogram. */
-export function percentileMs(histogram: Histogram, percentile: number): number | null {
-  if (histogram.totalCount === 0) return null;
-  return histogram.getValueAtPercentile(percentile) / 1000;
 }

@@ -180,7 +180,7 @@ const pickLatency = (stats: LatencyStats | undefined, stat: LatencyStat): number
   stats && stats.count > 0 ? stats[stat] : null;
 
 /** The measured value for one threshold metric, or null when it cannot be measured. */
-export function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
+function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
   switch (metric.kind) {
     case 'latency':
       return pickLatency(summary.endpoints[metric.endpoint], metric.stat);

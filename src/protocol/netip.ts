@@ -29,16 +29,6 @@ function addrErrorText(input: string, e: AddrError): string {
   return e.at ? `${base} (at ${goQuote(e.at)})` : base;
 }
 
-/** Go's netip.ParseAddr. Throws NetipError. */
-export function parseAddr(s: string): Addr {
-  try {
-    return parseAddrInner(s);
-  } catch (e) {
-    if (e instanceof AddrError) throw new NetipError(addrErrorText(s, e));
-    throw e;
-  }
-}
-
 function parseAddrInner(s: string): Addr {
   for (let i = 0; i < s.length; i++) {
     const c = s[i];

@@ -1,7 +1,6 @@
+/** Shared number formatting and escaping for every reporter, so they all print the same figures. */
 import type { RunSummary, ThresholdResult, TimeSeriesRow } from '../metrics/summary-types.js';
 import { parseThreshold, type ThresholdUnit } from '../metrics/thresholds.js';
-
-/** Shared number formatting and escaping for every reporter, so they all print the same figures. */
 
 /** `0.25ms`, `12.3ms`, `250ms`, `1.50s`; `-` for null. */
 export function fmtMs(ms: number | null | undefined): string {

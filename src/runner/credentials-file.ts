@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { FleetsimError } from '../core/errors.js';
+import { jsonSyntaxErrorPosition } from '../core/json-position.js';
 import type { Credentials } from '../protocol/credentials.js';
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a UUID');
@@ -40,9 +41,14 @@ export async function loadCredentialsFile(path: string): Promise<Credentials> {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new FleetsimError('usage', `credentials file ${path} is not valid JSON: ${(error as Error).message}`);
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    // Never JSON.parse's message: it quotes the text around the error, which can be a token.
+    const at = jsonSyntaxErrorPosition(text.replace(/^\uFEFF/, ''));
+    const where = at ? `line ${at.line}, column ${at.column}` : 'an unknown position';
+    throw new FleetsimError('usage', `credentials file ${path} is not valid JSON: syntax error at ${where}`, {
+      hint: 'the file holds secrets, so its text is not shown; open it at that position',
+    });
   }
   return parseCredentials(json, path);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
-import { EXIT, FleetsimError } from '../core/errors.js';
+import { FleetsimError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
 import { METRIC } from '../metrics/names.js';
@@ -16,18 +16,19 @@ import type { WorkloadContext } from '../workloads/workload.js';
 import { credentialSecrets } from './credentials-file.js';
 import { startLiveProgress } from './live-progress.js';
 import { scheduleFaults } from './faults.js';
+import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
 import { startTarget, type RunTarget } from './target.js';
+import { createTargetHealth, teeSink } from './target-health.js';
 import { buildWorkloads } from './workloads.js';
 import { FLEETSIM_VERSION } from '../version.js';
 
-/** How a run ended, before thresholds are applied. */
-export type StopReason = 'completed' | 'SIGINT' | 'SIGTERM';
+export type { StopReason } from './outcome.js';
 
 export interface RunOptions {
   scenario: Scenario;
   /** Where run folders go (`<outDir>/<runId>/summary.json`…). */
   outDir: string;
-  /** Aborting this stops the run early; its reason ('SIGINT' | 'SIGTERM') picks the exit code. */
+  /** Aborting this stops the run early; its reason ('SIGINT' | 'SIGTERM' | 'SIGHUP') picks the exit code. */
   signal?: AbortSignal;
   log?: Logger;
   clock?: Clock;
@@ -68,8 +69,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const controller = new AbortController();
   let stopReason = 'completed' as StopReason;
   const onExternalAbort = () => {
-    const reason = options.signal?.reason;
-    stopReason = reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+    stopReason = stopReasonOf(options.signal?.reason);
     controller.abort(stopReason);
   };
   if (options.signal?.aborted) onExternalAbort();
@@ -80,10 +80,17 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
   const startedAtMs = Date.now();
   const startedAtClock = clock.now();
+  // One warning when the target stops answering mid-run, one when it is back (not one per failure).
+  const health = createTargetHealth({
+    target: target.target.url,
+    now: () => clock.now(),
+    onDown: (message) => log.warn(message),
+    onUp: (message) => log.info(message),
+  });
   const ctx: WorkloadContext = {
     signal: controller.signal,
     clock,
-    metrics: recorder,
+    metrics: teeSink(recorder, health),
     target: target.target,
     credentials: target.credentials,
     rng: createRng(scenario.seed),
@@ -98,7 +105,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let live: { stop(): void } | undefined;
   let faults: { cancel(): void } | undefined;
   try {
-    const workloads = buildWorkloads(scenario, plan, target);
+    const workloads = await buildWorkloads(scenario, plan, target);
     const endTimer = setTimeout(() => controller.abort('completed'), scenario.duration);
     endTimer.unref();
     controller.signal.addEventListener('abort', () => clearTimeout(endTimer), { once: true });
@@ -128,7 +135,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     await afterAbort(controller.signal, 0);
     const settled = await Promise.race([running.then(() => true), afterAbort(controller.signal, STOP_GRACE_MS).then(() => false)]);
     if (!settled) log.warn(`some workloads did not stop within ${STOP_GRACE_MS} ms; writing the report anyway`);
-    await withTimeout(Promise.allSettled(workloads.map((w) => w.cleanup?.(ctx))), STOP_GRACE_MS);
   } catch (error) {
     errored = error;
     controller.abort('errored');
@@ -155,14 +161,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     agentsPlanned: plan.peakAgents,
   });
   summary.thresholds = evaluateThresholds(summary, thresholds);
-  const thresholdsFailed = summary.thresholds.some((t) => !t.pass);
-  summary.outcome = errored
-    ? 'errored'
-    : stopReason !== 'completed'
-      ? 'interrupted'
-      : thresholdsFailed
-        ? 'failed'
-        : 'passed';
+  const { outcome, exitCode } = runOutcome({
+    stopReason,
+    errored: errored !== undefined,
+    thresholdsFailed: summary.thresholds.some((t) => !t.pass),
+  });
+  summary.outcome = outcome;
 
   const { written, failed } = await writeReports(summary, reportDir, { console: options.print, redact: (text) => log.redact(text) });
   for (const failure of failed) log.error(`reporter ${failure.reporter} failed: ${failure.error}`);
@@ -170,16 +174,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     throw new FleetsimError('harness', `no report could be written under ${reportDir}`);
   }
 
-  const exitCode =
-    stopReason === 'SIGINT'
-      ? EXIT.sigint
-      : stopReason === 'SIGTERM'
-        ? EXIT.sigterm
-        : errored
-          ? EXIT.bug
-          : thresholdsFailed
-            ? EXIT.thresholds
-            : EXIT.passed;
   return { summary, exitCode, reportDir, written };
 }
 
@@ -196,16 +190,4 @@ function afterAbort(signal: AbortSignal, graceMs: number): Promise<void> {
     if (signal.aborted) fire();
     else signal.addEventListener('abort', fire, { once: true });
   });
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,19 +1,18 @@
 import { FleetsimError } from '../core/errors.js';
 import { agentCountAt, type Plan } from '../scenario/plan.js';
 import type { Scenario } from '../scenario/schema.js';
-import { createAgentFleet } from '../workloads/agents/fleet.js';
-import { createPeersWorkload } from '../workloads/peers/peers-workload.js';
-import { createRestWorkload } from '../workloads/rest/rest-workload.js';
+import { createCoordinateTap } from '../workloads/coordinate-observer.js';
+import type { AnyWorkloadKind, WorkloadEnv } from '../workloads/kind.js';
+import { WORKLOAD_KINDS } from '../workloads/registry.js';
 import type { Workload } from '../workloads/workload.js';
 import type { RunTarget } from './target.js';
 
 /**
- * Maps a validated scenario onto workload instances: the agent fleet (following the plan's
- * schedule), the peers that dial those agents (and observe their tagged updates), and the REST
- * mix. Every workload gets the same context at run time.
+ * Maps a validated scenario onto workload instances: one per section present, made by its kind
+ * (src/workloads/registry.ts) in registry order. Every workload gets the same context at run
+ * time; the env links them (the plan's schedule, the agents' coordinate tap for peers).
  */
-export function buildWorkloads(scenario: Scenario, plan: Plan, target: RunTarget): Workload[] {
-  const schedule = (elapsedMs: number) => agentCountAt(plan, elapsedMs);
+export async function buildWorkloads(scenario: Scenario, plan: Plan, target: RunTarget): Promise<Workload[]> {
   const needed = plan.peakAgents;
   if (needed > target.credentials.agents.length) {
     throw new FleetsimError('usage', `the scenario needs ${needed} agents but the credentials hold ${target.credentials.agents.length}`, {
@@ -28,45 +27,19 @@ export function buildWorkloads(scenario: Scenario, plan: Plan, target: RunTarget
       hint: 'a real Coder trusts only the clouds\' keys: use agents.auth: { token: 1 } against it',
     });
   }
+  const env: WorkloadEnv = {
+    durationMs: scenario.duration,
+    plan,
+    schedule: (elapsedMs) => agentCountAt(plan, elapsedMs),
+    agents: scenario.agents,
+    coordinate: createCoordinateTap(),
+  };
   const workloads: Workload[] = [];
-  const peers = scenario.peers
-    ? createPeersWorkload({
-        perAgent: scenario.peers.perAgent,
-        updateRate: scenario.peers.updateRate,
-        jitter: scenario.peers.jitter,
-        drainWindowMs: scenario.peers.drainWindow,
-        auth: scenario.peers.auth,
-        schedule,
-        durationMs: scenario.duration,
-      })
-    : undefined;
-  if (plan.peakAgents > 0) {
-    const agentUpdateRate = scenario.peers?.agentUpdateRate;
-    workloads.push(
-      createAgentFleet({
-        ...scenario.agents,
-        nodeUpdateInterval: agentUpdateRate && agentUpdateRate > 0 ? 1000 / agentUpdateRate : scenario.agents.nodeUpdateInterval,
-        schedule,
-        durationMs: scenario.duration,
-        observer: peers?.observer,
-      }),
-    );
-  }
-  if (peers) workloads.push(peers.workload);
-  if (scenario.rest) {
-    workloads.push(
-      createRestWorkload({
-        mix: scenario.rest.mix,
-        model: scenario.rest.model,
-        connections: scenario.rest.connections,
-        pipelining: scenario.rest.pipelining,
-        rate: scenario.rest.rate,
-        durationMs: scenario.rest.duration ?? scenario.duration,
-        amount: scenario.rest.amount,
-        startAfterMs: scenario.rest.startAfter,
-        timeoutMs: scenario.agents.requestTimeout,
-      }),
-    );
+  for (const [key, kind] of Object.entries(WORKLOAD_KINDS) as [keyof typeof WORKLOAD_KINDS, AnyWorkloadKind][]) {
+    const config = scenario[key];
+    if (config === undefined) continue;
+    const workload = await kind.create(config, env);
+    if (workload) workloads.push(workload);
   }
   return workloads;
 }

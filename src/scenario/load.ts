@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FleetsimError } from '../core/errors.js';
 import { parseDuration } from './duration.js';
 import { formatIssues } from './issues.js';
@@ -35,15 +35,27 @@ export function validateScenario(input: unknown, source: string): Scenario {
   return deepFreeze(result.data) as Scenario;
 }
 
+/** Where relative scenario paths start (default: the process's working directory). */
+export interface LoadOptions {
+  cwd?: string;
+}
+
 /** Reads, overrides and validates a scenario file. */
-export async function loadScenario(file: string, overrides: ScenarioOverrides = {}): Promise<Scenario> {
-  const raw = await readScenarioFile(file);
+export async function loadScenario(file: string, overrides: ScenarioOverrides = {}, options: LoadOptions = {}): Promise<Scenario> {
+  const raw = await readScenarioFile(file, options);
   return validateScenario(applyOverrides(raw, overrides), file);
 }
 
-/** Returns the file's scenario object, unvalidated. Missing files and syntax errors are bad_scenario. */
-export async function readScenarioFile(file: string): Promise<unknown> {
-  const path = resolve(file);
+/**
+ * Returns the file's scenario object, unvalidated. Missing files, syntax errors and errors the
+ * module throws while loading are bad_scenario, with the module's own message and location.
+ *
+ * Code files are loaded with `import()`: the CLI launcher (bin/fleetsim.js) registers tsx for
+ * both module systems, so a `.ts`/`.js` file in a folder without `"type": "module"` (loaded as
+ * CommonJS) works as well as an ES module, from any folder.
+ */
+export async function readScenarioFile(file: string, options: LoadOptions = {}): Promise<unknown> {
+  const path = resolve(options.cwd ?? process.cwd(), file);
   const ext = extname(path).toLowerCase();
   if (ext !== '.json' && !CODE_EXTENSIONS.has(ext)) {
     throw new FleetsimError('bad_scenario', `${file}: unsupported scenario file type "${ext || '(none)'}"`, {
@@ -67,17 +79,65 @@ export async function readScenarioFile(file: string): Promise<unknown> {
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new FleetsimError('bad_scenario', `${file}: could not load the scenario module: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'the file must be valid TypeScript/JavaScript that imports only existing modules',
-    });
+    throw moduleLoadError(file, path, error);
   }
   if (module.default === undefined) {
     throw new FleetsimError('bad_scenario', `${file}: no default export`, {
       hint: 'end the file with `export default defineScenario({ ... })`',
     });
   }
-  return module.default;
+  return unwrapCommonJsDefault(module.default);
+}
+
+/**
+ * A TypeScript file compiled as CommonJS (no `"type": "module"` nearby) arrives through
+ * `import()` as `{ default: module.exports }`, where `module.exports` is the compiled
+ * `{ __esModule: true, default: scenario }`.
+ */
+function unwrapCommonJsDefault(value: unknown): unknown {
+  if (isObj(value) && (value as { __esModule?: unknown }).__esModule === true && 'default' in value) return value.default;
+  return value;
+}
+
+/** fleetsim's own sources: their frames (the loader, defineScenario) never locate a user's error. */
+const FLEETSIM_SRC = fileURLToPath(new URL('../', import.meta.url));
+
+const NOT_FOUND = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
+
+/**
+ * The scenario module's own failure, said plainly: its message (first line) and where it
+ * happened (file:line:column from the stack or the compiler's message), not the loader's stack.
+ */
+function moduleLoadError(file: string, path: string, error: unknown): FleetsimError {
+  const e = error as { message?: unknown; stack?: unknown; code?: unknown } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  // tsx/esbuild syntax errors read "Transform failed with 1 error:\n<file>:2:18: ERROR: <what>".
+  const compiler = /: ERROR: (.+)/.exec(message)?.[1];
+  const lines = message.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  // A heading such as "Transform failed with 1 error:" says nothing without the line after it.
+  const headline = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? message);
+  const firstLine = compiler ? `syntax error: ${compiler}` : headline;
+  const location = errorLocation(path, `${message}\n${typeof e?.stack === 'string' ? e.stack : ''}`);
+  const where = location && !firstLine.includes(location) ? ` (at ${location})` : '';
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const hint = NOT_FOUND.has(code) && /['"]fleetsim['"]/.test(message)
+    ? 'install fleetsim in the project that holds the scenario: npm i -D fleetsim'
+    : 'fix the scenario file (or a module it imports); it must be valid TypeScript/JavaScript with a default export';
+  return new FleetsimError('bad_scenario', `${file}: the scenario module failed to load: ${firstLine}${where}`, { cause: error, hint });
+}
+
+/**
+ * `path:line:column` of the failure: the first mention of the scenario file itself, else the
+ * first frame outside node internals and node_modules (a helper module the scenario imports).
+ */
+export function errorLocation(path: string, text: string): string | undefined {
+  const frames = [...text.matchAll(/(?<=^|[\s(])(?:file:\/\/)?(\/[^\s():]+?):(\d+):(\d+)/gm)].map((m) => ({
+    file: decodeURIComponent(m[1]!),
+    at: `${decodeURIComponent(m[1]!)}:${m[2]}:${m[3]}`,
+  }));
+  const own = frames.find((f) => f.file === path);
+  if (own) return own.at;
+  return frames.find((f) => !f.file.includes('/node_modules/') && !f.file.startsWith(FLEETSIM_SRC))?.at;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,75 +1,21 @@
 /**
  * The scenario schema: one zod schema with every default, the cross-field rules (rules.ts) and
  * the resolution of defaults that depend on other fields (the README's "Scenarios" section lists
- * the fields and defaults for users).
- * `ScenarioInput` is what users write (durations as "30s"); `Scenario` is the validated, frozen
- * result (durations in ms, every default filled).
+ * the fields and defaults for users). The workload sections (`agents`, `peers`, `rest`, …) come
+ * from the registry of workload kinds (src/workloads/registry.ts), each defined in its kind's
+ * folder. `ScenarioInput` is what users write (durations as "30s"); `Scenario` is the
+ * validated, frozen result (durations in ms, every default filled).
  */
 import { z } from 'zod';
-import { parseDuration, showValue } from './duration.js';
+import type { DeepReadonly } from '../core/deep-readonly.js';
+import type { AnyWorkloadKind, RunFacts, SectionValue } from '../workloads/kind.js';
+import { WORKLOAD_KINDS, type WorkloadKey, type WorkloadKinds } from '../workloads/registry.js';
+import { showValue } from './duration.js';
+import { count, duration, int, ratio } from './fields.js';
 import { crossFieldRules } from './rules.js';
 import { thresholdProblem } from './threshold-check.js';
 
-export { REST_ENDPOINTS, AUTH_MODES, LIFECYCLE_OUTCOMES } from './constants.js';
-export type { RestEndpoint, AuthMode, LifecycleOutcome } from './constants.js';
-
-const SEMVER_V = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const always = { when: () => true };
-
-/** A duration: "30s", "1m30s", "250ms" or a number of ms; outputs ms. */
-const duration = z
-  .union([z.string(), z.number()], {
-    error: (issue) =>
-      issue.input === undefined ? 'required (a duration like "30s")' : `expected a duration like "30s", got ${showValue(issue.input)}`,
-  })
-  .transform((value, ctx) => {
-    try {
-      return parseDuration(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: value });
-      return z.NEVER;
-    }
-  });
-
-// Not z.number().int(): its failure is an aborting issue in zod 4 that would silence the
-// cross-field rules, and every problem must be listed in one go.
-const int = () => z.number().refine(Number.isInteger, { error: (i) => `expected an integer, got ${showValue(i.input)}` });
-const ratio = z.number().min(0).max(1);
-const weight = z.number().min(0);
-const count = int().min(0);
-
-const phase = z.strictObject({ name: z.string().min(1).optional(), duration, to: count });
-
-const auth = z
-  .strictObject({ token: weight.optional(), aws: weight.optional(), azure: weight.optional(), google: weight.optional() })
-  .transform((a) => ({ token: a.token ?? 0, aws: a.aws ?? 0, azure: a.azure ?? 0, google: a.google ?? 0 }));
-
-const outcomes = z
-  .strictObject({ ready: weight.optional(), start_error: weight.optional(), start_timeout: weight.optional() })
-  .transform((o) => ({ ready: o.ready ?? 0, start_error: o.start_error ?? 0, start_timeout: o.start_timeout ?? 0 }));
-
-const agents = z.strictObject({
-  /** Peak agents. Defaults to the highest phase `to` when phases are given, else 10. */
-  count: count.optional(),
-  phases: z.array(phase).min(1).optional(),
-  rampUp: duration.prefault('0s'),
-  rampDown: duration.prefault('0s'),
-  auth: auth.prefault({ token: 1 }),
-  version: z
-    .string()
-    .refine((v) => SEMVER_V.test(v), { error: (i) => `expected a version like "v0.15.3" (semver with a leading v), got ${showValue(i.input)}` })
-    .default('v0.15.3'),
-  nodeUpdateInterval: duration.prefault('30s'),
-  nodeUpdateJitter: ratio.default(0.1),
-  apps: z
-    .strictObject({ checkInterval: duration.prefault('1s'), healthyAfter: duration.prefault('2s'), flapRate: ratio.default(0) })
-    .prefault({}),
-  lifecycle: z.strictObject({ outcomes: outcomes.prefault({ ready: 1 }), startupDuration: duration.prefault('1s') }).prefault({}),
-  gitauth: ratio.default(0),
-  pingInterval: duration.prefault('30s'),
-  pingTimeout: duration.prefault('30s'),
-  requestTimeout: duration.prefault('10s'),
-});
 
 const server = z.strictObject({
   /** Fixtures to provision; defaults to agents.count. */
@@ -79,29 +25,6 @@ const server = z.strictObject({
   rateLimit: int().default(512),
   heartbeat: duration.prefault('3s'),
   inactiveTimeout: duration.prefault('6s'),
-});
-
-const peers = z.strictObject({
-  perAgent: int().min(1),
-  updateRate: z.number().min(0).default(0),
-  agentUpdateRate: z.number().min(0).optional(),
-  jitter: ratio.default(0.1),
-  drainWindow: duration.prefault('2s'),
-  auth: z.enum(['header', 'cookie']).default('cookie'),
-});
-
-const restMix = z.record(z.string(), weight);
-
-const rest = z.strictObject({
-  mix: restMix,
-  model: z.enum(['closed', 'open']).default('closed'),
-  connections: int().min(1).default(10),
-  pipelining: int().min(1).default(1),
-  rate: z.number().positive().optional(),
-  /** Defaults to the rest of the run after startAfter. */
-  duration: duration.optional(),
-  amount: int().min(1).optional(),
-  startAfter: duration.prefault('0s'),
 });
 
 const fault = z.strictObject({ at: duration, action: z.literal('drop-agent-sockets'), fraction: ratio.default(1) });
@@ -125,6 +48,24 @@ const threshold = z.string().superRefine((expression, ctx) => {
 
 const serverDefaults = server.parse({});
 
+type WorkloadSections = { [K in WorkloadKey]: WorkloadKinds[K]['section'] };
+type ResolvedSections = { [K in WorkloadKey]: SectionValue<WorkloadKinds[K]> };
+
+/** Each kind's section schema under its key, in registry order. */
+function workloadSections(): WorkloadSections {
+  return Object.fromEntries(Object.entries(WORKLOAD_KINDS).map(([key, kind]) => [key, kind.section])) as WorkloadSections;
+}
+
+/** Applies each present section's `resolve` (defaults that depend on the run). */
+function resolveSections(sections: Partial<Record<WorkloadKey, unknown>>, run: RunFacts): ResolvedSections {
+  const out: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(WORKLOAD_KINDS) as [WorkloadKey, AnyWorkloadKind][]) {
+    const section = sections[key];
+    out[key] = section === undefined || section === null || !kind.resolve ? section : kind.resolve(section, run);
+  }
+  return out as ResolvedSections;
+}
+
 const scenarioObject = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -135,9 +76,7 @@ const scenarioObject = z.strictObject({
   duration,
   target: z.strictObject({ url: httpUrl, credentials: z.string().min(1) }).optional(),
   server: server.optional(),
-  agents: agents.prefault({}),
-  peers: peers.optional(),
-  rest: rest.optional(),
+  ...workloadSections(),
   faults: z.array(fault).optional(),
   thresholds: z.array(threshold).default([]),
 });
@@ -146,31 +85,17 @@ const scenarioObject = z.strictObject({
 export const scenarioSchema = scenarioObject
   .superRefine((value, ctx) => crossFieldRules(value, (path, message) => ctx.addIssue({ code: 'custom', path, message })), always)
   .transform((s) => {
-  const peak = s.agents.phases ? Math.max(...s.agents.phases.map((p) => p.to)) : undefined;
-  const agentCount = s.agents.count ?? peak ?? 10;
-  return {
-    ...s,
-    agents: { ...s.agents, count: agentCount },
-    // Embedded-server settings exist only without a target; with one the target decides.
-    server: s.target ? undefined : { ...(s.server ?? serverDefaults), agents: s.server?.agents ?? agentCount },
-    rest: s.rest ? { ...s.rest, duration: s.rest.duration ?? s.duration - s.rest.startAfter } : undefined,
-    faults: s.faults ?? [],
-  };
-});
-
-/** Recursively read-only view, for the frozen scenario. */
-export type DeepReadonly<T> = T extends (infer U)[]
-  ? readonly DeepReadonly<U>[]
-  : T extends object
-    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
-    : T;
+    const sections = resolveSections(s, { durationMs: s.duration });
+    return {
+      ...s,
+      ...sections,
+      // Embedded-server settings exist only without a target; with one the target decides.
+      server: s.target ? undefined : { ...(s.server ?? serverDefaults), agents: s.server?.agents ?? sections.agents.count },
+      faults: s.faults ?? [],
+    };
+  });
 
 /** What a user writes in scenarios/*.ts or *.json (durations as "30s" or ms numbers). */
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 /** A validated scenario: durations in ms, every default filled, deeply frozen. */
 export type Scenario = DeepReadonly<z.output<typeof scenarioSchema>>;
-export type AgentsConfig = Scenario['agents'];
-export type ServerConfig = NonNullable<Scenario['server']>;
-export type PeersConfig = NonNullable<Scenario['peers']>;
-export type RestConfig = NonNullable<Scenario['rest']>;
-export type FaultConfig = Scenario['faults'][number];

@@ -1,9 +1,8 @@
-import { goQuote } from '../protocol/go-json.js';
-
 /**
  * Small ports of Go standard-library text behaviour that coderd's error bodies expose:
  * google/uuid `Parse` (accepted forms and error texts) and `%q` of a string slice.
  */
+import { goQuote } from '../protocol/go-json.js';
 
 const HEX: Int8Array = (() => {
   const table = new Int8Array(128).fill(-1);

@@ -14,3 +14,33 @@ export interface CoordinateObserver {
   /** The agent's coordinate socket opened (`open` true) or closed (`open` false). */
   agentSocket(agentId: string, open: boolean, atWallMs: number): void;
 }
+
+/**
+ * Where a kind that watches the agents' coordinate traffic registers, and where the fleet looks
+ * when it starts: the fleet and the watcher never import each other.
+ */
+export interface CoordinateTap {
+  /** Registers the one watcher of the run; `agentUpdateRate` (updates/s per agent, > 0)
+   * replaces the agents' nodeUpdateInterval so the watcher has traffic to measure. */
+  watch(observer: CoordinateObserver, options?: { agentUpdateRate?: number }): void;
+  readonly observer: CoordinateObserver | undefined;
+  readonly agentUpdateRate: number | undefined;
+}
+
+export function createCoordinateTap(): CoordinateTap {
+  let observer: CoordinateObserver | undefined;
+  let agentUpdateRate: number | undefined;
+  return {
+    watch(next, options = {}) {
+      if (observer) throw new Error('only one coordinate watcher per run');
+      observer = next;
+      agentUpdateRate = options.agentUpdateRate;
+    },
+    get observer() {
+      return observer;
+    },
+    get agentUpdateRate() {
+      return agentUpdateRate;
+    },
+  };
+}

@@ -32,5 +32,4 @@ export interface WorkloadContext {
 export interface Workload {
   readonly kind: string;
   run(ctx: WorkloadContext): Promise<void>;
-  cleanup?(ctx: WorkloadContext): Promise<void>;
 }

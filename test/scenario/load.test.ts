@@ -89,7 +89,7 @@ describe('loadScenario', () => {
 
     const syntax = await rejection(loadScenario(await file('syntax.ts', 'export default { name: "x", duration: \n')));
     expect(syntax.code).toBe('bad_scenario');
-    expect(syntax.message).toContain('could not load the scenario module');
+    expect(syntax.message).toContain('the scenario module failed to load');
 
     const json = await rejection(loadScenario(await file('syntax.json', '{ "name": "x", }')));
     expect(json.code).toBe('bad_scenario');

@@ -28,14 +28,6 @@ export function smallInt(n: number): Buffer {
   return tlv(0x02, Buffer.from([n]));
 }
 
-/** An INTEGER from its big-endian magnitude (a pad byte keeps it positive). */
-export function intFromBytes(bytes: Uint8Array): Buffer {
-  let b = Buffer.from(bytes);
-  while (b.length > 1 && b[0] === 0 && ((b[1] ?? 0) & 0x80) === 0) b = b.subarray(1);
-  if (((b[0] ?? 0) & 0x80) !== 0) b = Buffer.concat([Buffer.from([0]), b]);
-  return tlv(0x02, b);
-}
-
 export function oid(dotted: string): Buffer {
   const parts = dotted.split('.').map(Number);
   const bytes: number[] = [(parts[0] ?? 0) * 40 + (parts[1] ?? 0)];

@@ -1,11 +1,10 @@
-import { checkPrimeSync, createHash, createPrivateKey } from 'node:crypto';
-
 /**
  * RSA key generation from a seed. node:crypto cannot seed its key generator and node-forge's
  * seeded generator takes ~1.8 s per 2048-bit key in pure JS, so we draw prime candidates from a
  * SHA-256 counter stream and let OpenSSL test primality (checkPrimeSync): ~50 ms per 2048-bit
  * key. Same seed and label → same PKCS#8 PEM. This is test material, not for production use.
  */
+import { checkPrimeSync, createHash, createPrivateKey } from 'node:crypto';
 
 const E = 65537n;
 /** Odd primes below 2000, to sieve candidates before asking OpenSSL. */

@@ -1,10 +1,9 @@
-import { JsonStreamDecoder, JsonStreamError } from '../../protocol/json-stream.js';
-
 /**
  * Just enough of Go's encoding/json and encoding/base64 behaviour for the identity exchanges to
  * produce coderd-like error details: struct decoding with case-insensitive keys and
  * `UnmarshalTypeError` texts, `json.Unmarshal` syntax errors, and base64 offsets.
  */
+import { JsonStreamDecoder, JsonStreamError } from '../../protocol/json-stream.js';
 
 export type GoFieldType = 'string' | 'int64' | 'string[]' | 'time';
 export interface GoField {

@@ -1,11 +1,10 @@
+/** The user-key routes with plain bodies: GET /{id} (§5.11, §6), /connection (§5.12), /listening-ports (§5.14). */
 import { computeStatus, renderAgent, renderLatency } from '../agent-view.js';
 import { parseGoUuid } from '../go-text.js';
 import type { Exchange } from '../http/reply.js';
 import { filterListeningPorts } from '../listening-ports.js';
 import type { ServerState } from '../state.js';
 import type { AgentRecord } from '../store.js';
-
-/** The user-key routes with plain bodies: GET /{id} (§5.11, §6), /connection (§5.12), /listening-ports (§5.14). */
 
 /** §2.4 path parameter: 400 for a bad UUID, 404 for an unknown agent. */
 export function agentParam(s: ServerState, ex: Exchange, param: string): AgentRecord | undefined {

@@ -1,3 +1,7 @@
+/**
+ * The three WebSocket routes (protocol §5.10, §5.13, §5.15): the HTTP pre-checks and nhooyr's
+ * handshake rules here, then the socket goes to the coordinator or the PTY sessions.
+ */
 import type { WebSocket } from 'ws';
 import { goQuote } from '../../protocol/go-json.js';
 import { parseGoUuid } from '../go-text.js';
@@ -6,11 +10,6 @@ import type { AgentCounters } from '../counters.js';
 import type { ServerState } from '../state.js';
 import { dbTime, type AgentRecord } from '../store.js';
 import { requireConnected } from './agent-user.js';
-
-/**
- * The three WebSocket routes (protocol §5.10, §5.13, §5.15): the HTTP pre-checks and nhooyr's
- * handshake rules here, then the socket goes to the coordinator or the PTY sessions.
- */
 
 /**
  * nhooyr v1.8.7 Accept checks that apply before the upgrade: a plain request gets 426, a

@@ -4,7 +4,7 @@ import type { AgentApiClient } from '../../client/agent-client.js';
 import type { ApiResult } from '../../client/http.js';
 import type { CredentialAgent, IdentityMaterial } from '../../protocol/credentials.js';
 import type { AgentDeps } from './deps.js';
-import type { AuthMode } from './options.js';
+import type { AuthMode } from './section.js';
 import { pickWeighted } from './timing.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 

@@ -14,14 +14,15 @@ import { CoordinateSession, type SessionHost } from './coordinate.js';
 import type { AgentDeps } from './deps.js';
 import { LifecycleReporter } from './lifecycle.js';
 import { AgentNodeTemplate } from './node-template.js';
-import type { AuthMode, LifecycleOutcome, ResolvedFleetOptions } from './options.js';
+import type { AuthMode, LifecycleOutcome } from './section.js';
+import type { FleetSettings } from './settings.js';
 import { StatsCounters, StatsReporter, type StatsHost } from './stats-loop.js';
 import { pickWeighted, SeededStream, type Gate, type Scheduler, type Sleep } from './timing.js';
 import { StopSource, type StopSignal } from '../../client/stop-signal.js';
 
 /** What every agent of one fleet shares. */
 export interface FleetEnv {
-  options: ResolvedFleetOptions;
+  options: FleetSettings;
   http: RequestContext;
   clock: Clock;
   metrics: MetricSink;

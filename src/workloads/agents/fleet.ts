@@ -4,11 +4,11 @@ import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import type { AgentDeps } from './deps.js';
 import { FakeAgent, type AgentReport, type FleetEnv } from './fake-agent.js';
-import { resolveFleetOptions, type AgentFleetOptions, type AuthMode } from './options.js';
 import { realDeps } from './real-deps.js';
+import type { AgentsConfig, AuthMode } from './section.js';
+import { fleetSettings, type FleetRun } from './settings.js';
 import { Gate, sleep as realSleep, TimerWheel, type Sleep } from './timing.js';
 
-export type { AgentFleetOptions } from './options.js';
 export type { AgentReport } from './fake-agent.js';
 
 /** The fleet workload, plus a per-agent view of what the target accepted (tests, benches). */
@@ -28,17 +28,11 @@ export interface FleetOverrides {
  * A fleet of fake agents that follows `options.schedule`: every tick it starts agents in index
  * order through `credentials.agents` (spread evenly inside the tick, so ramps are smooth) and
  * stops the highest-index agents on ramp-down. It speaks only the public agent API, so it runs
- * unchanged against any coderd of the era docs/protocol.md describes.
+ * unchanged against any coderd of the era docs/protocol.md describes. `config` is the validated
+ * `agents` section (the scenario schema holds its defaults and rules).
  */
-export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOverrides = {}): AgentFleet {
-  const resolved = resolveFleetOptions(options);
-  const weights = Object.values(resolved.auth);
-  if (weights.some((w) => !(w >= 0)) || !weights.some((w) => w > 0)) {
-    throw new FleetsimError('usage', 'agents.auth weights must be >= 0 with a positive sum');
-  }
-  if (!Object.values(resolved.lifecycle.outcomes).some((w) => w > 0)) {
-    throw new FleetsimError('usage', 'agents.lifecycle.outcomes weights must have a positive sum');
-  }
+export function createAgentFleet(config: AgentsConfig, options: FleetRun, overrides: FleetOverrides = {}): AgentFleet {
+  const resolved = fleetSettings(config, options);
   const deps: AgentDeps = { ...realDeps, ...overrides.deps };
   const reports = new Map<number, AgentReport>();
 
@@ -52,9 +46,6 @@ export function createAgentFleet(options: AgentFleetOptions, overrides: FleetOve
         throw new FleetsimError('usage', `agents.auth asks for ${identityModes.join(', ')} but the credentials hold no identity material`, {
           hint: 'use token auth against a real Coder, or the credentials written by the embedded server',
         });
-      }
-      if (options.count !== undefined && options.count > credentials.length) {
-        throw new FleetsimError('usage', `the fleet needs ${options.count} agents but the credentials hold ${credentials.length}`);
       }
       const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
       const wheel = new TimerWheel();

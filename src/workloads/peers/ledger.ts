@@ -33,7 +33,7 @@ import type { MetricSink } from '../../metrics/sink.js';
  * reconnects (the fake fleet and the peers do).
  */
 export type Direction = 'agent_to_peer' | 'peer_to_agent';
-export const DIRECTIONS: readonly Direction[] = ['agent_to_peer', 'peer_to_agent'];
+const DIRECTIONS: readonly Direction[] = ['agent_to_peer', 'peer_to_agent'];
 
 export interface DirectionTotals {
   sent: number;

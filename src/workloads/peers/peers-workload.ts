@@ -1,6 +1,7 @@
 import { METRIC } from '../../metrics/names.js';
 import { createClientNode } from '../../protocol/node-factory.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
+import type { PeersConfig } from './section.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import { DeferredSink } from './deferred-sink.js';
 import { Ledger, agentKey, peerKey } from './ledger.js';
@@ -8,17 +9,8 @@ import { createLedgerObserver } from './ledger-observer.js';
 import { Peer, type PeerDial } from './peer.js';
 import { wsPeerDial } from './ws-dial.js';
 
-/** Mirrors the scenario's `peers` section (durations in ms), plus what the runner derives. */
-export interface PeersOptions {
-  /** Peers dialing each active agent. */
-  perAgent: number;
-  /** Tagged node updates per second per peer (0: only the node sent on every connect). */
-  updateRate: number;
-  /** 0..1, spread of each update interval. */
-  jitter: number;
-  /** How long to keep reading after the last update before counting what never arrived. */
-  drainWindowMs: number;
-  auth: 'header' | 'cookie';
+/** What the peers need besides their scenario section. */
+export interface PeersRun {
   /** Agents active now (credentials order); peers follow the agents they dial. */
   schedule: (elapsedMs: number) => number;
   durationMs: number;
@@ -37,16 +29,16 @@ export interface PeersWorkload {
 /**
  * Peers that dial agents through the coordinator (coordinator benchmarking, see the README) and
  * account every tagged node update in both directions (see ledger.ts). On abort or at
- * `durationMs` the peers stop publishing, keep
- * reading for `drainWindowMs`, then the ledger is finalised into METRIC.coordLost & co.
+ * `durationMs` the peers stop publishing, keep reading for `config.drainWindow`, then the ledger
+ * is finalised into METRIC.coordLost & co.
  */
-export function createPeersWorkload(options: PeersOptions): PeersWorkload {
+export function createPeersWorkload(config: PeersConfig, options: PeersRun): PeersWorkload {
   const sink = new DeferredSink();
-  const ledger = new Ledger({ drainWindowMs: options.drainWindowMs, metrics: sink });
+  const ledger = new Ledger({ drainWindowMs: config.drainWindow, metrics: sink });
   /** Node id (decimal) → peer ledger key, so the agent side can tell which peer a node is from. */
   const peerByNodeId = new Map<string, string>();
   const peerKeysOf = (agentId: string): string[] =>
-    Array.from({ length: options.perAgent }, (_, i) => peerKey(agentId, i));
+    Array.from({ length: config.perAgent }, (_, i) => peerKey(agentId, i));
   const observer = createLedgerObserver(ledger, peerByNodeId, peerKeysOf);
 
   const workload: Workload = {
@@ -68,7 +60,7 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
         const agent = credentials.agents[index];
         if (!agent || peers.has(agent.id)) return;
         const list: Peer[] = [];
-        for (let i = 0; i < options.perAgent; i++) {
+        for (let i = 0; i < config.perAgent; i++) {
           const rng = ctx.rng.fork(`peer/${agent.id}/${i}`);
           const node = createClientNode(rng, { nowMs: clock.wallNow() });
           const key = peerKey(agent.id, i);
@@ -77,12 +69,12 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
             new Peer({
               url: `${wsBase}/api/v2/workspaceagents/${agent.id}/coordinate`,
               token: credentials.userToken,
-              tokenIn: options.auth,
+              tokenIn: config.auth,
               agentKey: agentKey(agent.id),
               key,
               node,
-              updateRate: options.updateRate,
-              jitter: options.jitter,
+              updateRate: config.updateRate,
+              jitter: config.jitter,
               rng,
               clock,
               metrics: ctx.metrics,
@@ -128,7 +120,7 @@ export function createPeersWorkload(options: PeersOptions): PeersWorkload {
       // Drain: stop publishing, keep reading, then count what never arrived.
       for (const list of peers.values()) for (const peer of list) peer.stopUpdates();
       observer.stop();
-      await new Promise<void>((resolve) => setTimeout(resolve, options.drainWindowMs));
+      await new Promise<void>((resolve) => setTimeout(resolve, config.drainWindow));
       ledger.finalise(clock.wallNow());
       await Promise.all([...closing, ...[...peers.keys()].map(stopPeers)]);
     },

@@ -1,7 +1,7 @@
 import { FleetsimError } from '../../core/errors.js';
 import { ENDPOINT } from '../../metrics/names.js';
 import type { CredentialAgent, Credentials } from '../../protocol/credentials.js';
-import type { MixEntry, RestEndpoint } from './options.js';
+import type { MixEntry, RestEndpoint } from './section.js';
 
 /** One request to send: the route template it is recorded under and what goes on the wire. */
 export interface PlannedRequest {
@@ -26,7 +26,7 @@ export interface RequestPlan {
 }
 
 /** Encodes a request the way autocannon's request builder does (keep-alive, Content-Length). */
-export function encodeRequest(request: PlannedRequest, host: string): Buffer {
+function encodeRequest(request: PlannedRequest, host: string): Buffer {
   let head = `${request.method} ${request.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n`;
   for (const [name, value] of Object.entries(request.headers)) head += `${name}: ${value}\r\n`;
   const body = request.body ?? '';

@@ -2,7 +2,7 @@ import { httpStatusClass, networkErrorClass, type ErrorClass } from '../../metri
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink, Tags } from '../../metrics/sink.js';
 import { FleetsimError } from '../../core/errors.js';
-import type { RestEndpoint } from './options.js';
+import type { RestEndpoint } from './section.js';
 import type { WireRequest } from './request-plan.js';
 
 /**
@@ -181,5 +181,3 @@ export function createResponseTracker(options: ResponseTrackerOptions) {
     },
   };
 }
-
-export type ResponseTracker = ReturnType<typeof createResponseTracker>;

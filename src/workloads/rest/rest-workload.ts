@@ -1,10 +1,15 @@
 import autocannon from 'autocannon';
 import type { Workload, WorkloadContext } from '../workload.js';
-import { validateRestOptions, type RestLoadOptions } from './options.js';
 import { createRequestPlan } from './request-plan.js';
 import { createResponseTracker, type TrackedClient } from './response-tracker.js';
+import { mixEntries, type RestConfig } from './section.js';
 
-export type { RestLoadOptions } from './options.js';
+/** What the REST workload needs besides its scenario section. */
+export interface RestRun {
+  /** Per-request timeout (default 10 s); autocannon counts in whole seconds, so this is rounded
+   * up to >= 1 s. The runner passes agents.requestTimeout. */
+  timeoutMs?: number;
+}
 
 /** How often autocannon checks its stop flag (its `sampleInt`); bounds how late a stop lands. */
 const STOP_CHECK_MS = 100;
@@ -35,14 +40,15 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
  *
  * Model `closed`: `connections` × `pipelining` requests in flight. Model `open`: autocannon's
  * `overallRate` (its own coordinated-omission correction left on) and our latency corrected the
- * same way (see response-tracker.ts). The run ends at `durationMs`, after `amount` requests, or
+ * same way (see response-tracker.ts). The run ends after `duration`, after `amount` requests, or
  * when `ctx.signal` aborts; in-flight requests at that moment are neither samples nor errors.
+ * `config` is the validated `rest` section (the scenario schema holds its defaults and rules).
  *
- * @throws FleetsimError('usage') at creation for a bad mix or options, and from `run` when an
- *   endpoint of the mix has no agent to be sent for (e.g. app-health without health-checked apps).
+ * @throws FleetsimError('usage') from `run` when an endpoint of the mix has no agent to be sent
+ *   for (e.g. app-health without health-checked apps).
  */
-export function createRestWorkload(options: RestLoadOptions): Workload {
-  const mix = validateRestOptions(options);
+export function createRestWorkload(config: RestConfig, options: RestRun = {}): Workload {
+  const mix = mixEntries(config.mix);
   return {
     kind: 'rest',
     async run(ctx: WorkloadContext): Promise<void> {
@@ -50,28 +56,28 @@ export function createRestWorkload(options: RestLoadOptions): Workload {
       const basePath = `${target.pathname.replace(/\/+$/, '')}/api/v2/workspaceagents`;
       const plan = createRequestPlan(mix, ctx.credentials, basePath, target.host);
 
-      await delay(options.startAfterMs, ctx.signal);
+      await delay(config.startAfter, ctx.signal);
       if (ctx.signal.aborted) return;
 
-      const open = options.model === 'open';
+      const open = config.model === 'open';
       const tracker = createResponseTracker({
         metrics: ctx.metrics,
         plan,
         now: () => ctx.clock.now(),
-        openModelPipelining: open ? options.pipelining : undefined,
+        openModelPipelining: open ? config.pipelining : undefined,
       });
       // autocannon refuses more connections than requests; fewer connections is what was meant.
-      const connections = options.amount ? Math.min(options.connections, options.amount) : options.connections;
-      const durationS = options.durationMs / 1000;
+      const connections = config.amount ? Math.min(config.connections, config.amount) : config.connections;
+      const durationS = config.duration / 1000;
 
       const instance = autocannon({
         url: target.origin,
         connections,
-        pipelining: options.pipelining,
+        pipelining: config.pipelining,
         // With an amount, our timer bounds the time (autocannon ignores duration then anyway).
-        duration: options.amount ? VERY_LONG_S : durationS,
-        amount: options.amount,
-        overallRate: open ? options.rate : undefined,
+        duration: config.amount ? VERY_LONG_S : durationS,
+        amount: config.amount,
+        overallRate: open ? config.rate : undefined,
         timeout: Math.max(1, Math.ceil((options.timeoutMs ?? 10_000) / 1000)),
         sampleInt: STOP_CHECK_MS,
         skipAggregateResult: true,
@@ -85,7 +91,7 @@ export function createRestWorkload(options: RestLoadOptions): Workload {
       }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
       const stop = (): void => instance.stop();
       ctx.signal.addEventListener('abort', stop, { once: true });
-      const timer = options.amount ? setTimeout(stop, options.durationMs) : undefined;
+      const timer = config.amount ? setTimeout(stop, config.duration) : undefined;
       try {
         await instance;
       } finally {

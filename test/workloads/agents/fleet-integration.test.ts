@@ -5,6 +5,8 @@ import { createRng } from '../../../src/core/rng.js';
 import { METRIC } from '../../../src/metrics/names.js';
 import { createReferenceServer, type ReferenceServer } from '../../../src/server/reference-server.js';
 import { createAgentFleet, type AgentFleet } from '../../../src/workloads/agents/fleet.js';
+import { agentsKind } from '../../../src/workloads/agents/kind.js';
+import { sectionConfig } from '../../../src/workloads/kind.js';
 import { memorySink } from './helpers.js';
 
 const AGENTS = 6;
@@ -60,15 +62,18 @@ describe('agent fleet against the reference server', () => {
   it('counts exactly what the server counts, across a drop of every agent socket', async () => {
     const stop = new AbortController();
     const metrics = memorySink();
-    const fleet = createAgentFleet({
-      schedule: () => AGENTS,
-      durationMs: 60_000,
-      auth: { token: 1, aws: 1, azure: 1, google: 1 },
-      apps: { checkInterval: 100, healthyAfter: 200, flapRate: 0 },
-      lifecycle: { startupDuration: 100, outcomes: { ready: 1, start_error: 1, start_timeout: 1 } },
-      gitauth: 0.5,
-      nodeUpdateInterval: 200,
-    });
+    const config = sectionConfig(
+      agentsKind,
+      {
+        auth: { token: 1, aws: 1, azure: 1, google: 1 },
+        apps: { checkInterval: 100, healthyAfter: 200, flapRate: 0 },
+        lifecycle: { startupDuration: 100, outcomes: { ready: 1, start_error: 1, start_timeout: 1 } },
+        gitauth: 0.5,
+        nodeUpdateInterval: 200,
+      },
+      { durationMs: 60_000 },
+    );
+    const fleet = createAgentFleet(config, { schedule: () => AGENTS, durationMs: 60_000 });
     const running = fleet.run({
       signal: stop.signal,
       clock: systemClock(),

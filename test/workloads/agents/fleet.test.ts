@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { systemClock } from '../../../src/core/clock.js';
 import { FleetsimError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';
@@ -9,11 +10,15 @@ import { METRIC } from '../../../src/metrics/names.js';
 import type { Credentials } from '../../../src/protocol/credentials.js';
 import type { TailnetNode } from '../../../src/protocol/tailnet-node.js';
 import type { AgentDeps, OpenAgentSocketOptions } from '../../../src/workloads/agents/deps.js';
+import { createAgentFleet } from '../../../src/workloads/agents/fleet.js';
+import { agentsKind } from '../../../src/workloads/agents/kind.js';
+import type { agentsSection } from '../../../src/workloads/agents/section.js';
+import { sectionConfig } from '../../../src/workloads/kind.js';
 import { memorySink } from './helpers.js';
 
-// The fleet's real socket/crypto wiring is replaced below; keep its module out of the graph.
-vi.mock('../../../src/workloads/agents/real-deps.js', () => ({ realDeps: {} }));
-const { createAgentFleet } = await import('../../../src/workloads/agents/fleet.js');
+/** The `agents` section as the scenario schema resolves it. */
+const agentsConfig = (input: z.input<typeof agentsSection> = {}) =>
+  sectionConfig(agentsKind, input, { durationMs: 60_000 });
 
 const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const APP = (n: number): string => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -65,7 +70,8 @@ function credentials(n: number, identity = false): Credentials {
 }
 
 interface FakeSockets {
-  deps: Partial<AgentDeps>;
+  /** Every dependency replaced (the type makes sure): no real socket or signer is reached. */
+  deps: AgentDeps;
   open: Set<OpenAgentSocketOptions>;
   opens: string[];
   sent: Array<{ token: string; node: TailnetNode }>;
@@ -127,7 +133,8 @@ describe('agent fleet (fake sockets)', () => {
     const sockets = fakeSockets();
     const { stop, metrics, ctx } = context(credentials(4, true));
     const fleet = createAgentFleet(
-      { schedule: () => 4, durationMs: 60_000, auth: { token: 1, aws: 1, azure: 1, google: 1 }, lifecycle: { startupDuration: 50, outcomes: { start_timeout: 1 } }, apps: { healthyAfter: 0, checkInterval: 100, flapRate: 0 } },
+      agentsConfig({ auth: { token: 1, aws: 1, azure: 1, google: 1 }, lifecycle: { startupDuration: 50, outcomes: { start_timeout: 1 } }, apps: { healthyAfter: 0, checkInterval: 100, flapRate: 0 } }),
+      { schedule: () => 4, durationMs: 60_000 },
       { deps: sockets.deps },
     );
     const running = fleet.run(ctx);
@@ -151,7 +158,7 @@ describe('agent fleet (fake sockets)', () => {
     const sockets = fakeSockets();
     const { stop, ctx } = context(credentials(5));
     let wanted = 5;
-    const fleet = createAgentFleet({ schedule: () => wanted, durationMs: 60_000 }, { deps: sockets.deps });
+    const fleet = createAgentFleet(agentsConfig(), { schedule: () => wanted, durationMs: 60_000 }, { deps: sockets.deps });
     const running = fleet.run(ctx);
     await until(() => sockets.open.size === 5, '5 sockets');
     wanted = 2;
@@ -162,25 +169,34 @@ describe('agent fleet (fake sockets)', () => {
   });
 
   it('is seeded: the same seed gives the same auth modes and nodes', async () => {
-    const modes = async (seed: string): Promise<string> => {
+    const creds = credentials(6, true);
+    const run = async (seed: string): Promise<{ modes: string[]; nodes: string[] }> => {
       const sockets = fakeSockets();
-      const { stop, ctx } = context(credentials(6, true), seed);
-      const fleet = createAgentFleet({ schedule: () => 6, durationMs: 60_000, auth: { token: 1, aws: 1, azure: 1, google: 1 } }, { deps: sockets.deps });
+      const { stop, ctx } = context(creds, seed);
+      const fleet = createAgentFleet(agentsConfig({ auth: { token: 1, aws: 1, azure: 1, google: 1 } }), { schedule: () => 6, durationMs: 60_000 }, { deps: sockets.deps });
       const running = fleet.run(ctx);
-      await until(() => sockets.open.size === 6, '6 sockets');
+      const nodeOf = (sent: FakeSockets['sent'][number]) => `${sent.node.id}/${sent.node.key}/${sent.node.disco}/${sent.node.preferred_derp}`;
+      await until(() => sockets.open.size === 6 && new Set(sockets.sent.map(nodeOf)).size === 6, '6 sockets with a node each');
       stop.abort();
       await running;
-      return fleet.agents().map((a) => a.authMode).join();
+      // The nodes the agents sent, without their tag (it carries the send time). Sorted: agents
+      // connect in any order, and identity-auth agents share the double's session token.
+      const nodes = [...new Set(sockets.sent.map(nodeOf))].sort();
+      return { modes: fleet.agents().map((a) => a.authMode), nodes };
     };
-    expect(await modes('x')).toBe(await modes('x'));
+    const first = await run('x');
+    const again = await run('x');
+    expect(first.modes).toHaveLength(6);
+    expect(again).toEqual(first);
+    // The nodes do depend on the seed (so the equality above is not vacuous).
+    expect((await run('y')).nodes).not.toEqual(first.nodes);
   });
 
   it('refuses identity auth without identity material, and a schedule beyond the credentials', async () => {
     const sockets = fakeSockets();
     const a = context(credentials(2));
-    await expect(createAgentFleet({ schedule: () => 1, durationMs: 1000, auth: { aws: 1 } }, { deps: sockets.deps }).run(a.ctx)).rejects.toThrow(FleetsimError);
+    await expect(createAgentFleet(agentsConfig({ auth: { aws: 1 } }), { schedule: () => 1, durationMs: 1000 }, { deps: sockets.deps }).run(a.ctx)).rejects.toThrow(FleetsimError);
     const b = context(credentials(2));
-    await expect(createAgentFleet({ schedule: () => 3, durationMs: 5000 }, { deps: sockets.deps }).run(b.ctx)).rejects.toThrow(/credentials hold 2/);
-    expect(() => createAgentFleet({ schedule: () => 1, durationMs: 1000, auth: { token: 0 } })).toThrow(FleetsimError);
+    await expect(createAgentFleet(agentsConfig(), { schedule: () => 3, durationMs: 5000 }, { deps: sockets.deps }).run(b.ctx)).rejects.toThrow(/credentials hold 2/);
   });
 });

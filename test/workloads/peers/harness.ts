@@ -2,7 +2,8 @@ import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { createRng } from '../../../src/core/rng.js';
 import type { Credentials } from '../../../src/protocol/credentials.js';
-import { createPeersWorkload, type PeersOptions } from '../../../src/workloads/peers/peers-workload.js';
+import { createPeersWorkload, type PeersRun } from '../../../src/workloads/peers/peers-workload.js';
+import type { PeersConfig } from '../../../src/workloads/peers/section.js';
 import type { WorkloadContext } from '../../../src/workloads/workload.js';
 import { recordingSink, type RecordingSink } from './recording-sink.js';
 
@@ -23,18 +24,15 @@ export function testCredentials(url: string, agents: number): Credentials {
 }
 
 /** Starts a peers workload in the background; `stop()` aborts it and waits for the drain. */
-export function startPeers(credentials: Credentials, overrides: Partial<PeersOptions> = {}) {
+export function startPeers(credentials: Credentials, overrides: Partial<PeersConfig> & Partial<PeersRun> = {}) {
   const metrics: RecordingSink = recordingSink();
-  const { workload, observer } = createPeersWorkload({
-    perAgent: 2,
-    updateRate: 0,
-    jitter: 0,
-    drainWindowMs: 150,
-    auth: 'cookie',
+  const { dial, tickMs = 10, ...section } = overrides;
+  const config: PeersConfig = { perAgent: 2, updateRate: 0, jitter: 0, drainWindow: 150, auth: 'cookie', ...section };
+  const { workload, observer } = createPeersWorkload(config, {
     schedule: () => credentials.agents.length,
     durationMs: 60_000,
-    tickMs: 10,
-    ...overrides,
+    tickMs,
+    ...(dial ? { dial } : {}),
   });
   const controller = new AbortController();
   const ctx: WorkloadContext = {

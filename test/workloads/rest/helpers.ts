@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { createRng } from '../../../src/core/rng.js';
@@ -62,14 +62,26 @@ export interface SeenRequest {
 export interface DoubleServer {
   url: string;
   seen: SeenRequest[];
-  /** Optional override: return a status to answer with (else 200/204). */
-  respond?: (req: SeenRequest) => { status: number; headers?: Record<string, string>; destroy?: boolean; hang?: boolean } | undefined;
+  /** Optional override: return a status to answer with (else 200/204). `hold` keeps the answer
+   * until its release function (pushed onto `held`) is called; `hang` never answers. */
+  respond?: (req: SeenRequest) => { status?: number; headers?: Record<string, string>; destroy?: boolean; hang?: boolean; hold?: boolean } | undefined;
+  held: Array<() => void>;
+  /** Resolves once no client connection is open. */
+  allClosed(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** A tiny node:http stand-in for the reference server: records requests and answers them. */
 export async function startDouble(): Promise<DoubleServer> {
-  const double: DoubleServer = { url: '', seen: [], close: async () => {} };
+  const sockets = new Set<Socket>();
+  let onEmpty: (() => void) | undefined;
+  const double: DoubleServer = {
+    url: '',
+    seen: [],
+    held: [],
+    allClosed: () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onEmpty = resolve))),
+    close: async () => {},
+  };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -85,9 +97,20 @@ export async function startDouble(): Promise<DoubleServer> {
       const override = double.respond?.(seen);
       if (override?.destroy) return void req.socket.destroy();
       if (override?.hang) return;
-      const status = override?.status ?? (seen.url.endsWith('/report-lifecycle') ? 204 : 200);
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...override?.headers });
-      res.end(status === 204 ? undefined : '{"ok":true}\n');
+      const answer = (): void => {
+        const status = override?.status ?? (seen.url.endsWith('/report-lifecycle') ? 204 : 200);
+        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...override?.headers });
+        res.end(status === 204 ? undefined : '{"ok":true}\n');
+      };
+      if (override?.hold) double.held.push(answer);
+      else answer();
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) onEmpty?.();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

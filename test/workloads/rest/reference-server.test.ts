@@ -7,7 +7,10 @@ import { buildSummary } from '../../../src/metrics/summary.js';
 import { METRIC } from '../../../src/metrics/names.js';
 import type { MetricSink } from '../../../src/metrics/sink.js';
 import { createReferenceServer, type ReferenceServer } from '../../../src/server/reference-server.js';
-import { createRestWorkload, type RestLoadOptions } from '../../../src/workloads/rest/rest-workload.js';
+import { sectionConfig } from '../../../src/workloads/kind.js';
+import { restKind } from '../../../src/workloads/rest/kind.js';
+import { createRestWorkload } from '../../../src/workloads/rest/rest-workload.js';
+import type { RestConfig } from '../../../src/workloads/rest/section.js';
 import type { WorkloadContext } from '../../../src/workloads/workload.js';
 import { recordingSink } from './helpers.js';
 
@@ -23,15 +26,8 @@ function ctx(server: ReferenceServer, metrics: MetricSink): WorkloadContext {
   };
 }
 
-const closed = (mix: Record<string, number>, amount: number): RestLoadOptions => ({
-  mix,
-  model: 'closed',
-  connections: 4,
-  pipelining: 1,
-  durationMs: 60_000,
-  amount,
-  startAfterMs: 0,
-});
+const closed = (mix: Record<string, number>, amount: number): RestConfig =>
+  sectionConfig(restKind, { mix, model: 'closed', connections: 4, amount }, { durationMs: 60_000 });
 
 describe('REST workload against the reference server', () => {
   let server: ReferenceServer | undefined;

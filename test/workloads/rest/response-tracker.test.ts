@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { METRIC } from '../../../src/metrics/names.js';
 import { createResponseTracker } from '../../../src/workloads/rest/response-tracker.js';
-import type { RestEndpoint } from '../../../src/workloads/rest/options.js';
+import type { RestEndpoint } from '../../../src/workloads/rest/section.js';
 import { recordingSink } from './helpers.js';
 
 /** A stand-in for autocannon's Client: an EventEmitter with the properties the tracker reads. */

@@ -1,8 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FleetsimError } from '../../../src/core/errors.js';
+import type { z } from 'zod';
 import { METRIC } from '../../../src/metrics/names.js';
+import { sectionConfig } from '../../../src/workloads/kind.js';
+import { restKind } from '../../../src/workloads/rest/kind.js';
 import { createRestWorkload } from '../../../src/workloads/rest/rest-workload.js';
+import type { restSection } from '../../../src/workloads/rest/section.js';
+import { fakeClock } from '../../metrics/fake-clock.js';
 import { context, fakeCredentials, recordingSink, startDouble, type DoubleServer, type SeenRequest } from './helpers.js';
+
+/** The `rest` section as the scenario schema resolves it, in a run of `runMs`. */
+const rest = (input: z.input<typeof restSection>, runMs = 60_000) => sectionConfig(restKind, input, { durationMs: runMs });
 
 const BASE = '/api/v2/workspaceagents';
 
@@ -43,7 +50,7 @@ describe('REST workload against a node:http double', () => {
     const total = Object.values(mix).reduce((a, b) => a + b, 0);
     const { sink, by, calls } = recordingSink();
     const credentials = fakeCredentials(server.url, 20);
-    const workload = createRestWorkload({ mix, model: 'closed', connections: 8, pipelining: 2, durationMs: 60_000, amount: 2000, startAfterMs: 0 });
+    const workload = createRestWorkload(rest({ mix, model: 'closed', connections: 8, pipelining: 2, amount: 2000 }));
     expect(workload.kind).toBe('rest');
     await workload.run(context(server.url, credentials, sink));
 
@@ -70,7 +77,7 @@ describe('REST workload against a node:http double', () => {
     const { sink } = recordingSink();
     const credentials = fakeCredentials(server.url, 12);
     const mix = { 'GET /{id}': 1, 'POST /me/report-stats': 1, 'POST /me/app-health': 1, 'POST /me/version': 1, 'POST /me/report-lifecycle': 1 };
-    await createRestWorkload({ mix, model: 'closed', connections: 4, pipelining: 1, durationMs: 60_000, amount: 300, startAfterMs: 0 }).run(
+    await createRestWorkload(rest({ mix, model: 'closed', connections: 4, pipelining: 1, amount: 300 })).run(
       context(server.url, credentials, sink),
     );
 
@@ -107,7 +114,7 @@ describe('REST workload against a node:http double', () => {
     };
     const { sink, calls, by } = recordingSink();
     const mix = { 'GET /{id}': 1, 'GET /me/metadata': 1, 'POST /me/report-lifecycle': 2 };
-    await createRestWorkload({ mix, model: 'closed', connections: 2, pipelining: 3, durationMs: 60_000, amount: 400, startAfterMs: 0 }).run(
+    await createRestWorkload(rest({ mix, model: 'closed', connections: 2, pipelining: 3, amount: 400 })).run(
       context(server.url, fakeCredentials(server.url, 5), sink),
     );
     // With pipelining 3 the answers are matched to their requests in order: every metadata
@@ -140,7 +147,7 @@ describe('REST workload against a node:http double', () => {
     const { sink, calls, by } = recordingSink();
     // 1 connection, no pipelining: one gitsshkey hangs until autocannon's 1 s timeout.
     const mix = { 'GET /{id}': 8, 'POST /me/version': 1, 'GET /me/gitsshkey': 1 };
-    await createRestWorkload({ mix, model: 'closed', connections: 1, pipelining: 1, durationMs: 60_000, amount: 12, startAfterMs: 0, timeoutMs: 1 }).run(
+    await createRestWorkload(rest({ mix, model: 'closed', connections: 1, pipelining: 1, amount: 12 }), { timeoutMs: 1 }).run(
       context(server.url, fakeCredentials(server.url, 3), sink),
     );
     const errors = countBy(calls.filter((c) => c.name === METRIC.error), (c) => `${c.tags.endpoint}|${c.tags.class}`);
@@ -151,25 +158,63 @@ describe('REST workload against a node:http double', () => {
     expect(by('trend', METRIC.request, 'endpoint')['GET /{id}']).toBeGreaterThan(0);
   });
 
-  it('runs the open model at a fixed rate and stops on abort', async () => {
-    const { sink, by } = recordingSink();
+  it('runs the open model at a fixed rate: a stalled second holds `rate` intended sends; stops on abort', async () => {
+    // Every answer is held. With a manual clock each connection's first request waits exactly
+    // 1 s; the open model then owes, per connection, one sample per intended send time of that
+    // second (every connections/rate s: 1000, 990, …, 10 ms). Over all connections that is
+    // `rate` samples: the intended schedule, counted without reading wall time.
+    const { sink, calls } = recordingSink();
+    const clock = fakeClock();
     const controller = new AbortController();
-    let answered = 0;
+    let firstHeld: () => void = () => {};
+    const allFirstHeld = new Promise<void>((resolve) => (firstHeld = resolve));
     server.respond = () => {
-      if (++answered === 40) controller.abort();
-      return undefined;
+      // Called before this request joins `held`: the 4th request (one per connection) is here.
+      if (server.held.length === 3) firstHeld();
+      return { hold: true };
     };
-    const workload = createRestWorkload({ mix: { 'GET /me/gitsshkey': 1 }, model: 'open', rate: 400, connections: 4, pipelining: 1, durationMs: 600_000, startAfterMs: 0 });
-    await workload.run(context(server.url, fakeCredentials(server.url, 3), sink, controller.signal));
-    expect(controller.signal.aborted).toBe(true);
-    expect(by('trend', METRIC.request, 'endpoint')['GET /me/gitsshkey']).toBeGreaterThanOrEqual(39);
+    const samples = () => calls.filter((c) => c.kind === 'trend' && c.name === METRIC.request);
+    let sampled: () => void = () => {};
+    const allSampled = new Promise<void>((resolve) => (sampled = resolve));
+    const countingSink = {
+      ...sink,
+      trend: (name: string, ms: number, tags?: Record<string, string>) => {
+        sink.trend(name, ms, tags);
+        if (samples().length === 400) sampled();
+      },
+    };
+    const workload = createRestWorkload(rest({ mix: { 'GET /me/gitsshkey': 1 }, model: 'open', rate: 400, connections: 4, pipelining: 1 }));
+    const running = workload.run({ ...context(server.url, fakeCredentials(server.url, 3), countingSink, controller.signal), clock });
+
+    await allFirstHeld;
+    expect(server.held).toHaveLength(4);
+    clock.advance(1000);
+    for (const release of server.held.splice(0)) release();
+    await allSampled;
+    controller.abort();
+    await running;
+
+    // Later requests are held until the abort: in flight, so neither samples nor errors.
+    const latencies = samples().map((c) => c.value);
+    expect(latencies).toHaveLength(400);
+    const perInterval = new Map<number, number>();
+    for (const ms of latencies) perInterval.set(ms, (perInterval.get(ms) ?? 0) + 1);
+    expect([...perInterval.keys()].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => 10 * (i + 1)));
+    expect([...perInterval.values()].every((n) => n === 4)).toBe(true);
+    expect(calls.filter((c) => c.name === METRIC.error)).toEqual([]);
+    expect(server.seen.length).toBeGreaterThan(4);
   });
 
   it('ends by itself when its duration is over', async () => {
     const { sink, by } = recordingSink();
-    await createRestWorkload({ mix: { 'GET /{id}': 1, 'POST /me/version': 1 }, model: 'closed', connections: 2, pipelining: 1, durationMs: 200, startAfterMs: 0 }).run(
-      context(server.url, fakeCredentials(server.url, 2), sink),
+    const signal = new AbortController().signal;
+    // No amount and no abort: only the 200 ms duration can end it (the test's own timeout is
+    // the bound). Ending means autocannon's connections are closed, so nothing more is sent.
+    await createRestWorkload(rest({ mix: { 'GET /{id}': 1, 'POST /me/version': 1 }, model: 'closed', connections: 2, pipelining: 1, duration: 200 })).run(
+      context(server.url, fakeCredentials(server.url, 2), sink, signal),
     );
+    expect(signal.aborted).toBe(false);
+    await server.allClosed();
     const recorded = by('trend', METRIC.request, 'endpoint');
     expect(recorded['GET /{id}']).toBeGreaterThan(0);
     expect(recorded['POST /me/version']).toBeGreaterThan(0);
@@ -178,7 +223,7 @@ describe('REST workload against a node:http double', () => {
   it('does nothing when aborted during startAfter', async () => {
     const { sink, calls } = recordingSink();
     const controller = new AbortController();
-    const running = createRestWorkload({ mix: { 'GET /{id}': 1 }, model: 'closed', connections: 1, pipelining: 1, durationMs: 1000, startAfterMs: 600_000 }).run(
+    const running = createRestWorkload(rest({ mix: { 'GET /{id}': 1 }, model: 'closed', connections: 1, pipelining: 1, duration: 1000, startAfter: 600_000 }, 3_600_000)).run(
       context(server.url, fakeCredentials(server.url, 1), sink, controller.signal),
     );
     controller.abort();
@@ -190,23 +235,7 @@ describe('REST workload against a node:http double', () => {
   it('refuses app-health when no agent has a health-checked app', async () => {
     const credentials = fakeCredentials(server.url, 1);
     credentials.agents[0]!.apps = [];
-    const workload = createRestWorkload({ mix: { 'POST /me/app-health': 1 }, model: 'closed', connections: 1, pipelining: 1, durationMs: 1000, startAfterMs: 0 });
+    const workload = createRestWorkload(rest({ mix: { 'POST /me/app-health': 1 }, model: 'closed', connections: 1, pipelining: 1, duration: 1000 }));
     await expect(workload.run(context(server.url, credentials, recordingSink().sink))).rejects.toMatchObject({ code: 'usage' });
-  });
-});
-
-describe('REST options validation', () => {
-  const base = { model: 'closed' as const, connections: 1, pipelining: 1, durationMs: 1000, startAfterMs: 0 };
-  it('rejects an unknown endpoint with a usage error', () => {
-    expect(() => createRestWorkload({ ...base, mix: { 'GET /me/nope': 1 } })).toThrow(FleetsimError);
-    try {
-      createRestWorkload({ ...base, mix: { 'GET /me/nope': 1, 'GET /{id}': -1 } });
-    } catch (error) {
-      expect((error as FleetsimError).code).toBe('usage');
-      expect((error as FleetsimError).issues).toHaveLength(3);
-    }
-  });
-  it('needs a rate for the open model', () => {
-    expect(() => createRestWorkload({ ...base, model: 'open', mix: { 'GET /{id}': 1 } })).toThrow(/rest\.rate/);
   });
 });

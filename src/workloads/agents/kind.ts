@@ -1,0 +1,24 @@
+import { defineWorkloadKind } from '../kind.js';
+import { agentsRules, agentsSection, resolveAgents } from './section.js';
+
+/** Kind `agents`: the fake agent fleet, following the plan's timeline. */
+export const agentsKind = defineWorkloadKind({
+  section: agentsSection.prefault({}),
+  rules: (agents, run, report) => agentsRules(agents, run.durationMs, report),
+  resolve: (agents) => resolveAgents(agents),
+  async create(config, env) {
+    if (env.plan.peakAgents === 0) return undefined;
+    const { createAgentFleet } = await import('./fleet.js');
+    return {
+      kind: 'agents',
+      // The fleet is made when the run starts: a watcher (peers) registers on the tap when it
+      // is created, which may be after this kind.
+      run: (ctx) => {
+        const rate = env.coordinate.agentUpdateRate;
+        const nodeUpdateInterval = rate !== undefined && rate > 0 ? 1000 / rate : config.nodeUpdateInterval;
+        const fleet = createAgentFleet({ ...config, nodeUpdateInterval }, { schedule: env.schedule, durationMs: env.durationMs, observer: env.coordinate.observer });
+        return fleet.run(ctx);
+      },
+    };
+  },
+});

@@ -1,0 +1,41 @@
+import type { CoordinateObserver } from '../coordinate-observer.js';
+import type { AgentsConfig } from './section.js';
+
+/** What the fleet needs besides its scenario section: what the runner derives, and harness
+ * tuning that benches and tests set (never part of a scenario). */
+export interface FleetRun {
+  /** Agents wanted `elapsedMs` after the fleet started (the runner passes agentCountAt(plan)). */
+  schedule: (elapsedMs: number) => number;
+  /** The fleet stops by itself after this long (the run's AbortSignal may stop it earlier). */
+  durationMs: number;
+  observer?: CoordinateObserver;
+  /** Bound on pooled REST connections to the target (default 256). */
+  maxHttpConnections?: number;
+  /** Bound on agents on their way up (auth → version → metadata → coordinate handshake) at once
+   * (default 256): a step to thousands of agents then ramps as fast as the target admits them. */
+  maxConcurrentDials?: number;
+  /** Source addresses for coordinate sockets (agent i uses entry i mod n), e.g. 127.0.0.2…: one
+   * source address only reaches ~14k sockets to one server port
+   * (docs/benchmarks.md#ephemeral-ports-and-connections-per-address-pair). */
+  localAddresses?: string[];
+  /** Schedule tick (default 100 ms); starts are spread evenly inside a tick. */
+  tickMs?: number;
+  /** Git URL asked by the gitauth share (default a GitHub URL). */
+  gitAuthUrl?: string;
+}
+
+type Tuning = 'maxHttpConnections' | 'maxConcurrentDials' | 'localAddresses' | 'tickMs' | 'gitAuthUrl';
+
+/** What every agent of the fleet reads: its section plus the tuning, defaults filled. */
+export type FleetSettings = AgentsConfig & Required<Pick<FleetRun, Tuning>>;
+
+export function fleetSettings(config: AgentsConfig, run: FleetRun): FleetSettings {
+  return {
+    ...config,
+    gitAuthUrl: run.gitAuthUrl ?? 'https://github.com/coder/coder.git',
+    maxHttpConnections: run.maxHttpConnections ?? 256,
+    maxConcurrentDials: run.maxConcurrentDials ?? 256,
+    localAddresses: run.localAddresses ?? [],
+    tickMs: run.tickMs ?? 100,
+  };
+}

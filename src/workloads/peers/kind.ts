@@ -1,0 +1,13 @@
+import { defineWorkloadKind } from '../kind.js';
+import { peersSection } from './section.js';
+
+/** Kind `peers`: peers that dial the fleet's agents and account every node update. */
+export const peersKind = defineWorkloadKind({
+  section: peersSection.optional(),
+  async create(config, env) {
+    const { createPeersWorkload } = await import('./peers-workload.js');
+    const peers = createPeersWorkload(config, { schedule: env.schedule, durationMs: env.durationMs });
+    env.coordinate.watch(peers.observer, { agentUpdateRate: config.agentUpdateRate });
+    return peers.workload;
+  },
+});

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain, testIO } from './cli-io.js';
+import { handFedSummary } from '../metrics/fixtures.js';
+
+// Every usage error exits 2 before any work: no scenario run ("started"), no report folder,
+// no server ("listening on"), no comparison printed. A command that did start work would also
+// hang here (serve waits for a signal), so "returns 2" alone already proves it stopped.
+let dir = '';
+let out = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fleetsim-usage-'));
+  out = join(dir, 'never-created');
+  await writeFile(join(dir, 'a.json'), JSON.stringify(handFedSummary()));
+  await writeFile(join(dir, 'b.json'), JSON.stringify(handFedSummary()));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const RUN = ['run', 'scenarios/ci-repro.json'];
+
+const cases: [string, () => string[], RegExp][] = [
+  ['an unknown flag on run', () => [...RUN, '--bogus-flag', '--out', out], /Unknown argument: bogus-flag/],
+  ['a bad --log-level', () => [...RUN, '--log-level', 'loud', '--out', out], /Argument: log-level, Given: "loud"/],
+  ['a negative --duration', () => [...RUN, '--duration', '-3s', '--out', out], /--duration: .*got "-3s" \(durations cannot be negative\)/],
+  ['--duration=0s', () => [...RUN, '--duration=0s', '--out', out], /--duration must be a duration greater than 0, got "0s"/],
+  ['a second positional', () => [...RUN, 'extra.json', '--out', out], /Unknown argument: extra\.json/],
+  ['a misspelled flag (--agent)', () => [...RUN, '--agent', '10', '--out', out], /Unknown argument: agent[\s\S]*did you mean --agents \(not --agent\)\?/],
+  ['--agents abc', () => [...RUN, '--agents', 'abc', '--out', out], /--agents must be a whole number >= 0, got "abc"/],
+  ['--agents 2.5', () => [...RUN, '--agents', '2.5', '--out', out], /--agents must be a whole number >= 0, got "2\.5"/],
+  ['--agents -1', () => [...RUN, '--agents=-1', '--out', out], /--agents must be a whole number >= 0, got "-1"/],
+  ['--seed with no value', () => [...RUN, '--seed', '--out', out], /Not enough arguments following: seed/],
+  ['run without a file', () => ['run'], /Not enough non-option arguments: got 0, need at least 1/],
+  ['plan without a file', () => ['plan'], /Not enough non-option arguments: got 0, need at least 1/],
+  ['plan --agents NaN', () => ['plan', 'scenarios/smoke.ts', '--agents', 'NaN'], /--agents must be a whole number >= 0, got "NaN"/],
+  ['no command', () => [], /name a command: run, plan, serve or compare/],
+  ['an unknown command', () => ['rnu'], /Unknown argument: rnu/],
+  ['serve --bogus 1', () => ['serve', '--bogus', '1'], /Unknown argument: bogus/],
+  ['serve --report-interval -5s', () => ['serve', '--report-interval', '-5s'], /--report-interval: .*durations cannot be negative/],
+  ['serve --port 70000', () => ['serve', '--port', '70000'], /--port must be a whole number from 0 to 65535, got "70000"/],
+  ['serve --agents many', () => ['serve', '--agents', 'many'], /--agents must be a whole number >= 0, got "many"/],
+  ['serve --rate-limit 1.5', () => ['serve', '--rate-limit', '1.5'], /--rate-limit must be a whole number >= -1, got "1\.5"/],
+  ['serve --heartbeat 0s', () => ['serve', '--heartbeat', '0s'], /--heartbeat must be a duration greater than 0, got "0s"/],
+  ['compare with one file', () => ['compare', join(dir, 'a.json')], /Not enough non-option arguments: got 1, need at least 2/],
+  ['compare --format xml', () => ['compare', join(dir, 'a.json'), join(dir, 'b.json'), '--format', 'xml'], /Argument: format, Given: "xml"/],
+  ['compare --tolerance abc', () => ['compare', join(dir, 'a.json'), join(dir, 'b.json'), '--tolerance', 'abc'], /--tolerance must be a number >= 0, got "abc"/],
+  ['compare --tolerance -5', () => ['compare', join(dir, 'a.json'), join(dir, 'b.json'), '--tolerance=-5'], /--tolerance must be a number >= 0, got "-5"/],
+];
+
+describe('usage errors exit 2 before any work', () => {
+  it.each(cases)('%s', async (_name, argv, message) => {
+    const io = testIO();
+    const result = await runMain(argv(), io);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/hint: |must be|--duration:|--report-interval:/);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).not.toMatch(/started|listening on|no regressions/);
+    expect(existsSync(out)).toBe(false);
+    expect(io.signals.eventNames()).toEqual([]);
+  });
+
+  it('a valid --tolerance still compares', async () => {
+    const result = await runMain(['compare', join(dir, 'a.json'), join(dir, 'b.json'), '--tolerance', '2.5']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('no regressions');
+  });
+});
