@@ -18,7 +18,7 @@ function distance(a: string, b: string): number {
  * The candidate closest to `word` (case-insensitive), if it is close enough to be a likely typo:
  * at most a third of the word's letters differ, or one contains the other.
  */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
   let best: { candidate: string; score: number } | undefined;
   for (const candidate of candidates) {

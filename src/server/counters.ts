@@ -23,6 +23,64 @@ export interface AgentCounters {
   coordinateClosed: number;
   /** The agent has a current coordinate socket now. */
   connected: boolean;
+  /** What the agent did over the v2 API (/me/rpc); all zero for a v1-only agent. */
+  v2: AgentV2Counters;
+}
+
+/**
+ * Per-agent v2 counts (docs/protocol-v2.md §5). `calls`/`errors` are keyed by the RPC's method
+ * name without the service (`UpdateStats`, `Coordinate`, `StreamDERPMaps`…): a unary call counts
+ * when it is answered, a stream when it is accepted.
+ */
+export interface AgentV2Counters {
+  /** GET /me/rpc upgraded / that session ended. */
+  rpcOpened: number;
+  rpcClosed: number;
+  /** The agent has a current v2 session now. */
+  connected: boolean;
+  /** RPCs answered with success, by method name. */
+  calls: Record<string, number>;
+  /** RPCs answered with a dRPC error, by method name. */
+  errors: Record<string, number>;
+  /** UpdateStats without `stats` (the agent asking for the interval). */
+  statsIntervalOnly: number;
+  /** UpdateStats carrying a report. */
+  statsReports: number;
+  /** Lifecycle states accepted (DB names, e.g. `ready`), in arrival order. */
+  lifecycleStates: string[];
+  /** App health updates in accepted batches (unchanged healths included). */
+  appHealthUpdates: number;
+  /** Metadata keys stored (keys past the 6144-byte limit are not counted). */
+  metadataKeys: number;
+  /** Log lines and output bytes stored. */
+  logLines: number;
+  logBytes: number;
+  /** BatchCreateLogs answers with log_limit_exceeded. */
+  logLimitExceeded: number;
+  scriptsCompleted: number;
+  connectionReports: number;
+  /** Coordinate update_self nodes accepted from the agent. */
+  nodeUpdates: number;
+  /** PeerUpdates sent to the agent on its Coordinate stream. */
+  peerUpdatesSent: number;
+}
+
+/** Server-wide v2 totals. */
+export interface V2Totals {
+  rpcOpened: number;
+  rpcClosed: number;
+  /** Agents with a current v2 session now. */
+  agentsConnected: number;
+  /** v2 client coordinate sessions (/{id}/coordinate?version=2.x) upgraded / ended. */
+  clientRpcOpened: number;
+  clientRpcClosed: number;
+  /** Upgrades refused for the `version` parameter (400). */
+  versionRejected: number;
+  /** Every call on every session (agent and client), by method name. */
+  calls: Record<string, number>;
+  errors: Record<string, number>;
+  /** PeerUpdates sent on every Coordinate stream. */
+  peerUpdatesSent: number;
 }
 
 export interface ServerCounters {
@@ -48,6 +106,7 @@ export interface ServerCounters {
     requests: number;
     rateLimited: number;
     faultsInjected: number;
+    v2: V2Totals;
   };
   /** Keyed by agent id; only agents that were touched at least once appear. */
   agents: Record<string, AgentCounters>;
@@ -66,7 +125,44 @@ export function emptyAgentCounters(): AgentCounters {
     coordinateOpened: 0,
     coordinateClosed: 0,
     connected: false,
+    v2: emptyAgentV2Counters(),
   };
+}
+
+export function emptyAgentV2Counters(): AgentV2Counters {
+  return {
+    rpcOpened: 0,
+    rpcClosed: 0,
+    connected: false,
+    calls: {},
+    errors: {},
+    statsIntervalOnly: 0,
+    statsReports: 0,
+    lifecycleStates: [],
+    appHealthUpdates: 0,
+    metadataKeys: 0,
+    logLines: 0,
+    logBytes: 0,
+    logLimitExceeded: 0,
+    scriptsCompleted: 0,
+    connectionReports: 0,
+    nodeUpdates: 0,
+    peerUpdatesSent: 0,
+  };
+}
+
+/** A deep copy for counters() (the live objects keep changing). */
+export function snapshotAgentCounters(c: AgentCounters): AgentCounters {
+  const v2 = c.v2;
+  return {
+    ...c,
+    lifecycleStates: [...c.lifecycleStates],
+    v2: { ...v2, calls: { ...v2.calls }, errors: { ...v2.errors }, lifecycleStates: [...v2.lifecycleStates] },
+  };
+}
+
+export function snapshotTotals(t: ServerCounters['totals']): ServerCounters['totals'] {
+  return { ...t, identityExchanges: { ...t.identityExchanges }, v2: { ...t.v2, calls: { ...t.v2.calls }, errors: { ...t.v2.errors } } };
 }
 
 export function emptyTotals(): ServerCounters['totals'] {
@@ -89,5 +185,16 @@ export function emptyTotals(): ServerCounters['totals'] {
     requests: 0,
     rateLimited: 0,
     faultsInjected: 0,
+    v2: {
+      rpcOpened: 0,
+      rpcClosed: 0,
+      agentsConnected: 0,
+      clientRpcOpened: 0,
+      clientRpcClosed: 0,
+      versionRejected: 0,
+      calls: {},
+      errors: {},
+      peerUpdatesSent: 0,
+    },
   };
 }

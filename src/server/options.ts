@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { FleetsimError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
 /** Options of the embedded reference server (all optional; defaults follow coderd). */
@@ -38,6 +39,13 @@ export interface ReferenceServerOptions {
    * first identity request instead and `credentials.identity` is absent.
    */
   identity?: boolean;
+  /**
+   * Agent API generations served (default both, as coderd 2.8–2.12 did). Without `v2`,
+   * /me/rpc answers 404 like coderd before 2.8 and /{id}/coordinate ignores `version` (v1
+   * JSON). Without `v1`, the agent routes coderd 2.13 removed answer 404 and /{id}/coordinate
+   * refuses `version` 1.x (docs/protocol-v2.md §7).
+   */
+  protocols?: readonly ('v1' | 'v2')[];
   /** Injected time source (tests); wallNow() drives every timestamp, status and rate window. */
   clock?: Clock;
   log?: Logger;
@@ -58,6 +66,7 @@ export interface ResolvedOptions {
   backlog: number;
   appHostname?: string;
   identity: boolean;
+  protocols: { v1: boolean; v2: boolean };
 }
 
 export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
@@ -77,5 +86,16 @@ export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
     backlog: o.backlog ?? 4096,
     appHostname: o.appHostname,
     identity: o.identity ?? true,
+    protocols: resolveProtocols(o.protocols),
   };
+}
+
+function resolveProtocols(list: readonly string[] | undefined): { v1: boolean; v2: boolean } {
+  if (list === undefined) return { v1: true, v2: true };
+  const unknown = list.filter((p) => p !== 'v1' && p !== 'v2');
+  if (unknown.length > 0) {
+    throw new FleetsimError('usage', `server.protocols: unknown protocol ${unknown.map((p) => JSON.stringify(p)).join(', ')}`, { hint: "use 'v1' and/or 'v2'" });
+  }
+  if (list.length === 0) throw new FleetsimError('usage', 'server.protocols: empty', { hint: "use 'v1' and/or 'v2'" });
+  return { v1: list.includes('v1'), v2: list.includes('v2') };
 }

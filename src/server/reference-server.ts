@@ -8,7 +8,7 @@ import type { CredentialAgent, Credentials } from '../protocol/credentials.js';
 import { defaultDerpMap, derpRegionName } from '../protocol/derp-map.js';
 import { msToNs } from '../protocol/go-duration.js';
 import { Coordinator } from './coordinator/coordinator.js';
-import { emptyTotals, type AgentCounters, type ServerCounters } from './counters.js';
+import { emptyTotals, snapshotAgentCounters, snapshotTotals, type AgentCounters, type ServerCounters } from './counters.js';
 import { Faults, type FaultInjector } from './faults.js';
 import { fixtureAgents, fixtureUser, GIT_AUTH_PROVIDERS } from './fixtures.js';
 import { GitAuthLinks } from './git-auth-links.js';
@@ -24,9 +24,11 @@ import { upgradeHeaders } from './routes/sockets.js';
 import { ed25519GitSshKey } from './ssh-key.js';
 import type { ServerState } from './state.js';
 import { AgentStore, type AgentRecord } from './store.js';
+import { V2Server } from './v2/v2-server.js';
+import { V2_WS_SERVER_OPTIONS } from '../protocol/v2/ws-byte-stream.js';
 
 export type { ReferenceServerOptions } from './options.js';
-export type { ServerCounters, AgentCounters } from './counters.js';
+export type { ServerCounters, AgentCounters, AgentV2Counters, V2Totals } from './counters.js';
 export type { FaultInjector, Fault } from './faults.js';
 
 /** The embedded reference server: coderd's agent API on the wire, over seeded fixtures. */
@@ -71,23 +73,29 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   const store = new AgentStore();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32768 });
   // coderd's middleware headers are on the 101 answer too.
+  // The v2 routes' sockets carry a byte stream with messages up to 256 KiB + 12 (no 32 KiB cap).
+  const wssV2 = new WebSocketServer({ noServer: true, ...V2_WS_SERVER_OPTIONS });
   const buildHeader = `X-Coder-Build-Version: ${opts.buildVersion}`;
-  wss.on('headers', (headers, req) => {
+  const onHeaders = (headers: string[], req: IncomingMessage): void => {
     headers.push(buildHeader);
     const extra = upgradeHeaders.get(req);
     if (extra) for (let i = 0; i < extra.length; i += 2) headers.push(`${extra[i]}: ${extra[i + 1]}`);
-  });
+  };
+  wss.on('headers', onHeaders);
+  wssV2.on('headers', onHeaders);
   const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs, log: options.log });
   const ptys = new PtySessions({ heartbeatMs: opts.pingIntervalMs });
   const httpServer = createServer();
 
+  const totals = emptyTotals();
+  const v2 = new V2Server(totals.v2, options.log);
   const state: ServerState = {
     opts,
     clock,
     wallNow,
     store,
     responder,
-    totals: emptyTotals(),
+    totals,
     faults: new Faults(),
     user,
     userAuth: new UserAuth(user.apiKeyId, sha256(user.apiKeySecret)),
@@ -101,6 +109,8 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     connectionBody: Buffer.alloc(0),
     statsBody: responder.encode({ report_interval: msToNs(opts.reportIntervalMs) }),
     wss,
+    wssV2,
+    v2,
     trust: undefined,
     heartbeats: new Heartbeats(opts.heartbeatMs),
     closing: false,
@@ -178,23 +188,35 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     counters() {
       const agents: Record<string, AgentCounters> = {};
       let connected = 0;
+      let connectedV2 = 0;
       for (const a of store.list) {
         if (a.socket) connected++;
-        if (a.touched) agents[a.id] = { ...a.counters, lifecycleStates: [...a.counters.lifecycleStates] };
+        if (a.v2?.session) connectedV2++;
+        if (a.touched) agents[a.id] = snapshotAgentCounters(a.counters);
       }
-      const t = state.totals;
-      return { totals: { ...t, identityExchanges: { ...t.identityExchanges }, agentsConnected: connected }, agents };
+      const totals = snapshotTotals(state.totals);
+      totals.agentsConnected = connected;
+      totals.v2.agentsConnected = connectedV2;
+      return { totals, agents };
     },
     dropAgentSockets(fraction = 1) {
-      const connected = store.list.filter((a) => a.socket);
+      const connected = store.list.filter((a) => a.socket || a.v2?.session);
       const rng = createRng(`${opts.seed}/drop/${drops++}`);
       for (let i = connected.length - 1; i > 0; i--) {
         const j = rng.int(0, i);
         [connected[i], connected[j]] = [connected[j] as AgentRecord, connected[i] as AgentRecord];
       }
       const count = Math.round(Math.min(1, Math.max(0, fraction)) * connected.length);
-      const ids = connected.slice(0, count).map((a) => a.id);
-      return ids.length > 0 ? coordinator.dropAgents(ids) : 0;
+      const picked = connected.slice(0, count);
+      const ids = picked.filter((a) => a.socket).map((a) => a.id);
+      let dropped = ids.length > 0 ? coordinator.dropAgents(ids) : 0;
+      for (const a of picked) {
+        const session = a.v2?.session;
+        if (!session) continue;
+        session.drop('close');
+        dropped++;
+      }
+      return dropped;
     },
     close() {
       closed ??= (async () => {
@@ -202,9 +224,12 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
         state.gitAuth.close();
         ptys.close();
         await coordinator.close();
+        v2.close();
         state.heartbeats.close();
         for (const ws of wss.clients) ws.terminate();
+        for (const ws of wssV2.clients) ws.terminate();
         wss.close();
+        wssV2.close();
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
           httpServer.closeAllConnections();

@@ -11,6 +11,7 @@ import type { ResolvedOptions } from './options.js';
 import type { AgentStore } from './store.js';
 import type { TrustMaterial } from './identity/trust-material.js';
 import type { TailnetNode } from '../protocol/tailnet-node.js';
+import type { V2Server } from './v2/v2-server.js';
 
 /** The parts of the coordinator the HTTP layer uses (src/server/coordinator, helper "protocol"). */
 export interface CoordinatorPort {
@@ -52,6 +53,10 @@ export interface ServerState {
   /** Encoded report-stats answer. */
   statsBody: Buffer;
   wss: WebSocketServer;
+  /** The v2 routes' server: yamux writes up to 256 KiB + 12 per message, so no 32 KiB cap. */
+  wssV2: WebSocketServer;
+  /** The v2 tailnet coordinator (src/server/v2). */
+  v2: V2Server;
   /** Identity trust material (generated at start, or lazily by the first identity request). */
   trust?: Promise<TrustMaterial>;
   /** The agents' connection heartbeats (one timer for all sockets). */

@@ -1,13 +1,25 @@
 import type { WebSocket } from 'ws';
 import { emptyAgentCounters, type AgentCounters } from './counters.js';
 import type { FixtureAgent } from './fixtures.js';
+import type { AgentV2State } from './v2/agent-state.js';
 
 /**
  * The database-like state of the reference server: one record per agent with the columns the
  * status algorithm of protocol §6 reads, plus counters and response caches.
  * Times are epoch ms rounded to µs (coderd's database.Now()).
  */
-export type LifecycleState = 'created' | 'starting' | 'start_timeout' | 'start_error' | 'ready';
+export type LifecycleState =
+  | 'created'
+  | 'starting'
+  | 'start_timeout'
+  | 'start_error'
+  | 'ready'
+  // The shutdown states exist in the v2 API only (docs/protocol-v2.md §3.2).
+  | 'shutting_down'
+  | 'shutdown_timeout'
+  | 'shutdown_error'
+  | 'off';
+/** The states v1's report-lifecycle accepts. */
 export const LIFECYCLE_STATES: readonly LifecycleState[] = ['created', 'starting', 'start_timeout', 'start_error', 'ready'];
 
 export type AppHealth = 'disabled' | 'initializing' | 'healthy' | 'unhealthy';
@@ -27,6 +39,8 @@ export interface AgentRecord extends FixtureAgent {
   socket?: WebSocket;
   counters: AgentCounters;
   touched: boolean;
+  /** Columns only the v2 API writes (created on first use, src/server/v2/agent-state.ts). */
+  v2: AgentV2State | undefined;
   cache: {
     metadata?: { revision: number; body: Buffer };
     view?: { key: string; revision: number; node: unknown; body: Buffer };
@@ -76,6 +90,7 @@ export class AgentStore {
       revision: 0,
       counters: emptyAgentCounters(),
       touched: false,
+      v2: undefined,
       cache: {},
     };
     this.byId.set(record.id, record);

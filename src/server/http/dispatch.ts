@@ -1,11 +1,12 @@
 import { coderResponse } from '../../protocol/codersdk-response.js';
 import { formatGoDuration } from '../../protocol/go-duration.js';
-import { API_PREFIX, matchRoute } from '../routes/router.js';
+import { API_PREFIX, matchRoute, V1_ONLY_ROUTES } from '../routes/router.js';
 import * as me from '../routes/agent-me.js';
 import * as user from '../routes/agent-user.js';
 import { gitAuth } from '../routes/gitauth.js';
 import { instanceIdentity } from '../routes/identity.js';
 import * as sockets from '../routes/sockets.js';
+import * as v2 from '../v2/routes.js';
 import type { ServerState } from '../state.js';
 import type { AgentRecord } from '../store.js';
 import { authenticateAgent, sessionToken } from './auth.js';
@@ -61,6 +62,9 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
     const match = matchRoute(path);
     if (!match) return s.responder.json(ex, 404, notFound);
     const def = match.def;
+    // A server without one API generation has no such routes at all (docs/protocol-v2.md §7).
+    if (!s.opts.protocols.v1 && V1_ONLY_ROUTES.has(def.id)) return s.responder.json(ex, 404, notFound);
+    if (!s.opts.protocols.v2 && def.id === 'agentRpc') return s.responder.json(ex, 404, notFound);
     if (ex.req.method !== def.method) return s.responder.empty(ex, 405);
     const fault = s.faults.take(def.endpoint);
     if (fault) {
@@ -88,6 +92,7 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
         if (def.id === 'connection') return user.connection(s, ex);
         if (def.id === 'listeningPorts') return user.listeningPorts(s, ex, agent);
         if (def.id === 'pty') return sockets.pty(s, ex, agent);
+        if (s.opts.protocols.v2) return v2.clientCoordinate(s, ex, agent, () => sockets.clientCoordinate(s, ex, agent));
         return sockets.clientCoordinate(s, ex, agent);
       }
       default: {
@@ -103,6 +108,8 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
             return gitAuth(s, ex, agent);
           case 'agentCoordinate':
             return sockets.agentCoordinate(s, ex, agent);
+          case 'agentRpc':
+            return v2.agentRpc(s, ex, agent);
           case 'version':
             return withBody(ex, (body) => me.version(s, ex, agent, body));
           case 'reportLifecycle':

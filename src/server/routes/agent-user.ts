@@ -1,4 +1,5 @@
 /** The user-key routes with plain bodies: GET /{id} (§5.11, §6), /connection (§5.12), /listening-ports (§5.14). */
+import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import { computeStatus, renderAgent, renderLatency } from '../agent-view.js';
 import { parseGoUuid } from '../go-text.js';
 import type { Exchange } from '../http/reply.js';
@@ -23,7 +24,7 @@ export function agentParam(s: ServerState, ex: Exchange, param: string): AgentRe
 /** GET /{id}: the body is cached per (revision, status, coordinator node). */
 export function getAgent(s: ServerState, ex: Exchange, agent: AgentRecord): void {
   const status = computeStatus(agent, s.wallNow(), s.opts.inactiveMs);
-  const node = agent.socket ? s.coordinator.agentNode(agent.id) : undefined;
+  const node = agent.socket ? s.coordinator.agentNode(agent.id) : (agent.v2?.latencyNode as TailnetNode | undefined);
   const cached = agent.cache.view;
   if (cached && cached.revision === agent.revision && cached.key === status.status && cached.node === node) {
     s.responder.json(ex, 200, cached.body);

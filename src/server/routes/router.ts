@@ -4,7 +4,13 @@ import { ENDPOINT } from '../../metrics/names.js';
  * The route table of protocol §4, matched without regexes: `/api/v2/workspaceagents/` then either
  * an identity route, `me/<name>` (static `me` wins over `{id}`), `{id}` or `{id}/<name>`.
  */
-export type RouteId = keyof typeof ENDPOINT;
+export type RouteId = keyof typeof ENDPOINT | 'agentRpc';
+
+/** Endpoint names of routes the shared metric names do not list (v2, docs/protocol-v2.md §1.1). */
+const SERVER_ENDPOINT = { agentRpc: 'GET /me/rpc' } as const;
+
+/** The v1 agent routes coderd 2.13 removed (docs/protocol-v2.md §7); 404 when v1 is off. */
+export const V1_ONLY_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>(['metadata', 'version', 'appHealth', 'agentCoordinate', 'reportStats', 'reportLifecycle']);
 
 export interface RouteDef {
   id: RouteId;
@@ -22,7 +28,7 @@ export interface RouteMatch {
 }
 
 const def = (id: RouteId, socket = false): RouteDef => {
-  const endpoint = ENDPOINT[id];
+  const endpoint: string = id === 'agentRpc' ? SERVER_ENDPOINT[id] : ENDPOINT[id];
   return { id, method: endpoint.startsWith('POST') ? 'POST' : 'GET', endpoint, socket };
 };
 
@@ -41,6 +47,7 @@ const ME = new Map<string, RouteDef>([
   ['coordinate', def('agentCoordinate', true)],
   ['report-stats', def('reportStats')],
   ['report-lifecycle', def('reportLifecycle')],
+  ['rpc', def('agentRpc', true)],
 ]);
 
 const AGENT = def('agent');

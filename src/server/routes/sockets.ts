@@ -2,7 +2,7 @@
  * The three WebSocket routes (protocol §5.10, §5.13, §5.15): the HTTP pre-checks and nhooyr's
  * handshake rules here, then the socket goes to the coordinator or the PTY sessions.
  */
-import type { WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { goQuote } from '../../protocol/go-json.js';
 import { parseGoUuid } from '../go-text.js';
 import type { Exchange } from '../http/reply.js';
@@ -15,7 +15,7 @@ import { requireConnected } from './agent-user.js';
  * nhooyr v1.8.7 Accept checks that apply before the upgrade: a plain request gets 426, a
  * foreign Origin gets 403 (both plain text). Returns false when it answered.
  */
-function acceptable(s: ServerState, ex: Exchange): boolean {
+export function acceptable(s: ServerState, ex: Exchange): boolean {
   if (!ex.socket) {
     const connection = ex.req.headers.connection ?? '';
     s.responder.text(ex, 426, `WebSocket protocol violation: Connection header ${goQuote(connection)} does not contain Upgrade`, [
@@ -46,11 +46,11 @@ function acceptable(s: ServerState, ex: Exchange): boolean {
 /** Extra header pairs for a 101 answer (rate-limit headers), read by the wss 'headers' hook. */
 export const upgradeHeaders = new WeakMap<object, string[]>();
 
-function upgrade(s: ServerState, ex: Exchange, then: (ws: WebSocket) => void): void {
+export function upgrade(s: ServerState, ex: Exchange, then: (ws: WebSocket) => void, wss: WebSocketServer = s.wss): void {
   ex.done = true;
   const socket = ex.socket!;
   if (ex.extra) upgradeHeaders.set(ex.req, ex.extra);
-  s.wss.handleUpgrade(ex.req, socket, ex.head ?? Buffer.alloc(0), (ws) => {
+  wss.handleUpgrade(ex.req, socket, ex.head ?? Buffer.alloc(0), (ws) => {
     if (s.closing) {
       ws.close(1001);
       return;
