@@ -11,7 +11,8 @@ import type { TimeSeriesPoint } from './recorder-types.js';
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
-export type Outcome = 'passed' | 'failed' | 'interrupted' | 'errored';
+/** `invalid`: the harness was saturated, so the figures describe fleetsim rather than the target. */
+export type Outcome = 'passed' | 'failed' | 'invalid' | 'interrupted' | 'errored';
 
 /** Latency statistics in ms; null when there were no samples. */
 export interface LatencyStats {
@@ -123,6 +124,8 @@ export interface RunSummary {
     reconnects: number;
   };
   totals: { requests: number; errors: number; errorRate: number };
+  /** The harness self-check (set by the runner; absent in summaries built by other tools). */
+  generator?: GeneratorSummary;
   /** Keyed by `<METHOD> <route template>`, sorted by key. */
   endpoints: Record<string, EndpointStats>;
   /** Errors by endpoint × class, most frequent first. */

@@ -6,6 +6,7 @@ import {
   type CoordinatorDirection,
   type CoordinatorSummary,
   type EndpointStats,
+  type GeneratorSummary,
   type ErrorRow,
   type LatencyStats,
   type Outcome,
@@ -20,6 +21,8 @@ export interface BuildSummaryInput {
   meta: Omit<RunMeta, 'durationMs'>;
   plan?: unknown;
   agentsPlanned: number;
+  /** The harness self-check, placed after `totals` (the runner passes it). */
+  generator?: GeneratorSummary;
 }
 
 /** Tag value used when a series lacks the expected tag. */
@@ -228,6 +231,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
       reconnects: recorder.counterTotal(METRIC.agentsReconnects),
     },
     totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
+    ...(input.generator ? { generator: input.generator } : {}),
     endpoints,
     errors,
     ...(coordinator ? { coordinator } : {}),

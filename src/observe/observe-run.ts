@@ -1,13 +1,13 @@
 import type { Logger } from '../core/log.js';
 import type { MetricSink } from '../metrics/sink.js';
 import type { GeneratorSummary } from '../metrics/summary-types.js';
-import { startGeneratorMonitor, type GeneratorMonitor } from './generator-monitor.js';
+import { startGeneratorMonitor, type GeneratorMonitor, type GeneratorSecond } from './generator-monitor.js';
 import type { GeneratorProbe } from './generator-probe.js';
 import { parseListenAddress, startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { createPromFeed, type PromFeed } from './prom-feed.js';
 import { createRunRegistry, type RegistrySources } from './prom-registry.js';
 import { SATURATION_ADVICE } from './saturation.js';
-import { teeSink } from './tee-sink.js';
+import { teeSink } from '../metrics/tee-sink.js';
 
 export interface ObserveOptions {
   /** Serve `/metrics` here for the run (`--metrics-addr`, scenario `observe.metricsAddr`). */
@@ -28,55 +28,86 @@ export interface RunObservation {
   sink(primary: MetricSink): MetricSink;
   /** `http://host:port/metrics` while serving, else undefined. */
   readonly metricsUrl: string | undefined;
-  readonly monitor: GeneratorMonitor;
-  /** Ends the self-check (call when the run stops, before teardown) and returns its figures. */
+  /** Starts the harness self-check: call it when the workloads start. Idempotent. */
+  beginRun(): void;
+  /**
+   * Ends the self-check (call when the run stops, before teardown, so closing thousands of
+   * sockets is not judged) and returns its figures. Idempotent; before `beginRun()` it returns
+   * an empty, ok section.
+   */
   stopMonitor(): GeneratorSummary;
-  /** Stops the self-check if still running and closes the metrics server. Idempotent. */
+  /** Ends the self-check if still running and closes the metrics server. Idempotent. */
   close(): Promise<void>;
 }
 
+const NOT_SAMPLED: GeneratorSummary = {
+  eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
+  cpuPercent: { mean: 0, max: 0 },
+  maxRssBytes: 0,
+  seconds: 0,
+  saturatedSeconds: 0,
+  verdict: 'ok',
+};
+
 /**
- * Starts the harness self-check and, when an address is given, the `/metrics` server. Call it
- * just before the workloads start; call `stopMonitor()` at the stop signal and `close()` after the
- * report is written, so a scraper sees the final counts.
+ * Starts the `/metrics` server when an address is given (before the target, so a taken port
+ * fails the run before anything is spawned). Then: `beginRun()` when the workloads start,
+ * `stopMonitor()` at the stop signal, `close()` after the report is written, so a scraper sees
+ * the final counts.
  */
 export async function startObservation(options: ObserveOptions): Promise<RunObservation> {
   const { log } = options;
+  let monitor: GeneratorMonitor | undefined;
+  let stopped: GeneratorSummary | undefined;
   let warned = false;
-  const monitor = startGeneratorMonitor({
-    probe: options.probe,
-    intervalMs: options.intervalMs,
-    onSecond: (second) => {
-      if (!second.saturated || warned) return;
-      warned = true;
-      log.warn(
-        `harness saturated in second ${second.index} (event-loop delay p99 ${second.eventLoopDelayMs.p99.toFixed(1)} ms, ` +
-          `CPU ${second.cpuPercent.toFixed(0)}% of one core): if this persists the run is invalid; ${SATURATION_ADVICE}`,
-      );
-    },
-  });
+  const onSecond = (second: GeneratorSecond): void => {
+    if (!second.saturated || warned) return;
+    warned = true;
+    log.warn(
+      `harness saturated in second ${second.index} (event-loop delay p99 ${second.eventLoopDelayMs.p99.toFixed(1)} ms, ` +
+        `CPU ${second.cpuPercent.toFixed(0)}% of one core); if this persists the run is invalid: ${SATURATION_ADVICE}`,
+    );
+  };
+  const generator = {
+    latest: () => monitor?.latest(),
+    totals: () => monitor?.totals() ?? { sampledSeconds: 0, saturatedSeconds: 0, cpuSeconds: 0 },
+  };
+
   let feed: PromFeed | undefined;
   let server: MetricsServer | undefined;
   if (options.metricsAddr !== undefined) {
-    try {
-      const address = parseListenAddress(options.metricsAddr);
-      feed = createPromFeed();
-      const registry = createRunRegistry({ feed, generator: monitor, run: options.run, elapsedSeconds: options.elapsedSeconds });
-      server = await startMetricsServer(registry, address);
-      log.info(`serving Prometheus metrics at ${server.url}`);
-    } catch (error) {
-      monitor.stop();
-      throw error;
-    }
+    const address = parseListenAddress(options.metricsAddr);
+    feed = createPromFeed();
+    const run = { ...options.run, target: withoutSecrets(options.run.target) };
+    const registry = createRunRegistry({ feed, generator, run, elapsedSeconds: options.elapsedSeconds });
+    server = await startMetricsServer(registry, address);
+    log.info(`serving Prometheus metrics at ${server.url}`);
   }
+  const stopMonitor = (): GeneratorSummary => {
+    if (!monitor) return (stopped ??= NOT_SAMPLED);
+    return (stopped ??= monitor.stop());
+  };
   return {
     sink: (primary) => (feed ? teeSink(primary, feed) : primary),
     metricsUrl: server?.url,
-    monitor,
-    stopMonitor: () => monitor.stop(),
+    beginRun() {
+      if (monitor || stopped) return;
+      monitor = startGeneratorMonitor({ probe: options.probe, intervalMs: options.intervalMs, onSecond });
+    },
+    stopMonitor,
     async close() {
-      monitor.stop();
+      stopMonitor();
       await server?.close();
     },
   };
+}
+
+/** A target URL without userinfo, query or fragment: `/metrics` is not redacted like the log. */
+function withoutSecrets(target: string): string {
+  try {
+    const url = new URL(target);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return target === 'embedded' ? target : 'target';
+  }
 }

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../metrics/summary-types.js';
-import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine } from './format.js';
+import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
 
 const TOP_ERRORS = 8;
 
@@ -41,6 +41,8 @@ export function renderConsole(summary: RunSummary): string {
       `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}`,
   );
 
+  if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
+
   const c = summary.coordinator;
   if (c) {
     lines.push(
@@ -69,5 +71,7 @@ export function renderConsole(summary: RunSummary): string {
   }
   lines.push('');
   lines.push(`outcome: ${outcomeLine(summary)}`);
+  const note = saturationNote(summary);
+  if (note) lines.push(note);
   return lines.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import { createRecorder } from '../../src/metrics/recorder.js';
 import { REQUEST_BUCKETS_MS } from '../../src/observe/prom-catalog.js';
 import { createPromFeed } from '../../src/observe/prom-feed.js';
 import { createRunRegistry } from '../../src/observe/prom-registry.js';
-import { teeSink } from '../../src/observe/tee-sink.js';
+import { teeSink } from '../../src/metrics/tee-sink.js';
 import { fakeClock } from '../metrics/fake-clock.js';
 import { checkHistograms, parseExposition, valueOf } from './exposition.js';
 

@@ -1,9 +1,10 @@
-import type { MetricSink } from '../metrics/sink.js';
+import type { MetricSink } from './sink.js';
 
 /**
  * A sink that writes every sample to `primary` (the recorder: the report's source of truth) and
- * then to `secondary` (e.g. the live Prometheus feed). Workloads keep seeing one MetricSink.
- * Both sinks are contractually non-throwing; the tee adds nothing but the second call.
+ * then to `secondary` (the target-health watch, the live Prometheus feed). Workloads keep seeing
+ * one MetricSink. Both sinks are contractually non-throwing; the tee adds only the second call
+ * (a hot path: no loops, no allocation).
  */
 export function teeSink(primary: MetricSink, secondary: MetricSink): MetricSink {
   return {
