@@ -1,4 +1,5 @@
 import type { RunSummary } from '../metrics/summary-types.js';
+import { faultLine } from './faults-format.js';
 import { escapeXml, fmtObserved, saturationNote } from './format.js';
 
 export const JUNIT_FILE = 'junit.xml';
@@ -10,7 +11,8 @@ const attr = (name: string, value: string | number) => `${name}="${escapeXml(Str
  * `run completed` testcase that errors when the run was interrupted or errored, so CI shows
  * a broken run even without thresholds, and a `harness not saturated` testcase (when the summary
  * has the self-check) that fails on an invalid run and is skipped when --allow-saturated kept a
- * saturated one.
+ * saturated one. Faults (when the run had any) are properties `fault.<n>` and lines in the
+ * suite's `<system-out>`; `recovery(...)` thresholds are testcases.
  */
 export function renderJunit(summary: RunSummary): string {
   const { meta } = summary;
@@ -57,9 +59,14 @@ export function renderJunit(summary: RunSummary): string {
     ['requests', String(summary.totals.requests)],
     ['errors', String(summary.totals.errors)],
     ...(g ? [['harness', g.verdict === 'saturated' && g.saturationAllowed ? 'saturated (allowed)' : g.verdict]] : []),
+    ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)
     .join('\n');
+  const faultOut = (summary.faults ?? []).flatMap((f) => [
+    faultLine(f),
+    ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`),
+  ]);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${attr('name', 'fleetsim')} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', time)}>`,
@@ -68,6 +75,7 @@ export function renderJunit(summary: RunSummary): string {
     props,
     '    </properties>',
     ...cases,
+    ...(faultOut.length > 0 ? [`    <system-out>${escapeXml(faultOut.join('\n'))}</system-out>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',
