@@ -30,7 +30,7 @@ const MAX_BODY = 4096;
 
 /**
  * Opens the session's WebSocket and returns it as a byte stream. The token goes in the
- * `coder_session_token` cookie (what the Go agent's cookie jar sends, §1.2) and in the
+ * `coder_session_token` cookie (what the Go agent's cookie jar sends, docs/protocol-v2.md §1.2) and in the
  * `Coder-Session-Token` header (what the Go SDK adds to its requests); coderd reads the cookie
  * first, so both carry the same value. Rejects with {@link CoordinateDialError} (its
  * `statusCode` set for an HTTP answer) or the network error.

@@ -56,9 +56,11 @@ export class TaggedNodeProto {
    * `sentAtWallMs` (epoch ms; kept to the µs like the v1 tag's `as_of`).
    */
   encodeUpdateSelf(seq: number, sentAtWallMs: number): Uint8Array {
-    const micros = Math.round(sentAtWallMs * 1000);
-    const seconds = Math.floor(micros / 1e6);
-    const nanos = (micros - seconds * 1e6) * 1000;
+    // The same rounding as formatGoTime (the v1 tag's as_of), so both tags read back alike.
+    const wholeMs = Math.floor(sentAtWallMs);
+    const micros = Math.min(Math.round((sentAtWallMs - wholeMs) * 1000), 999);
+    const seconds = Math.floor(wholeMs / 1000);
+    const nanos = ((wholeMs - seconds * 1000) * 1000 + micros) * 1000;
     const tsLen = 1 + varintSize(seconds) + (nanos > 0 ? 1 + varintSize(nanos) : 0);
     const endpoint = Buffer.from(tagEndpoint(seq), 'latin1');
     const nodeLen = this.fixed.length + 1 + varintSize(tsLen) + tsLen + 1 + varintSize(endpoint.length) + endpoint.length;

@@ -55,7 +55,7 @@ const HOME = '/home/coder';
 
 /**
  * One `/me/rpc` session of a v2 agent (docs/protocol-v2.md, "What fleetsim's v2 fake agent
- * does"): dial, banners, GetManifest (checked like the Go agent, §5.1), UpdateStartup, then the
+ * does"): dial, banners, GetManifest (checked like the Go agent, docs/protocol-v2.md §5.1), UpdateStartup, then the
  * routines side by side: lifecycle and logs (the agent's queues), metadata, app health,
  * Coordinate, StreamDERPMaps, stats. Any required RPC failing ends the session ('failed'); the
  * server or network ending it is 'closed'; the agent stopping it is 'aborted'.

@@ -5,7 +5,7 @@ import type { MetricSink } from '../../../metrics/sink.js';
 import { AppHealth as ProtoAppHealth } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { AGENT_RPC, uuidToBytes } from '../../../protocol/v2/messages.js';
 import { REPORT_EVERY_MS, type AppHealthModel } from '../app-health.js';
-import type { Scheduler } from '../timing.js';
+import type { Scheduler } from '../timer-heap.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
 import type { SessionPort } from './session-port.js';
 
@@ -27,7 +27,7 @@ export interface AppHealthHost {
 }
 
 /**
- * The app-health reporter of one session (docs/protocol-v2.md §3.3 item 8, §5.4), on the same
+ * The app-health reporter of one session (docs/protocol-v2.md §5.4, §3.3 item 8), on the same
  * seeded model as v1 (app-health.ts): every second the checks advance and, when any tracked
  * app's health differs from what the target holds, one BatchUpdateAppHealths carries every
  * tracked app. It starts from the target's view (the manifest's `health`), like the Go agent

@@ -9,7 +9,7 @@ import { nodeFromProto } from '../../../protocol/v2/node-convert.js';
 import type { TaggedNodeProto } from '../../../protocol/v2/tagged-node-proto.js';
 import type { TailnetNode } from '../../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../../coordinate-observer.js';
-import type { Scheduler } from '../timing.js';
+import type { Scheduler } from '../timer-heap.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
 import type { SessionPort } from './session-port.js';
 
@@ -111,7 +111,7 @@ export class CoordinateRoutine implements TaskOwner, MessageListener {
     const ready: { id: Uint8Array }[] = [];
     for (const update of updates) {
       if (update.kind !== CoordinateResponse_PeerUpdate_Kind.NODE) continue;
-      // Every NODE about a peer is answered (§6.2), whether or not its node converts.
+      // Every NODE about a peer is answered (docs/protocol-v2.md §6.2), whether or not its node converts.
       ready.push({ id: update.id });
       if (!update.node) continue;
       try {

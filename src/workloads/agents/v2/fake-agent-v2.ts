@@ -23,7 +23,7 @@ import { OwnedTask, type TaskOwner } from './scheduled.js';
 import { StartScripts } from './start-scripts.js';
 import type { V2LifecycleState } from './session-port.js';
 
-/** After `off` is queued, the Go agent waits at most 5 s for the last reports (§3.3, "On shutdown"). */
+/** After `off` is queued, the Go agent waits at most 5 s for the last reports (docs/protocol-v2.md §3.3, "On shutdown"). */
 export const SHUTDOWN_DEADLINE_MS = 5000;
 
 const TASK_STEP = 0;
@@ -37,7 +37,7 @@ const HEALTH_OF: Partial<Record<WorkspaceApp_Health, AppHealth>> = {
 
 /**
  * A fake agent speaking the v2 API (docs/protocol-v2.md, "What fleetsim's v2 fake agent
- * does"). Per run-loop pass: authenticate (identity modes exchange over REST, §7), then one
+ * does"). Per run-loop pass: authenticate (identity modes exchange over REST, docs/protocol-v2.md §7), then one
  * {@link V2Session} on `/me/rpc`; when it ends, redial with backoff 100 ms → 10 s (reset after a
  * session the server ended). What outlives sessions lives here: the lifecycle and log queues,
  * the start scripts' progress, the app-health model and the tag sequence. Everything random is
@@ -289,7 +289,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
         }
         if (signal.aborted || this.stopping) break;
         if (reached) backoff.reset();
-        await this.env.sleep(backoff.next(), signal);
+        await this.env.clock.sleep(backoff.next(), signal);
       }
     } catch (error) {
       this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);

@@ -3,11 +3,11 @@ import { METRIC } from '../../../metrics/names.js';
 import type { MetricSink } from '../../../metrics/sink.js';
 import type { WorkspaceAgentMetadata_Description } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { AGENT_RPC, metadataDurationToSeconds, msToTimestamp } from '../../../protocol/v2/messages.js';
-import type { Scheduler } from '../timing.js';
+import type { Scheduler } from '../timer-heap.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
 import type { SessionPort } from './session-port.js';
 
-/** The Go agent checks for due keys every second and sends at most once a second (§3.3 item 4). */
+/** The Go agent checks for due keys every second and sends at most once a second (docs/protocol-v2.md §3.3 item 4). */
 export const METADATA_TICK_MS = 1000;
 
 export interface MetadataRoutineEnv {
@@ -24,7 +24,7 @@ export interface MetadataHost {
 }
 
 /**
- * The metadata reporter of one session (docs/protocol-v2.md §3.3 item 4, §5.1, §5.6): each key
+ * The metadata reporter of one session (docs/protocol-v2.md §5.1, §5.6, §3.3 item 4): each key
  * of the manifest is "collected" on its own interval (read with the seconds-in-nanos quirk,
  * at least 1 s; an interval of 0 collects once), due keys are sent together in one
  * BatchUpdateMetadata (field 2), one call in flight; a key that comes due meanwhile waits for

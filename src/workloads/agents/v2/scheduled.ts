@@ -5,7 +5,7 @@
  * through {@link SchedulerTimerHost}.
  */
 import type { TimerHost } from '../../../protocol/v2/timer-host.js';
-import type { ScheduledTask, Scheduler } from '../timing.js';
+import type { ScheduledTask, Scheduler } from '../timer-heap.js';
 
 /** Something that runs tasks by number (one prototype method, no closure per task). */
 export interface TaskOwner {

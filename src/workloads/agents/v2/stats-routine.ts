@@ -5,7 +5,7 @@ import type { MetricSink } from '../../../metrics/sink.js';
 import type { StatsSchema } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { AGENT_RPC, durationToMs } from '../../../protocol/v2/messages.js';
 import type { StatsCounters } from '../stats-loop.js';
-import type { Scheduler } from '../timing.js';
+import type { Scheduler } from '../timer-heap.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
 import type { SessionPort } from './session-port.js';
 
@@ -27,7 +27,7 @@ export interface StatsRoutineHost {
 }
 
 /**
- * The stats reporter of one session (docs/protocol-v2.md §3.3 item 10, §5.2): UpdateStats with
+ * The stats reporter of one session (docs/protocol-v2.md §5.2, §3.3 item 10): UpdateStats with
  * `stats` absent to learn the interval, then one report per interval on a fixed-rate schedule
  * like Go's ticker (latency measured from each tick's intended time; ticks missed while a slow
  * call was out are dropped, not bunched), switching when an answer names another interval.

@@ -1,32 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../../src/core/clock.js';
 import { silentLogger } from '../../../../src/core/log.js';
 import { createRng } from '../../../../src/core/rng.js';
 import { METRIC } from '../../../../src/metrics/names.js';
-import { createReferenceServer, type ReferenceServer } from '../../../../src/server/reference-server.js';
+import type { ReferenceServer } from '../../../../src/server/reference-server.js';
+import { startReferenceServer } from '../../../helpers/loopback.js';
 import { createAgentFleet, type AgentFleet } from '../../../../src/workloads/agents/fleet.js';
 import { agentsKind } from '../../../../src/workloads/agents/kind.js';
 import { sectionConfig } from '../../../../src/workloads/kind.js';
-import { memorySink, PausableScheduler } from '../helpers.js';
+import { recordingSink, type RecordingSink } from '../../../helpers/sink.js';
+import { eventually } from '../../../helpers/eventually.js';
+import { PausableClock } from './pausable-clock.js';
 
 const AGENTS = 6;
 let server: ReferenceServer;
 
 beforeAll(async () => {
-  server = await createReferenceServer({ port: 0, agents: AGENTS, seed: 'fleet-v2-it', rateLimit: -1, reportIntervalMs: 300, heartbeatMs: 500 });
+  server = await startReferenceServer({ agents: AGENTS, seed: 'fleet-v2-it', identity: true, reportIntervalMs: 300, heartbeatMs: 500 });
 });
 afterAll(() => server.close());
 
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+async function until(cond: () => boolean, what: string): Promise<void> {
+  await eventually(cond, what);
 }
 
 /** Differences between what the v2 fleet saw accepted and what the server counted (empty = agree). */
-function disagreements(fleet: AgentFleet, metrics: ReturnType<typeof memorySink>): string[] {
+function disagreements(fleet: AgentFleet, metrics: RecordingSink): string[] {
   const counters = server.counters();
   const out: string[] = [];
   const pairs: [string, number, number][] = [];
@@ -72,22 +70,22 @@ function disagreements(fleet: AgentFleet, metrics: ReturnType<typeof memorySink>
 }
 
 /**
- * Polls until the two views agree. The test pauses the fleet's scheduler first, so no periodic
+ * Polls until the two views agree. The test pauses the fleet's clock first, so no periodic
  * call can start meanwhile; with every call on the one session, agreement then also means
  * nothing is in flight, and a drop cannot cut off a call the server already counted.
  */
-async function agree(fleet: AgentFleet, metrics: ReturnType<typeof memorySink>): Promise<void> {
-  let last: string[] = [];
-  await until(() => (last = disagreements(fleet, metrics)).length === 0, 'agreement').catch((error: Error) => {
-    throw new Error(`${error.message}: ${last.join('; ')}`);
+async function agree(fleet: AgentFleet, metrics: RecordingSink): Promise<void> {
+  await eventually(() => {
+    const differences = disagreements(fleet, metrics);
+    if (differences.length > 0) throw new Error(`fleet and server disagree: ${differences.join('; ')}`);
   });
 }
 
 describe('v2 agent fleet against the reference server', () => {
   it('counts exactly what the server counts, across a drop of every session, and shuts down cleanly', async () => {
     const stop = new AbortController();
-    const metrics = memorySink();
-    const scheduler = new PausableScheduler();
+    const metrics = recordingSink();
+    const clock = new PausableClock();
     const config = sectionConfig(
       agentsKind,
       {
@@ -99,10 +97,10 @@ describe('v2 agent fleet against the reference server', () => {
       },
       { durationMs: 60_000 },
     );
-    const fleet = createAgentFleet(config, { schedule: () => AGENTS, durationMs: 60_000 }, { scheduler });
+    const fleet = createAgentFleet(config, { schedule: () => AGENTS, durationMs: 60_000 });
     const running = fleet.run({
       signal: stop.signal,
-      clock: systemClock(),
+      clock,
       metrics,
       target: { url: server.url, embedded: true },
       credentials: server.credentials,
@@ -121,17 +119,18 @@ describe('v2 agent fleet against the reference server', () => {
       expect(outcomes).toContain('starting>start_timeout>ready');
       await until(() => fleet.agents().some((a) => a.appHealthAccepted > 0), 'an app-health report');
       await until(() => fleet.agents().every((a) => (a.v2?.logLines ?? 0) > 0 && (a.v2?.nodeUpdatesSent ?? 0) >= 3), 'logs and node updates');
-      scheduler.pause();
+      clock.pause();
       await agree(fleet, metrics);
       expect(server.dropAgentSockets()).toBe(AGENTS);
-      // Redialing needs no scheduler task; the new sessions' routines wait for the resume.
+      // Still paused until every agent has seen its session end, so nothing was sent into it.
+      await until(() => fleet.agents().every((a) => !a.connected), 'every agent saw the drop');
+      clock.resume();
       await until(() => fleet.agents().every((a) => a.connected && a.v2?.sessions === 2), 'every agent reconnected');
-      scheduler.resume();
       const statsBefore = fleet.agents().map((a) => a.statsAccepted);
       await until(() => fleet.agents().every((a, i) => a.statsAccepted >= statsBefore[i]! + 2), 'stats on the new sessions');
-      scheduler.pause();
+      clock.pause();
       await agree(fleet, metrics);
-      scheduler.resume();
+      clock.resume();
       const totals = server.counters().totals;
       expect(totals.v2.rpcOpened).toBe(2 * AGENTS);
       expect(metrics.total(METRIC.agentsReconnects)).toBe(AGENTS);
@@ -150,7 +149,6 @@ describe('v2 agent fleet against the reference server', () => {
     } finally {
       stop.abort();
       await running;
-      scheduler.clear();
     }
     // Graceful shutdown: shutting_down and off reported, Coordinate left with disconnect{}.
     for (const a of fleet.agents()) {

@@ -4,12 +4,13 @@ import { METRIC } from '../../../../src/metrics/names.js';
 import { createClientNode } from '../../../../src/protocol/node-factory.js';
 import { readNodeTag } from '../../../../src/protocol/node-tag.js';
 import type { TailnetNode } from '../../../../src/protocol/tailnet-node.js';
-import { createReferenceServer, type ReferenceServer } from '../../../../src/server/reference-server.js';
+import type { ReferenceServer } from '../../../../src/server/reference-server.js';
 import type { CoordinateObserver } from '../../../../src/workloads/coordinate-observer.js';
 import type { PeerSocket } from '../../../../src/workloads/peers/peer.js';
 import { v2PeerDial } from '../../../../src/workloads/peers/v2/tailnet-dial.js';
 import { startPeers } from '../harness.js';
-import { until } from '../test-agent.js';
+import { eventually } from '../../../helpers/eventually.js';
+import { startReferenceServer } from '../../../helpers/loopback.js';
 import { TestAgentV2 } from './test-agent-v2.js';
 
 const A2P = { direction: 'agent_to_peer' } as const;
@@ -27,10 +28,10 @@ afterEach(async () => {
 const nullObserver: CoordinateObserver = { agentSent() {}, agentReceived() {}, agentSocket() {} };
 
 async function setup(agents: number, overrides: Parameters<typeof startPeers>[1] = {}) {
-  server = await createReferenceServer({ port: 0, agents, rateLimit: -1 });
+  server = await startReferenceServer({ agents });
   const peers = startPeers(server.credentials, { protocol: 'v2', ...overrides });
   const list = server.credentials.agents.map(
-    (a, i) => new TestAgentV2(a.id, server!.url, a.token, peers.observer, BigInt(5000 + i)),
+    (a, i) => new TestAgentV2(a.id, server!.url, a.token, peers.observer, BigInt(5000 + i), peers.clock),
   );
   cleanups.push(async () => {
     await peers.stop();
@@ -41,7 +42,7 @@ async function setup(agents: number, overrides: Parameters<typeof startPeers>[1]
 
 describe('v2 peers against the embedded server', () => {
   it('a v2 peer gets its agent node and the agent gets the peer node', async () => {
-    server = await createReferenceServer({ port: 0, agents: 1, rateLimit: -1 });
+    server = await startReferenceServer({ agents: 1 });
     const creds = server.credentials;
     const agentCreds = creds.agents[0]!;
     const agent = new TestAgentV2(agentCreds.id, server.url, agentCreds.token, nullObserver, 77n);
@@ -62,14 +63,14 @@ describe('v2 peers against the embedded server', () => {
     });
     cleanups.push(async () => {
       socket.close(1000);
-      await until(() => closed, 'peer closed');
+      await eventually(() => closed, 'peer closed');
       await agent.disconnect();
     });
     socket.sendTagged?.(1, Date.now());
-    await until(() => got.length > 0, 'agent node at the peer');
+    await eventually(() => got.length > 0, 'agent node at the peer');
     expect(got[0]!.id).toBe(77n);
     expect(readNodeTag(got[0]!)?.seq).toBe(seq);
-    await until(() => agent.updates.some((u) => u.kind === 'NODE'), 'peer node at the agent');
+    await eventually(() => agent.updates.some((u) => u.kind === 'NODE'), 'peer node at the agent');
     // add_tunnel came before the peer had a node, so the node arrives with its update_self.
     expect(agent.updates.find((u) => u.kind === 'NODE')!.reason).toBe('node update');
     expect(server.counters().totals.v2.clientRpcOpened).toBe(1);
@@ -82,15 +83,15 @@ describe('v2 peers against the embedded server', () => {
       a.publish();
     }
     peers.start();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
-    await until(() => peers.metrics.samples(METRIC.coordFirstNode).length === 4, 'first agent nodes');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
+    await eventually(() => peers.metrics.values(METRIC.coordFirstNode).length === 4, 'first agent nodes');
     for (const a of agents) for (let i = 0; i < 10; i++) a.publish();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 40, 'agent updates at the peers');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 40, 'agent updates at the peers');
     await peers.stop();
     const m = peers.metrics;
     expect(m.total(METRIC.coordUpdatesSent, A2P)).toBe(22);
     expect(m.total(METRIC.coordUpdatesDelivered, A2P)).toBe(40);
-    expect(m.samples(METRIC.coordPropagation, A2P)).toHaveLength(40);
+    expect(m.values(METRIC.coordPropagation, A2P)).toHaveLength(40);
     expect(m.total(METRIC.coordUpdatesSent, P2A)).toBe(4);
     expect(m.total(METRIC.coordUpdatesDelivered, P2A)).toBe(4);
     for (const tags of [A2P, P2A]) {
@@ -107,31 +108,31 @@ describe('v2 peers against the embedded server', () => {
     await agent.connect();
     agent.publish();
     peers.start();
-    await until(() => peers.metrics.samples(METRIC.coordFirstNode).length === 2, 'first nodes');
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 2, 'peer nodes at the agent');
+    await eventually(() => peers.metrics.values(METRIC.coordFirstNode).length === 2, 'first nodes');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 2, 'peer nodes at the agent');
 
     await agent.disconnect();
-    await until(() => peers.metrics.total(METRIC.coordAgentGone, { kind: 'disconnected' }) === 2, 'DISCONNECTED at both peers');
-    expect(peers.metrics.gauges.get(`${METRIC.peersConnected}|`)).toBe(2);
+    await eventually(() => peers.metrics.total(METRIC.coordAgentGone, { kind: 'disconnected' }) === 2, 'DISCONNECTED at both peers');
+    expect(peers.metrics.lastGauge(METRIC.peersConnected)).toBe(2);
 
     await agent.connect();
     agent.publish();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 2, 'the agent node again after it came back');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 2, 'the agent node again after it came back');
     await agent.crash();
-    await until(() => peers.metrics.total(METRIC.coordAgentGone, { kind: 'lost' }) === 2, 'LOST at both peers');
-    expect(peers.metrics.gauges.get(`${METRIC.peersConnected}|`)).toBe(2);
+    await eventually(() => peers.metrics.total(METRIC.coordAgentGone, { kind: 'lost' }) === 2, 'LOST at both peers');
+    expect(peers.metrics.lastGauge(METRIC.peersConnected)).toBe(2);
 
     await agent.connect();
     const before = agent.updates.length;
     agent.publish();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 4, 'delivered after the crash');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 4, 'delivered after the crash');
     // The waiting peers' tunnels survived the agent's reconnects: it gets both peer nodes again.
-    await until(() => agent.updates.slice(before).filter((u) => u.kind === 'NODE').length === 2, 'peer nodes on reconnect');
+    await eventually(() => agent.updates.slice(before).filter((u) => u.kind === 'NODE').length === 2, 'peer nodes on reconnect');
     await peers.stop();
     expect(peers.metrics.total(METRIC.coordLost, A2P)).toBe(0);
     expect(peers.metrics.total(METRIC.coordLost, P2A)).toBe(0);
     // A peer that leaves says so: the agent hears DISCONNECTED, not LOST.
-    await until(() => agent.updates.filter((u) => u.kind === 'DISCONNECTED').length === 2, 'DISCONNECTED about the peers');
+    await eventually(() => agent.updates.filter((u) => u.kind === 'DISCONNECTED').length === 2, 'DISCONNECTED about the peers');
     expect(agent.updates.filter((u) => u.kind === 'LOST')).toHaveLength(0);
   });
 });

@@ -1,5 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { tagNode } from '../../../../src/protocol/node-tag.js';
+import type { Clock } from '../../../../src/core/clock.js';
 import { AGENT_IP, type TailnetNode } from '../../../../src/protocol/tailnet-node.js';
 import {
   CoordinateResponse_PeerUpdate_Kind as Kind,
@@ -41,6 +42,8 @@ export class TestAgentV2 {
     private readonly token: string,
     private readonly observer: CoordinateObserver,
     idNumber: bigint,
+    /** The peers workload's clock: the ledger compares times from both sides. */
+    private readonly clock: Pick<Clock, 'wallNow'> = { wallNow: () => Date.now() },
   ) {
     const hex = idNumber.toString(16).padStart(64, '0');
     this.node = {
@@ -62,7 +65,8 @@ export class TestAgentV2 {
       url: this.baseUrl,
       token: this.token,
       node: this.node,
-      onResponse: (bytes, at) => {
+      onResponse: (bytes) => {
+        const at = this.clock.wallNow();
         const response = fromBinary(CoordinateResponseSchema, bytes);
         const nodes: TailnetNode[] = [];
         for (const u of response.peerUpdates) {
@@ -71,15 +75,15 @@ export class TestAgentV2 {
         }
         if (nodes.length > 0) this.observer.agentReceived(this.id, nodes, at);
       },
-      onClose: () => this.observer.agentSocket(this.id, false, Date.now()),
+      onClose: () => this.observer.agentSocket(this.id, false, this.clock.wallNow()),
     });
-    this.observer.agentSocket(this.id, true, Date.now());
+    this.observer.agentSocket(this.id, true, this.clock.wallNow());
   }
 
   /** Publishes one tagged update; returns its seq. */
   publish(): number {
     const seq = this.seq++;
-    const at = Date.now();
+    const at = this.clock.wallNow();
     this.link?.sendTagged(seq, at);
     this.observer.agentSent(this.id, seq, at);
     return seq;
