@@ -20,6 +20,14 @@ export interface ServerSendStream {
   /** Sends one Message packet; resolves once handed to yamux (window permitting). */
   send(message: Uint8Array): Promise<void>;
   /**
+   * `send` without a promise, for a handler that writes many messages (the coordinator): true
+   * when the Message went to yamux now, false when it waits for window or transport drain (it
+   * still goes out, in order; `whenWritten()` tells when). Throws once the RPC has ended.
+   */
+  write(message: Uint8Array): boolean;
+  /** Resolves once every message written so far went out; rejects if the stream fails first. */
+  whenWritten(): Promise<void>;
+  /**
    * Ends the RPC with a Close packet instead of the CloseSend sent when the handler returns
    * (Coder's StreamDERPMaps does this).
    */

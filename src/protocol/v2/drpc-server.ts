@@ -76,6 +76,15 @@ class ServerCall implements RpcContext, ServerBidiStream, QueueOwner {
     return this.conn.write(encodePacket(PacketKind.Message, this.streamId, this.nextId++, message));
   }
 
+  write(message: Uint8Array): boolean {
+    if (this.finished) throw new RpcAbortedError('rpc already ended');
+    return this.conn.stream.write(encodePacket(PacketKind.Message, this.streamId, this.nextId++, message));
+  }
+
+  whenWritten(): Promise<void> {
+    return this.conn.stream.whenWritten();
+  }
+
   close(): void {
     if (this.finished) return;
     this.ended = true;

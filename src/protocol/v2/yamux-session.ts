@@ -38,7 +38,12 @@ export interface YamuxSessionOptions {
 
 /** Flush the gathered frames at once when they exceed this many bytes. */
 const FLUSH_BYTES = 512 * 1024;
-const MIN_BATCH = 4096;
+/**
+ * First capacity of a batch: most batches are one frame of a few hundred bytes. Batches come from
+ * `Buffer.allocUnsafe`, so small ones are slices of Node's shared pool (no zero-filling, no
+ * off-heap allocation per message) — every reserved byte is written before the batch is sent.
+ */
+const MIN_BATCH = 512;
 const MAX_STREAM_ID = 0xffffffff - 1;
 
 export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner, PingerHost {
@@ -287,7 +292,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
     let out = this.out;
     const at = this.outLen;
     if (out === null || at + size > out.length) {
-      const grown = new Uint8Array(Math.max(MIN_BATCH, (at + size) * 2));
+      const grown = Buffer.allocUnsafe(Math.max(MIN_BATCH, (at + size) * 2));
       if (out !== null && at > 0) grown.set(out.subarray(0, at));
       out = this.out = grown;
     }

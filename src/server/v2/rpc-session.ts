@@ -6,7 +6,6 @@ import { DRPC_UNIMPLEMENTED, DrpcError } from '../../protocol/v2/wire-errors.js'
 import { wsByteStream } from '../../protocol/v2/ws-byte-stream.js';
 import {
   CoordinateRequestSchema,
-  CoordinateResponseSchema,
   DERPMapSchema,
   TelemetryRequestSchema,
   TelemetryResponseSchema,
@@ -19,6 +18,7 @@ import type { AgentRecord } from '../store.js';
 import { agentV2 } from './agent-state.js';
 import { AGENT_METHODS, RpcError, type AgentRpcContext } from './agent-service.js';
 import { ConnectionMonitor } from './connection-monitor.js';
+import { rememberNodeBytes, updateSelfNodeBytes } from './coordinate-wire.js';
 import { derpMapToProto } from './manifest.js';
 import type { CoordinateeAuth } from './tailnet-core.js';
 import type { CoordinateStream } from './v2-server.js';
@@ -74,7 +74,14 @@ function addAgentService(router: DrpcRouter, ctx: AgentRpcContext, counters: Age
 function coordinateHandler(s: ServerState, peerId: () => string, auth: CoordinateeAuth, counters: AgentV2Counters | undefined, onNode?: (node: Node) => void) {
   return (stream: ServerBidiStream): Promise<void> =>
     new Promise<void>((resolve) => {
-      let pending = 0;
+      // Responses waiting for window or transport drain. No promise per response: one
+      // whenWritten() covers everything queued until the stream has caught up.
+      let queued = 0;
+      let watching = false;
+      const caughtUp = (): void => {
+        watching = false;
+        queued = 0;
+      };
       let done = false;
       const finish = (): void => {
         if (done) return;
@@ -83,10 +90,17 @@ function coordinateHandler(s: ServerState, peerId: () => string, auth: Coordinat
       };
       const sink: CoordinateStream = {
         send(response) {
-          pending++;
-          const settle = (): void => void pending--;
-          stream.send(toBinary(CoordinateResponseSchema, response)).then(settle, settle);
-          return pending;
+          try {
+            if (stream.write(response)) return queued;
+          } catch {
+            return queued; // the stream ended: its end reaches the coordinator on its own
+          }
+          queued++;
+          if (!watching) {
+            watching = true;
+            stream.whenWritten().then(caughtUp, caughtUp);
+          }
+          return queued;
         },
         close() {
           stream.close();
@@ -106,6 +120,12 @@ function coordinateHandler(s: ServerState, peerId: () => string, auth: Coordinat
             handle.end();
             stream.close();
             return finish();
+          }
+          // Keep the node's bytes so NODE updates forward them instead of re-encoding the node.
+          const node = req.updateSelf?.node;
+          if (node) {
+            const nodeBytes = updateSelfNodeBytes(bytes);
+            if (nodeBytes) rememberNodeBytes(node, nodeBytes);
           }
           handle.request(req);
         },

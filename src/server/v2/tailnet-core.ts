@@ -180,9 +180,30 @@ export class TailnetCore<N> {
     return this.opts.authorize?.(peer.auth, req);
   }
 
+  /**
+   * The hot path: every partner that gets the node gets the same response object, so the session
+   * layer encodes it once (coordinate-wire.ts). Partners are walked in place (sources, then
+   * destinations not already seen) instead of copying them into a new set per update.
+   */
   private updateSelf(peer: Peer<N>, node: N): void {
     peer.node = node;
-    for (const other of this.partners(peer.id)) this.sendNode(other, peer, 'node update');
+    let response: CoordinateResponse<N> | undefined;
+    const sources = this.bySrc.get(peer.id);
+    const dests = this.byDst.get(peer.id);
+    if (sources) for (const other of sources) response = this.shareNode(other, peer, node, response);
+    if (dests) for (const other of dests) if (!sources?.has(other)) response = this.shareNode(other, peer, node, response);
+  }
+
+  /** sendNode for `updateSelf`: the response is built on the first delivery and reused. */
+  private shareNode(recipientId: string, about: Peer<N>, node: N, response: CoordinateResponse<N> | undefined): CoordinateResponse<N> | undefined {
+    const recipient = this.peers.get(recipientId);
+    if (!recipient) return response;
+    const last = recipient.sent.get(about.id);
+    if (last !== undefined && this.opts.equal(last, node)) return response;
+    recipient.sent.set(about.id, node);
+    response ??= { peerUpdates: [{ id: about.id, kind: 'NODE', node, reason: 'node update' }] };
+    this.deliver(recipient, response);
+    return response;
   }
 
   private addTunnel(src: Peer<N>, dstId: string): void {

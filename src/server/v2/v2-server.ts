@@ -1,8 +1,9 @@
 import type { AgentV2Counters, V2Totals } from '../counters.js';
-import type { CoordinateRequest as ProtoRequest, CoordinateResponse as ProtoResponse, Node } from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import type { CoordinateRequest as ProtoRequest, Node } from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import type { Logger } from '../../core/log.js';
 import { authorizeCoordinate } from './coordinatee-auth.js';
-import { fromProtoRequest, nodesEqual, toProtoResponse } from './coordinate-convert.js';
+import { fromProtoRequest, nodesEqual } from './coordinate-convert.js';
+import { encodeResponse } from './coordinate-wire.js';
 import { TailnetCore, type CoordinateeAuth, type PeerLink } from './tailnet-core.js';
 
 /**
@@ -15,8 +16,11 @@ export const RESPONSE_QUEUE_DEPTH = 512;
 
 /** One Coordinate stream as the session layer provides it. */
 export interface CoordinateStream {
-  /** Writes one response; returns how many responses are still waiting for the transport. */
-  send(response: ProtoResponse): number;
+  /**
+   * Writes one encoded CoordinateResponse (the same bytes may go to several streams: do not
+   * mutate them); returns how many responses are still waiting for the transport.
+   */
+  send(response: Uint8Array): number;
   /** The coordinator is done with this peer (dRPC Close). */
   close(): void;
 }
@@ -63,7 +67,7 @@ export class V2Server {
         const updates = response.peerUpdates.length;
         totals.peerUpdatesSent += updates;
         if (agentCounters) agentCounters.peerUpdatesSent += updates;
-        return stream.send(toProtoResponse(response)) < RESPONSE_QUEUE_DEPTH;
+        return stream.send(encodeResponse(response)) < RESPONSE_QUEUE_DEPTH;
       },
       close: () => stream.close(),
     });

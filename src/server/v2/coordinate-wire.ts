@@ -1,0 +1,175 @@
+/**
+ * The v2 coordinator's hot path at the byte level (docs/protocol-v2.md §6.3): a NODE update
+ * forwards the sender's node bytes as they arrived instead of re-encoding the decoded Node for
+ * every recipient, and a CoordinateResponse is written with a few byte copies instead of
+ * protobuf-es reflection.
+ *
+ * Why this is the same on the wire: a protobuf message is the concatenation of its fields, so
+ * `PeerUpdate.node` may carry any valid encoding of the Node; decoding the spliced bytes gives the
+ * message protobuf-es would have re-encoded (unknown fields included, which protobuf-es keeps and
+ * writes back too). Where the Node's bytes are not known (a node a test built, or a request
+ * whose node came in several pieces that protobuf merges), the Node is encoded with protobuf-es
+ * once and the result is kept with it.
+ */
+import { toBinary } from '@bufbuild/protobuf';
+import { NodeSchema, type Node } from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { uvarintSize, writeUvarint } from '../../protocol/v2/drpc-varint.js';
+import type { CoordinateResponse, PeerUpdateKind } from './tailnet-core.js';
+
+const LEN = 2; // wire type: length-delimited
+const KIND: Record<PeerUpdateKind, number> = { NODE: 1, DISCONNECTED: 2, LOST: 3, READY_FOR_HANDSHAKE: 4 };
+
+/** Encoded Node bytes by decoded Node object (nodes are never mutated once decoded). */
+const nodeBytes = new WeakMap<Node, Uint8Array>();
+/** Encoded responses by response object: the core hands one object to every recipient of an update. */
+const responseBytes = new WeakMap<CoordinateResponse<Node>, Uint8Array>();
+
+/**
+ * The bytes of the only `update_self.node` in a CoordinateRequest's bytes, or undefined when
+ * there is none, more than one piece (protobuf merges repeated occurrences) or the bytes do not
+ * parse as plain fields. The result is a subarray of `request`.
+ */
+export function updateSelfNodeBytes(request: Uint8Array): Uint8Array | undefined {
+  const self = onlyField(request, 1); // CoordinateRequest.update_self
+  return self === undefined ? undefined : onlyField(self, 1); // UpdateSelf.node
+}
+
+/** Remembers the bytes `node` was decoded from (copied: the request's buffer is not pinned). */
+export function rememberNodeBytes(node: Node, bytes: Uint8Array): void {
+  nodeBytes.set(node, bytes.slice());
+}
+
+/** The node's protobuf bytes: as received when known, else encoded once. */
+export function encodedNode(node: Node): Uint8Array {
+  let bytes = nodeBytes.get(node);
+  if (bytes === undefined) {
+    bytes = toBinary(NodeSchema, node);
+    nodeBytes.set(node, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * A CoordinateResponse's bytes (the layout `toBinary` writes: fields in number order, defaults
+ * omitted). Memoised per response object, so an update sent to many peers is encoded once.
+ */
+export function encodeResponse(response: CoordinateResponse<Node>): Uint8Array {
+  let bytes = responseBytes.get(response);
+  if (bytes !== undefined) return bytes;
+  const updates = response.peerUpdates;
+  const ids: Uint8Array[] = [];
+  const nodes: (Uint8Array | undefined)[] = [];
+  const reasons: Buffer[] = [];
+  const sizes: number[] = [];
+  let total = 0;
+  for (const u of updates) {
+    const id = uuidBytes(u.id);
+    const node = u.node === undefined ? undefined : encodedNode(u.node);
+    const reason = Buffer.from(u.reason, 'utf8');
+    const size = lenField(id.length) + (node ? lenField(node.length) : 0) + (KIND[u.kind] ? 2 : 0) + (reason.length ? lenField(reason.length) : 0);
+    ids.push(id);
+    nodes.push(node);
+    reasons.push(reason);
+    sizes.push(size);
+    total += lenField(size);
+  }
+  const error = response.error ? Buffer.from(response.error, 'utf8') : undefined;
+  if (error && error.length > 0) total += lenField(error.length);
+  bytes = new Uint8Array(total);
+  let at = 0;
+  for (let i = 0; i < updates.length; i++) {
+    at = writeTag(bytes, at, 1, sizes[i] as number);
+    at = writeBytes(bytes, at, 1, ids[i] as Uint8Array);
+    const node = nodes[i];
+    if (node) at = writeBytes(bytes, at, 2, node);
+    const kind = KIND[(updates[i] as { kind: PeerUpdateKind }).kind];
+    if (kind) {
+      bytes[at++] = (3 << 3) | 0; // varint
+      bytes[at++] = kind;
+    }
+    const reason = reasons[i] as Buffer;
+    if (reason.length) at = writeBytes(bytes, at, 4, reason);
+  }
+  if (error && error.length > 0) at = writeBytes(bytes, at, 2, error);
+  responseBytes.set(response, bytes);
+  return bytes;
+}
+
+/** Size of a length-delimited field with a one-byte tag and `n` bytes of payload. */
+function lenField(n: number): number {
+  return 1 + uvarintSize(n) + n;
+}
+
+function writeTag(out: Uint8Array, at: number, field: number, length: number): number {
+  out[at++] = (field << 3) | LEN;
+  return writeUvarint(out, at, length);
+}
+
+function writeBytes(out: Uint8Array, at: number, field: number, payload: Uint8Array): number {
+  at = writeTag(out, at, field, payload.length);
+  out.set(payload, at);
+  return at + payload.length;
+}
+
+/** UUID text → 16 bytes, memoised (the same few thousand peer ids recur on every update). */
+const idCache = new Map<string, Uint8Array>();
+function uuidBytes(uuid: string): Uint8Array {
+  let bytes = idCache.get(uuid);
+  if (bytes === undefined) {
+    if (idCache.size >= 65_536) idCache.clear();
+    bytes = Uint8Array.from(Buffer.from(uuid.replace(/-/g, ''), 'hex'));
+    idCache.set(uuid, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The payload of the only length-delimited field `field` at the top level of `bytes`; undefined
+ * if it is absent, repeated, of another wire type, or the bytes do not parse.
+ */
+function onlyField(bytes: Uint8Array, field: number): Uint8Array | undefined {
+  let found: Uint8Array | undefined;
+  let at = 0;
+  const end = bytes.length;
+  while (at < end) {
+    const tag = readVarint(bytes, at);
+    if (tag === undefined) return undefined;
+    at = tag.next;
+    const number = Math.floor(tag.value / 8);
+    const type = tag.value % 8;
+    let next: number;
+    if (type === 0) {
+      const v = readVarint(bytes, at);
+      if (v === undefined) return undefined;
+      next = v.next;
+    } else if (type === 1) next = at + 8;
+    else if (type === 5) next = at + 4;
+    else if (type === LEN) {
+      const n = readVarint(bytes, at);
+      if (n === undefined) return undefined;
+      at = n.next;
+      next = at + n.value;
+    } else return undefined; // groups: leave them to the full decoder
+    if (next > end) return undefined;
+    if (number === field) {
+      if (type !== LEN || found !== undefined) return undefined;
+      found = bytes.subarray(at, next);
+    }
+    at = next;
+  }
+  return found;
+}
+
+/** One varint up to 2^53 (longer ones are not ours to take apart). */
+function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 8; i++) {
+    const b = bytes[at + i];
+    if (b === undefined) return undefined;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return { value, next: at + i + 1 };
+    scale *= 128;
+  }
+  return undefined;
+}
