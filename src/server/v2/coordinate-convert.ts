@@ -66,7 +66,58 @@ export function toProtoResponse(res: CoordinateResponse<Node>): ProtoResponse {
   });
 }
 
-/** proto.Equal on two nodes. */
+/**
+ * proto.Equal on two nodes: protobuf-es `equals(NodeSchema, a, b)` written out for the Node's
+ * fields (the coordinator compares nodes on every update, and reflection costs microseconds
+ * each time). The same rules: unknown fields are ignored; implicit-presence fields compare by
+ * value (a zero value is "unset"); `as_of` is unset only when absent; maps compare key sets and
+ * values; doubles with `===` (NaN differs from itself, -0 equals 0). Fields that change most
+ * often (`as_of`, endpoints) are compared first. A Node from another schema version falls back
+ * to `equals`.
+ */
 export function nodesEqual(a: Node, b: Node): boolean {
-  return a === b || equals(NodeSchema, a, b);
+  if (a === b) return true;
+  if (a.$typeName !== NodeSchema.typeName || b.$typeName !== NodeSchema.typeName) return false;
+  if (NODE_FIELDS !== NodeSchema.fields.length) return equals(NodeSchema, a, b);
+  return (
+    timestampsEqual(a.asOf, b.asOf) &&
+    a.id === b.id &&
+    listsEqual(a.endpoints, b.endpoints) &&
+    a.preferredDerp === b.preferredDerp &&
+    mapsEqual(a.derpLatency, b.derpLatency) &&
+    bytesEqual(a.key, b.key) &&
+    a.disco === b.disco &&
+    listsEqual(a.addresses, b.addresses) &&
+    listsEqual(a.allowedIps, b.allowedIps) &&
+    mapsEqual(a.derpForcedWebsocket, b.derpForcedWebsocket)
+  );
+}
+
+/** Fields `nodesEqual` compares (id, as_of, key, disco, preferred_derp, two maps, three lists). */
+const NODE_FIELDS = 10;
+
+function timestampsEqual(a: Node['asOf'], b: Node['asOf']): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.seconds === b.seconds && a.nanos === b.nanos;
+}
+
+function listsEqual(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function mapsEqual<V>(a: { [key: string | number]: V }, b: { [key: string | number]: V }): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    if (!Object.prototype.hasOwnProperty.call(b, k) || a[k] !== b[k]) return false;
+  }
+  return true;
 }

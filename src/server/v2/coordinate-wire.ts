@@ -14,15 +14,27 @@
 import { toBinary } from '@bufbuild/protobuf';
 import { NodeSchema, type Node } from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { uvarintSize, writeUvarint } from '../../protocol/v2/drpc-varint.js';
-import type { CoordinateResponse, PeerUpdateKind } from './tailnet-core.js';
+import type { CoordinateResponse, PeerUpdate, PeerUpdateKind } from './tailnet-core.js';
 
 const LEN = 2; // wire type: length-delimited
 const KIND: Record<PeerUpdateKind, number> = { NODE: 1, DISCONNECTED: 2, LOST: 3, READY_FOR_HANDSHAKE: 4 };
 
-/** Encoded Node bytes by decoded Node object (nodes are never mutated once decoded). */
-const nodeBytes = new WeakMap<Node, Uint8Array>();
-/** Encoded responses by response object: the core hands one object to every recipient of an update. */
-const responseBytes = new WeakMap<CoordinateResponse<Node>, Uint8Array>();
+/**
+ * Encoded bytes kept on the object they encode, under a symbol: the Node a request decoded to
+ * (nodes are never mutated once decoded) and the response object the core hands to every
+ * recipient of one update. A non-enumerable property costs less than a WeakMap entry per update
+ * and is invisible to protobuf-es (it walks the schema's fields) and to object comparisons.
+ */
+const BYTES = Symbol('encoded');
+type WithBytes = { [BYTES]?: Uint8Array };
+
+function kept(target: object): Uint8Array | undefined {
+  return (target as WithBytes)[BYTES];
+}
+
+function keep(target: object, bytes: Uint8Array): void {
+  Object.defineProperty(target, BYTES, { value: bytes, enumerable: false });
+}
 
 /**
  * The bytes of the only `update_self.node` in a CoordinateRequest's bytes, or undefined when
@@ -36,15 +48,15 @@ export function updateSelfNodeBytes(request: Uint8Array): Uint8Array | undefined
 
 /** Remembers the bytes `node` was decoded from (copied: the request's buffer is not pinned). */
 export function rememberNodeBytes(node: Node, bytes: Uint8Array): void {
-  nodeBytes.set(node, bytes.slice());
+  if (kept(node) === undefined) keep(node, Uint8Array.prototype.slice.call(bytes));
 }
 
 /** The node's protobuf bytes: as received when known, else encoded once. */
 export function encodedNode(node: Node): Uint8Array {
-  let bytes = nodeBytes.get(node);
+  let bytes = kept(node);
   if (bytes === undefined) {
     bytes = toBinary(NodeSchema, node);
-    nodeBytes.set(node, bytes);
+    keep(node, bytes);
   }
   return bytes;
 }
@@ -54,18 +66,44 @@ export function encodedNode(node: Node): Uint8Array {
  * omitted). Memoised per response object, so an update sent to many peers is encoded once.
  */
 export function encodeResponse(response: CoordinateResponse<Node>): Uint8Array {
-  let bytes = responseBytes.get(response);
+  let bytes = kept(response);
   if (bytes !== undefined) return bytes;
+  const updates = response.peerUpdates;
+  bytes = updates.length === 1 && !response.error ? encodeOne(updates[0] as PeerUpdate<Node>) : encodeMany(response);
+  keep(response, bytes);
+  return bytes;
+}
+
+/** The common case (every NODE update): one PeerUpdate, no error. */
+function encodeOne(u: PeerUpdate<Node>): Uint8Array {
+  const id = uuidBytes(u.id);
+  const node = u.node === undefined ? undefined : encodedNode(u.node);
+  const reason = reasonBytes(u.reason);
+  const kind = KIND[u.kind];
+  const size = lenField(id.length) + (node ? lenField(node.length) : 0) + (kind ? 2 : 0) + (reason.length ? lenField(reason.length) : 0);
+  const out = new Uint8Array(lenField(size));
+  let at = writeTag(out, 0, 1, size);
+  at = writeBytes(out, at, 1, id);
+  if (node) at = writeBytes(out, at, 2, node);
+  if (kind) {
+    out[at++] = (3 << 3) | 0; // varint
+    out[at++] = kind;
+  }
+  if (reason.length) writeBytes(out, at, 4, reason);
+  return out;
+}
+
+function encodeMany(response: CoordinateResponse<Node>): Uint8Array {
   const updates = response.peerUpdates;
   const ids: Uint8Array[] = [];
   const nodes: (Uint8Array | undefined)[] = [];
-  const reasons: Buffer[] = [];
+  const reasons: Uint8Array[] = [];
   const sizes: number[] = [];
   let total = 0;
   for (const u of updates) {
     const id = uuidBytes(u.id);
     const node = u.node === undefined ? undefined : encodedNode(u.node);
-    const reason = Buffer.from(u.reason, 'utf8');
+    const reason = reasonBytes(u.reason);
     const size = lenField(id.length) + (node ? lenField(node.length) : 0) + (KIND[u.kind] ? 2 : 0) + (reason.length ? lenField(reason.length) : 0);
     ids.push(id);
     nodes.push(node);
@@ -75,7 +113,7 @@ export function encodeResponse(response: CoordinateResponse<Node>): Uint8Array {
   }
   const error = response.error ? Buffer.from(response.error, 'utf8') : undefined;
   if (error && error.length > 0) total += lenField(error.length);
-  bytes = new Uint8Array(total);
+  const bytes = new Uint8Array(total);
   let at = 0;
   for (let i = 0; i < updates.length; i++) {
     at = writeTag(bytes, at, 1, sizes[i] as number);
@@ -87,11 +125,21 @@ export function encodeResponse(response: CoordinateResponse<Node>): Uint8Array {
       bytes[at++] = (3 << 3) | 0; // varint
       bytes[at++] = kind;
     }
-    const reason = reasons[i] as Buffer;
+    const reason = reasons[i] as Uint8Array;
     if (reason.length) at = writeBytes(bytes, at, 4, reason);
   }
-  if (error && error.length > 0) at = writeBytes(bytes, at, 2, error);
-  responseBytes.set(response, bytes);
+  if (error && error.length > 0) writeBytes(bytes, at, 2, error);
+  return bytes;
+}
+
+/** Reasons are a handful of fixed texts: their UTF-8 bytes are kept. */
+const reasonCache = new Map<string, Uint8Array>();
+function reasonBytes(reason: string): Uint8Array {
+  let bytes = reasonCache.get(reason);
+  if (bytes === undefined) {
+    bytes = Buffer.from(reason, 'utf8');
+    if (reasonCache.size < 64) reasonCache.set(reason, bytes);
+  }
   return bytes;
 }
 

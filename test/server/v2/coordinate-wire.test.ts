@@ -6,7 +6,7 @@ import {
   NodeSchema,
   type Node,
 } from '../../../src/protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
-import { toProtoResponse } from '../../../src/server/v2/coordinate-convert.js';
+import { nodesEqual, toProtoResponse } from '../../../src/server/v2/coordinate-convert.js';
 import { encodedNode, encodeResponse, rememberNodeBytes, updateSelfNodeBytes } from '../../../src/server/v2/coordinate-wire.js';
 import type { CoordinateResponse } from '../../../src/server/v2/tailnet-core.js';
 
@@ -106,4 +106,65 @@ describe('coordinate-wire: CoordinateResponse bytes without reflection', () => {
     expect(encodedNode(built)).toBe(encodedNode(built));
     expect(Buffer.from(encodedNode(built)).equals(Buffer.from(toBinary(NodeSchema, built)))).toBe(true);
   });
+});
+
+describe('nodesEqual: protobuf-es equals written out for Node', () => {
+  const base = (): MessageInitShape<typeof NodeSchema> => ({
+    id: 5n,
+    asOf: { seconds: 100n, nanos: 7 },
+    key: Uint8Array.from([1, 2, 3]),
+    disco: 'd',
+    preferredDerp: 999,
+    derpLatency: { a: 0.5, b: 0 },
+    derpForcedWebsocket: { 1: 'x' },
+    addresses: ['a1'],
+    allowedIps: ['i1'],
+    endpoints: ['e1', 'e2'],
+  });
+  // Each variant changes one thing; some leave the node equal under proto.Equal.
+  const variants: [string, (n: Record<string, unknown>) => void][] = [
+    ['same', () => {}],
+    ['id', (n) => (n.id = 6n)],
+    ['id zero', (n) => (n.id = 0n)],
+    ['as_of absent', (n) => delete n.asOf],
+    ['as_of zero (set, empty message)', (n) => (n.asOf = { seconds: 0n, nanos: 0 })],
+    ['as_of nanos', (n) => (n.asOf = { seconds: 100n, nanos: 8 })],
+    ['as_of seconds', (n) => (n.asOf = { seconds: 101n, nanos: 7 })],
+    ['key', (n) => (n.key = Uint8Array.from([1, 2, 4]))],
+    ['key shorter', (n) => (n.key = Uint8Array.from([1, 2]))],
+    ['key empty', (n) => (n.key = new Uint8Array(0))],
+    ['disco', (n) => (n.disco = 'e')],
+    ['preferred_derp', (n) => (n.preferredDerp = 1)],
+    ['latency value', (n) => (n.derpLatency = { a: 0.5, b: 0.1 })],
+    ['latency -0 for 0', (n) => (n.derpLatency = { a: 0.5, b: -0 })],
+    ['latency NaN', (n) => (n.derpLatency = { a: NaN, b: 0 })],
+    ['latency key order', (n) => (n.derpLatency = { b: 0, a: 0.5 })],
+    ['latency extra key', (n) => (n.derpLatency = { a: 0.5, b: 0, c: 1 })],
+    ['latency other key', (n) => (n.derpLatency = { a: 0.5, c: 0 })],
+    ['latency empty', (n) => (n.derpLatency = {})],
+    ['forced websocket', (n) => (n.derpForcedWebsocket = { 1: 'y' })],
+    ['forced websocket key', (n) => (n.derpForcedWebsocket = { 2: 'x' })],
+    ['addresses', (n) => (n.addresses = ['a2'])],
+    ['addresses longer', (n) => (n.addresses = ['a1', 'a2'])],
+    ['allowed_ips', (n) => (n.allowedIps = [])],
+    ['endpoints order', (n) => (n.endpoints = ['e2', 'e1'])],
+    ['endpoints fewer', (n) => (n.endpoints = ['e1'])],
+  ];
+  for (const [nameA, changeA] of variants) {
+    it(`agrees with equals(NodeSchema) for "${nameA}" against every variant`, () => {
+      const initA = base() as Record<string, unknown>;
+      changeA(initA);
+      const a = create(NodeSchema, initA as MessageInitShape<typeof NodeSchema>);
+      for (const [nameB, changeB] of variants) {
+        const initB = base() as Record<string, unknown>;
+        changeB(initB);
+        const b = create(NodeSchema, initB as MessageInitShape<typeof NodeSchema>);
+        expect([nameB, nodesEqual(a, b)]).toEqual([nameB, equals(NodeSchema, a, b)]);
+        expect([nameB, nodesEqual(b, a)]).toEqual([nameB, equals(NodeSchema, b, a)]);
+      }
+      // A decoded copy (bytes fields are views, maps rebuilt) is equal to its source.
+      const decoded = fromBinary(NodeSchema, toBinary(NodeSchema, a));
+      expect(nodesEqual(a, decoded)).toBe(equals(NodeSchema, a, decoded));
+    });
+  }
 });
