@@ -6,6 +6,7 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import { WsClosedError } from './wire-errors.js';
+import { binaryFrame, directSocket } from '../ws-frame.js';
 
 /** The consumer side of a {@link ByteTransport} (the yamux session implements it). */
 export interface ByteSink {
@@ -91,7 +92,10 @@ class WsByteStream implements ByteTransport {
 
   write(chunk: Uint8Array): void {
     if (this.ws.readyState !== OPEN) return; // the close event reports the failure
-    this.ws.send(chunk, { binary: true }, this.afterSend);
+    // A server's frame goes to the socket in one write (the bytes ws.send would write).
+    const socket = directSocket(this.ws);
+    if (socket) socket.write(binaryFrame(chunk), this.afterSend);
+    else this.ws.send(chunk, { binary: true }, this.afterSend);
     if (!this.waitingDrain && this.ws.bufferedAmount >= this.highWater) this.waitingDrain = true;
   }
 
