@@ -4,22 +4,27 @@
  *
  * One run drives, each in its own process, (1) the embedded reference server's coordinator
  * (rate limit off) and (2) a bare `ws` relay with the same fan-out that forwards bytes untouched,
- * with the same load: 1,000 agents × 1 peer, agent updates at increasing overall rates. Per step:
- * delivered rate, propagation percentiles (HDR, from the intended send time), lost/dup/stale.
- * The last stdout line is the JSON verdict:
- *   {"bench":"coordinator","updates_per_s":..,"raw_updates_per_s":..,"ratio":..,"p99_ms_at_10k":..,"lost":..}
- * `updates_per_s` = highest delivered rate of a step with p99 ≤ 50 ms and 0 lost (raw_…: the relay).
+ * with the same load: 1,000 agents × 1 peer, agent updates at rising overall rates. Each side
+ * climbs a ladder of rates (×1.25 per step, through 10,000/s) until it fails its budget
+ * (p99 ≤ 50 ms, 0 lost) twice at one rate: its knee is its best passing delivered rate. Steps of
+ * the two sides alternate. Per step: delivered rate, propagation percentiles (HDR, from the
+ * intended send time), lost/dup/stale, CPU of the target per delivered update and of the two
+ * load processes. The last stdout line is the JSON verdict (coordinator-knee.ts):
+ *   {"bench":"coordinator","protocol":"v1|v2","updates_per_s":..,"raw_updates_per_s":..,"ratio":..,
+ *    "cpu_us_per_update":..,"raw_cpu_us_per_update":..,"cpu_ratio":..,"p99_ms_at_10k":..,"lost":..}
  *
- * Options: --agents 1000 --rates 1000,2000,4000,6000,8000,10000,12000,15000,20000 --step-ms 3000
+ * Options: --agents 1000 --start-rate 2000 --factor 1.25 --max-rate 60000 (or --rates a,b,c)
+ *          --step-ms 3000 --max-seconds 150 (time budget of the climb)
  *          --only server|relay
  *          --protocol v1|v2 (default v1): v2 drives the server with v2 agents (/me/rpc) and v2
  *          peers (/{id}/coordinate?version=2.0, Tailnet.Coordinate over yamux/dRPC) through its v2
- *          coordinator; the relay baseline stays the same v1 byte relay, so the ratio says what
- *          the v2 coordinator and its wire stack cost against forwarding bytes. The verdict
- *          then reads {"bench":"coordinator","protocol":"v2",...}.
+ *          coordinator (docs/protocol-v2.md §6); the relay baseline stays the same v1 byte relay,
+ *          so the ratios say what the v2 coordinator and its wire stack cost against forwarding
+ *          bytes.
  *          --strict-relay (also drive a relay that runs the server's node codec: attribution only)
  *          --profile DIR (CPU profiles of the server process into DIR, of the relay into DIR/relay)
- * Loopback only; bounded: every step is count-bounded, the drain is capped at 10 s.
+ * Loopback only; bounded: every step is count-bounded, the drain is capped at 10 s, the climb
+ * by --max-seconds.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -30,8 +35,8 @@ import type { Credentials } from '../src/protocol/credentials.js';
 import { accountStep, AgentSide, drain, PeerSide, type ArrivalRecord, type SendRecord, type StepResult } from '../src/workloads/peers/pair-load.js';
 import { startRawRelay } from '../src/workloads/peers/raw-relay.js';
 import { AgentSideV2, PeerSideV2 } from '../src/workloads/peers/v2/pair-load-v2.js';
+import { ANCHOR_RATE, coordinatorVerdict, cpuUsPerUpdate, KneeSearch, ladder, passes, type StepOutcome } from './coordinator-knee.js';
 
-const P99_BUDGET_MS = 50;
 const DRAIN_QUIET_MS = 1000;
 const DRAIN_MAX_MS = 10_000;
 /** USER_HZ: /proc times are in these ticks (100 on Linux). */
@@ -165,13 +170,15 @@ async function startRelay(credentials: Credentials, profileDir: string | undefin
   return { ...ready, pid: proc.pid, close: () => proc.close() };
 }
 
-function printStep(label: string, r: StepResult, targetCpuMs: number): boolean {
-  const ok = r.p99 <= P99_BUDGET_MS && r.lost === 0;
-  const cpu = Number.isFinite(targetCpuMs) && r.delivered > 0 ? `  target cpu ${((targetCpuMs * 1000) / r.delivered).toFixed(0)} µs/update` : '';
+function printStep(label: string, r: StepResult, cpu: StepCpu): boolean {
+  const ok = passes(r);
+  const per = (ms: number): string => (Number.isFinite(ms) && r.delivered > 0 ? ((ms * 1000) / r.delivered).toFixed(0) : '?');
+  const pct = (ms: number): string => (Number.isFinite(ms) ? ((100 * ms) / cpu.wallMs).toFixed(0) : '?');
   console.log(
     `${label.padEnd(6)} offered ${String(r.rate).padStart(6)}/s  delivered ${String(r.deliveredPerSecond).padStart(6)}/s  ` +
       `p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(1)} ms  ` +
-      `lost ${r.lost} dup ${r.duplicated} stale ${r.outOfOrder} closes ${r.closes}${cpu}${ok ? '' : '  (over budget)'}`,
+      `lost ${r.lost} dup ${r.duplicated} stale ${r.outOfOrder} closes ${r.closes}  target cpu ${per(cpu.target)} µs/update  ` +
+      `load cpu agents ${pct(cpu.agents)}% peers ${pct(cpu.peers)}%${ok ? '' : '  (over budget)'}`,
   );
   return ok;
 }
@@ -182,13 +189,18 @@ interface Side {
   targetPid: number;
   agents: ChildHandle;
   peers: ChildHandle;
-  steps: StepResult[];
-  /** Target CPU time per delivered update, per step (µs). */
-  cpuUsPerUpdate: number[];
-  done: boolean;
+  search: KneeSearch;
 }
 
-async function connectSide(label: string, target: Started, credentials: Credentials, agents: number, protocol = 'v1'): Promise<Side> {
+/** CPU ms of the target and of both load processes over one step, and the step's wall time. */
+interface StepCpu {
+  target: number;
+  agents: number;
+  peers: number;
+  wallMs: number;
+}
+
+async function connectSide(label: string, target: Started, credentials: Credentials, agents: number, rates: number[], protocol = 'v1'): Promise<Side> {
   const url = target.url;
   const suffix = protocol === 'v2' ? '-v2' : '';
   const side: Side = {
@@ -196,60 +208,60 @@ async function connectSide(label: string, target: Started, credentials: Credenti
     targetPid: target.pid ?? -1,
     agents: forkChild(`agents${suffix}`),
     peers: forkChild(`peers${suffix}`),
-    steps: [],
-    cpuUsPerUpdate: [],
-    done: false,
+    search: new KneeSearch(rates),
   };
   await side.agents.call('start', { url, credentials, agents });
   await side.peers.call('start', { url, credentials, agents });
   return side;
 }
 
-async function step(side: Side, rate: number, durationMs: number): Promise<StepResult> {
+/** Runs one step on a side and prints it; returns the outcome for the knee search. */
+async function step(side: Side, rate: number, durationMs: number, print = true): Promise<StepOutcome> {
   await side.peers.call('take'); // forget anything from before this step
+  const pids = [side.targetPid, side.agents.pid, side.peers.pid];
+  const before = pids.map(cpuMs);
+  const started = performance.now();
   const sent = await side.agents.call<SendRecord>('step', { rate, durationMs });
   const endMs = await drain(() => side.peers.call<number>('count'), sent.sends.length / 3, DRAIN_QUIET_MS, DRAIN_MAX_MS);
   const arrived = await side.peers.call<ArrivalRecord>('take');
-  return accountStep(rate, sent, arrived, endMs, DRAIN_QUIET_MS);
+  const [target, agents, peers] = pids.map((pid, i) => cpuMs(pid) - (before[i] as number)) as [number, number, number];
+  const r = accountStep(rate, sent, arrived, endMs, DRAIN_QUIET_MS);
+  if (print) printStep(side.label, r, { target, agents, peers, wallMs: performance.now() - started });
+  return { ...r, targetCpuMs: target };
 }
 
 /**
- * Runs the rates on both targets interleaved (server step, relay step, next rate), so drift in
- * the machine's background load hits both alike. A warm-up step (JIT, lazy module loading in the
- * target) runs first and is not reported. A step over budget is tried once more (this 2-core box
- * is shared and a scheduling stall can blow one p99); every attempt is printed and counted.
- * Past 10k (needed for p99_ms_at_10k) a side stops escalating after a rate fails twice.
+ * Climbs every side's ladder with the steps interleaved (one step per side per round, the order
+ * alternating), so drift in the machine's background load hits all sides alike. A warm-up step
+ * per side (JIT, lazy module loading in the target) runs first and is not reported. A side stops
+ * at its knee (second failure at one rate) or at the top of the ladder; all stop when the time
+ * budget is spent.
  */
-async function runInterleaved(sides: Side[], rates: number[], stepMs: number): Promise<void> {
-  for (const side of sides) await step(side, Math.min(2000, rates[0] ?? 1000), 2000);
-  for (const rate of rates) {
-    const pending = sides.filter((side) => !side.done);
-    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
-      for (const side of [...pending]) {
-        const cpuBefore = cpuMs(side.targetPid);
-        const r = await step(side, rate, stepMs);
-        side.steps.push(r);
-        const cpu = cpuMs(side.targetPid) - cpuBefore;
-        if (Number.isFinite(cpu) && r.delivered > 0) side.cpuUsPerUpdate.push((cpu * 1000) / r.delivered);
-        if (printStep(side.label, r, cpu)) pending.splice(pending.indexOf(side), 1);
-      }
+async function climb(sides: Side[], stepMs: number, budgetMs: number): Promise<void> {
+  for (const side of sides) await step(side, Math.min(2000, side.search.next() ?? 1000), 2000, false);
+  const deadline = performance.now() + budgetMs;
+  for (let round = 0; ; round++) {
+    const active = sides.filter((side) => side.search.next() !== undefined);
+    if (active.length === 0) return;
+    if (performance.now() > deadline) {
+      for (const side of active) side.search.stop();
+      console.log(`time budget of ${Math.round(budgetMs / 1000)} s spent: ${active.map((s) => s.label).join(', ')} stopped before the knee`);
+      return;
     }
-    for (const side of pending) if (rate >= 10_000) side.done = true;
+    for (const side of round % 2 === 0 ? active : [...active].reverse()) {
+      side.search.record(await step(side, side.search.next() as number, stepMs));
+    }
   }
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? (sorted[Math.floor(sorted.length / 2)] as number) : NaN;
-};
-
-const best = (steps: StepResult[]): number =>
-  steps.filter((s) => s.p99 <= P99_BUDGET_MS && s.lost === 0).reduce((m, s) => Math.max(m, s.deliveredPerSecond), 0);
-
 async function main(): Promise<void> {
   const agents = Number(arg('agents') ?? 1000);
-  const rates = (arg('rates') ?? '1000,2000,4000,6000,8000,10000,12000,15000,20000').split(',').map(Number);
+  const explicit = arg('rates');
+  const rates = explicit
+    ? explicit.split(',').map(Number)
+    : ladder(Number(arg('start-rate') ?? 2000), Number(arg('factor') ?? 1.25), Number(arg('max-rate') ?? 60_000));
   const stepMs = Number(arg('step-ms') ?? 3000);
+  const budgetMs = Number(arg('max-seconds') ?? 150) * 1000;
   const only = arg('only');
   const profileDir = arg('profile');
   const protocol = arg('protocol') ?? 'v1';
@@ -261,44 +273,39 @@ async function main(): Promise<void> {
   const sides: Side[] = [];
   let relay: Started | undefined;
   let strictRelay: Started | undefined;
+  const at10k: StepOutcome[] = [];
   try {
     if (!credentials) throw new Error('the server process sent no credentials');
-    if (only !== 'relay') sides.push(await connectSide('server', server, credentials, agents, protocol));
+    if (only !== 'relay') sides.push(await connectSide('server', server, credentials, agents, rates, protocol));
     if (only !== 'server') {
       relay = await startRelay(credentials, profileDir);
-      sides.push(await connectSide('relay', relay, credentials, agents));
+      sides.push(await connectSide('relay', relay, credentials, agents, rates));
     }
-    if (arg('strict-relay') !== undefined || process.argv.includes('--strict-relay')) {
+    if (process.argv.includes('--strict-relay')) {
       // Attribution only (not in the verdict): the relay plus the server's Go-strict node codec.
       strictRelay = await startRelay(credentials, undefined, 'strict');
-      sides.push(await connectSide('strict', strictRelay, credentials, agents));
+      sides.push(await connectSide('strict', strictRelay, credentials, agents, rates));
     }
-    await runInterleaved(sides, rates, stepMs);
+    await climb(sides, stepMs, budgetMs);
+    const serverSide = sides.find((s) => s.label === 'server');
+    if (serverSide) {
+      at10k.push(...serverSide.search.steps.filter((s) => s.rate === ANCHOR_RATE));
+      // p99_ms_at_10k for a server whose climb ended below 10,000/s: one extra step, not in its knee.
+      if (at10k.length === 0) at10k.push(await step(serverSide, ANCHOR_RATE, stepMs));
+    }
   } finally {
     for (const side of sides) await Promise.all([side.agents.close(), side.peers.close()]);
     await relay?.close();
     await strictRelay?.close();
     await server.close();
   }
-  const serverSteps = sides.find((s) => s.label === 'server')?.steps ?? [];
-  const relaySteps = sides.find((s) => s.label === 'relay')?.steps ?? [];
+  const search = (label: string): KneeSearch => sides.find((s) => s.label === label)?.search ?? new KneeSearch(rates);
   for (const side of sides) {
-    console.log(`${side.label.padEnd(6)} target CPU per delivered update: median ${median(side.cpuUsPerUpdate).toFixed(0)} µs over ${side.cpuUsPerUpdate.length} steps`);
+    const { search: s } = side;
+    const end = s.outcome === 'knee' ? `knee ${s.knee}/s (failed twice at ${s.lastRate}/s)` : s.outcome === 'exhausted' ? `no knee below ${s.lastRate}/s: raise --max-rate` : `no knee: stopped at ${s.lastRate}/s (time budget)`;
+    console.log(`${side.label.padEnd(6)} ${end}; target CPU ${cpuUsPerUpdate(s.steps, new Set(rates)).toFixed(1)} µs per delivered update over all its steps`);
   }
-  const updates = best(serverSteps);
-  const raw = best(relaySteps);
-  // With a retry, the better attempt at 10k counts (as it does for pass/fail).
-  const at10k = serverSteps.filter((s) => s.rate === 10_000).sort((a, b) => a.p99 - b.p99)[0];
-  const verdict = {
-    bench: 'coordinator',
-    ...(protocol === 'v2' ? { protocol } : {}),
-    updates_per_s: updates,
-    raw_updates_per_s: raw,
-    ratio: raw > 0 ? Math.round((updates / raw) * 100) / 100 : null,
-    p99_ms_at_10k: at10k ? Math.round(at10k.p99 * 100) / 100 : null,
-    lost: serverSteps.reduce((n, s) => n + s.lost, 0),
-  };
-  console.log(JSON.stringify(verdict));
+  console.log(JSON.stringify(coordinatorVerdict(protocol, search('server'), search('relay'), at10k)));
 }
 
 const role = arg('role');
