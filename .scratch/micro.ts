@@ -29,3 +29,6 @@ time('equals', (i) => equals(NodeSchema, decoded[i % 1000]!.updateSelf!.node!, d
 time('encodeResponse', (i) => encodeResponse({ peerUpdates: [{ id: AG, kind: 'NODE', node: decoded[i % 1000]!.updateSelf!.node!, reason: 'node update' }] }));
 time('toBinary node', (i) => toBinary(NodeSchema, decoded[i % 1000]!.updateSelf!.node!));
 time('nodesEqual', (i) => nodesEqual(decoded[i % 1000]!.updateSelf!.node!, decoded[(i + 1) % 1000]!.updateSelf!.node!));
+const { decodeCoordinateRequest } = await import('../src/server/v2/coordinate-decode.js');
+time('decodeCoordReq', (i) => decodeCoordinateRequest(reqs[i % 1000]!));
+time('fromBinary again', (i) => fromBinary(CoordinateRequestSchema, reqs[i % 1000]!));

@@ -10,22 +10,27 @@ import {
 } from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { uuidFromBytes, uuidToBytes } from './go-format.js';
 import type { CoordinateRequest, CoordinateResponse, PeerUpdateKind } from './tailnet-core.js';
+import { wireNode, type WireNode } from './coordinate-wire.js';
 
 /**
  * Between the Tailnet protobuf messages and the routing core's plain objects. A tunnel or
  * ready-for-handshake id that is not 16 bytes is a refusal, as `uuid.FromBytes` fails in coderd.
  */
 
-export type DecodedRequest = { ok: true; request: CoordinateRequest<Node> } | { ok: false; reason: string };
+export type DecodedRequest = { ok: true; request: CoordinateRequest<WireNode> } | { ok: false; reason: string };
 
 function id(bytes: Uint8Array, what: string): { ok: true; uuid: string } | { ok: false; reason: string } {
   const parsed = uuidFromBytes(bytes);
   return parsed.ok ? parsed : { ok: false, reason: `parse ${what} id: ${parsed.error}` };
 }
 
-export function fromProtoRequest(req: ProtoRequest): DecodedRequest {
-  const out: CoordinateRequest<Node> = {};
-  if (req.updateSelf) out.updateSelf = { node: req.updateSelf.node };
+/** `nodeBytes`: the bytes `update_self.node` was decoded from, when known (else it is encoded once). */
+export function fromProtoRequest(req: ProtoRequest, nodeBytes?: Uint8Array): DecodedRequest {
+  const out: CoordinateRequest<WireNode> = {};
+  if (req.updateSelf) {
+    const node = req.updateSelf.node;
+    out.updateSelf = { node: node === undefined ? undefined : wireNode(node, nodeBytes) };
+  }
   if (req.addTunnel) {
     const parsed = id(req.addTunnel.id, 'add tunnel');
     if (!parsed.ok) return parsed;
@@ -57,10 +62,11 @@ const KIND: Record<PeerUpdateKind, CoordinateResponse_PeerUpdate_Kind> = {
   READY_FOR_HANDSHAKE: CoordinateResponse_PeerUpdate_Kind.READY_FOR_HANDSHAKE,
 };
 
-export function toProtoResponse(res: CoordinateResponse<Node>): ProtoResponse {
+/** The response as a protobuf-es message (the reference coordinate-wire.ts's encoder is tested against). */
+export function toProtoResponse(res: CoordinateResponse<WireNode>): ProtoResponse {
   return create(CoordinateResponseSchema, {
     peerUpdates: res.peerUpdates.map((u) =>
-      create(CoordinateResponse_PeerUpdateSchema, { id: uuidToBytes(u.id), node: u.node, kind: KIND[u.kind], reason: u.reason }),
+      create(CoordinateResponse_PeerUpdateSchema, { id: uuidToBytes(u.id), node: u.node?.node, kind: KIND[u.kind], reason: u.reason }),
     ),
     error: res.error ?? '',
   });

@@ -20,20 +20,21 @@ const LEN = 2; // wire type: length-delimited
 const KIND: Record<PeerUpdateKind, number> = { NODE: 1, DISCONNECTED: 2, LOST: 3, READY_FOR_HANDSHAKE: 4 };
 
 /**
- * Encoded bytes kept on the object they encode, under a symbol: the Node a request decoded to
- * (nodes are never mutated once decoded) and the response object the core hands to every
- * recipient of one update. A non-enumerable property costs less than a WeakMap entry per update
- * and is invisible to protobuf-es (it walks the schema's fields) and to object comparisons.
+ * A Node as the coordinator keeps it: the decoded message (for authorization, equality and the
+ * agent's latency view) with the protobuf bytes it travels as. `bytes` may be a view of the
+ * request it came in (the decoded `key` is one already, as protobuf-es decodes bytes fields):
+ * inbound buffers are never written to once delivered.
  */
-const BYTES = Symbol('encoded');
-type WithBytes = { [BYTES]?: Uint8Array };
-
-function kept(target: object): Uint8Array | undefined {
-  return (target as WithBytes)[BYTES];
+export interface WireNode {
+  readonly node: Node;
+  /** `node.addresses` (what coordinatee authorization reads). */
+  readonly addresses: readonly string[];
+  readonly bytes: Uint8Array;
 }
 
-function keep(target: object, bytes: Uint8Array): void {
-  Object.defineProperty(target, BYTES, { value: bytes, enumerable: false });
+/** Wraps a decoded node with the bytes it was decoded from, or encodes it once when they are unknown. */
+export function wireNode(node: Node, bytes?: Uint8Array): WireNode {
+  return { node, addresses: node.addresses, bytes: bytes ?? toBinary(NodeSchema, node) };
 }
 
 /**
@@ -46,38 +47,19 @@ export function updateSelfNodeBytes(request: Uint8Array): Uint8Array | undefined
   return self === undefined ? undefined : onlyField(self, 1); // UpdateSelf.node
 }
 
-/** Remembers the bytes `node` was decoded from (copied: the request's buffer is not pinned). */
-export function rememberNodeBytes(node: Node, bytes: Uint8Array): void {
-  if (kept(node) === undefined) keep(node, Uint8Array.prototype.slice.call(bytes));
-}
-
-/** The node's protobuf bytes: as received when known, else encoded once. */
-export function encodedNode(node: Node): Uint8Array {
-  let bytes = kept(node);
-  if (bytes === undefined) {
-    bytes = toBinary(NodeSchema, node);
-    keep(node, bytes);
-  }
-  return bytes;
-}
-
 /**
  * A CoordinateResponse's bytes (the layout `toBinary` writes: fields in number order, defaults
  * omitted). Memoised per response object, so an update sent to many peers is encoded once.
  */
-export function encodeResponse(response: CoordinateResponse<Node>): Uint8Array {
-  let bytes = kept(response);
-  if (bytes !== undefined) return bytes;
+export function encodeResponse(response: CoordinateResponse<WireNode>): Uint8Array {
   const updates = response.peerUpdates;
-  bytes = updates.length === 1 && !response.error ? encodeOne(updates[0] as PeerUpdate<Node>) : encodeMany(response);
-  keep(response, bytes);
-  return bytes;
+  return (response.encoded ??= updates.length === 1 && !response.error ? encodeOne(updates[0] as PeerUpdate<WireNode>) : encodeMany(response));
 }
 
 /** The common case (every NODE update): one PeerUpdate, no error. */
-function encodeOne(u: PeerUpdate<Node>): Uint8Array {
+function encodeOne(u: PeerUpdate<WireNode>): Uint8Array {
   const id = uuidBytes(u.id);
-  const node = u.node === undefined ? undefined : encodedNode(u.node);
+  const node = u.node?.bytes;
   const reason = reasonBytes(u.reason);
   const kind = KIND[u.kind];
   const size = lenField(id.length) + (node ? lenField(node.length) : 0) + (kind ? 2 : 0) + (reason.length ? lenField(reason.length) : 0);
@@ -93,7 +75,7 @@ function encodeOne(u: PeerUpdate<Node>): Uint8Array {
   return out;
 }
 
-function encodeMany(response: CoordinateResponse<Node>): Uint8Array {
+function encodeMany(response: CoordinateResponse<WireNode>): Uint8Array {
   const updates = response.peerUpdates;
   const ids: Uint8Array[] = [];
   const nodes: (Uint8Array | undefined)[] = [];
@@ -102,7 +84,7 @@ function encodeMany(response: CoordinateResponse<Node>): Uint8Array {
   let total = 0;
   for (const u of updates) {
     const id = uuidBytes(u.id);
-    const node = u.node === undefined ? undefined : encodedNode(u.node);
+    const node = u.node?.bytes;
     const reason = reasonBytes(u.reason);
     const size = lenField(id.length) + (node ? lenField(node.length) : 0) + (KIND[u.kind] ? 2 : 0) + (reason.length ? lenField(reason.length) : 0);
     ids.push(id);

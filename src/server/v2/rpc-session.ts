@@ -5,7 +5,6 @@ import { serveRpc, type RpcConnection } from '../../protocol/v2/rpc-connection.j
 import { DRPC_UNIMPLEMENTED, DrpcError } from '../../protocol/v2/wire-errors.js';
 import { wsByteStream } from '../../protocol/v2/ws-byte-stream.js';
 import {
-  CoordinateRequestSchema,
   DERPMapSchema,
   TelemetryRequestSchema,
   TelemetryResponseSchema,
@@ -18,7 +17,7 @@ import type { AgentRecord } from '../store.js';
 import { agentV2 } from './agent-state.js';
 import { AGENT_METHODS, RpcError, type AgentRpcContext } from './agent-service.js';
 import { ConnectionMonitor } from './connection-monitor.js';
-import { rememberNodeBytes, updateSelfNodeBytes } from './coordinate-wire.js';
+import { decodeCoordinateRequest } from './coordinate-decode.js';
 import { derpMapToProto } from './manifest.js';
 import type { CoordinateeAuth } from './tailnet-core.js';
 import type { CoordinateStream } from './v2-server.js';
@@ -112,22 +111,16 @@ function coordinateHandler(s: ServerState, peerId: () => string, auth: Coordinat
       stream.listen({
         onMessage(bytes) {
           if (done) return;
-          let req;
+          let decoded;
           try {
-            req = fromBinary(CoordinateRequestSchema, bytes);
+            decoded = decodeCoordinateRequest(bytes);
           } catch {
             // Undecodable: coderd's stream fails and the peer is lost.
             handle.end();
             stream.close();
             return finish();
           }
-          // Keep the node's bytes so NODE updates forward them instead of re-encoding the node.
-          const node = req.updateSelf?.node;
-          if (node) {
-            const nodeBytes = updateSelfNodeBytes(bytes);
-            if (nodeBytes) rememberNodeBytes(node, nodeBytes);
-          }
-          handle.request(req);
+          handle.request(decoded.request, decoded.nodeBytes);
         },
         onEnd() {
           if (done) return;

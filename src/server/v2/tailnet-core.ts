@@ -25,6 +25,11 @@ export interface CoordinateResponse<N> {
   peerUpdates: PeerUpdate<N>[];
   /** Set only for a refused ready_for_handshake (the peer stays connected). */
   error?: string;
+  /**
+   * The session layer's encoding of this response. The core hands one response object to every
+   * recipient of an update, so keeping the bytes here encodes it once; the core never reads it.
+   */
+  encoded?: Uint8Array;
 }
 
 /** Who is coordinating: the agent itself (`/me/rpc`) or a client of one agent (`/{id}/coordinate`). */

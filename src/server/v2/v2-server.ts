@@ -3,7 +3,7 @@ import type { CoordinateRequest as ProtoRequest, Node } from '../../protocol/v2/
 import type { Logger } from '../../core/log.js';
 import { authorizeCoordinate } from './coordinatee-auth.js';
 import { fromProtoRequest, nodesEqual } from './coordinate-convert.js';
-import { encodeResponse } from './coordinate-wire.js';
+import { encodeResponse, type WireNode } from './coordinate-wire.js';
 import { TailnetCore, type CoordinateeAuth, type PeerLink } from './tailnet-core.js';
 
 /**
@@ -26,8 +26,11 @@ export interface CoordinateStream {
 }
 
 export interface CoordinateHandle {
-  /** One decoded request from the peer; false once the peer is gone (stop reading). */
-  request(req: ProtoRequest): boolean;
+  /**
+   * One decoded request from the peer (`nodeBytes`: what its update_self node was decoded from,
+   * when known); false once the peer is gone (stop reading).
+   */
+  request(req: ProtoRequest, nodeBytes?: Uint8Array): boolean;
   /** The stream ended (without disconnect: partners hear LOST). */
   end(): void;
 }
@@ -37,15 +40,15 @@ export interface OpenSession {
 }
 
 export class V2Server {
-  readonly core: TailnetCore<Node>;
+  readonly core: TailnetCore<WireNode>;
   private readonly sessions = new Set<OpenSession>();
 
   constructor(
     private readonly totals: V2Totals,
     private readonly log?: Logger,
   ) {
-    this.core = new TailnetCore<Node>({
-      equal: nodesEqual,
+    this.core = new TailnetCore<WireNode>({
+      equal: (a, b) => nodesEqual(a.node, b.node),
       authorize: authorizeCoordinate,
       onRefused: (id, reason) => this.log?.debug(`v2 coordinator: peer ${id} dropped: ${reason}`),
     });
@@ -62,7 +65,7 @@ export class V2Server {
    */
   coordinate(id: string, auth: CoordinateeAuth, stream: CoordinateStream, agentCounters?: AgentV2Counters, onNode?: (node: Node) => void): CoordinateHandle {
     const totals = this.totals;
-    const link: PeerLink<Node> = this.core.connect(id, auth, {
+    const link: PeerLink<WireNode> = this.core.connect(id, auth, {
       send(response) {
         const updates = response.peerUpdates.length;
         totals.peerUpdatesSent += updates;
@@ -72,15 +75,15 @@ export class V2Server {
       close: () => stream.close(),
     });
     return {
-      request(req) {
-        const decoded = fromProtoRequest(req);
+      request(req, nodeBytes) {
+        const decoded = fromProtoRequest(req, nodeBytes);
         // A malformed id ends the peer like a refused request (LOST, stream closed).
         if (!decoded.ok) return link.request({ updateSelf: {} }) === 'ok';
         const result = link.request(decoded.request);
         const node = decoded.request.updateSelf?.node;
         if (node && result !== 'refused') {
           if (agentCounters) agentCounters.nodeUpdates++;
-          onNode?.(node);
+          onNode?.(node.node);
         }
         return result === 'ok';
       },

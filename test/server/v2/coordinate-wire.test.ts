@@ -7,13 +7,13 @@ import {
   type Node,
 } from '../../../src/protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { nodesEqual, toProtoResponse } from '../../../src/server/v2/coordinate-convert.js';
-import { encodedNode, encodeResponse, rememberNodeBytes, updateSelfNodeBytes } from '../../../src/server/v2/coordinate-wire.js';
+import { encodeResponse, updateSelfNodeBytes, wireNode, type WireNode } from '../../../src/server/v2/coordinate-wire.js';
 import type { CoordinateResponse } from '../../../src/server/v2/tailnet-core.js';
 
 const A = '11111111-2222-3333-4444-555555555555';
 const B = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 
-const node = (id: bigint, extra: MessageInitShape<typeof NodeSchema> = {}): Node =>
+const protoNode = (id: bigint, extra: MessageInitShape<typeof NodeSchema> = {}): Node =>
   create(NodeSchema, {
     id,
     asOf: { seconds: 1_700_000_000n, nanos: 123_456_000 },
@@ -27,6 +27,9 @@ const node = (id: bigint, extra: MessageInitShape<typeof NodeSchema> = {}): Node
     endpoints: ['10.0.0.1:41641', '[::1]:41641'],
     ...(extra as object),
   });
+
+/** A node the coordinator holds, encoded by protobuf-es (no bytes from a request). */
+const node = (id: bigint, extra: MessageInitShape<typeof NodeSchema> = {}): WireNode => wireNode(protoNode(id, extra));
 
 /** A length-delimited field (tag < 16) around `payload`. */
 const field = (number: number, payload: Uint8Array): Buffer => {
@@ -42,16 +45,16 @@ const field = (number: number, payload: Uint8Array): Buffer => {
 };
 
 /** What protobuf-es writes for the same response (the reference encoding). */
-const reference = (res: CoordinateResponse<Node>): Uint8Array => toBinary(CoordinateResponseSchema, toProtoResponse(res));
+const reference = (res: CoordinateResponse<WireNode>): Uint8Array => toBinary(CoordinateResponseSchema, toProtoResponse(res));
 
 describe('coordinate-wire: CoordinateResponse bytes without reflection', () => {
-  const cases: [string, CoordinateResponse<Node>][] = [
+  const cases: [string, CoordinateResponse<WireNode>][] = [
     ['one NODE', { peerUpdates: [{ id: A, kind: 'NODE', node: node(5n), reason: 'node update' }] }],
     ['a batch of NODEs (init)', { peerUpdates: [{ id: A, kind: 'NODE', node: node(5n), reason: 'init' }, { id: B, kind: 'NODE', node: node(-7n), reason: 'init' }] }],
     ['DISCONNECTED and LOST', { peerUpdates: [{ id: A, kind: 'DISCONNECTED', reason: 'graceful disconnect' }, { id: B, kind: 'LOST', reason: 'lost' }] }],
     ['READY_FOR_HANDSHAKE with an empty reason', { peerUpdates: [{ id: B, kind: 'READY_FOR_HANDSHAKE', reason: '' }] }],
     ['an error alone', { peerUpdates: [], error: 'you do not share a tunnel with "x" — ünïcode' }],
-    ['an empty node and a non-ASCII reason', { peerUpdates: [{ id: A, kind: 'NODE', node: create(NodeSchema), reason: 'añadido' }] }],
+    ['an empty node and a non-ASCII reason', { peerUpdates: [{ id: A, kind: 'NODE', node: wireNode(create(NodeSchema)), reason: 'añadido' }] }],
   ];
   for (const [name, res] of cases) {
     it(`writes the bytes toBinary writes: ${name}`, () => {
@@ -60,32 +63,30 @@ describe('coordinate-wire: CoordinateResponse bytes without reflection', () => {
   }
 
   it('encodes a response object once, however many recipients get it', () => {
-    const res: CoordinateResponse<Node> = { peerUpdates: [{ id: A, kind: 'NODE', node: node(9n), reason: 'node update' }] };
+    const res: CoordinateResponse<WireNode> = { peerUpdates: [{ id: A, kind: 'NODE', node: node(9n), reason: 'node update' }] };
     expect(encodeResponse(res)).toBe(encodeResponse(res));
   });
 
   it('forwards a node as the sender encoded it, and decoding gives the node protobuf-es decoded', () => {
-    const sent = node(42n);
+    const sent = protoNode(42n);
     const request = toBinary(CoordinateRequestSchema, create(CoordinateRequestSchema, { updateSelf: { node: sent } }));
     const decoded = fromBinary(CoordinateRequestSchema, request).updateSelf!.node!;
     const bytes = updateSelfNodeBytes(request)!;
     expect(Buffer.from(bytes).equals(Buffer.from(toBinary(NodeSchema, sent)))).toBe(true);
-    rememberNodeBytes(decoded, bytes);
-    expect(encodedNode(decoded).buffer).not.toBe(request.buffer); // a copy: the inbound buffer is not pinned
-    const res: CoordinateResponse<Node> = { peerUpdates: [{ id: A, kind: 'NODE', node: decoded, reason: 'node update' }] };
+    const res: CoordinateResponse<WireNode> = { peerUpdates: [{ id: A, kind: 'NODE', node: wireNode(decoded, bytes), reason: 'node update' }] };
     expect(Buffer.from(encodeResponse(res)).equals(Buffer.from(reference(res)))).toBe(true);
   });
 
   it('splices a node in a non-canonical encoding (fields out of order, an unknown field) that decodes to the same message', () => {
-    const canonical = toBinary(NodeSchema, node(3n));
+    const canonical = toBinary(NodeSchema, protoNode(3n));
     // Field 10 (one endpoint) moved to the front, plus unknown field 99 (varint 1) at the end.
     const endpoint = Buffer.from('1.2.3.4:5', 'latin1');
     const moved = Buffer.concat([field(10, endpoint), canonical, Buffer.from([0x98, 0x06, 0x01])]);
     const request = field(1, field(1, moved));
     const decoded = fromBinary(CoordinateRequestSchema, request).updateSelf!.node!;
-    rememberNodeBytes(decoded, updateSelfNodeBytes(request)!);
-    expect(Buffer.from(encodedNode(decoded)).equals(moved)).toBe(true);
-    const res: CoordinateResponse<Node> = { peerUpdates: [{ id: B, kind: 'NODE', node: decoded, reason: 'add tunnel' }] };
+    const kept = wireNode(decoded, updateSelfNodeBytes(request)!);
+    expect(Buffer.from(kept.bytes).equals(moved)).toBe(true);
+    const res: CoordinateResponse<WireNode> = { peerUpdates: [{ id: B, kind: 'NODE', node: kept, reason: 'add tunnel' }] };
     const viaSplice = fromBinary(CoordinateResponseSchema, encodeResponse(res));
     const viaReflection = fromBinary(CoordinateResponseSchema, reference(res));
     expect(equals(CoordinateResponseSchema, viaSplice, viaReflection)).toBe(true);
@@ -93,7 +94,7 @@ describe('coordinate-wire: CoordinateResponse bytes without reflection', () => {
   });
 
   it('finds no single node to splice when protobuf would merge pieces, or the bytes do not parse', () => {
-    const one = toBinary(CoordinateRequestSchema, create(CoordinateRequestSchema, { updateSelf: { node: node(1n) } }));
+    const one = toBinary(CoordinateRequestSchema, create(CoordinateRequestSchema, { updateSelf: { node: protoNode(1n) } }));
     const twice = Buffer.concat([one, one]); // update_self twice: merged by the decoder
     expect(updateSelfNodeBytes(twice)).toBeUndefined();
     const self = one.subarray(2); // UpdateSelf's body: field 1 = the node
@@ -101,10 +102,9 @@ describe('coordinate-wire: CoordinateResponse bytes without reflection', () => {
     expect(updateSelfNodeBytes(toBinary(CoordinateRequestSchema, create(CoordinateRequestSchema, { disconnect: {} })))).toBeUndefined();
     expect(updateSelfNodeBytes(Uint8Array.from([0x0a, 0x05, 0x0a]))).toBeUndefined(); // truncated
     expect(updateSelfNodeBytes(Uint8Array.from([0x0b, 0x0a, 0x00, 0x0c]))).toBeUndefined(); // a group
-    // A node nobody remembered bytes for is encoded once with protobuf-es.
-    const built = node(77n);
-    expect(encodedNode(built)).toBe(encodedNode(built));
-    expect(Buffer.from(encodedNode(built)).equals(Buffer.from(toBinary(NodeSchema, built)))).toBe(true);
+    // A node whose bytes are unknown is encoded with protobuf-es.
+    const built = protoNode(77n);
+    expect(Buffer.from(wireNode(built).bytes).equals(Buffer.from(toBinary(NodeSchema, built)))).toBe(true);
   });
 });
 
