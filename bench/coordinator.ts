@@ -231,8 +231,9 @@ async function step(side: Side, rate: number, durationMs: number, print = true):
 }
 
 /**
- * Climbs every side's ladder with the steps interleaved (one step per side per round, the order
- * alternating), so drift in the machine's background load hits all sides alike. A warm-up step
+ * Climbs every side's ladder with the steps interleaved (one step per side per round, always in
+ * the same order, so a side's retry never directly follows its failed step), so drift in the
+ * machine's background load hits all sides alike. A warm-up step
  * per side (JIT, lazy module loading in the target) runs first and is not reported. A side stops
  * at its knee (second failure at one rate) or at the top of the ladder; all stop when the time
  * budget is spent.
@@ -240,7 +241,7 @@ async function step(side: Side, rate: number, durationMs: number, print = true):
 async function climb(sides: Side[], stepMs: number, budgetMs: number): Promise<void> {
   for (const side of sides) await step(side, Math.min(2000, side.search.next() ?? 1000), 2000, false);
   const deadline = performance.now() + budgetMs;
-  for (let round = 0; ; round++) {
+  for (;;) {
     const active = sides.filter((side) => side.search.next() !== undefined);
     if (active.length === 0) return;
     if (performance.now() > deadline) {
@@ -248,7 +249,7 @@ async function climb(sides: Side[], stepMs: number, budgetMs: number): Promise<v
       console.log(`time budget of ${Math.round(budgetMs / 1000)} s spent: ${active.map((s) => s.label).join(', ')} stopped before the knee`);
       return;
     }
-    for (const side of round % 2 === 0 ? active : [...active].reverse()) {
+    for (const side of active) {
       side.search.record(await step(side, side.search.next() as number, stepMs));
     }
   }

@@ -20,10 +20,15 @@ export interface DecodedCoordinateRequest {
   nodeBytes: Uint8Array | undefined;
 }
 
-/** A CoordinateRequest as protobuf-es decodes it (and throws as it throws). */
+/**
+ * A CoordinateRequest as protobuf-es decodes it (and throws as it throws). The node and its bytes
+ * come from a copy of the request's node: the coordinator keeps a node for as long as it is its
+ * peer's latest, and a view would pin the whole socket read buffer (64 KiB) it arrived in.
+ */
 export function decodeCoordinateRequest(bytes: Uint8Array): DecodedCoordinateRequest {
-  const nodeBytes = onlyNodeOf(bytes);
-  if (nodeBytes !== undefined) {
+  const inbound = onlyNodeOf(bytes);
+  if (inbound !== undefined) {
+    const nodeBytes = copyOf(inbound);
     const node = decodeNode(nodeBytes);
     if (node !== undefined) {
       const request = {
@@ -34,8 +39,19 @@ export function decodeCoordinateRequest(bytes: Uint8Array): DecodedCoordinateReq
       return { request, nodeBytes };
     }
   }
-  const request = fromBinary(CoordinateRequestSchema, bytes);
-  return { request, nodeBytes: request.updateSelf?.node ? updateSelfNodeBytes(bytes) : undefined };
+  const own = copyOf(bytes); // for the same reason
+  const request = fromBinary(CoordinateRequestSchema, own);
+  return { request, nodeBytes: request.updateSelf?.node ? updateSelfNodeBytes(own) : undefined };
+}
+
+/**
+ * A copy of `bytes` of the same class (a Buffer stays a Buffer, as protobuf-es's views of it would
+ * be), taken from Node's buffer pool when small.
+ */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(bytes.length);
+  copy.set(bytes);
+  return Buffer.isBuffer(bytes) ? copy : new Uint8Array(copy.buffer, copy.byteOffset, copy.length);
 }
 
 /** The node bytes of a request that is exactly `0x0a len (0x0a len node)`, else undefined. */

@@ -63,7 +63,7 @@ function encodeOne(u: PeerUpdate<WireNode>): Uint8Array {
   const reason = reasonBytes(u.reason);
   const kind = KIND[u.kind];
   const size = lenField(id.length) + (node ? lenField(node.length) : 0) + (kind ? 2 : 0) + (reason.length ? lenField(reason.length) : 0);
-  const out = new Uint8Array(lenField(size));
+  const out = Buffer.allocUnsafe(lenField(size)); // every byte is written below (pooled when small)
   let at = writeTag(out, 0, 1, size);
   at = writeBytes(out, at, 1, id);
   if (node) at = writeBytes(out, at, 2, node);
@@ -95,7 +95,7 @@ function encodeMany(response: CoordinateResponse<WireNode>): Uint8Array {
   }
   const error = response.error ? Buffer.from(response.error, 'utf8') : undefined;
   if (error && error.length > 0) total += lenField(error.length);
-  const bytes = new Uint8Array(total);
+  const bytes = Buffer.allocUnsafe(total);
   let at = 0;
   for (let i = 0; i < updates.length; i++) {
     at = writeTag(bytes, at, 1, sizes[i] as number);

@@ -41,20 +41,38 @@ function allowedFor(agentId: string): Set<string> {
   return set;
 }
 
+/** An address text parsed: its canonical address, or the refusal text. */
+type Parsed = { addr: string; refused?: undefined } | { addr?: undefined; refused: string };
+
+/**
+ * Parsed address texts: a node repeats the same addresses on every update, and parsing an IPv6
+ * prefix costs more than the rest of the check.
+ */
+const parsedCache = new Map<string, Parsed>();
+
+function parseAddress(text: string): Parsed {
+  let parsed = parsedCache.get(text);
+  if (parsed !== undefined) return parsed;
+  let canonical: string;
+  try {
+    canonical = canonicalPrefix(text);
+    const slash = canonical.lastIndexOf('/');
+    const bits = slash === -1 ? 0 : Number(canonical.slice(slash + 1));
+    parsed = bits !== 128 ? { refused: `invalid address bits, expected 128, got ${bits}` } : { addr: canonical.slice(0, slash) };
+  } catch (error) {
+    parsed = { refused: `parse node address: ${(error as Error).message}` };
+  }
+  if (parsedCache.size >= 65_536) parsedCache.clear();
+  parsedCache.set(text, parsed);
+  return parsed;
+}
+
 /** Checks one address list; `agentId` set = the addresses must be that agent's. */
 function checkAddresses(addresses: readonly string[], agentId: string | undefined): string | undefined {
   for (const text of addresses) {
-    let canonical: string;
-    try {
-      canonical = canonicalPrefix(text);
-    } catch (error) {
-      return `parse node address: ${(error as Error).message}`;
-    }
-    const slash = canonical.lastIndexOf('/');
-    const bits = slash === -1 ? 0 : Number(canonical.slice(slash + 1));
-    if (bits !== 128) return `invalid address bits, expected 128, got ${bits}`;
-    const addr = canonical.slice(0, slash);
-    if (agentId !== undefined && !allowedFor(agentId).has(addr)) return `invalid node address, got ${addr}`;
+    const parsed = parseAddress(text);
+    if (parsed.refused !== undefined) return parsed.refused;
+    if (agentId !== undefined && !allowedFor(agentId).has(parsed.addr)) return `invalid node address, got ${parsed.addr}`;
   }
   return undefined;
 }

@@ -120,3 +120,16 @@ describe('decodeCoordinateRequest: update_self by hand, everything else by proto
     }
   });
 });
+
+describe('decodeCoordinateRequest keeps nothing of the inbound buffer', () => {
+  it('decodes the node from a copy, by hand and by protobuf-es', () => {
+    const nodeBytes = encode({ id: 3n, key: Uint8Array.from([1, 2, 3]), addresses: ['a'] });
+    for (const request of [updateSelf(nodeBytes), updateSelf(encode({ id: 3n, key: Uint8Array.from([1, 2, 3]), disco: 'dïsco' }))]) {
+      const decoded = decodeCoordinateRequest(request);
+      const kept = Buffer.from(decoded.nodeBytes!);
+      request.fill(0); // whatever happens to the inbound buffer, the node and its bytes stay
+      expect([...decoded.request.updateSelf!.node!.key]).toEqual([1, 2, 3]);
+      expect(Buffer.from(decoded.nodeBytes!).equals(kept)).toBe(true);
+    }
+  });
+});
