@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { ownModule } from '../core/own-module.js';
 import type { CredentialAgent, Credentials } from '../protocol/credentials.js';
 import type { ServerCounters } from './counters.js';
 import type { Fault } from './faults.js';
@@ -7,8 +7,8 @@ import type { ReferenceServerOptions } from './options.js';
 
 /**
  * The reference server in its own process, so the harness never shares its event loop. The
- * child (child-entry.ts, run through tsx) answers IPC requests; it exits by itself when the
- * parent goes away (IPC disconnect).
+ * child (child-entry: plain node from dist/, tsx from src/; core/own-module.ts) answers IPC
+ * requests; it exits by itself when the parent goes away (IPC disconnect).
  */
 export type RemoteServerOptions = Omit<ReferenceServerOptions, 'clock' | 'log'>;
 
@@ -40,11 +40,9 @@ export type ParentMessage =
   | { type: 'start'; options: RemoteServerOptions }
   | { type: 'call'; id: number; op: 'provision' | 'counters' | 'dropAgentSockets' | 'faults.set' | 'faults.clear' | 'gitAuth.link' | 'cpuUsage' | 'close'; args: unknown[] };
 
-const CHILD_ENTRY = fileURLToPath(new URL('./child-entry.ts', import.meta.url));
-
 export async function startReferenceServerProcess(options: RemoteServerOptions = {}): Promise<RemoteReferenceServer> {
-  const tsx = import.meta.resolve('tsx');
-  const child = fork(CHILD_ENTRY, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const entry = ownModule('./child-entry.js', import.meta.url);
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
