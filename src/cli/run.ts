@@ -3,8 +3,6 @@ import type { Argv } from 'yargs';
 import { FleetsimError, SIGNAL_EXIT, type StopSignal } from '../core/errors.js';
 import { createLogger, type LogLevel } from '../core/log.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
-import { runScenario } from '../runner/run-scenario.js';
-import { loadScenario } from '../scenario/load.js';
 import type { CliCommand } from './command.js';
 import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
 import { STOP_SIGNALS, writeLine, type CliIO } from './io.js';
@@ -58,6 +56,9 @@ export const runCommand: CliCommand<RunArgs> = {
         hint: 'a real Coder needs agent tokens and a user API key: fleetsim run FILE --target URL --credentials FILE',
       });
     }
+    // Loaded here, not at the top: `--version`, `--help` and the other commands never pay for
+    // the scenario schema or the runner's module graph (undici, ws, faker, …).
+    const [{ loadScenario }, { runScenario }] = await Promise.all([import('../scenario/load.js'), import('../runner/run-scenario.js')]);
     const scenario = await loadScenario(
       args.file,
       {

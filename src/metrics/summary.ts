@@ -1,3 +1,6 @@
+import { errorRate } from './error-rate.js';
+/** Re-exported: callers that import it from here keep working. */
+export { errorRate } from './error-rate.js';
 import { newHistogram, type Histogram } from './hdr.js';
 import { METRIC } from './names.js';
 import type { Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
@@ -272,14 +275,4 @@ function buildFaults(recorder: Recorder, timeSeries: readonly TimeSeriesPoint[],
     errors: r.errors,
     baseline: r.baseline.p99Ms === null ? r.baseline : { ...r.baseline, p99Ms: round3(r.baseline.p99Ms) },
   }));
-}
-
-/**
- * errors / requests. Workloads record a `request` sample for every attempt, failed ones
- * included; if errors were recorded without samples the ratio is capped at 1.
- */
-export function errorRate(errors: number, requests: number): number {
-  if (errors <= 0) return 0;
-  if (requests <= 0) return 1;
-  return Math.min(1, errors / requests);
 }

@@ -1,5 +1,5 @@
 import { FleetsimError } from '../core/errors.js';
-import { errorRate } from './summary.js';
+import { errorRate } from './error-rate.js';
 import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.js';
 
 /**
