@@ -15,6 +15,16 @@ export interface PtyDialOptions {
   handshakeTimeoutMs?: number;
 }
 
+/**
+ * An open PTY socket. The agent's replay (or the first prompt) can arrive in the same read as
+ * the upgrade answer, before the caller had a chance to listen: those messages are held here
+ * until `takeEarly()`, which the caller calls right after adding its own 'message' listener.
+ */
+export interface PtyConnection {
+  ws: WebSocket;
+  takeEarly(): Buffer[];
+}
+
 /** A failed dial: the HTTP status and coderd's `message` when the server answered. */
 export class PtyDialError extends Error {
   constructor(
@@ -44,7 +54,7 @@ export function ptyUrl(options: Pick<PtyDialOptions, 'baseUrl' | 'agentId' | 're
  * Resolves with the open socket; rejects with a PtyDialError carrying the HTTP status and the
  * `message` of coderd's JSON answer when the upgrade was refused, or ws's error otherwise.
  */
-export function dialPty(options: PtyDialOptions): Promise<WebSocket> {
+export function dialPty(options: PtyDialOptions): Promise<PtyConnection> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> =
       options.tokenIn === 'header' ? { 'Coder-Session-Token': options.token } : { Cookie: `coder_session_token=${options.token}` };
@@ -54,6 +64,11 @@ export function dialPty(options: PtyDialOptions): Promise<WebSocket> {
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
     });
     ws.binaryType = 'nodebuffer';
+    const early: Buffer[] = [];
+    const hold = (data: Buffer | ArrayBuffer | Buffer[]): void => {
+      early.push(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+    };
+    ws.on('message', hold);
     let settled = false;
     const fail = (error: Error): void => {
       if (settled) return;
@@ -78,7 +93,13 @@ export function dialPty(options: PtyDialOptions): Promise<WebSocket> {
     });
     ws.once('open', () => {
       settled = true;
-      resolve(ws);
+      resolve({
+        ws,
+        takeEarly: () => {
+          ws.off('message', hold);
+          return early.splice(0);
+        },
+      });
     });
     ws.on('error', (error) => fail(error));
     ws.once('close', () => fail(new Error('WebSocket closed before it opened')));

@@ -7,7 +7,7 @@ import { ENDPOINT, METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import { MarkerScanner, PendingMarkers, makeFiller, writeData } from './echo-markers.js';
 import { OutputTail } from './output-tail.js';
-import type { PtyDialOptions } from './pty-dial.js';
+import type { PtyConnection, PtyDialOptions } from './pty-dial.js';
 import { ReplayCheck, type ReplayVerdict } from './replay-check.js';
 import type { Cancel, Timers } from './timers.js';
 import { Typist } from './typist.js';
@@ -28,7 +28,7 @@ const MAX_BUFFERED = 1 << 20;
 export interface PtySessionDeps {
   /** Dial options except nothing: the session redials with the same reconnect id. */
   dialOptions: PtyDialOptions;
-  dial: (options: PtyDialOptions) => Promise<WebSocket>;
+  dial: (options: PtyDialOptions) => Promise<PtyConnection>;
   bytesPerSecond: number;
   messageSize: number;
   jitter: number;
@@ -65,7 +65,7 @@ export class PtySession {
   private opens = 0;
   private wake: (() => void) | undefined;
   private stopCurrent: (() => void) | undefined;
-  private dialing: Promise<WebSocket> | undefined;
+  private dialing: Promise<PtyConnection> | undefined;
   private done: Promise<void> | undefined;
 
   constructor(private readonly d: PtySessionDeps) {
@@ -84,7 +84,7 @@ export class PtySession {
     this.stopping = true;
     this.wake?.();
     this.stopCurrent?.();
-    void this.dialing?.then((ws) => ws.close(1000), () => {});
+    void this.dialing?.then((c) => c.ws.close(1000), () => {});
     return this.done ?? Promise.resolve();
   }
 
@@ -114,10 +114,10 @@ export class PtySession {
   private async connectOnce(check: { expected: Buffer; streamOffset: number } | undefined): Promise<Outcome> {
     const { clock, metrics } = this.d;
     const startedAt = clock.now();
-    let ws: WebSocket;
+    let conn: PtyConnection;
     try {
       this.dialing = this.d.dial(this.d.dialOptions);
-      ws = await this.dialing;
+      conn = await this.dialing;
     } catch (error) {
       metrics.trend(METRIC.request, clock.now() - startedAt, PTY_TAGS);
       if (this.stopping) return { kind: 'stopped' };
@@ -132,13 +132,14 @@ export class PtySession {
     metrics.trend(METRIC.request, clock.now() - startedAt, PTY_TAGS);
     metrics.count(METRIC.ptyOpened, 1);
     metrics.count(this.opens++ === 0 ? METRIC.ptySessions : METRIC.ptyReconnects, 1);
-    return this.serve(ws, check);
+    return this.serve(conn, check);
   }
 
   /** Runs one open connection until it closes. */
-  private serve(ws: WebSocket, planned: { expected: Buffer; streamOffset: number } | undefined): Promise<Outcome> {
+  private serve(conn: PtyConnection, planned: { expected: Buffer; streamOffset: number } | undefined): Promise<Outcome> {
     const { clock, metrics, timers } = this.d;
     const openedAt = clock.now();
+    const ws = conn.ws;
     return new Promise<Outcome>((resolve) => {
       let check = planned ? new ReplayCheck(planned.expected) : undefined;
       let closing: 'planned' | 'stop' | undefined;
@@ -202,8 +203,7 @@ export class PtySession {
         if (this.d.reconnectEvery !== undefined) timers_.reconnect = timers.after(this.d.reconnectEvery, () => drain('planned'));
       };
 
-      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      const onMessage = (bytes: Buffer): void => {
         metrics.count(METRIC.ptyBytesReceived, bytes.length);
         let rest: Uint8Array = bytes;
         if (check) {
@@ -212,6 +212,9 @@ export class PtySession {
         }
         if (rest.length > 0) this.output(rest);
         if (draining && !closing) armQuiet();
+      };
+      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+        onMessage(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
       });
       ws.on('error', () => {
         // 'close' follows with the code (1006 for a broken connection).
@@ -234,10 +237,12 @@ export class PtySession {
       });
 
       if (this.stopping) return drain('stop');
+      const early = conn.takeEarly();
       if (check) {
         timers_.replay = timers.after(REPLAY_TIMEOUT_MS, finishCheck);
         if (check.done) finishCheck(); // nothing to replay
       } else startTyping();
+      for (const bytes of early) onMessage(bytes);
     });
   }
 

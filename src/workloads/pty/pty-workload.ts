@@ -1,6 +1,5 @@
-import type WebSocket from 'ws';
 import type { Workload, WorkloadContext } from '../workload.js';
-import { dialPty, type PtyDialOptions } from './pty-dial.js';
+import { dialPty, type PtyConnection, type PtyDialOptions } from './pty-dial.js';
 import { PtySession } from './pty-session.js';
 import type { ReplayVerdict } from './replay-check.js';
 import type { PtyConfig } from './section.js';
@@ -18,7 +17,7 @@ export interface PtyRun {
   /** The replay ring size the target keeps (default 64 KiB). */
   replayBytes?: number;
   /** Opens a PTY socket (default: dialPty). */
-  dial?: (options: PtyDialOptions) => Promise<WebSocket>;
+  dial?: (options: PtyDialOptions) => Promise<PtyConnection>;
 }
 
 /**
