@@ -8,12 +8,12 @@ import { renderHtml } from '../../src/reporters/html.js';
 import { renderJunit } from '../../src/reporters/junit.js';
 import { renderMarkdown } from '../../src/reporters/markdown.js';
 import { assertWellFormedXml } from '../reporters/xml-check.js';
-import { fakeClock } from './fake-clock.js';
+import { manualClock } from '../helpers/clock.js';
 import { META, handFedSummary } from './fixtures.js';
 
 /** 10 s, 2 sessions: 100 echoes of 1..100 ms, 12 replay checks with 1 mismatch. */
 function ptySummary(checks = 12) {
-  const r = createRecorder({ clock: fakeClock() });
+  const r = createRecorder({ clock: manualClock() });
   r.count(METRIC.ptySessions, 2);
   r.count(METRIC.ptyOpened, 2 + checks);
   r.count(METRIC.ptyReconnects, checks);

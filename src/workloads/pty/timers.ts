@@ -3,33 +3,20 @@ import type { Clock } from '../../core/clock.js';
 /** Cancels a timer; safe to call twice. */
 export type Cancel = () => void;
 
-/** One-shot timers on the run's clock, so tests can drive a PTY session's schedule. */
+/** One-shot timers on the run's clock, handed out as cancel functions. */
 export interface Timers {
   after(ms: number, fn: () => void): Cancel;
 }
 
-type TimerClock = Clock & { setTimeout?: (fn: () => void, ms: number) => unknown; clearTimeout?: (handle: unknown) => void };
-
 /**
- * Timers from the injected clock when it schedules (`clock.setTimeout`), else the event loop's.
+ * Timers on the injected clock, so tests can drive a PTY session's schedule with a manual clock.
  * Every PTY timer goes through here, so the workload never holds a bare handle it could leak.
  */
 export function clockTimers(clock: Clock): Timers {
-  const c = clock as TimerClock;
-  if (typeof c.setTimeout === 'function' && typeof c.clearTimeout === 'function') {
-    const set = c.setTimeout.bind(c);
-    const clear = c.clearTimeout.bind(c);
-    return {
-      after(ms, fn) {
-        const handle = set(fn, Math.max(0, ms));
-        return () => clear(handle);
-      },
-    };
-  }
   return {
     after(ms, fn) {
-      const handle = setTimeout(fn, Math.max(0, ms));
-      return () => clearTimeout(handle);
+      const handle = clock.setTimeout(fn, Math.max(0, ms));
+      return () => clock.clearTimeout(handle);
     },
   };
 }

@@ -8,7 +8,7 @@ import { createPtyWorkload, type PtyRun } from '../../../src/workloads/pty/pty-w
 import type { ptySection } from '../../../src/workloads/pty/section.js';
 import type { WorkloadContext } from '../../../src/workloads/workload.js';
 import type { z } from 'zod';
-import { recordingSink, type RecordingSink } from '../peers/recording-sink.js';
+import { recordingSink, type RecordingSink } from '../../helpers/sink.js';
 
 /** Runs a PTY workload to its own end (its `duration`) and returns what it recorded. */
 export async function runPty(
