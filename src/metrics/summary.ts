@@ -3,6 +3,7 @@ import { errorRate } from './error-rate.js';
 export { errorRate } from './error-rate.js';
 import { newHistogram, type Histogram } from './hdr.js';
 import { METRIC } from './names.js';
+import { buildPty } from './pty-summary.js';
 import type { Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
 import { computeRecovery, type FaultWindow, type RecoveryOptions } from './recovery.js';
 import {
@@ -230,6 +231,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
 
   const faults = input.faults && input.faults.length > 0 ? buildFaults(recorder, timeSeries, input.faults, input.recovery) : undefined;
   const coordinator = buildCoordinator(recorder, durationS);
+  const pty = buildPty(recorder, durationS, latencyStats(recorder.trendSeries(METRIC.ptyEcho)));
   const rateLimit = buildRateLimit(recorder);
   // Field order is the order a reader wants in summary.json: verdict, context, results, detail.
   return {
@@ -250,6 +252,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
     errors,
     ...(faults ? { faults } : {}),
     ...(coordinator ? { coordinator } : {}),
+    ...(pty ? { pty } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     timeSeries,
     thresholds: [],
