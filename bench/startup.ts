@@ -130,7 +130,7 @@ async function idleRun(dir: string): Promise<{ harnessKb: number; serverKb: numb
       agents: { count: agents, nodeUpdateInterval: '10m', apps: { checkInterval: '10m' } },
     }),
   );
-  const child = spawn(process.execPath, [bin, 'run', scenario, '--out', join(dir, 'reports'), '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [bin, 'run', scenario, '--out', join(dir, 'reports'), '--log-level', 'warn', '--allow-saturated'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -4,7 +4,6 @@ import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import type { AgentDeps } from './deps.js';
 import { FakeAgent, type AgentReport, type FleetAgent, type FleetEnv } from './fake-agent.js';
-import { FakeAgentV2 } from './v2/fake-agent-v2.js';
 import { SchedulerTimerHost } from './v2/scheduled.js';
 import { realDeps } from './real-deps.js';
 import type { AgentsConfig, AuthMode } from './section.js';
@@ -52,6 +51,8 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
           hint: 'use token auth against a real Coder, or the credentials written by the embedded server',
         });
       }
+      // The v2 agent (protobuf, dRPC, yamux: a large module graph) is loaded only for a v2 fleet.
+      const FakeAgentV2 = resolved.protocol === 'v2' ? (await import('./v2/fake-agent-v2.js')).FakeAgentV2 : undefined;
       const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
       const { clock } = ctx;
       const heap = new TimerHeap(clock);
@@ -80,7 +81,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       const startOne = (): void => {
         const index = active.length;
         const rng = ctx.rng.fork(`agent-${index}`);
-        const agent = resolved.protocol === 'v2' ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
+        const agent = FakeAgentV2 ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
         active.push(agent);
         reports.set(index, agent.report);
         void agent.start();
