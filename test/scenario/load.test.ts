@@ -24,7 +24,7 @@ describe('the ready scenarios', async () => {
 
   it('include the documented scenarios', () => {
     expect(files.sort()).toEqual(
-      ['ci-repro.json', 'coordinator-bench.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'smoke-v2.ts', 'steady-fleet.ts', 'terminal-traffic.ts'].sort(),
+      ['ci-repro.json', 'coordinator-bench.ts', 'coordinator-bench-v2.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'smoke-v2.ts', 'steady-fleet.ts', 'terminal-traffic.ts'].sort(),
     );
   });
 
@@ -60,7 +60,7 @@ describe('the ready scenarios', async () => {
     const s = await loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v2' });
     expect(s.agents.protocol).toBe('v2');
     expect(s.agents.count).toBe(50);
-    await expect(loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v3' })).rejects.toMatchObject({ issues: ['agents.protocol: expected "v1" or "v2", got "v3"'] });
+    await expect(loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v3' })).rejects.toMatchObject({ issues: ['agents.protocol: expected "v1" or "v2" or "auto", got "v3"'] });
   });
 });
 
