@@ -8,5 +8,6 @@ export { loadScenario } from './scenario/load.js';
 export { createReferenceServer } from './server/reference-server.js';
 export { startReferenceServerProcess } from './server/server-process.js';
 export type { Credentials } from './protocol/credentials.js';
-export type { RunSummary } from './metrics/summary-types.js';
+export type { FaultSummary, RunSummary } from './metrics/summary-types.js';
+export type { FaultWindow, RecoveryOptions } from './metrics/recovery.js';
 export { FleetsimError, EXIT } from './core/errors.js';

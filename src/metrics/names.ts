@@ -67,3 +67,16 @@ export const ENDPOINT = {
 } as const;
 
 export type EndpointName = (typeof ENDPOINT)[keyof typeof ENDPOINT];
+
+/**
+ * Whether a `request` endpoint tag is one the agents themselves call: everything except the
+ * user-side `{id}` routes (`GET /{id}`, `GET /{id}/coordinate`, ...), which peers and REST load
+ * use with a user's key. So `/me/*`, the instance-identity exchanges and any agent-side name a
+ * newer workload records (e.g. v2 RPCs) count, without this list having to know them.
+ * Recovery metrics compare the per-second p99 of these samples before and after a fault.
+ */
+export function isAgentEndpoint(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return true;
+  const space = endpoint.indexOf(' ');
+  return !endpoint.startsWith('/{id}', space + 1);
+}

@@ -10,6 +10,9 @@ export interface TrendSeries {
   sumUs: number;
   minUs: number;
   maxUs: number;
+  /** True for `request` series of an agent-side endpoint (see `isAgentEndpoint`): their samples
+   * also feed the per-second agent p99 that recovery metrics compare. Decided once per series. */
+  readonly agentRequest: boolean;
 }
 
 export interface CounterSeries {
@@ -46,6 +49,18 @@ export interface TimeSeriesPoint {
   p99Ms: number | null;
   /** Coordinator updates delivered in that second. */
   delivered: number;
+  /** p99 of the agents' own `request` samples (agent-side endpoints only, see
+   * `isAgentEndpoint`) in that second, ms; null when there were none. */
+  agentP99Ms: number | null;
+  /** Coordinate-socket reconnects (METRIC.agentsReconnects) counted in that second. */
+  reconnects: number;
+}
+
+/** Errors of one endpoint × class (the tags of METRIC.error). */
+export interface ErrorCount {
+  endpoint: string;
+  class: string;
+  count: number;
 }
 
 /** Cheap progress figures for the live line (about once a second). */
@@ -86,6 +101,20 @@ export interface EncodedSeconds {
   connected: (number | null)[];
   /** Encoded per-second `request` histograms (2 significant digits), null for empty seconds. */
   latency: (string | null)[];
+  /* The fields below were added for recovery metrics; they are optional so that an encoding
+   * written before them still merges (its seconds then simply lack these figures). */
+  /** Like `latency`, for agent-side endpoints only. */
+  agentLatency?: (string | null)[];
+  /** Coordinate-socket reconnects per second. */
+  reconnects?: number[];
+  /** METRIC.error per second by endpoint × class. */
+  errorsBy?: EncodedSecondErrors;
+}
+
+/** Per-second errors: `counts[second][i]` errors of `kinds[i]` (missing entries are 0). */
+export interface EncodedSecondErrors {
+  kinds: { endpoint: string; class: string }[];
+  counts: (number[] | null)[];
 }
 
 /**
@@ -134,4 +163,7 @@ export interface Recorder extends MetricSink {
 
   /** Seconds 0 .. the current second (inclusive, the last one may be partial). */
   timeSeries(): TimeSeriesPoint[];
+  /** METRIC.error by endpoint × class for every second of `timeSeries()` (same length and
+   * index; an empty array for a second without errors), most frequent first. */
+  errorsBySecond(): ErrorCount[][];
 }

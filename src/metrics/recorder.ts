@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { addEncoded, encodeHistogram, msToUs, newHistogram, type Histogram } from './hdr.js';
-import { METRIC } from './names.js';
+import { isAgentEndpoint, METRIC } from './names.js';
 import type {
   CounterSeries,
   EncodedRecorder,
@@ -50,6 +50,7 @@ class SeriesTable<S extends { name: string; tags: Tags }> {
 const newTrend = (name: string, tags: Tags): TrendSeries => ({
   name,
   tags,
+  agentRequest: name === METRIC.request && isAgentEndpoint(tags.endpoint),
   histogram: newHistogram(),
   count: 0,
   sumUs: 0,
@@ -76,6 +77,16 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
   const gauges = new SeriesTable<GaugeSeries>();
   const rates = new SeriesTable<RateSeries>();
   const seconds = new SecondBuckets();
+  // Error counter series → its endpoint × class index in the per-second error table.
+  const errorKinds = new Map<CounterSeries, number>();
+  const errorKindOf = (series: CounterSeries): number => {
+    let kind = errorKinds.get(series);
+    if (kind === undefined) {
+      kind = seconds.errorsBy.kindOf(series.tags.endpoint ?? '(untagged)', series.tags.class ?? 'other');
+      errorKinds.set(series, kind);
+    }
+    return kind;
+  };
   let totalRequests = 0;
   let totalErrors = 0;
   // Sums of the current value over all tag sets of these gauges (shards add up).
@@ -115,7 +126,7 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         recordTrendUs(series, us, 1);
         if (name === METRIC.request) {
           totalRequests++;
-          seconds.request(currentSecond(), us);
+          seconds.request(currentSecond(), us, series.agentRequest);
         }
       } catch {
         // A sink never throws.
@@ -125,12 +136,15 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
     count(name, n, tags) {
       try {
         if (!Number.isFinite(n)) return;
-        counters.getOrCreate(name, tags, newCounter).value += n;
+        const series = counters.getOrCreate(name, tags, newCounter);
+        series.value += n;
         if (name === METRIC.error) {
           totalErrors += n;
-          seconds.error(currentSecond(), n);
+          seconds.error(currentSecond(), n, errorKindOf(series));
         } else if (name === METRIC.coordUpdatesDelivered) {
           seconds.deliver(currentSecond(), n);
+        } else if (name === METRIC.agentsReconnects) {
+          seconds.reconnect(currentSecond(), n);
         }
       } catch {
         // A sink never throws.
@@ -275,6 +289,9 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
 
     timeSeries(): TimeSeriesPoint[] {
       return seconds.points(Math.max(seconds.length, currentSecond() + 1));
+    },
+    errorsBySecond() {
+      return seconds.errorRows(Math.max(seconds.length, currentSecond() + 1));
     },
   };
   return recorder;

@@ -1,4 +1,5 @@
 import type { TimeSeriesPoint } from './recorder-types.js';
+import type { FaultBaseline } from './recovery.js';
 /**
  * RunSummary: the one versioned, plain-JSON result of a run. Every reporter renders it, `compare`
  * diffs two of them, CI archives it. Latencies are milliseconds with µs precision (3 decimals).
@@ -8,6 +9,8 @@ import type { TimeSeriesPoint } from './recorder-types.js';
  * templates and error classes); then no report can leak one.
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
+ * Added optional fields (`faults`, the time series' `agentP99Ms` and `reconnects`, a threshold's
+ * `detail`) are not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -93,9 +96,30 @@ export type TimeSeriesRow = TimeSeriesPoint;
 export interface ThresholdResult {
   expression: string;
   /** The measured value in the threshold's unit (ms, ratio or number); null when unavailable
-   * (unknown endpoint, no samples, no coordinator metrics). */
+   * (unknown endpoint, no samples, no coordinator metrics, a fault that never recovered). */
   observed: number | null;
   pass: boolean;
+  /** Why `observed` is null when the reason is worth telling (e.g. "did not recover"). */
+  detail?: string;
+}
+
+/**
+ * One fault of the run and the fleet's recovery from it (see src/metrics/recovery.ts for the
+ * exact definitions). Times are ms since second 0 of `timeSeries`.
+ */
+export interface FaultSummary {
+  action: string;
+  at: number;
+  endedAt: number;
+  /** From the fault's end until agents connected and their p99 were back to the baseline and
+   * held there; null when that did not happen before the run ended. 1 s resolution. */
+  recoveredAfterMs: number | null;
+  /** Most coordinate-socket reconnects in one second, from the fault's start to its recovery. */
+  peakReconnectsPerSecond: number;
+  /** Errors from the fault's start to its recovery (the run's end if none), by endpoint × class. */
+  errors: ErrorRow[];
+  /** What "recovered" was measured against. */
+  baseline: FaultBaseline;
 }
 
 /** Every recorded series, for metrics the fixed sections do not show. */
@@ -127,6 +151,8 @@ export interface RunSummary {
   endpoints: Record<string, EndpointStats>;
   /** Errors by endpoint × class, most frequent first. */
   errors: ErrorRow[];
+  /** The run's faults in order of start; absent when the run had none. */
+  faults?: FaultSummary[];
   coordinator?: CoordinatorSummary;
   rateLimit?: Record<string, RateLimitSeen>;
   timeSeries: TimeSeriesRow[];

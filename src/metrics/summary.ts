@@ -1,12 +1,14 @@
 import { newHistogram, type Histogram } from './hdr.js';
 import { METRIC } from './names.js';
-import type { Recorder, TrendSeries } from './recorder-types.js';
+import type { Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
+import { computeRecovery, type FaultWindow, type RecoveryOptions } from './recovery.js';
 import {
   SUMMARY_SCHEMA_VERSION,
   type CoordinatorDirection,
   type CoordinatorSummary,
   type EndpointStats,
   type ErrorRow,
+  type FaultSummary,
   type LatencyStats,
   type Outcome,
   type RateLimitSeen,
@@ -20,6 +22,14 @@ export interface BuildSummaryInput {
   meta: Omit<RunMeta, 'durationMs'>;
   plan?: unknown;
   agentsPlanned: number;
+  /**
+   * The faults the run applied, stamped on the recorder's clock (`recorder.elapsedMs()` when
+   * each began and ended; `createFaultLog(recorder)` does that). With at least one, the summary
+   * gets a `faults` section with each fault's recovery.
+   */
+  faults?: readonly FaultWindow[];
+  /** Tuning of the recovery definition (defaults in RECOVERY_DEFAULTS). */
+  recovery?: RecoveryOptions;
 }
 
 /** Tag value used when a series lacks the expected tag. */
@@ -212,6 +222,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
         ? timeSeriesAll[end.seconds - 1]!.connected
         : connectedSeries.reduce((n, s) => n + s.last, 0);
 
+  const faults = input.faults && input.faults.length > 0 ? buildFaults(recorder, timeSeries, input.faults, input.recovery) : undefined;
   const coordinator = buildCoordinator(recorder, durationS);
   const rateLimit = buildRateLimit(recorder);
   // Field order is the order a reader wants in summary.json: verdict, context, results, detail.
@@ -230,6 +241,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
     totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
     endpoints,
     errors,
+    ...(faults ? { faults } : {}),
     ...(coordinator ? { coordinator } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     timeSeries,
@@ -241,6 +253,21 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
       rates: recorder.rateSeries().map((s) => ({ name: s.name, tags: { ...s.tags }, passes: s.passes, total: s.total })),
     },
   };
+}
+
+/** Recovery of every fault over the (end-trimmed) time series. */
+function buildFaults(recorder: Recorder, timeSeries: readonly TimeSeriesPoint[], windows: readonly FaultWindow[], options?: RecoveryOptions): FaultSummary[] {
+  const errors = recorder.errorsBySecond();
+  const series = timeSeries.map((p, t) => ({ connected: p.connected, agentP99Ms: p.agentP99Ms, reconnects: p.reconnects, errors: errors[t] ?? [] }));
+  return computeRecovery(series, windows, options).map((r) => ({
+    action: r.action,
+    at: Math.round(r.atMs),
+    endedAt: Math.round(r.endedAtMs),
+    recoveredAfterMs: r.recoveredAfterMs === null ? null : Math.round(r.recoveredAfterMs),
+    peakReconnectsPerSecond: r.peakReconnectsPerSecond,
+    errors: r.errors,
+    baseline: r.baseline.p99Ms === null ? r.baseline : { ...r.baseline, p99Ms: round3(r.baseline.p99Ms) },
+  }));
 }
 
 /**

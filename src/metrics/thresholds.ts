@@ -20,18 +20,22 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
  *             | "reconnects"                  coordinate-socket reconnects
  *             | "lost" | "duplicated" | "out_of_order"   coordinator update anomalies
  *             | "delivered_per_second"        coordinator updates delivered per second
+ *             | "recovery" ["(" ACTION ")"]   worst time to recover of the faults with that
+ *                                             action (every fault without an argument)
  * subject    := ENDPOINT | "propagation" | "first_node"
  * ENDPOINT   := METHOD " " route-template    e.g. POST /me/report-stats, GET /{id}
+ * ACTION     := a fault action                 e.g. restart-target, drop-agent-sockets, latency
  * ```
- * Units: latencies take `ms` or `s` (a bare number means ms) and compare in ms; ratios take `%`
+ * Units: latencies and recovery take `ms` or `s` (a bare number means ms) and compare in ms; ratios take `%`
  * or a bare fraction between 0 and 1 (`1%` = `0.01`); counts and rates take bare numbers.
  *
  * Examples: `p99(POST /me/report-stats) < 200ms`, `error_rate < 1%`,
  * `error_rate(GET /{id}) <= 0.005`, `connected_ratio >= 0.99`, `p99(propagation) < 1.5s`,
- * `lost == 0`, `delivered_per_second > 100`.
+ * `lost == 0`, `delivered_per_second > 100`, `recovery(restart-target) < 30s`.
  *
  * A threshold whose value cannot be measured (unknown endpoint, no samples, no coordinator
- * traffic, no planned agents) fails with `observed: null`.
+ * traffic, no planned agents) fails with `observed: null`. So does `recovery(...)` when no fault
+ * of that action ran, or when any of them never recovered (`detail` says which).
  */
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export type LatencyStat = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'min' | 'mean' | 'max';
@@ -43,7 +47,8 @@ export type ThresholdMetric =
   | { kind: 'endpoint'; stat: 'count' | 'errors' | 'error_rate'; endpoint: string }
   | { kind: 'total'; stat: 'count' | 'errors' | 'error_rate' }
   | { kind: 'agents'; stat: 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' }
-  | { kind: 'coordinator'; stat: 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' };
+  | { kind: 'coordinator'; stat: 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' }
+  | { kind: 'recovery'; action?: string };
 
 export interface Threshold {
   /** The expression as written (trimmed); reports show it verbatim. */
@@ -61,10 +66,11 @@ const AGENTS = new Set<string>(['connected_ratio', 'peak_connected_ratio', 'reco
 const COORDINATOR = new Set<string>(['lost', 'duplicated', 'out_of_order', 'delivered_per_second']);
 const RATIOS = new Set<string>(['error_rate', 'connected_ratio', 'peak_connected_ratio']);
 const OPS = new Set<string>(['<', '<=', '>', '>=', '==', '!=']);
+const ACTION = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const KNOWN =
   'p50, p90, p95, p99, p999, min, mean, max (with an endpoint, propagation or first_node), count, errors, error_rate, ' +
-  'connected_ratio, peak_connected_ratio, reconnects, lost, duplicated, out_of_order, delivered_per_second';
+  'connected_ratio, peak_connected_ratio, reconnects, lost, duplicated, out_of_order, delivered_per_second, recovery';
 const EXAMPLE = 'e.g. "p99(POST /me/report-stats) < 200ms" or "error_rate < 1%"';
 
 /** Parses one threshold; throws a FleetsimError('bad_scenario') naming the column and what was expected. */
@@ -88,7 +94,8 @@ export function parseThreshold(expression: string): Threshold {
   const name = text.slice(nameStart, i).toLowerCase();
   if (name === '') fail(nameStart, `expected a metric name (${KNOWN}), ${found()}`);
   const isLatency = LATENCY.has(name);
-  if (!isLatency && !ENDPOINT_OPTIONAL.has(name) && !AGENTS.has(name) && !COORDINATOR.has(name)) {
+  const isRecovery = name === 'recovery';
+  if (!isLatency && !isRecovery && !ENDPOINT_OPTIONAL.has(name) && !AGENTS.has(name) && !COORDINATOR.has(name)) {
     fail(nameStart, `unknown metric "${name}"; known metrics: ${KNOWN}`);
   }
 
@@ -102,6 +109,7 @@ export function parseThreshold(expression: string): Threshold {
     argStart = i + 1;
     while (argStart < close && /\s/.test(text[argStart]!)) argStart++;
     argument = text.slice(i + 1, close).trim().replace(/\s+/g, ' ');
+    if (argument === '' && isRecovery) fail(argStart, 'recovery() needs a fault action such as recovery(restart-target), or no parentheses for every fault');
     if (argument === '') fail(argStart, `${name}() needs an argument: an endpoint like "POST /me/report-stats"${isLatency ? ', "propagation" or "first_node"' : ''}`);
     i = close + 1;
   }
@@ -116,6 +124,11 @@ export function parseThreshold(expression: string): Threshold {
     if (arg.toLowerCase() === 'propagation' || arg.toLowerCase() === 'first_node') {
       metric = { kind: 'coordinator_latency', stat, subject: arg.toLowerCase() as 'propagation' | 'first_node' };
     } else metric = { kind: 'latency', stat, endpoint: checkEndpoint(arg, argStart, fail, true) };
+  } else if (isRecovery) {
+    if (argument !== undefined && !ACTION.test(argument)) {
+      fail(argStart, `expected a fault action in lower-case kebab-case such as restart-target or drop-agent-sockets, found "${argument}"`);
+    }
+    metric = argument === undefined ? { kind: 'recovery' } : { kind: 'recovery', action: argument };
   } else if (ENDPOINT_OPTIONAL.has(name)) {
     const stat = name as 'count' | 'errors' | 'error_rate';
     metric = argument === undefined ? { kind: 'total', stat } : { kind: 'endpoint', stat, endpoint: checkEndpoint(argument, argStart, fail, false) };
@@ -148,10 +161,10 @@ export function parseThreshold(expression: string): Threshold {
   if (i < text.length) fail(i, `unexpected "${text.slice(i, i + 12)}" after the value`);
 
   const number = Number(digits);
-  const unit: ThresholdUnit = isLatency ? 'ms' : RATIOS.has(name) ? 'ratio' : 'number';
+  const unit: ThresholdUnit = isLatency || isRecovery ? 'ms' : RATIOS.has(name) ? 'ratio' : 'number';
   let value = number;
   if (unit === 'ms') {
-    if (unitText === '%') fail(unitStart, `${name} is a latency: use ms or s (e.g. 200ms), not %`);
+    if (unitText === '%') fail(unitStart, `${name} is a ${isRecovery ? 'duration' : 'latency'}: use ms or s (e.g. ${isRecovery ? '30s' : '200ms'}), not %`);
     if (unitText === 's') value = number * 1000;
   } else if (unit === 'ratio') {
     if (unitText === 'ms' || unitText === 's') fail(unitStart, `${name} is a ratio: use % or a fraction (e.g. 1% or 0.01), not ${unitText}`);
@@ -206,7 +219,22 @@ function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
       if (!c) return null;
       return metric.stat === 'lost' ? c.lost : metric.stat === 'duplicated' ? c.duplicated : metric.stat === 'out_of_order' ? c.outOfOrder : c.deliveredPerSecond;
     }
+    case 'recovery':
+      return observeRecovery(summary, metric.action).observed;
   }
+}
+
+/**
+ * The worst `recoveredAfterMs` of the faults with `action` (every fault when undefined); null,
+ * with the reason in `detail`, when there was no such fault or one of them never recovered.
+ */
+export function observeRecovery(summary: RunSummary, action: string | undefined): { observed: number | null; detail?: string } {
+  const faults = (summary.faults ?? []).filter((f) => action === undefined || f.action === action);
+  const what = action === undefined ? 'fault' : `${action} fault`;
+  if (faults.length === 0) return { observed: null, detail: `no ${what} in this run` };
+  const never = faults.filter((f) => f.recoveredAfterMs === null).length;
+  if (never > 0) return { observed: null, detail: `not recovered (${never} of ${faults.length} ${what}${faults.length === 1 ? '' : 's'})` };
+  return { observed: Math.max(...faults.map((f) => f.recoveredAfterMs!)) };
 }
 
 function compare(observed: number, op: ThresholdOp, value: number): boolean {
@@ -230,12 +258,16 @@ function compare(observed: number, op: ThresholdOp, value: number): boolean {
 export function evaluateThresholds(summary: RunSummary, thresholds: readonly Threshold[]): ThresholdResult[] {
   return thresholds.map((t) => {
     let observed: number | null = null;
+    let detail: string | undefined;
     try {
-      observed = observe(summary, t.metric);
+      if (t.metric.kind === 'recovery') ({ observed, detail } = observeRecovery(summary, t.metric.action));
+      else observed = observe(summary, t.metric);
     } catch {
       observed = null;
     }
     if (observed !== null && !Number.isFinite(observed)) observed = null;
-    return { expression: t.expression, observed, pass: observed !== null && compare(observed, t.op, t.value) };
+    const result: ThresholdResult = { expression: t.expression, observed, pass: observed !== null && compare(observed, t.op, t.value) };
+    if (observed === null && detail !== undefined) result.detail = detail;
+    return result;
   });
 }

@@ -1,27 +1,31 @@
-import { addEncoded, encodeHistogram, newSecondHistogram, type Histogram } from './hdr.js';
-import type { EncodedSeconds, TimeSeriesPoint } from './recorder-types.js';
+import type { EncodedSeconds, ErrorCount, TimeSeriesPoint } from './recorder-types.js';
+import { SecondErrors } from './second-errors.js';
+import { SecondHistograms } from './second-histograms.js';
 
 /**
- * Per-second buckets of a run: requests, errors, delivered coordinator updates, connected agents
- * and the p99 of request latency.
+ * Per-second buckets of a run: requests, errors (total and by endpoint × class), delivered
+ * coordinator updates, reconnects, connected agents, and the p99 of request latency (all
+ * requests, and the agents' own requests for recovery metrics).
  *
  * Why per-second histograms and not a reservoir: a reservoir's p99 cannot be merged exactly
- * across shards, a histogram can. Only the current second's histogram is live (2 significant
- * digits, ~14 KB, reused); when the clock moves on, it is frozen into its compressed base64
- * encoding (a few hundred bytes) plus its p99, so an hour-long run keeps ~1–2 MB, not 50 MB.
+ * across shards, a histogram can (see SecondHistograms for the memory budget). Everything here
+ * is a per-second aggregate: recording a sample allocates nothing except when a new second or a
+ * new error kind starts.
  */
 export class SecondBuckets {
   readonly requests: number[] = [];
   readonly errors: number[] = [];
   readonly delivered: number[] = [];
+  readonly reconnects: number[] = [];
   /** Value set during that second, null when unchanged (readers carry the previous value). */
   readonly connected: (number | null)[] = [];
-  /** Frozen latency histograms per second. */
-  readonly latency: (string | null)[] = [];
-  private readonly p99Us: (number | null)[] = [];
-  private readonly live: Histogram = newSecondHistogram();
+  /** Every `request` sample. Agent samples reach it through `agentLatency` when a second is
+   * flushed, so each sample is recorded into one per-second histogram, not two. */
+  readonly latency = new SecondHistograms();
+  /** Only the agents' own requests (agent-side endpoints). */
+  readonly agentLatency = new SecondHistograms();
   private liveSecond = -1;
-  private liveCount = 0;
+  readonly errorsBy = new SecondErrors();
 
   get length(): number {
     return this.requests.length;
@@ -29,30 +33,36 @@ export class SecondBuckets {
 
   /** Makes room up to and including `second`. */
   ensure(second: number): void {
+    if (this.requests.length > second) return;
     while (this.requests.length <= second) {
       this.requests.push(0);
       this.errors.push(0);
       this.delivered.push(0);
+      this.reconnects.push(0);
       this.connected.push(null);
-      this.latency.push(null);
-      this.p99Us.push(null);
     }
+    this.latency.ensure(second);
+    this.agentLatency.ensure(second);
+    this.errorsBy.ensure(second);
   }
 
-  request(second: number, us: number): void {
+  request(second: number, us: number, agent: boolean): void {
     this.ensure(second);
     this.requests[second]! += 1;
     if (second !== this.liveSecond) {
+      // Both live histograms must move on together (see flush).
       this.flush();
       this.liveSecond = second;
     }
-    this.live.recordValue(us);
-    this.liveCount++;
+    if (agent) this.agentLatency.record(second, us);
+    else this.latency.record(second, us);
   }
 
-  error(second: number, n: number): void {
+  /** `kind` from `errorsBy.kindOf(endpoint, class)`. */
+  error(second: number, n: number, kind: number): void {
     this.ensure(second);
     this.errors[second]! += n;
+    this.errorsBy.add(second, kind, n);
   }
 
   deliver(second: number, n: number): void {
@@ -60,22 +70,21 @@ export class SecondBuckets {
     this.delivered[second]! += n;
   }
 
+  reconnect(second: number, n: number): void {
+    this.ensure(second);
+    this.reconnects[second]! += n;
+  }
+
   setConnected(second: number, total: number): void {
     this.ensure(second);
     this.connected[second] = total;
   }
 
-  /** Freezes the live second (if any samples) into its encoding; later samples of the same
-   * second are added to the frozen one when they are flushed in turn. */
+  /** Freezes the live second of both histogram series; agent samples join the all-requests one. */
   flush(): void {
-    if (this.liveCount === 0) return;
-    const second = this.liveSecond;
-    const frozen = this.latency[second];
-    if (frozen) addEncoded(this.live, frozen);
-    this.latency[second] = encodeHistogram(this.live);
-    this.p99Us[second] = this.live.getValueAtPercentile(99);
-    this.live.reset();
-    this.liveCount = 0;
+    this.agentLatency.addLiveTo(this.latency);
+    this.agentLatency.flush();
+    this.latency.flush();
   }
 
   /** Connected value at every second from 0 to `length - 1`, carried forward. */
@@ -95,17 +104,22 @@ export class SecondBuckets {
     const connected = this.filledConnected(length);
     const out: TimeSeriesPoint[] = [];
     for (let t = 0; t < length; t++) {
-      const p99 = this.p99Us[t];
       out.push({
         t,
         requests: this.requests[t] ?? 0,
         errors: this.errors[t] ?? 0,
         connected: connected[t]!,
-        p99Ms: p99 === null || p99 === undefined ? null : p99 / 1000,
+        p99Ms: this.latency.p99Ms(t),
         delivered: this.delivered[t] ?? 0,
+        agentP99Ms: this.agentLatency.p99Ms(t),
+        reconnects: this.reconnects[t] ?? 0,
       });
     }
     return out;
+  }
+
+  errorRows(length: number): ErrorCount[][] {
+    return Array.from({ length }, (_, t) => this.errorsBy.rows(t));
   }
 
   encode(): EncodedSeconds {
@@ -115,7 +129,10 @@ export class SecondBuckets {
       errors: [...this.errors],
       delivered: [...this.delivered],
       connected: [...this.connected],
-      latency: [...this.latency],
+      latency: this.latency.encode(),
+      agentLatency: this.agentLatency.encode(),
+      reconnects: [...this.reconnects],
+      errorsBy: this.errorsBy.encode(),
     };
   }
 
@@ -147,18 +164,10 @@ export class SecondBuckets {
       this.requests[s]! += other.requests[i] ?? 0;
       this.errors[s]! += other.errors[i] ?? 0;
       this.delivered[s]! += other.delivered[i] ?? 0;
-      const encoded = other.latency[i];
-      if (!encoded) continue;
-      const h = newSecondHistogram();
-      try {
-        const mineEncoded = this.latency[s];
-        if (mineEncoded) addEncoded(h, mineEncoded);
-        addEncoded(h, encoded);
-        this.latency[s] = encodeHistogram(h);
-        this.p99Us[s] = h.getValueAtPercentile(99);
-      } finally {
-        h.destroy();
-      }
+      this.reconnects[s]! += other.reconnects?.[i] ?? 0;
     }
+    this.latency.merge(other.latency, offset);
+    if (other.agentLatency) this.agentLatency.merge(other.agentLatency, offset);
+    if (other.errorsBy) this.errorsBy.merge(other.errorsBy, offset);
   }
 }

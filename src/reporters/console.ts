@@ -1,4 +1,5 @@
 import type { RunSummary } from '../metrics/summary-types.js';
+import { faultErrorTotal, fmtRecovered, fmtWindow } from './faults-format.js';
 import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine } from './format.js';
 
 const TOP_ERRORS = 8;
@@ -60,6 +61,23 @@ export function renderConsole(summary: RunSummary): string {
     lines.push('');
     lines.push(summary.errors.length > TOP_ERRORS ? `errors (top ${TOP_ERRORS} of ${summary.errors.length})` : 'errors');
     lines.push(...alignTable(summary.errors.slice(0, TOP_ERRORS).map((e) => ['  ' + e.endpoint, e.class, fmtNum(e.count)]), ['l', 'l', 'r']));
+  }
+
+  if (summary.faults && summary.faults.length > 0) {
+    lines.push('');
+    lines.push('faults');
+    lines.push(
+      ...alignTable(
+        [
+          ['  ACTION', 'AT', 'RECOVERED AFTER', 'PEAK RECONNECTS/S', 'ERRORS', 'TOP ERROR'],
+          ...summary.faults.map((f) => {
+            const top = f.errors[0];
+            return ['  ' + f.action, fmtWindow(f), fmtRecovered(f), fmtNum(f.peakReconnectsPerSecond), fmtNum(faultErrorTotal(f)), top ? `${top.class} ${top.endpoint}` : '-'];
+          }),
+        ],
+        ['l', 'l', 'r', 'r', 'r', 'l'],
+      ),
+    );
   }
 
   if (summary.thresholds.length > 0) {

@@ -35,7 +35,7 @@ function unitOf(expression: string): ThresholdUnit | undefined {
 
 /** A threshold's observed value in its own unit (ms, %, number). */
 export function fmtObserved(result: ThresholdResult): string {
-  if (result.observed === null) return 'n/a';
+  if (result.observed === null) return result.detail ? `n/a: ${result.detail}` : 'n/a';
   const unit = unitOf(result.expression);
   return unit === 'ms' ? fmtMs(result.observed) : unit === 'ratio' ? fmtPct(result.observed) : fmtNum(result.observed);
 }
@@ -81,7 +81,7 @@ export function sparkline(values: readonly (number | null)[]): string {
 
 /**
  * Folds the per-second series into at most `maxRows` buckets of whole seconds: counts add,
- * p99 takes the worst second, connected the last value. Each row's `t` is its first second.
+ * p99s take the worst second, connected the last value. Each row's `t` is its first second.
  */
 export function downsample(series: readonly TimeSeriesRow[], maxRows: number): { row: TimeSeriesRow; seconds: number }[] {
   if (series.length === 0) return [];
@@ -89,7 +89,10 @@ export function downsample(series: readonly TimeSeriesRow[], maxRows: number): {
   const out: { row: TimeSeriesRow; seconds: number }[] = [];
   for (let start = 0; start < series.length; start += width) {
     const slice = series.slice(start, start + width);
-    const p99s = slice.map((r) => r.p99Ms).filter((v): v is number => v !== null);
+    const worst = (pick: (r: TimeSeriesRow) => number | null): number | null => {
+      const values = slice.map(pick).filter((v): v is number => v !== null);
+      return values.length ? Math.max(...values) : null;
+    };
     out.push({
       seconds: slice.length,
       row: {
@@ -98,7 +101,9 @@ export function downsample(series: readonly TimeSeriesRow[], maxRows: number): {
         errors: slice.reduce((n, r) => n + r.errors, 0),
         delivered: slice.reduce((n, r) => n + r.delivered, 0),
         connected: slice[slice.length - 1]!.connected,
-        p99Ms: p99s.length ? Math.max(...p99s) : null,
+        p99Ms: worst((r) => r.p99Ms),
+        agentP99Ms: worst((r) => r.agentP99Ms),
+        reconnects: slice.reduce((n, r) => n + r.reconnects, 0),
       },
     });
   }

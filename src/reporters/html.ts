@@ -1,6 +1,7 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine } from './format.js';
-import { lineChart, type ChartSeries } from './svg-chart.js';
+import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
+import { lineChart, type ChartBand, type ChartSeries } from './svg-chart.js';
 
 export const HTML_FILE = 'report.html';
 const MAX_POINTS = 600;
@@ -15,6 +16,28 @@ td:first-child,th:first-child{text-align:left}code{font-size:13px}
 .b-passed{background:#137333}.b-failed{background:#c5221f}.b-interrupted{background:#b06000}.b-errored{background:#7b1fa2}
 svg text{font:11px system-ui,sans-serif;fill:#5b6475}svg .t{font-size:13px;fill:#1d2433}svg .g{stroke:#e3e6ec}
 `;
+/** Only in reports of runs with faults, so other reports stay as they were. */
+const FAULT_STYLE = `svg .fault-label{fill:#c5221f;font-weight:600}.never{color:#c5221f;font-weight:600}
+`;
+
+/**
+ * The chart bands of every fault: its window, then the time until the fleet recovered (to the
+ * end of the run when it never did). A chart point at bucket start t stands for the bucket
+ * [t, t + width), so a moment T is drawn at T − width/2: a fault in second 10 lands on the
+ * point of second 10, not half a step after it.
+ */
+function faultBands(summary: RunSummary, bucketSeconds: number): ChartBand[] {
+  const runEndSeconds = summary.timeSeries.length;
+  const at = (ms: number) => ms / 1000 - bucketSeconds / 2;
+  const bands: ChartBand[] = [];
+  for (const f of summary.faults ?? []) {
+    const title = `${f.action} ${fmtWindow(f)}: ${f.recoveredAfterMs === null ? 'not recovered' : `recovered after ${fmtMs(f.recoveredAfterMs)}`}`;
+    bands.push({ kind: 'fault', fromSeconds: at(f.at), toSeconds: at(f.endedAt), label: f.action, title });
+    const recoveredAt = f.recoveredAfterMs === null ? runEndSeconds : (f.endedAt + f.recoveredAfterMs) / 1000;
+    bands.push({ kind: 'recovery', fromSeconds: at(f.endedAt), toSeconds: recoveredAt - bucketSeconds / 2, label: '', title: `${title} (recovering from ${fmtAt(f.endedAt)})` });
+  }
+  return bands;
+}
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   // Cells are pre-escaped HTML.
@@ -50,17 +73,37 @@ export function renderHtml(summary: RunSummary): string {
     body.push('<h2>Over time</h2>');
     const buckets = downsample(summary.timeSeries, MAX_POINTS);
     const xs = buckets.map((b) => b.row.t);
+    const bands = faultBands(summary, buckets[0]!.seconds);
     body.push(
       lineChart('Requests per second and p99 latency', xs, [
         { label: 'req/s', color: '#1a73e8', axis: 'left', values: buckets.map((b) => b.row.requests / b.seconds), format: (v) => fmtNum(Math.round(v)) },
         { label: 'p99 (worst second)', color: '#e8710a', axis: 'right', values: buckets.map((b) => b.row.p99Ms), format: fmtMs },
-      ]),
+      ], bands),
     );
     const second: ChartSeries[] = [{ label: 'agents connected', color: '#137333', axis: 'left', values: buckets.map((b) => b.row.connected), format: (v: number) => fmtNum(Math.round(v)) }];
     if (summary.coordinator) {
       second.push({ label: 'updates delivered/s', color: '#9334e6', axis: 'right', values: buckets.map((b) => b.row.delivered / b.seconds), format: (v: number) => fmtNum(Math.round(v)) });
     }
-    body.push(lineChart(summary.coordinator ? 'Connected agents and coordinator deliveries' : 'Connected agents', xs, second));
+    body.push(lineChart(summary.coordinator ? 'Connected agents and coordinator deliveries' : 'Connected agents', xs, second, bands));
+  }
+
+  if (summary.faults && summary.faults.length > 0) {
+    body.push('<h2>Faults</h2>');
+    body.push(
+      table(
+        ['fault', 'at', 'recovered after', 'peak reconnects/s', 'errors', 'top errors', 'baseline'],
+        summary.faults.map((f) => [
+          `<code>${esc(f.action)}</code>`,
+          esc(fmtWindow(f)),
+          f.recoveredAfterMs === null ? '<span class="never">never</span>' : esc(fmtRecovered(f)),
+          esc(fmtNum(f.peakReconnectsPerSecond)),
+          esc(fmtNum(faultErrorTotal(f))),
+          esc(f.errors.length ? fmtFaultErrors(f) : '-'),
+          esc(fmtBaseline(f)),
+        ]),
+      ),
+    );
+    body.push('<p class="meta">Shaded on the charts: red, the fault; amber, until the fleet recovered (agents connected and their p99 back to the baseline before the fault, and holding). Errors and reconnects count from the fault to its recovery.</p>');
   }
 
   body.push('<h2>Endpoints</h2>');
@@ -116,7 +159,7 @@ export function renderHtml(summary: RunSummary): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fleetsim ${esc(meta.scenario)} — ${esc(summary.outcome)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${summary.faults?.length ? FAULT_STYLE : ''}</style>
 </head>
 <body>
 ${body.join('\n')}

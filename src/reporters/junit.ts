@@ -1,4 +1,5 @@
 import type { RunSummary } from '../metrics/summary-types.js';
+import { faultLine } from './faults-format.js';
 import { escapeXml, fmtObserved } from './format.js';
 
 export const JUNIT_FILE = 'junit.xml';
@@ -8,7 +9,8 @@ const attr = (name: string, value: string | number) => `${name}="${escapeXml(Str
 /**
  * junit.xml: one testcase per threshold (a failing threshold is a `<failure>`), plus a
  * `run completed` testcase that errors when the run was interrupted or errored, so CI shows
- * a broken run even without thresholds.
+ * a broken run even without thresholds. Faults (when the run had any) are properties
+ * `fault.<n>` and lines in the suite's `<system-out>`; `recovery(...)` thresholds are testcases.
  */
 export function renderJunit(summary: RunSummary): string {
   const { meta } = summary;
@@ -37,9 +39,14 @@ export function renderJunit(summary: RunSummary): string {
     ['outcome', summary.outcome],
     ['requests', String(summary.totals.requests)],
     ['errors', String(summary.totals.errors)],
+    ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)
     .join('\n');
+  const faultOut = (summary.faults ?? []).flatMap((f) => [
+    faultLine(f),
+    ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`),
+  ]);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${attr('name', 'fleetsim')} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', time)}>`,
@@ -48,6 +55,7 @@ export function renderJunit(summary: RunSummary): string {
     props,
     '    </properties>',
     ...cases,
+    ...(faultOut.length > 0 ? [`    <system-out>${escapeXml(faultOut.join('\n'))}</system-out>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -1,4 +1,5 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
+import { faultStrip, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
 import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, sparkline } from './format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
@@ -58,6 +59,20 @@ export function renderMarkdown(summary: RunSummary): string {
     out.push(...table(['endpoint', 'class', 'count'], summary.errors.map((e) => [`\`${e.endpoint}\``, e.class, fmtNum(e.count)]), 2), '');
   }
 
+  if (summary.faults && summary.faults.length > 0) {
+    out.push('## Faults', '');
+    out.push(
+      ...table(
+        ['fault', 'at', 'recovered after', 'peak reconnects/s', 'errors', 'baseline'],
+        summary.faults.map((f) => [`\`${f.action}\``, fmtWindow(f), fmtRecovered(f), fmtNum(f.peakReconnectsPerSecond), fmtFaultErrors(f), fmtBaseline(f)]),
+        99,
+      ),
+      '',
+      '_Recovered: agents connected and their per-second p99 back to the baseline before the fault, and holding. Errors and reconnects count from the fault to its recovery._',
+      '',
+    );
+  }
+
   const c = summary.coordinator;
   if (c) {
     out.push('## Coordinator', '');
@@ -87,6 +102,10 @@ export function renderMarkdown(summary: RunSummary): string {
     out.push(`req/s      ${sparkline(spark.map((r) => r.requests))}`);
     out.push(`p99        ${sparkline(spark.map((r) => r.p99Ms))}`);
     out.push(`connected  ${sparkline(spark.map((r) => r.connected))}`);
+    if (summary.faults && summary.faults.length > 0) {
+      const width = Math.max(1, Math.ceil(summary.timeSeries.length / MAX_SPARK));
+      out.push(`faults     ${faultStrip(summary.faults, spark.length, width)}  (█ fault, ░ recovering)`);
+    }
     out.push('```', '');
     const buckets = downsample(summary.timeSeries, MAX_SERIES_ROWS);
     out.push(
