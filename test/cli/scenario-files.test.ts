@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorLocation } from '../../src/scenario/load.js';
 import { REPO, runMain, testIO } from './cli-io.js';
@@ -62,9 +63,12 @@ describe('scenario files from any folder (in process)', () => {
 
 describe('errorLocation', () => {
   it("prefers the scenario's own frame, then the first user frame, never node internals", () => {
-    const stack = 'Error: x\n    at f (node:internal/modules/cjs/loader:1:2)\n    at g (/repo/node_modules/tsx/a.js:3:4)\n    at h (/home/u/helper.ts:5:6)\n    at file:///home/u/s.ts:7:8';
-    expect(errorLocation('/home/u/s.ts', stack)).toBe('/home/u/s.ts:7:8');
-    expect(errorLocation('/home/u/other.ts', stack)).toBe('/home/u/helper.ts:5:6');
+    // The user's scenarios live in their own folder outside the checkout; the frames name it
+    // both as a path and as a file URL, as Node prints them.
+    const user = join(homedir(), 'scenarios');
+    const stack = `Error: x\n    at f (node:internal/modules/cjs/loader:1:2)\n    at g (/repo/node_modules/tsx/a.js:3:4)\n    at h (${join(user, 'helper.ts')}:5:6)\n    at ${pathToFileURL(join(user, 's.ts')).href}:7:8`;
+    expect(errorLocation(join(user, 's.ts'), stack)).toBe(`${join(user, 's.ts')}:7:8`);
+    expect(errorLocation(join(user, 'other.ts'), stack)).toBe(`${join(user, 'helper.ts')}:5:6`);
     expect(errorLocation('/x.ts', 'Error: x\n    at node:internal/modules/cjs/loader:1207:15')).toBeUndefined();
   });
 });

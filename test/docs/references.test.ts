@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 /**
  * The repository must stand alone: nothing in it may point at files outside the checkout or at
  * issue numbers only the authors can see, and every protocol section the code cites must exist
- * as a heading in docs/protocol.md. Plain fs reads, no shell; the whole tree is a few hundred
- * small files.
+ * as a heading of the document it names: docs/protocol.md (v1) or docs/protocol-v2.md. Files of
+ * the v2 code (a `v2/` folder or a `v2-` file) must name the document at every citation, since a
+ * bare section number there is easily read as the wrong one. Plain fs reads, no shell; the whole
+ * tree is a few hundred small files.
  *
  * This file names the forbidden patterns only in pieces (and the section sign as an escape), so
  * it passes its own scan.
@@ -76,6 +78,8 @@ interface Citation {
   section: string;
   /** `v1` = docs/protocol.md; `v2` = docs/protocol-v2.md; `external` = another document (an RFC). */
   target: 'v1' | 'v2' | 'external';
+  /** False for a bare `§N` (or chain) that names no document and is taken as docs/protocol.md. */
+  named: boolean;
 }
 
 const CITATION = new RegExp(`${SECTION}(\\d+(?:\\.\\d+)*)`, 'g');
@@ -83,6 +87,7 @@ const CITATION = new RegExp(`${SECTION}(\\d+(?:\\.\\d+)*)`, 'g');
 const CHAIN_TAIL = new RegExp(`${SECTION}\\d+(?:\\.\\d+)*\\s*(?:[,/\u2013-]|and|or)?\\s*$`);
 const RFC_TAIL = /\bRFC\s*\d+\s*$/i;
 const V2_TAIL = /(?:protocol-v2(?:\.md)?|\bv2)[`'")\]]*\s*$/i;
+const V1_TAIL = /\bprotocol(?:\.md)?[`'")\]]*\s*$/i;
 
 /**
  * Every section citation in the text. The document is named by what precedes the citation (or
@@ -99,7 +104,8 @@ function citations(file: SourceFile): Citation[] {
         before = before.replace(CHAIN_TAIL, '');
       }
       const target = RFC_TAIL.test(before) ? 'external' : V2_TAIL.test(before) ? 'v2' : 'v1';
-      out.push({ path: file.path, line: i + 1, section: m[1] as string, target });
+      const named = target !== 'v1' || V1_TAIL.test(before);
+      out.push({ path: file.path, line: i + 1, section: m[1] as string, target, named });
     }
   });
   return out;
@@ -125,8 +131,21 @@ function headingSlugs(markdown: string): Set<string> {
   return slugs;
 }
 
+/** Files of the v2 code: a `v2/` folder (generated code aside) or a `v2-…` file name. */
+function isV2Code(path: string): boolean {
+  return /(?:^|\/)v2(?:\/|-)/.test(path) && !path.includes('/gen/');
+}
+
+/** `path:line: §N` for every citation whose section is not among `headings`. */
+function missingSections(cited: readonly Citation[], headings: Set<string>): string[] {
+  return cited.filter((c) => !headings.has(c.section)).map((c) => `${c.path}:${c.line}: ${SECTION}${c.section}`);
+}
+
 const files = repoFiles();
 const protocolPath = join(ROOT, 'docs/protocol.md');
+const protocolV2Path = join(ROOT, 'docs/protocol-v2.md');
+/** Where citations are checked: code, tests, benchmarks, scenarios and the README. */
+const citing = files.filter((f) => /^(src|test|bench|scenarios)\//.test(f.path) || f.path === 'README.md');
 
 describe('the repository stands alone', () => {
   it('scans the tree it is meant to scan', () => {
@@ -143,13 +162,26 @@ describe('the repository stands alone', () => {
 
   it('every protocol section cited in the code, tests and README is a heading of docs/protocol.md', () => {
     const headings = headingNumbers(readFileSync(protocolPath, 'utf8'));
-    const cited = files
-      .filter((f) => /^(src|test|bench|scenarios)\//.test(f.path) || f.path === 'README.md')
-      .flatMap(citations)
-      .filter((c) => c.target === 'v1');
+    const cited = citing.flatMap(citations).filter((c) => c.target === 'v1');
     expect(cited.length).toBeGreaterThan(50);
-    const missing = cited.filter((c) => !headings.has(c.section)).map((c) => `${c.path}:${c.line}: ${SECTION}${c.section}`);
-    expect(missing).toEqual([]);
+    expect(missingSections(cited, headings)).toEqual([]);
+  });
+
+  it('every protocol-v2 section cited in the code, tests and README is a heading of docs/protocol-v2.md', () => {
+    const headings = headingNumbers(readFileSync(protocolV2Path, 'utf8'));
+    const cited = citing.flatMap(citations).filter((c) => c.target === 'v2');
+    expect(cited.length).toBeGreaterThan(50);
+    expect(missingSections(cited, headings)).toEqual([]);
+  });
+
+  it('the v2 code names the document at every section it cites', () => {
+    const v2Files = citing.filter((f) => isV2Code(f.path));
+    expect(v2Files.some((f) => f.path.startsWith('src/protocol/v2/'))).toBe(true);
+    const bare = v2Files
+      .flatMap(citations)
+      .filter((c) => !c.named)
+      .map((c) => `${c.path}:${c.line}: ${SECTION}${c.section} (write protocol-v2 ${SECTION}N or protocol ${SECTION}N)`);
+    expect(bare).toEqual([]);
   });
 
   it('every docs/*.md#anchor link names a heading of that document', () => {
@@ -159,11 +191,21 @@ describe('the repository stands alone', () => {
         const [, doc = '', anchor = ''] = m;
         const path = join(ROOT, 'docs', doc);
         if (!existsSync(path)) {
-          // The v2 document is written separately; its links are checked once it exists.
-          if (!doc.includes('v2')) broken.push(`${file.path}: docs/${doc} does not exist`);
+          broken.push(`${file.path}: docs/${doc} does not exist`);
           continue;
         }
         if (!headingSlugs(readFileSync(path, 'utf8')).has(anchor)) broken.push(`${file.path}: docs/${doc}#${anchor}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('every in-page #anchor link of a Markdown file names one of its own headings', () => {
+    const broken: string[] = [];
+    for (const file of files.filter((f) => f.path.endsWith('.md'))) {
+      const slugs = headingSlugs(file.text);
+      for (const m of file.text.matchAll(/\]\(#([\w-]+)\)/g)) {
+        if (!slugs.has(m[1] as string)) broken.push(`${file.path}: #${m[1]}`);
       }
     }
     expect(broken).toEqual([]);
@@ -197,9 +239,28 @@ describe('the checks themselves', () => {
     expect(found).toEqual(['v1:5.2', 'v1:5.4', 'v1:6', 'external:5.2', 'v2:3', 'v2:4', 'v2:7', 'v1:5.14', 'v1:5.15']);
   });
 
+  it('knows which citations name their document', () => {
+    const text = [
+      `docs/protocol.md ${SECTION}5.2, ${SECTION}5.3`,
+      `(docs/protocol-v2.md ${SECTION}1.5-${SECTION}2.3)`,
+      `window (${SECTION}1.6)`,
+      `RFC 6455 ${SECTION}5.2`,
+    ].join('\n');
+    const found = citations(file(text)).map((c) => `${c.target}:${c.section}:${c.named ? 'named' : 'bare'}`);
+    expect(found).toEqual(['v1:5.2:named', 'v1:5.3:named', 'v2:1.5:named', 'v2:2.3:named', 'v1:1.6:bare', 'external:5.2:named']);
+  });
+
+  it('tells v2 code files from the rest', () => {
+    expect(isV2Code('src/protocol/v2/yamux-session.ts')).toBe(true);
+    expect(isV2Code('test/server/v2/coordinate.test.ts')).toBe(true);
+    expect(isV2Code('bench/v2-wire.ts')).toBe(true);
+    expect(isV2Code('src/protocol/v2/gen/coder/agent/v2/agent.ts')).toBe(false);
+    expect(isV2Code('src/server/routes/router.ts')).toBe(false);
+  });
+
   it('reads numbered headings and GitHub anchors', () => {
-    const md = '# Title\n## 5. Endpoints\n### 5.10 GET /me/coordinate\n#### 9.2.3 Lifecycle\n### bench:coordinator\n';
-    expect([...headingNumbers(md)]).toEqual(['5', '5.10', '9.2.3']);
+    const md = '# Title\n## 5. Endpoints\n### 5.10 GET /me/coordinate\n#### 9.2.3 Lifecycle\n### bench:coordinator\n## 10. Later\n';
+    expect([...headingNumbers(md)]).toEqual(['5', '5.10', '9.2.3', '10']);
     expect(headingSlugs(md).has('benchcoordinator')).toBe(true);
     expect(headingSlugs(md).has('510-get-mecoordinate')).toBe(true);
   });

@@ -116,7 +116,7 @@ class UnaryCall extends ClientCall {
       this.resolve = resolve;
       this.reject = reject;
     });
-    // Invoke(1) Message(2) CloseSend(3) in one write, as drpc flushes them together (§2.4).
+    // Invoke(1) Message(2) CloseSend(3) in one write, as drpc flushes them together (protocol-v2 §2.4).
     this.nextId = 4;
     void this.writeBytes(encodeSequence(STREAM_ID, 1, PacketKind.Invoke, methodBytes(method), PacketKind.Message, request, PacketKind.CloseSend, EMPTY)).catch(
       (error: Error) => this.fail(error),
@@ -192,7 +192,7 @@ export class DrpcClientStream extends ClientCall implements QueueOwner, AsyncIte
         (error: Error) => this.fail(error),
       );
     } else {
-      // drpc corks the Invoke until the first send or receive (§2.2).
+      // drpc corks the Invoke until the first send or receive (protocol-v2 §2.2).
       this.corkedInvoke = methodBytes(method);
       this.sentCloseSend = false;
     }

@@ -24,7 +24,7 @@ export function methodName(data: Uint8Array): string {
   return decoder.decode(data);
 }
 
-/** Error packet data: 8-byte big-endian code, then the UTF-8 message (§2.5). */
+/** Error packet data: 8-byte big-endian code, then the UTF-8 message (protocol-v2 §2.5). */
 export function encodeErrorData(code: number | bigint, message: string): Uint8Array {
   const text = encoder.encode(message);
   const out = new Uint8Array(8 + text.length);
@@ -48,7 +48,7 @@ export function errorDataFor(error: unknown): Uint8Array {
 
 /**
  * Encodes up to three consecutive packets (message ids `firstId`, +1, +2) into one array, e.g. a
- * client's Invoke + Message + CloseSend, which drpc also writes in one flush (§2.4).
+ * client's Invoke + Message + CloseSend, which drpc also writes in one flush (protocol-v2 §2.4).
  * Pass kind 0 to leave a slot out.
  */
 export function encodeSequence(

@@ -11,7 +11,7 @@ export interface RpcContext {
   readonly method: string;
   /** Aborted when the client goes away (yamux FIN/RST, Close, Cancel, session end). */
   readonly signal: AbortSignal;
-  /** Raw InvokeMetadata payload if the client sent one (§2.7), else undefined. */
+  /** Raw InvokeMetadata payload if the client sent one (protocol-v2 §2.7), else undefined. */
   readonly metadata: Uint8Array | undefined;
 }
 
@@ -86,7 +86,7 @@ export class DrpcRouter {
   }
 }
 
-/** drpcmux's answer to a method nobody registered (§2.5): code 0. */
+/** drpcmux's answer to a method nobody registered (protocol-v2 §2.5): code 0. */
 export function unknownRpcMessage(method: string): string {
   return `protocol error: unknown rpc: ${JSON.stringify(method)}`;
 }

@@ -167,7 +167,7 @@ export class ServerConn implements YamuxStreamHandler, DrpcPacketSink {
   }
 
   onStreamEnd(): void {
-    // drpcserver reads EOF: the running RPC ends and the transport is closed (§2.4).
+    // drpcserver reads EOF: the running RPC ends and the transport is closed (protocol-v2 §2.4).
     this.call?.abort('client closed the stream');
     this.stream.close();
   }

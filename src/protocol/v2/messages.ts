@@ -20,7 +20,7 @@ export * as tailnetpb from './gen/coder/tailnet/v2/tailnet_pb.js';
 export { uuidFromBytes, uuidToBytes, isNilUuid, NIL_UUID, EXTERNAL_LOG_SOURCE_ID } from './uuid-bytes.js';
 
 // ---------------------------------------------------------------------------------------------
-// Method paths (§2.4: the Invoke packet carries exactly this text)
+// Method paths (protocol-v2 §2.4: the Invoke packet carries exactly this text)
 // ---------------------------------------------------------------------------------------------
 
 export const AGENT_SERVICE = 'coder.agent.v2.Agent';

@@ -1,8 +1,8 @@
 /**
  * The tailnet Node in its two wire forms: v1 JSON (`TailnetNode`, what the node factory and the
- * v1 coordinate sockets use) and the v2 protobuf `coder.tailnet.v2.Node` (docs/protocol-v2.md
- * §4.1, §7). Lets the v2 fake agent and peers reuse the v1 node factory, and lets a server relay
- * between v1 and v2 peers.
+ * v1 coordinate sockets use) and the v2 protobuf `coder.tailnet.v2.Node`
+ * (docs/protocol-v2.md §4.1, §7). Lets the v2 fake agent and peers reuse the v1 node factory,
+ * and lets a server relay between v1 and v2 peers.
  *
  * The two forms differ in three places: the node key is `nodekey:<64 hex>` text in JSON but
  * `"np"` + 32 raw bytes in protobuf; `as_of` is RFC 3339 text vs a Timestamp; and absent lists

@@ -12,11 +12,11 @@ export abstract class WireError extends Error {
   abstract readonly errorClass: string;
 }
 
-/** dRPC code `Unimplemented` (drpcerr), the only code Coder itself sends (§2.5). */
+/** dRPC code `Unimplemented` (drpcerr), the only code Coder itself sends (protocol-v2 §2.5). */
 export const DRPC_UNIMPLEMENTED = 12;
 
 /**
- * A dRPC Error packet: 8-byte big-endian code + UTF-8 message (§2.5). Thrown by clients when the
+ * A dRPC Error packet: 8-byte big-endian code + UTF-8 message (protocol-v2 §2.5). Thrown by clients when the
  * server answered with an Error packet; thrown by server handlers to send one (code 0 = no code).
  * `code` is a number (exact up to 2^53); `rawCode` keeps the full uint64.
  */
@@ -109,7 +109,7 @@ export class RpcAbortedError extends WireError {
   readonly errorClass = 'aborted';
 }
 
-/** The WebSocket under the session closed with a code other than 1000/1001 (§1.4). */
+/** The WebSocket under the session closed with a code other than 1000/1001 (protocol-v2 §1.5). */
 export class WsClosedError extends WireError {
   override readonly name = 'WsClosedError';
   constructor(

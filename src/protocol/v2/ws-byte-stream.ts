@@ -25,7 +25,7 @@ export interface ByteTransport {
   write(chunk: Uint8Array): void;
   /** False while the outbound buffer is above the high-water mark; wait for `onTransportDrain`. */
   readonly writable: boolean;
-  /** Graceful close (WebSocket close handshake, so unread input is drained, §9.1 of the spec). */
+  /** Graceful close (WebSocket close handshake, so unread input is drained, protocol-v2 §1.4, §9.1). */
   close(code?: number, reason?: string): void;
 }
 
@@ -40,7 +40,7 @@ export interface WsByteStreamOptions {
 /**
  * Client options for the v2 routes: no compression (coderd negotiates none for agents; a
  * compressed byte stream only costs CPU here) and no message-size limit, because a Go peer's
- * NetConn reads messages of any size and a yamux write can be 256 KiB + 12 (§1.4).
+ * NetConn reads messages of any size and a yamux write can be 256 KiB + 12 (protocol-v2 §1.4).
  */
 export const V2_WS_CLIENT_OPTIONS = Object.freeze({ perMessageDeflate: false, maxPayload: 0 });
 
@@ -121,7 +121,7 @@ class WsByteStream implements ByteTransport {
 
   private onClose(code: number, reason: string): void {
     if (this.closeError !== null) return;
-    // 1000/1001 read as EOF, like coder/websocket's NetConn (§1.5); 1005 = closed without a code.
+    // 1000/1001 read as EOF, like coder/websocket's NetConn (protocol-v2 §1.5); 1005 = closed without a code.
     const clean = code === 1000 || code === 1001 || code === 1005;
     this.closeError = clean ? undefined : this.lastError ?? new WsClosedError(code, reason);
     if (this.closeError === undefined && this.lastError) this.closeError = this.lastError;

@@ -8,7 +8,7 @@
 
 export const YAMUX_VERSION = 0;
 export const YAMUX_HEADER_SIZE = 12;
-/** Initial (and, with the default config, maximum) per-stream window: 256 KiB (§1.6). */
+/** Initial (and, with the default config, maximum) per-stream window: 256 KiB (protocol-v2 §1.6). */
 export const YAMUX_INITIAL_WINDOW = 256 * 1024;
 
 /** Frame types. */

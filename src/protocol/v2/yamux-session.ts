@@ -14,7 +14,7 @@ import { realTimers, type TimerHost } from './timer-host.js';
 import { YamuxPinger, type PingerHost } from './yamux-pinger.js';
 import { YamuxClosedError, YamuxGoAwayError, YamuxProtocolError, YamuxTimeoutError } from './wire-errors.js';
 
-/** Session options; defaults are hashicorp's `DefaultConfig()`, which Coder uses unchanged (§1.6). */
+/** Session options; defaults are hashicorp's `DefaultConfig()`, which Coder uses unchanged (protocol-v2 §1.6). */
 export interface YamuxSessionOptions {
   role: 'client' | 'server';
   /** Called for each stream the peer opens (it is ACKed first). Without it, inbound streams are refused with RST. */
@@ -94,7 +94,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
   }
 
   /**
-   * Opens a stream: sends WindowUpdate+SYN now; data may follow before the ACK (§1.7).
+   * Opens a stream: sends WindowUpdate+SYN now; data may follow before the ACK (protocol-v2 §1.7).
    * Throws YamuxGoAwayError after the peer's GoAway, YamuxClosedError after the session ended.
    */
   open(): YamuxStream {

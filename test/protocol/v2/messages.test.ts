@@ -51,7 +51,7 @@ describe('protobuf vectors (docs/protocol-v2.md §8)', () => {
   it('UpdateStatsRequest with stats absent is empty (the "interval only" call)', () => {
     expect(AGENT_RPC.UpdateStats.encodeRequest({}).length).toBe(0);
     expect(AGENT_RPC.UpdateStats.decodeRequest(new Uint8Array(0)).stats).toBeUndefined();
-    // An empty but present Stats is a real report and must reach the wire (§5).
+    // An empty but present Stats is a real report and must reach the wire (protocol-v2 §5.2).
     expect(show(AGENT_RPC.UpdateStats.encodeRequest({ stats: {} }))).toBe('0a 00');
     expect(AGENT_RPC.UpdateStats.decodeRequest(hex('0a 00')).stats).toBeDefined();
   });

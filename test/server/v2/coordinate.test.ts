@@ -108,7 +108,7 @@ describe('v2 tailnet coordinator over loopback (docs/protocol-v2.md §6)', () =>
     }
   });
 
-  it('derives the agent status from the v2 session: connected, then disconnected when the socket drops (§5.11)', async () => {
+  it('derives the agent status from the v2 session: connected, then disconnected when the socket drops (protocol-v2 §5.11)', async () => {
     const agent = server.credentials.agents[2]!;
     const status = async (): Promise<string> => JSON.parse((await call(server, `${AGENTS}/${agent.id}`, { token: server.credentials.userToken })).text).status;
     expect(await status()).toBe('connecting');
