@@ -11,3 +11,4 @@ export type { Credentials } from './protocol/credentials.js';
 export type { FaultSummary, RunSummary } from './metrics/summary-types.js';
 export type { FaultWindow, RecoveryOptions } from './metrics/recovery.js';
 export { FleetsimError, EXIT } from './core/errors.js';
+export { systemClock, ManualClock, type Clock, type Ticker, type TimerHandle } from './core/clock.js';

@@ -114,7 +114,11 @@ class Exchange<T> {
     private readonly options: SendOptions,
     private readonly resolve: (result: ApiResult<T>) => void,
   ) {
-    this.startedAt = options.intendedAt ?? ctx.clock.now();
+    // Latency counts from the intended send time, but never from later than the actual start:
+    // a timer that fired a fraction early would otherwise record less than the round trip.
+    const now = ctx.clock.now();
+    const intended = options.intendedAt;
+    this.startedAt = intended !== undefined && intended < now ? intended : now;
   }
 
   dispatch(): void {

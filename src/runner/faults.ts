@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { FaultLog } from '../metrics/fault-log.js';
 import type { ProxyAction } from './fault-proxy/actions.js';
@@ -28,6 +29,8 @@ export interface FaultTimelineOptions {
   elapsedMs: () => number;
   signal: AbortSignal;
   log: Logger;
+  /** The run's clock: the faults' `at` and a restart's `downFor` run on its timers. */
+  clock: Clock;
 }
 
 export interface FaultTimeline {
@@ -44,18 +47,17 @@ export interface FaultTimeline {
  * at the run's end mark.
  */
 export function scheduleFaultTimeline(options: FaultTimelineOptions): FaultTimeline {
-  const { faultLog, log, signal } = options;
-  const timers = new Set<NodeJS.Timeout>();
+  const { faultLog, log, signal, clock } = options;
+  const timers = new Set<TimerHandle>();
   const revokeWindows: (() => void)[] = [];
   let serverDown = false;
   let cancelled = false;
   const at = (): string => `${(options.elapsedMs() / 1000).toFixed(1)}s`;
   const later = (ms: number, fn: () => void): void => {
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       timers.delete(timer);
       if (!cancelled && !signal.aborted) fn();
     }, ms);
-    timer.unref();
     timers.add(timer);
   };
   const failed = (fault: ScenarioFault) => (error: unknown) => log.warn(`fault ${fault.action} at ${at()} failed: ${(error as Error).message}`);
@@ -128,7 +130,7 @@ export function scheduleFaultTimeline(options: FaultTimelineOptions): FaultTimel
     cancel() {
       if (cancelled) return;
       cancelled = true;
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of timers) clock.clearTimeout(timer);
       timers.clear();
       // Leave the server as it was found, so the fleet's last closes and the target's own
       // shutdown are not met by a closed port.

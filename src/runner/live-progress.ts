@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { formatLiveLine } from '../reporters/live-line.js';
 
@@ -11,14 +12,14 @@ export function startLiveProgress(
   recorder: Recorder,
   plannedNow: () => number,
   write: (line: string, final: boolean) => void,
+  clock: Clock,
 ): { stop(): void } {
-  const timer = setInterval(() => {
+  const ticker = clock.every(1000, () => {
     write(formatLiveLine({ ...recorder.snapshot(), agentsPlanned: plannedNow() }), false);
-  }, 1000);
-  timer.unref();
+  });
   return {
     stop() {
-      clearInterval(timer);
+      ticker.stop();
       write('', true);
     },
   };

@@ -16,6 +16,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { WorkloadContext } from '../workloads/workload.js';
 import { credentialSecrets } from './credentials-file.js';
 import { startLiveProgress } from './live-progress.js';
+import { untilAborted, withinGrace } from './grace.js';
 import { scheduleFaultTimeline, type FaultTimeline } from './faults.js';
 import { proxySummary } from './proxy-summary.js';
 import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
@@ -100,10 +101,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     rng: createRng(scenario.seed),
     log,
   };
-  const plannedGauge = setInterval(() => {
+  const plannedGauge = clock.every(250, () => {
     recorder.gauge(METRIC.agentsPlanned, agentCountAt(plan, clock.now() - startedAtClock));
-  }, 250);
-  plannedGauge.unref();
+  });
 
   let errored: unknown;
   let live: { stop(): void } | undefined;
@@ -111,9 +111,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   let proxyStats: Awaited<ReturnType<RunTarget['close']>>;
   try {
     const workloads = await buildWorkloads(scenario, plan, target);
-    const endTimer = setTimeout(() => controller.abort('completed'), scenario.duration);
-    endTimer.unref();
-    controller.signal.addEventListener('abort', () => clearTimeout(endTimer), { once: true });
+    const endTimer = clock.setTimeout(() => controller.abort('completed'), scenario.duration);
+    controller.signal.addEventListener('abort', () => clock.clearTimeout(endTimer), { once: true });
     faults = scheduleFaultTimeline({
       faults: scenario.faults,
       server: target.server,
@@ -122,8 +121,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       elapsedMs: () => recorder.elapsedMs(),
       signal: controller.signal,
       log,
+      clock,
     });
-    if (options.live) live = startLiveProgress(recorder, () => agentCountAt(plan, clock.now() - startedAtClock), options.live);
+    if (options.live) live = startLiveProgress(recorder, () => agentCountAt(plan, clock.now() - startedAtClock), options.live, clock);
     controller.signal.addEventListener(
       'abort',
       () => {
@@ -146,14 +146,14 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     );
     // A workload may end on its own (REST amount); the run still lasts until the duration or a
     // signal. After the stop, workloads get a bounded grace to close their sockets.
-    await afterAbort(controller.signal, 0);
-    const settled = await Promise.race([running.then(() => true), afterAbort(controller.signal, STOP_GRACE_MS).then(() => false)]);
-    if (!settled) log.warn(`some workloads did not stop within ${STOP_GRACE_MS} ms; writing the report anyway`);
+    await untilAborted(controller.signal);
+    const stopped = await withinGrace(clock, running, STOP_GRACE_MS);
+    if (!stopped.settled) log.warn(`some workloads did not stop within ${STOP_GRACE_MS} ms; writing the report anyway`);
   } catch (error) {
     errored = error;
     controller.abort('errored');
   } finally {
-    clearInterval(plannedGauge);
+    plannedGauge.stop();
     faults?.cancel();
     live?.stop();
     options.signal?.removeEventListener('abort', onExternalAbort);
@@ -200,13 +200,4 @@ function makeRunId(scenarioName: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   const slug = scenarioName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
   return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
-}
-
-/** Resolves `graceMs` after `signal` aborts (at once plus grace if it already has). */
-function afterAbort(signal: AbortSignal, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const fire = () => setTimeout(resolve, graceMs).unref();
-    if (signal.aborted) fire();
-    else signal.addEventListener('abort', fire, { once: true });
-  });
 }

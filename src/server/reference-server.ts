@@ -99,7 +99,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   };
   wss.on('headers', onHeaders);
   wssV2.on('headers', onHeaders);
-  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs, log: options.log });
+  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs, log: options.log, clock });
   const ptys = new PtySessions({ heartbeatMs: opts.pingIntervalMs });
   const httpServer = createServer();
 

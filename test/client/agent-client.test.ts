@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dispatcher } from 'undici';
 import { systemClock } from '../../src/core/clock.js';
 import { AgentApiClient } from '../../src/client/agent-client.js';
-import { createHttpTransport, type HttpTransport } from '../../src/client/http.js';
+import { createHttpTransport, send, type HttpTransport } from '../../src/client/http.js';
 import { UserApiClient } from '../../src/client/user-client.js';
 import { ENDPOINT, METRIC } from '../../src/metrics/names.js';
-import { memorySink } from '../workloads/agents/helpers.js';
+import { manualClock } from '../helpers/clock.js';
+import { recordingSink } from '../helpers/sink.js';
 
 interface Seen {
   method: string;
@@ -58,7 +60,7 @@ afterAll(async () => {
 
 describe('AgentApiClient', () => {
   it('sends the token in Coder-Session-Token and app health under "Healths"', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new AgentApiClient({ transport, metrics, clock: systemClock() }, 5000, TOKEN);
     const result = await client.postAppHealth({ '11111111-1111-4111-8111-111111111111': 'healthy' });
     expect(result.errorClass).toBe('protocol'); // the fake answered text/plain "not json"
@@ -71,7 +73,7 @@ describe('AgentApiClient', () => {
   });
 
   it('accepts only 204 for lifecycle and records latency and errors per endpoint', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new AgentApiClient({ transport, metrics, clock: systemClock() }, 5000, TOKEN);
     expect((await client.reportLifecycle('ready')).ok).toBe(true);
     const wrong = await client.reportLifecycle('starting');
@@ -81,7 +83,7 @@ describe('AgentApiClient', () => {
   });
 
   it('parses bodies, classifies statuses and reads rate-limit headers', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new AgentApiClient({ transport, metrics, clock: systemClock() }, 5000, TOKEN);
     const stats = await client.reportStats({ conns_by_proto: {}, num_comms: 0, rx_packets: 1, rx_bytes: 1, tx_packets: 1, tx_bytes: 1 });
     expect(stats.ok).toBe(true);
@@ -95,7 +97,7 @@ describe('AgentApiClient', () => {
   });
 
   it('sends identity exchanges without a token', async () => {
-    const client = new AgentApiClient({ transport, metrics: memorySink(), clock: systemClock() }, 5000, TOKEN);
+    const client = new AgentApiClient({ transport, metrics: recordingSink(), clock: systemClock() }, 5000, TOKEN);
     const result = await client.exchangeAws({ document: '{}', signature: 'c2ln' });
     expect(result.body?.session_token).toBe(TOKEN);
     const last = seen[seen.length - 1]!;
@@ -104,7 +106,7 @@ describe('AgentApiClient', () => {
   });
 
   it('classifies a request timeout as `timeout` and measures from the intended start', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const clock = systemClock();
     const client = new AgentApiClient({ transport, metrics, clock }, 100, TOKEN);
     const intendedAt = clock.now() - 1000;
@@ -115,7 +117,7 @@ describe('AgentApiClient', () => {
   });
 
   it('does not record a request cancelled by shutdown', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new AgentApiClient({ transport, metrics, clock: systemClock() }, 5000, TOKEN);
     const stop = new AbortController();
     const pending = client.getGitSshKey({ signal: stop.signal });
@@ -125,14 +127,14 @@ describe('AgentApiClient', () => {
   });
 
   it('builds the coordinate URL', () => {
-    const client = new AgentApiClient({ transport, metrics: memorySink(), clock: systemClock() }, 5000);
+    const client = new AgentApiClient({ transport, metrics: recordingSink(), clock: systemClock() }, 5000);
     expect(client.coordinateUrl()).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/api\/v2\/workspaceagents\/me\/coordinate$/);
   });
 });
 
 describe('UserApiClient', () => {
   it('uses the user token and the {id} route templates', async () => {
-    const metrics = memorySink();
+    const metrics = recordingSink();
     const client = new UserApiClient({ transport, metrics, clock: systemClock() }, 'abcdefghij-abcdefghijklmnopqrstuv', 5000);
     const id = '33333333-3333-4333-8333-333333333333';
     const result = await client.getListeningPorts(id);
@@ -148,7 +150,7 @@ describe('send cancellation', () => {
   it('a request cancelled while it waits for a pooled connection resolves aborted and is never sent', async () => {
     const one = createHttpTransport({ baseUrl: transport.baseUrl, connections: 1 });
     try {
-      const metrics = memorySink();
+      const metrics = recordingSink();
       const client = new AgentApiClient({ transport: one, metrics, clock: systemClock() }, 200, TOKEN);
       const before = seen.filter((s) => s.url.endsWith('/me/gitsshkey')).length;
       // The first request hangs on the only connection; the second waits in the pool's queue.
@@ -164,5 +166,47 @@ describe('send cancellation', () => {
     } finally {
       await one.close();
     }
+  });
+});
+
+/** A transport whose pool hands each request's handler to the test instead of a socket. */
+function capturingTransport(handlers: Dispatcher.DispatchHandler[]): HttpTransport {
+  const pool = { dispatch: (_options: unknown, handler: Dispatcher.DispatchHandler) => void handlers.push(handler) };
+  return { baseUrl: 'http://127.0.0.1:1', pool: pool as unknown as HttpTransport['pool'], close: async () => {} };
+}
+
+/** Answers the request 200 `{}`, as undici's core calls a dispatch handler. */
+function answer(handler: Dispatcher.DispatchHandler): void {
+  const h = handler as unknown as {
+    onConnect(abort: () => void): void;
+    onHeaders(status: number, raw: Buffer[]): boolean;
+    onData(chunk: Buffer): boolean;
+    onComplete(): void;
+  };
+  h.onConnect(() => {});
+  h.onHeaders(200, []);
+  h.onData(Buffer.from('{}'));
+  h.onComplete();
+}
+
+describe('request latency from the intended send time', () => {
+  it('counts from the intended time when the send is late, but from the actual start when it is early', async () => {
+    const clock = manualClock({ startMs: 1000 });
+    const metrics = recordingSink();
+    const handlers: Dispatcher.DispatchHandler[] = [];
+    const ctx = { transport: capturingTransport(handlers), metrics, clock };
+    const request = (intendedAt: number) =>
+      send(ctx, { method: 'POST', path: '/me/report-stats', endpoint: ENDPOINT.reportStats, json: {}, timeoutMs: 1000, intendedAt });
+
+    // Late by 3 ms (event-loop lag): the lag is part of the latency (coordinated omission).
+    const late = request(997);
+    // "Due" 0.6 ms from now: a timer that fired early must not shorten the round trip.
+    const early = request(1000.6);
+    clock.advance(5);
+    answer(handlers[0]!);
+    answer(handlers[1]!);
+    expect((await late).durationMs).toBe(8);
+    expect((await early).durationMs).toBe(5);
+    expect(metrics.values(METRIC.request, { endpoint: ENDPOINT.reportStats })).toEqual([8, 5]);
   });
 });

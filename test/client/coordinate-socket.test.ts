@@ -8,7 +8,8 @@ import { createRng } from '../../src/core/rng.js';
 import { createAgentNode, createClientNode } from '../../src/protocol/node-factory.js';
 import { encodeNode } from '../../src/protocol/node-codec.js';
 import type { TailnetNode } from '../../src/protocol/tailnet-node.js';
-import { startHarness, until, type Harness } from '../protocol/ws-harness.js';
+import { startHarness, type Harness } from '../protocol/ws-harness.js';
+import { eventually } from '../helpers/eventually.js';
 
 const rng = createRng('coordinate-socket');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -76,16 +77,16 @@ describe('openCoordinateSocket', () => {
     const client = await dial(`${h.url}/client/a1`, { tokenIn: 'header' });
     const agentNode = { ...createAgentNode(rng), id: 6196346937711212345n };
     agent.socket.sendNode(agentNode);
-    await until(() => client.got.batches.length === 1, 'agent node at client');
+    await eventually(() => client.got.batches.length === 1, 'agent node at client');
     expect(client.got.batches[0]?.[0]?.id).toBe(6196346937711212345n);
     expect(encodeNode(client.got.batches[0]?.[0] as TailnetNode)).toBe(encodeNode(agentNode));
     const clientNode = createClientNode(rng);
     client.socket.sendNode(clientNode);
-    await until(() => agent.got.batches.length === 1, 'client node at agent');
+    await eventually(() => agent.got.batches.length === 1, 'client node at agent');
     expect(agent.got.batches[0]?.map(encodeNode)).toEqual([encodeNode(clientNode)]);
     expect(agent.socket.open).toBe(true);
     agent.socket.close();
-    await until(() => agent.got.closed !== undefined, 'close');
+    await eventually(() => agent.got.closed !== undefined, 'close');
     expect(agent.got.closed?.code).toBe(1000);
     expect(agent.socket.open).toBe(false);
   });
@@ -102,20 +103,20 @@ describe('openCoordinateSocket', () => {
   it('reads arrays split across and packed into frames', async () => {
     const srv = await rawServer();
     const { got } = await dial(srv.url);
-    await until(() => srv.sockets.length === 1, 'server socket');
+    await eventually(() => srv.sockets.length === 1, 'server socket');
     const a = encodeNode(createAgentNode(rng));
     const text = Buffer.from(`[${a}][${a},${a}]`);
     const ws = srv.sockets[0] as WebSocket;
     ws.send(text.subarray(0, 10));
     ws.send(text.subarray(10));
-    await until(() => got.batches.length === 2, 'two batches');
+    await eventually(() => got.batches.length === 2, 'two batches');
     expect(got.batches.map((b) => b.length)).toEqual([1, 2]);
   });
 
   it('closes 1001 "Ping failed" when no pong arrives in time', async () => {
     const srv = await rawServer({ autoPong: false });
     const { got } = await dial(srv.url, { pingIntervalMs: 20, pingTimeoutMs: 30, closeGraceMs: 200 });
-    await until(() => got.closed !== undefined, 'ping failure');
+    await eventually(() => got.closed !== undefined, 'ping failure');
     expect(got.closed).toEqual({ code: 1001, reason: 'Ping failed' });
   });
 
@@ -123,9 +124,9 @@ describe('openCoordinateSocket', () => {
     const srv = await rawServer();
     const { socket } = await dial(srv.url, { pingIntervalMs: 10, pingTimeoutMs: 200 });
     let pings = 0;
-    await until(() => srv.sockets.length === 1, 'server socket');
+    await eventually(() => srv.sockets.length === 1, 'server socket');
     srv.sockets[0]?.on('ping', () => pings++);
-    await until(() => pings >= 3, 'three pings');
+    await eventually(() => pings >= 3, 'three pings');
     expect(socket.open).toBe(true);
   });
 
@@ -133,14 +134,14 @@ describe('openCoordinateSocket', () => {
     const srv = await rawServer();
     const a = await dial(srv.url, { pingIntervalMs: 15, pingTimeoutMs: 60, closeGraceMs: 200 });
     const b = await dial(srv.url, { pingIntervalMs: 15, pingTimeoutMs: 60, closeGraceMs: 200 });
-    await until(() => srv.sockets.length === 2, 'server sockets');
+    await eventually(() => srv.sockets.length === 2, 'server sockets');
     const pings = [0, 0];
     srv.sockets[0]?.on('ping', () => pings[0]!++);
     // The second server socket stops answering pings (autoPong only answers while not paused).
     srv.sockets[1]?.pause();
-    await until(() => b.got.closed !== undefined, 'ping failure on b');
+    await eventually(() => b.got.closed !== undefined, 'ping failure on b');
     expect(b.got.closed).toEqual({ code: 1001, reason: 'Ping failed' });
-    await until(() => pings[0]! >= 3, 'pings on a');
+    await eventually(() => pings[0]! >= 3, 'pings on a');
     expect(a.socket.open).toBe(true);
     expect(a.got.closed).toBeUndefined();
   });
@@ -152,7 +153,7 @@ describe('openCoordinateSocket', () => {
     const client = await dial(`${h.url}/client/a2`, { tokenIn: 'header' });
     const node = createAgentNode(rng);
     agent.socket.sendRaw?.(encodeNode(node));
-    await until(() => client.got.batches.length === 1, 'agent node at client');
+    await eventually(() => client.got.batches.length === 1, 'agent node at client');
     expect(client.got.batches[0]?.map(encodeNode)).toEqual([encodeNode(node)]);
   });
 

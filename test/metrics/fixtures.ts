@@ -4,7 +4,7 @@ import type { FaultWindow } from '../../src/metrics/recovery.js';
 import { createRecorder, type Recorder } from '../../src/metrics/recorder.js';
 import { buildSummary } from '../../src/metrics/summary.js';
 import type { RunSummary } from '../../src/metrics/summary-types.js';
-import { fakeClock } from './fake-clock.js';
+import { manualClock } from '../helpers/clock.js';
 
 export const META = {
   scenario: 'unit',
@@ -21,7 +21,7 @@ export const META = {
  * metadata 50 × 0.25 ms with 5 timeouts, 8/10 agents connected at the end (peak 10), 3 reconnects.
  */
 export function handFed(opts: { coordinator?: boolean } = {}): Recorder {
-  const clock = fakeClock();
+  const clock = manualClock();
   const r = createRecorder({ clock });
   r.gauge(METRIC.agentsConnected, 10);
   r.count(METRIC.agentsAuthenticated, 10);
@@ -67,7 +67,7 @@ export function handFedSummary(opts: { coordinator?: boolean } = {}): RunSummary
  * - restart-target 20.0–21.0 s: 40 agents never come back, 5 refused report-stats → never.
  */
 export function faultedRun(): { recorder: Recorder; faults: FaultWindow[] } {
-  const clock = fakeClock();
+  const clock = manualClock();
   const r = createRecorder({ clock });
   const log = createFaultLog(r);
   r.gauge(METRIC.agentsConnected, 100);

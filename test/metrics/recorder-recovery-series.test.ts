@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ENDPOINT, isAgentEndpoint, METRIC } from '../../src/metrics/names.js';
 import { createRecorder } from '../../src/metrics/recorder.js';
 import type { EncodedRecorder } from '../../src/metrics/recorder-types.js';
-import { fakeClock } from './fake-clock.js';
+import { manualClock } from '../helpers/clock.js';
 
 const STATS = { endpoint: ENDPOINT.reportStats };
 const USER_AGENT = { endpoint: ENDPOINT.agent };
@@ -19,7 +19,7 @@ describe('isAgentEndpoint', () => {
 
 describe('recorder time series for recovery metrics', () => {
   it('keeps a per-second agent p99 apart from user-side requests, reconnects and errors by class', () => {
-    const clock = fakeClock();
+    const clock = manualClock();
     const r = createRecorder({ clock });
     for (let i = 0; i < 10; i++) r.trend(METRIC.request, 10, STATS);
     for (let i = 0; i < 10; i++) r.trend(METRIC.request, 900, USER_AGENT); // REST load on GET /{id}: not the agents'
@@ -50,7 +50,7 @@ describe('recorder time series for recovery metrics', () => {
   });
 
   it('merging shards equals one recorder for the agent p99, reconnects and errors per second', () => {
-    const clocks = [fakeClock(), fakeClock(), fakeClock()];
+    const clocks = [0, 1, 2].map(() => manualClock({ wallStartMs: 1_800_000_000_000 }));
     const [all, a, b] = clocks.map((clock) => createRecorder({ clock, startedAtMs: 1_800_000_000_000 }));
     let seed = 11;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -68,7 +68,7 @@ describe('recorder time series for recovery metrics', () => {
         if (i % 11 === 0) rec.count(METRIC.error, 1, { endpoint, class: classes[i % 3]! });
       }
     }
-    const merged = createRecorder({ clock: fakeClock(), startedAtMs: all!.startedAtMs });
+    const merged = createRecorder({ clock: manualClock(), startedAtMs: all!.startedAtMs });
     // The encodings travel as JSON between shards and processes.
     merged.merge(JSON.parse(JSON.stringify(b!.encode())) as EncodedRecorder);
     merged.merge(JSON.parse(JSON.stringify(a!.encode())) as EncodedRecorder);
@@ -84,9 +84,9 @@ describe('recorder time series for recovery metrics', () => {
     const record = (r: ReturnType<typeof createRecorder>, from: number, to: number) => {
       for (let i = from; i < to; i++) r.trend(METRIC.request, i % 2 === 0 ? 1 + i : 500 + i, i % 2 === 0 ? STATS : USER_AGENT);
     };
-    const straight = createRecorder({ clock: fakeClock() });
+    const straight = createRecorder({ clock: manualClock() });
     record(straight, 0, 200);
-    const interrupted = createRecorder({ clock: fakeClock() });
+    const interrupted = createRecorder({ clock: manualClock() });
     record(interrupted, 0, 150);
     interrupted.timeSeries();
     interrupted.encode();
@@ -96,13 +96,13 @@ describe('recorder time series for recovery metrics', () => {
   });
 
   it('merges an encoding written before the recovery fields existed', () => {
-    const r = createRecorder({ clock: fakeClock() });
+    const r = createRecorder({ clock: manualClock() });
     r.trend(METRIC.request, 7, STATS);
     const old = r.encode();
     delete old.seconds.agentLatency;
     delete old.seconds.reconnects;
     delete old.seconds.errorsBy;
-    const m = createRecorder({ clock: fakeClock(), startedAtMs: r.startedAtMs });
+    const m = createRecorder({ clock: manualClock(), startedAtMs: r.startedAtMs });
     m.merge(old);
     expect(m.timeSeries()[0]).toMatchObject({ requests: 1, reconnects: 0, agentP99Ms: null });
     expect(m.timeSeries()[0]!.p99Ms).toBeCloseTo(7, 1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENDPOINT, METRIC } from '../../src/metrics/names.js';
 import { createRecorder, type Recorder } from '../../src/metrics/recorder.js';
-import { fakeClock } from './fake-clock.js';
+import { manualClock } from '../helpers/clock.js';
 
 const STATS = { endpoint: ENDPOINT.reportStats };
 const p = (r: Recorder, name: string, pct: number, tags?: Record<string, string>) =>
@@ -9,7 +9,7 @@ const p = (r: Recorder, name: string, pct: number, tags?: Record<string, string>
 
 describe('recorder', () => {
   it('computes percentiles from known samples (µs resolution, exact min/max/mean)', () => {
-    const r = createRecorder({ clock: fakeClock() });
+    const r = createRecorder({ clock: manualClock() });
     for (let i = 1; i <= 1000; i++) r.trend(METRIC.request, i, STATS); // 1..1000 ms
     const h = r.histogram(METRIC.request, STATS)!;
     expect(h.totalCount).toBe(1000);
@@ -23,14 +23,14 @@ describe('recorder', () => {
   });
 
   it('keeps sub-millisecond samples (0.25 ms is 250 µs, not 0)', () => {
-    const r = createRecorder({ clock: fakeClock() });
+    const r = createRecorder({ clock: manualClock() });
     for (let i = 0; i < 10; i++) r.trend(METRIC.request, 0.25, STATS);
     expect(p(r, METRIC.request, 50, STATS)).toBe(250);
     expect(p(r, METRIC.request, 100, STATS)).toBe(250);
   });
 
   it('treats tag order as irrelevant and never throws on odd input', () => {
-    const r = createRecorder({ clock: fakeClock() });
+    const r = createRecorder({ clock: manualClock() });
     r.count('x', 1, { a: '1', b: '2' });
     r.count('x', 2, { b: '2', a: '1' });
     expect(r.counter('x', { a: '1', b: '2' })).toBe(3);
@@ -46,7 +46,7 @@ describe('recorder', () => {
   });
 
   it('keeps counters, gauges (last/min/max) and rates', () => {
-    const r = createRecorder({ clock: fakeClock() });
+    const r = createRecorder({ clock: manualClock() });
     r.count(METRIC.error, 2, { endpoint: 'GET /{id}', class: 'http_500' });
     r.count(METRIC.error, 3, { endpoint: 'GET /me/metadata', class: 'timeout' });
     expect(r.counterTotal(METRIC.error)).toBe(5);
@@ -59,7 +59,7 @@ describe('recorder', () => {
   });
 
   it('buckets the time series per second with an injected clock', () => {
-    const clock = fakeClock();
+    const clock = manualClock();
     const r = createRecorder({ clock });
     r.gauge(METRIC.agentsConnected, 2);
     for (let i = 0; i < 5; i++) r.trend(METRIC.request, 10, STATS);
@@ -83,7 +83,7 @@ describe('recorder', () => {
   });
 
   it('gives a cheap live snapshot', () => {
-    const clock = fakeClock();
+    const clock = manualClock();
     const r = createRecorder({ clock });
     r.gauge(METRIC.agentsPlanned, 50);
     r.gauge(METRIC.agentsConnected, 48);
@@ -104,9 +104,9 @@ describe('recorder', () => {
   });
 
   it('merging shards equals recording everything into one recorder', () => {
-    const clockAll = fakeClock();
-    const clockA = fakeClock();
-    const clockB = fakeClock();
+    const clockAll = manualClock();
+    const clockA = manualClock();
+    const clockB = manualClock();
     const all = createRecorder({ clock: clockAll });
     const a = createRecorder({ clock: clockA });
     const b = createRecorder({ clock: clockB, startedAtMs: a.startedAtMs });
@@ -126,7 +126,7 @@ describe('recorder', () => {
         rec.rate('ok', ms < 100);
       }
     }
-    const merged = createRecorder({ clock: fakeClock(), startedAtMs: a.startedAtMs });
+    const merged = createRecorder({ clock: manualClock(), startedAtMs: a.startedAtMs });
     merged.merge(JSON.parse(JSON.stringify(a.encode())));
     merged.merge(JSON.parse(JSON.stringify(b.encode())));
     for (const endpoint of [ENDPOINT.reportStats, ENDPOINT.appHealth]) {
@@ -147,8 +147,8 @@ describe('recorder', () => {
   });
 
   it('sums connected gauges of disjoint shards, per second and at the end', () => {
-    const ca = fakeClock();
-    const cb = fakeClock();
+    const ca = manualClock();
+    const cb = manualClock();
     const a = createRecorder({ clock: ca });
     const b = createRecorder({ clock: cb, startedAtMs: a.startedAtMs });
     a.gauge(METRIC.agentsConnected, 3);
@@ -156,7 +156,7 @@ describe('recorder', () => {
     b.gauge(METRIC.agentsConnected, 4);
     ca.set(2000);
     a.gauge(METRIC.agentsConnected, 1);
-    const m = createRecorder({ clock: fakeClock(), startedAtMs: a.startedAtMs });
+    const m = createRecorder({ clock: manualClock(), startedAtMs: a.startedAtMs });
     m.merge(a.encode());
     m.merge(b.encode());
     expect(m.timeSeries().map((x) => x.connected)).toEqual([3, 7, 5]);
@@ -165,11 +165,11 @@ describe('recorder', () => {
   });
 
   it('aligns shards that started at different moments by their epoch start', () => {
-    const main = createRecorder({ clock: fakeClock(1_800_000_000_000) });
-    const late = createRecorder({ clock: fakeClock(1_800_000_002_000) }); // started 2 s later
+    const main = createRecorder({ clock: manualClock({ wallStartMs: 1_800_000_000_000 }) });
+    const late = createRecorder({ clock: manualClock({ wallStartMs: 1_800_000_002_000 }) }); // started 2 s later
     late.trend(METRIC.request, 5, STATS);
     late.gauge(METRIC.agentsConnected, 3);
-    const early = createRecorder({ clock: fakeClock(1_799_999_999_000) }); // 1 s earlier
+    const early = createRecorder({ clock: manualClock({ wallStartMs: 1_799_999_999_000 }) }); // 1 s earlier
     early.trend(METRIC.request, 7, STATS); // its second 0 is before our start: lands in second 0
     main.merge(late.encode());
     main.merge(early.encode());
@@ -178,7 +178,7 @@ describe('recorder', () => {
   });
 
   it('rejects a foreign encoding with a clear message', () => {
-    const r = createRecorder({ clock: fakeClock() });
+    const r = createRecorder({ clock: manualClock() });
     expect(() => r.merge({} as never)).toThrow(/not a fleetsim recorder encoding/);
   });
 });

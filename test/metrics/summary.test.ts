@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../helpers/clock.js';
 import { ENDPOINT } from '../../src/metrics/names.js';
 import { handFedSummary } from './fixtures.js';
 
@@ -72,15 +73,14 @@ describe('buildSummary edge cases', () => {
   it('handles an empty recorder and an endpoint that only failed', async () => {
     const { createRecorder } = await import('../../src/metrics/recorder.js');
     const { buildSummary } = await import('../../src/metrics/summary.js');
-    const { fakeClock } = await import('./fake-clock.js');
     const { META } = await import('./fixtures.js');
-    const empty = buildSummary(createRecorder({ clock: fakeClock() }), { meta: META, agentsPlanned: 0 });
+    const empty = buildSummary(createRecorder({ clock: manualClock() }), { meta: META, agentsPlanned: 0 });
     expect(empty).toMatchObject({ endpoints: {}, errors: [], totals: { requests: 0, errors: 0, errorRate: 0 } });
     expect(empty.coordinator).toBeUndefined();
     expect(empty.rateLimit).toBeUndefined();
     expect('plan' in empty).toBe(false);
 
-    const r = createRecorder({ clock: fakeClock() });
+    const r = createRecorder({ clock: manualClock() });
     r.count('error', 4, { endpoint: ENDPOINT.agentCoordinate, class: 'refused' });
     const s = buildSummary(r, { meta: { ...META, endedAt: 'garbage' }, agentsPlanned: 1, outcome: 'errored' });
     expect(s.outcome).toBe('errored');
@@ -93,8 +93,7 @@ describe('buildSummary edge cases', () => {
 describe('connected at the end of the run', () => {
   async function fleet() {
     const { createRecorder } = await import('../../src/metrics/recorder.js');
-    const { fakeClock } = await import('./fake-clock.js');
-    const clock = fakeClock();
+    const clock = manualClock();
     const r = createRecorder({ clock });
     r.gauge('agents_connected', 10);
     r.gauge('peers_connected', 4);
@@ -124,8 +123,7 @@ describe('connected at the end of the run', () => {
     expect(s.timeSeries.at(-1)!.connected).toBe(9);
     // The end mark survives encode/merge.
     const { createRecorder } = await import('../../src/metrics/recorder.js');
-    const { fakeClock } = await import('./fake-clock.js');
-    const merged = createRecorder({ clock: fakeClock(), startedAtMs: r.startedAtMs });
+    const merged = createRecorder({ clock: manualClock(), startedAtMs: r.startedAtMs });
     merged.merge(JSON.parse(JSON.stringify(r.encode())));
     expect(merged.endElapsedMs()).toBe(10_003);
     expect(buildSummary(merged, { meta: META, agentsPlanned: 10 }).agents.connected).toBe(9);

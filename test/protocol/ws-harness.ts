@@ -1,8 +1,8 @@
 /** Test helpers: a loopback HTTP server that hands upgraded sockets to a Coordinator. */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
+import type { Clock } from '../../src/core/clock.js';
 import { Coordinator, type AgentHooks } from '../../src/server/coordinator/coordinator.js';
+import { startWsServer } from '../helpers/loopback.js';
 
 export interface Harness {
   coordinator: Coordinator;
@@ -11,32 +11,28 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { pingIntervalMs?: number } = {}): Promise<Harness> {
-  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs ?? 60_000 });
+/**
+ * A Coordinator behind a loopback ws server: `/agent/<id>` attaches an agent socket,
+ * `/client/<id>` a client socket. `clock` drives its keepalive pings.
+ */
+export async function startHarness(opts: { pingIntervalMs?: number; clock?: Clock } = {}): Promise<Harness> {
+  const coordinator = new Coordinator({ pingIntervalMs: opts.pingIntervalMs ?? 60_000, clock: opts.clock });
   const hooks = new Map<string, AgentHooks>();
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32768 });
-  const server = http.createServer((_req, res) => res.writeHead(404).end());
-  server.on('upgrade', (req, socket, head) => {
-    const [, role, id] = (req.url ?? '').split('/');
-    wss.handleUpgrade(req, socket, head, (ws) => {
+  const server = await startWsServer(
+    (ws, req) => {
+      const [, role, id] = (req.url ?? '').split('/');
       if (role === 'agent') coordinator.attachAgent(id as string, ws, hooks.get(id as string));
       else coordinator.attachClient(id as string, ws);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+    },
+    { maxPayload: 32768 },
+  );
   return {
     coordinator,
     hooks,
-    url: `ws://127.0.0.1:${port}`,
+    url: server.wsUrl,
     async close() {
       coordinator.close();
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.close();
     },
   };
 }
@@ -82,13 +78,4 @@ export async function connect(url: string): Promise<Peer> {
     ws.once('error', reject);
   });
   return peer;
-}
-
-/** Polls a condition (bounded) instead of sleeping. */
-export async function until(cond: () => boolean, what: string, limitMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { manualClock } from '../helpers/clock.js';
 import type { RunSummary } from '../../src/metrics/summary-types.js';
 import { evaluateThresholds, parseThreshold } from '../../src/metrics/thresholds.js';
 import { renderConsole } from '../../src/reporters/console.js';
@@ -155,9 +156,8 @@ describe('reporters on sparse summaries', () => {
   it('render an empty run and an interrupted run without throwing', async () => {
     const { createRecorder } = await import('../../src/metrics/recorder.js');
     const { buildSummary } = await import('../../src/metrics/summary.js');
-    const { fakeClock } = await import('../metrics/fake-clock.js');
     const { META } = await import('../metrics/fixtures.js');
-    const r = createRecorder({ clock: fakeClock() });
+    const r = createRecorder({ clock: manualClock() });
     r.count('error', 2, { endpoint: 'GET /me/coordinate', class: 'refused' });
     const s = buildSummary(r, { meta: META, agentsPlanned: 5, outcome: 'interrupted' });
     const printed: string[] = [];

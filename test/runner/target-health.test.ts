@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { METRIC } from '../../src/metrics/names.js';
 import { createRecorder } from '../../src/metrics/recorder.js';
 import { createTargetHealth, teeSink } from '../../src/runner/target-health.js';
-import { fakeClock } from '../metrics/fake-clock.js';
+import { manualClock } from '../helpers/clock.js';
 
 const ENDPOINT = 'POST /me/report-stats';
 
@@ -60,7 +60,7 @@ describe('target health monitor', () => {
   });
 
   it('teeSink feeds the recorder and the monitor the same samples', () => {
-    const clock = fakeClock();
+    const clock = manualClock();
     const recorder = createRecorder({ clock });
     const { health, down } = setup();
     const sink = teeSink(recorder, health);

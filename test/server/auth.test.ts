@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
-import { AGENTS, call, ME, startServer } from './helpers.js';
+import { AGENTS, call, ME } from './helpers.js';
+import { startReferenceServer } from '../helpers/loopback.js';
 
 let server: ReferenceServer;
 let token: string;
@@ -8,7 +9,7 @@ let userToken: string;
 let agentId: string;
 
 beforeAll(async () => {
-  server = await startServer({ buildVersion: 'v9.9.9-test' });
+  server = await startReferenceServer({ buildVersion: 'v9.9.9-test' });
   token = server.credentials.agents[0]!.token;
   userToken = server.credentials.userToken;
   agentId = server.credentials.agents[0]!.id;

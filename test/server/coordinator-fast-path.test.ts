@@ -4,7 +4,8 @@ import { decodeNode, encodeNode, decodeNodeArray } from '../../src/protocol/node
 import { createAgentNode, createClientNode } from '../../src/protocol/node-factory.js';
 import { isCanonicalNode } from '../../src/server/coordinator/canonical-node.js';
 import { arrayFrameFromBytes, framePayload, frameFromText } from '../../src/server/coordinator/frame.js';
-import { connect, startHarness, until, type Harness, type Peer } from '../protocol/ws-harness.js';
+import { connect, startHarness, type Harness, type Peer } from '../protocol/ws-harness.js';
+import { eventually } from '../helpers/eventually.js';
 
 const rng = createRng('coordinator-fast-path');
 
@@ -160,6 +161,6 @@ describe('coordinator fast and generic paths on the wire', () => {
     expect(await agent.next()).toBe(`[${clientNode}]`);
     const again = await open(`agent/${AGENT}`);
     expect(await again.next()).toBe(`[${clientNode}]`);
-    await until(() => h?.coordinator.stats().overwrites === 1, 'overwrite');
+    await eventually(() => h?.coordinator.stats().overwrites === 1, 'overwrite');
   });
 });

@@ -3,7 +3,9 @@ import { createRng } from '../../src/core/rng.js';
 import { createAgentNode, createClientNode } from '../../src/protocol/node-factory.js';
 import { decodeNodeArray, encodeNode } from '../../src/protocol/node-codec.js';
 import type { TailnetNode } from '../../src/protocol/tailnet-node.js';
-import { connect, startHarness, until, type Harness, type Peer } from '../protocol/ws-harness.js';
+import { connect, startHarness, type Harness, type Peer } from '../protocol/ws-harness.js';
+import { manualClock } from '../helpers/clock.js';
+import { eventually } from '../helpers/eventually.js';
 
 const AGENT = '7b2f7a6e-0000-4000-8000-000000000001';
 const rng = createRng('coordinator-test');
@@ -33,7 +35,7 @@ describe('Coordinator', () => {
     const agent = await open(`agent/${AGENT}`);
     const node = { ...createAgentNode(rng), id: 6196346937711212345n };
     send(agent, node);
-    await until(() => h.coordinator.agentNode(AGENT) !== undefined, 'agent node');
+    await eventually(() => h.coordinator.agentNode(AGENT) !== undefined, 'agent node');
     expect(h.coordinator.agentNode(AGENT)?.id).toBe(6196346937711212345n);
     const client = await open(`client/${AGENT}`);
     const first = await client.next();
@@ -92,17 +94,17 @@ describe('Coordinator', () => {
     const n2 = createClientNode(rng);
     send(c1, n1);
     send(c2, n2);
-    await until(() => h.coordinator.stats().nodesIn === 2, 'client nodes');
+    await eventually(() => h.coordinator.stats().nodesIn === 2, 'client nodes');
     const agent = await open(`agent/${AGENT}`);
     const batch = decodeNodeArray(await agent.next());
     expect(batch.map(encodeNode).sort()).toEqual([encodeNode(n1), encodeNode(n2)].sort());
     // A client that leaves is forgotten; clients without a node are skipped.
     c1.ws.close();
     await c1.closed;
-    await until(() => h.coordinator.stats().clients === 2, 'client removed');
+    await eventually(() => h.coordinator.stats().clients === 2, 'client removed');
     agent.ws.close();
     await agent.closed;
-    await until(() => !h.coordinator.isAgentConnected(AGENT), 'agent gone');
+    await eventually(() => !h.coordinator.isAgentConnected(AGENT), 'agent gone');
     expect(h.coordinator.agentNode(AGENT)).toBeUndefined();
     // Clients are not told: their sockets stay open and receive nothing.
     expect(c2.ws.readyState).toBe(c2.ws.OPEN);
@@ -156,11 +158,11 @@ describe('Coordinator', () => {
     h.hooks.set(AGENT, { onNode: (n) => seen.push(n.id), onClose: () => closes++ });
     const agent = await open(`agent/${AGENT}`);
     send(agent, { ...createAgentNode(rng), id: 42n });
-    await until(() => seen.length === 1, 'onNode');
+    await eventually(() => seen.length === 1, 'onNode');
     expect(seen).toEqual([42n]);
     expect(h.coordinator.dropAgents([AGENT, 'missing'])).toBe(1);
     expect((await agent.closed).code).toBe(1001);
-    await until(() => closes === 1, 'onClose');
+    await eventually(() => closes === 1, 'onClose');
     expect(h.coordinator.isAgentConnected(AGENT)).toBe(false);
   });
 
@@ -176,8 +178,12 @@ describe('Coordinator', () => {
 
   it('pings sockets as a keepalive', async () => {
     await h.close();
-    h = await startHarness({ pingIntervalMs: 20 });
+    const clock = manualClock();
+    h = await startHarness({ pingIntervalMs: 20, clock });
     const agent = await open(`agent/${AGENT}`);
-    await until(() => agent.pings >= 2, 'two pings');
+    expect(clock.advance(20)).toBeGreaterThan(0);
+    await eventually(() => agent.pings === 1, 'the first ping');
+    // The next ping goes out only once the first was answered (the pong is on its way).
+    await eventually(() => agent.pings >= 2, { what: 'a second ping', clock, stepMs: 20 });
   });
 });

@@ -3,7 +3,7 @@ import { fixtureAgents, fixtureUser } from '../../src/server/fixtures.js';
 import { filterListeningPorts } from '../../src/server/listening-ports.js';
 import { parseGoUuid } from '../../src/server/go-text.js';
 import { isValidGoSemver } from '../../src/server/semver.js';
-import { startServer } from './helpers.js';
+import { startReferenceServer } from '../helpers/loopback.js';
 
 describe('fixtures', () => {
   it('same seed → same fixtures (tokens included), independent of batching', () => {
@@ -39,8 +39,8 @@ describe('fixtures', () => {
   });
 
   it('two servers with the same seed hand out the same credentials', async () => {
-    const a = await startServer({ agents: 3, seed: 'same' });
-    const b = await startServer({ agents: 1, seed: 'same' });
+    const a = await startReferenceServer({ agents: 3, seed: 'same' });
+    const b = await startReferenceServer({ agents: 1, seed: 'same' });
     try {
       await b.provision(2);
       expect(b.credentials.agents).toEqual(a.credentials.agents);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Heartbeats } from '../../src/server/heartbeats.js';
+import { eventually } from '../helpers/eventually.js';
 
 describe('Heartbeats', () => {
   it('beats every entry each interval, in order, until cancelled', async () => {
@@ -8,11 +9,11 @@ describe('Heartbeats', () => {
     const a = hb.add({ beat: () => void seen.push('a') });
     const b = hb.add({ beat: () => void seen.push('b') });
     try {
-      await waitUntil(() => seen.filter((x) => x === 'b').length >= 2);
+      await eventually(() => seen.filter((x) => x === 'b').length >= 2);
       expect(seen.slice(0, 4)).toEqual(['a', 'b', 'a', 'b']);
       a.cancel();
       const at = seen.length;
-      await waitUntil(() => seen.slice(at).filter((x) => x === 'b').length >= 2);
+      await eventually(() => seen.slice(at).filter((x) => x === 'b').length >= 2);
       expect(seen.slice(at + 1)).not.toContain('a');
     } finally {
       b.cancel();
@@ -24,22 +25,14 @@ describe('Heartbeats', () => {
     const hb = new Heartbeats(2);
     let n = 0;
     const h = hb.add({ beat: () => void n++ });
-    await waitUntil(() => n >= 1);
+    await eventually(() => n >= 1);
     h.cancel();
-    await waitUntil(() => (hb as unknown as { timer?: unknown }).timer === undefined);
+    await eventually(() => (hb as unknown as { timer?: unknown }).timer === undefined);
     let m = 0;
     const h2 = hb.add({ beat: () => void m++ });
-    await waitUntil(() => m >= 1);
+    await eventually(() => m >= 1);
     h2.cancel();
     hb.close();
     expect((hb as unknown as { timer?: unknown }).timer).toBeUndefined();
   });
 });
-
-async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalIp, createRateLimiter } from '../../src/server/http/rate-limit.js';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
-import { call, manualClock, ME, startServer } from './helpers.js';
+import { call, ME } from './helpers.js';
+import { manualClock, type ManualClock } from '../helpers/clock.js';
+import { startReferenceServer } from '../helpers/loopback.js';
 
 describe('rate limiter (§3) unit', () => {
   it('uses a sliding window over wall-clock minutes', () => {
@@ -38,8 +40,8 @@ describe('rate limit on the server', () => {
   });
 
   it('adds the headers on every /api/v2 response and answers 429 past the limit', async () => {
-    const clock = manualClock(Date.UTC(2026, 0, 1, 0, 0, 10));
-    server = await startServer({ rateLimit: 3, clock });
+    const clock = manualClock({ wallStartMs: Date.UTC(2026, 0, 1, 0, 0, 10) });
+    server = await startReferenceServer({ rateLimit: 3, clock });
     const token = server.credentials.agents[0]!.token;
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await call(server, `${ME}/metadata`, { token }));
@@ -63,7 +65,7 @@ describe('rate limit on the server', () => {
   });
 
   it('is off when the limit is <= 0: no headers, no 429', async () => {
-    server = await startServer({ rateLimit: -1 });
+    server = await startReferenceServer({ rateLimit: -1 });
     const token = server.credentials.agents[0]!.token;
     const s = server;
     for (let batch = 0; batch < 520; batch += 40) {
@@ -74,7 +76,7 @@ describe('rate limit on the server', () => {
   });
 
   it('uses 512 per minute by default', async () => {
-    server = await startServer({ rateLimit: undefined });
+    server = await startReferenceServer({ rateLimit: undefined });
     const r = await call(server, '/api/v2/workspaceagents/me/metadata');
     expect(r.headers.get('x-ratelimit-limit')).toBe('512');
     expect(r.headers.get('x-ratelimit-remaining')).toBe('511');

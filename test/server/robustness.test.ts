@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { call, ME, startServer, waitFor } from './helpers.js';
+import { call, ME } from './helpers.js';
+import { startReferenceServer } from '../helpers/loopback.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** Sends raw bytes and collects whatever comes back until the server closes or `ms` pass. */
 function raw(url: string, bytes: string, endAfterWrite = false): Promise<string> {
@@ -24,7 +26,7 @@ function raw(url: string, bytes: string, endAfterWrite = false): Promise<string>
 
 describe('malformed input never crashes the server or half-writes state', () => {
   it('survives garbage, broken HTTP, and aborted bodies', async () => {
-    const server = await startServer({ agents: 1 });
+    const server = await startReferenceServer({ agents: 1 });
     const token = server.credentials.agents[0]!.token;
     try {
       expect(await raw(server.url, 'GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
@@ -45,13 +47,13 @@ describe('malformed input never crashes the server or half-writes state', () => 
   });
 
   it('ends a waiting gitauth listen poll on server close', async () => {
-    const server = await startServer({ agents: 1 });
+    const server = await startReferenceServer({ agents: 1 });
     const token = server.credentials.agents[0]!.token;
     const pending = call(server, `${ME}/gitauth?url=https://github.com/a&listen`, { token }).then(
       (r) => `answered ${r.status}`,
       () => 'closed',
     );
-    await waitFor(() => server.gitAuth.listening() === 1, 'the poll to wait');
+    await eventually(() => server.gitAuth.listening() === 1, 'the poll to wait');
     await server.close();
     expect(await pending).toBe('closed');
   });

@@ -4,13 +4,14 @@ import { signAzureIdentity } from '../../src/client/identity/azure.js';
 import { signGoogleIdentity } from '../../src/client/identity/google.js';
 import type { IdentityMaterial } from '../../src/protocol/credentials.js';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
-import { AGENTS, call, ME, post, startServer } from './helpers.js';
+import { AGENTS, call, ME, post } from './helpers.js';
+import { startReferenceServer } from '../helpers/loopback.js';
 
 let server: ReferenceServer;
 let identity: IdentityMaterial;
 
 beforeAll(async () => {
-  server = await startServer({ agents: 2, identity: true, seed: 'identity-routes' });
+  server = await startReferenceServer({ agents: 2, identity: true, seed: 'identity-routes' });
   identity = server.credentials.identity!;
 }, 60_000);
 afterAll(() => server.close());

@@ -3,14 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGoJson } from '../../src/protocol/go-json.js';
 import type { CredentialAgent } from '../../src/protocol/credentials.js';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
-import { AGENTS, call, ME, post, startServer, waitFor } from './helpers.js';
+import { AGENTS, call, ME, post } from './helpers.js';
+import { startReferenceServer } from '../helpers/loopback.js';
+import { eventually } from '../helpers/eventually.js';
 
 let server: ReferenceServer;
 let agent: CredentialAgent;
 let token: string;
 
 beforeAll(async () => {
-  server = await startServer({ agents: 12, reportIntervalMs: 90_000, maxBodyBytes: 4096 });
+  server = await startReferenceServer({ agents: 12, reportIntervalMs: 90_000, maxBodyBytes: 4096 });
   // An agent with a healthchecked app and an app without a healthcheck, for app-health rows.
   agent =
     server.credentials.agents.find((a) => a.apps.some((x) => x.healthcheck) && a.apps.some((x) => !x.healthcheck)) ??
@@ -58,7 +60,7 @@ describe('GET /me/metadata (§5.2)', () => {
   });
 
   it('builds vscode_port_proxy_uri from a wildcard hostname', async () => {
-    const other = await startServer({ agents: 1, appHostname: '*.apps.example.com' });
+    const other = await startReferenceServer({ agents: 1, appHostname: '*.apps.example.com' });
     try {
       const a = other.credentials.agents[0]!;
       const body = JSON.parse((await call(other, `${ME}/metadata`, { token: a.token })).text);
@@ -219,7 +221,7 @@ describe('GET /me/gitauth (§5.5)', () => {
     expect(unlinked.status).toBe(200);
     expect(unlinked.text).toBe(`{"username":"","password":"","url":"${server.url}/gitauth/github"}\n`);
     const pending = gitauth('?url=https://github.com/coder/coder&listen=false');
-    await waitFor(() => server.gitAuth.listening() === 1, 'the poll to wait');
+    await eventually(() => server.gitAuth.listening() === 1, 'the poll to wait');
     server.gitAuth.link({ token: 'gho_secret' });
     const released = await pending;
     expect(released.status).toBe(200);
@@ -232,10 +234,10 @@ describe('GET /me/gitauth (§5.5)', () => {
   it('drops a listen poll whose client went away, and the server stays healthy', async () => {
     const controller = new AbortController();
     const pending = gitauth('?url=https://github.com/a&listen', { signal: controller.signal });
-    await waitFor(() => server.gitAuth.listening() === 1, 'the poll to wait');
+    await eventually(() => server.gitAuth.listening() === 1, 'the poll to wait');
     controller.abort();
     await expect(pending).rejects.toThrow();
-    await waitFor(() => server.gitAuth.listening() === 0, 'the poll to be dropped');
+    await eventually(() => server.gitAuth.listening() === 0, 'the poll to be dropped');
     server.gitAuth.link({ token: 'later' });
     expect((await gitauth('?url=https://github.com/a')).status).toBe(200);
     server.gitAuth.unlink();

@@ -6,7 +6,10 @@ import { formatGoTime } from '../../src/protocol/go-time.js';
 import { encodeNode } from '../../src/protocol/node-codec.js';
 import { createAgentNode } from '../../src/protocol/node-factory.js';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
-import { AGENTS, call, manualClock, ME, startServer, waitFor, type ManualClock } from './helpers.js';
+import { AGENTS, call, ME } from './helpers.js';
+import { manualClock, type ManualClock } from '../helpers/clock.js';
+import { startReferenceServer } from '../helpers/loopback.js';
+import { eventually } from '../helpers/eventually.js';
 
 let server: ReferenceServer;
 let clock: ManualClock;
@@ -16,7 +19,7 @@ const sockets: WebSocket[] = [];
 beforeEach(async () => {
   clock = manualClock();
   // Heartbeat far away: the manual clock alone decides the status.
-  server = await startServer({ agents: 8, clock, heartbeatMs: 3_600_000, inactiveMs: 6_000 });
+  server = await startReferenceServer({ agents: 8, clock, heartbeatMs: 3_600_000, inactiveMs: 6_000 });
   agent = server.credentials.agents[0]!;
 });
 afterEach(async () => {
@@ -66,7 +69,7 @@ describe('GET /{id} (§6)', () => {
   it('goes connecting → connected → disconnected (inactive) → disconnected (closed)', async () => {
     const ws = await openAgentSocket();
     const connectedAt = formatGoTime(clock.wallNow());
-    await waitFor(async () => (await view()).body.status === 'connected', 'connected');
+    await eventually(async () => (await view()).body.status === 'connected', 'connected');
     let { body } = await view();
     expect(body.first_connected_at).toBe(connectedAt);
     expect(body.last_connected_at).toBe(connectedAt);
@@ -79,7 +82,7 @@ describe('GET /{id} (§6)', () => {
     expect(body.disconnected_at).toBe(connectedAt); // rule 3: replaced by last_connected_at
 
     ws.close();
-    await waitFor(() => server.counters().totals.coordinateClosed === 1, 'close seen');
+    await eventually(() => server.counters().totals.coordinateClosed === 1, 'close seen');
     body = (await view()).body;
     expect(body.status).toBe('disconnected');
     expect(body.disconnected_at).toBe(formatGoTime(clock.wallNow()));
@@ -93,7 +96,7 @@ describe('GET /{id} (§6)', () => {
     const node = createAgentNode(createRng('lat'), { preferredDerp: 999 });
     node.derp_latency = { '999-v4': 0.0123, '1-v6': 0.5 };
     ws.send(Buffer.from(encodeNode(node)), { binary: true });
-    await waitFor(async () => (await view()).body.latency !== undefined, 'latency');
+    await eventually(async () => (await view()).body.latency !== undefined, 'latency');
     const { body } = await view();
     expect(body.latency).toEqual({
       'Coder Embedded Relay': { preferred: true, latency_ms: 12.3 },
@@ -101,7 +104,7 @@ describe('GET /{id} (§6)', () => {
     });
     expect(Object.keys(body.latency['Coder Embedded Relay'])).toEqual(['preferred', 'latency_ms']);
     ws.close();
-    await waitFor(async () => (await view()).body.latency === undefined, 'latency gone after disconnect');
+    await eventually(async () => (await view()).body.latency === undefined, 'latency gone after disconnect');
   });
 
   it('500s on a DERP latency key with a non-integer region', async () => {
@@ -109,7 +112,7 @@ describe('GET /{id} (§6)', () => {
     const node = createAgentNode(createRng('bad'));
     node.derp_latency = { 'abc-v4': 0.01 };
     ws.send(Buffer.from(encodeNode(node)), { binary: true });
-    await waitFor(async () => (await call(server, `${AGENTS}/${agent.id}`, { token: server.credentials.userToken })).status === 500, '500');
+    await eventually(async () => (await call(server, `${AGENTS}/${agent.id}`, { token: server.credentials.userToken })).status === 500, '500');
     const r = await call(server, `${AGENTS}/${agent.id}`, { token: server.credentials.userToken });
     expect(JSON.parse(r.text)).toEqual({
       message: 'Internal error reading workspace agent.',
@@ -119,11 +122,11 @@ describe('GET /{id} (§6)', () => {
 
   it('copies the reconnect flicker: the replaced socket makes the agent read disconnected until the next heartbeat', async () => {
     const first = await openAgentSocket();
-    await waitFor(async () => (await view()).body.status === 'connected', 'connected');
+    await eventually(async () => (await view()).body.status === 'connected', 'connected');
     clock.advance(1_000);
     await openAgentSocket();
     await closed(first); // the coordinator closes the old socket with 1000
-    await waitFor(() => server.counters().totals.coordinateClosed === 1, 'old handler exit');
+    await eventually(() => server.counters().totals.coordinateClosed === 1, 'old handler exit');
     expect((await view()).body.status).toBe('disconnected');
     expect(server.counters().totals.agentsConnected).toBe(1);
   });
@@ -131,14 +134,14 @@ describe('GET /{id} (§6)', () => {
 
 describe('heartbeat with real timers', () => {
   it('bumps last_connected_at and updated_at every heartbeat while the socket is open', async () => {
-    const fast = await startServer({ agents: 1, heartbeatMs: 20, inactiveMs: 1_000 });
+    const fast = await startReferenceServer({ agents: 1, heartbeatMs: 20, inactiveMs: 1_000 });
     const a = fast.credentials.agents[0]!;
     const ws = new WebSocket(`${fast.url.replace('http', 'ws')}${ME}/coordinate`, { headers: { 'Coder-Session-Token': a.token } });
     try {
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       const read = async () => JSON.parse((await call(fast, `${AGENTS}/${a.id}`, { token: fast.credentials.userToken })).text);
       const first = await read();
-      await waitFor(async () => (await read()).last_connected_at !== first.last_connected_at, 'a heartbeat');
+      await eventually(async () => (await read()).last_connected_at !== first.last_connected_at, 'a heartbeat');
       const later = await read();
       expect(later.status).toBe('connected');
       expect(later.updated_at).toBe(later.last_connected_at);
@@ -152,7 +155,7 @@ describe('heartbeat with real timers', () => {
 
 describe('reconnect race with real timers', () => {
   it('reads connected again after the new socket\'s next heartbeat', async () => {
-    const fast = await startServer({ agents: 1, heartbeatMs: 30, inactiveMs: 5_000 });
+    const fast = await startReferenceServer({ agents: 1, heartbeatMs: 30, inactiveMs: 5_000 });
     const a = fast.credentials.agents[0]!;
     const dial = () => {
       const ws = new WebSocket(`${fast.url.replace('http', 'ws')}${ME}/coordinate`, { headers: { 'Coder-Session-Token': a.token } });
@@ -164,8 +167,8 @@ describe('reconnect race with real timers', () => {
       const first = await dial();
       await dial();
       await closed(first);
-      await waitFor(() => fast.counters().totals.coordinateClosed === 1, 'old handler exit');
-      await waitFor(async () => (await status()) === 'connected', 'connected after the next heartbeat');
+      await eventually(() => fast.counters().totals.coordinateClosed === 1, 'old handler exit');
+      await eventually(async () => (await status()) === 'connected', 'connected after the next heartbeat');
       expect(fast.counters().agents[a.id]).toMatchObject({ coordinateOpened: 2, coordinateClosed: 1, connected: true });
     } finally {
       await fast.close();
@@ -188,7 +191,7 @@ describe('GET /{id}/connection and /{id}/listening-ports (§5.12, §5.14)', () =
     expect(before.status).toBe(400);
     expect(before.text).toBe('{"message":"Agent state is \\"connecting\\", it must be in the \\"connected\\" state."}\n');
     await openAgentSocket();
-    await waitFor(async () => (await view()).body.status === 'connected', 'connected');
+    await eventually(async () => (await view()).body.status === 'connected', 'connected');
     const after = await call(server, path, { token: server.credentials.userToken });
     expect(after.status).toBe(200);
     const { ports } = JSON.parse(after.text);

@@ -5,14 +5,16 @@ import type { CredentialAgent } from '../../src/protocol/credentials.js';
 import { encodeNode } from '../../src/protocol/node-codec.js';
 import { createAgentNode, createClientNode } from '../../src/protocol/node-factory.js';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
-import { AGENTS, call, ME, startServer, waitFor } from './helpers.js';
+import { AGENTS, call, ME } from './helpers.js';
+import { startReferenceServer } from '../helpers/loopback.js';
+import { eventually } from '../helpers/eventually.js';
 
 let server: ReferenceServer;
 let agent: CredentialAgent;
 const sockets: WebSocket[] = [];
 
 beforeEach(async () => {
-  server = await startServer({ agents: 2 });
+  server = await startReferenceServer({ agents: 2 });
   agent = server.credentials.agents[0]!;
 });
 afterEach(async () => {
@@ -70,7 +72,7 @@ describe('agent and client coordinate (§5.10, §5.13, §7)', () => {
   });
 
   it('puts the build version and rate-limit headers on the 101 answer', async () => {
-    const limited = await startServer({ agents: 1, rateLimit: 10, buildVersion: 'v1.2.3-x' });
+    const limited = await startReferenceServer({ agents: 1, rateLimit: 10, buildVersion: 'v1.2.3-x' });
     try {
       const ws = new WebSocket(`${limited.url.replace('http', 'ws')}${ME}/coordinate`, { headers: { 'Coder-Session-Token': limited.credentials.agents[0]!.token } });
       sockets.push(ws);
@@ -101,10 +103,10 @@ describe('agent and client coordinate (§5.10, §5.13, §7)', () => {
     const c = server.counters();
     expect(c.totals).toMatchObject({ coordinateOpened: 1, clientCoordinateOpened: 1, agentsConnected: 1 });
     expect(server.dropAgentSockets(1)).toBe(1);
-    await waitFor(() => server.counters().totals.coordinateClosed === 1, 'drop');
+    await eventually(() => server.counters().totals.coordinateClosed === 1, 'drop');
     expect(server.counters().totals.agentsConnected).toBe(0);
     client.close();
-    await waitFor(() => server.counters().totals.clientCoordinateClosed === 1, 'client close');
+    await eventually(() => server.counters().totals.clientCoordinateClosed === 1, 'client close');
   });
 
   it('closes every socket on server close', async () => {

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
 import { startReferenceServerProcess } from '../../src/server/server-process.js';
-import { call, ME, post, startServer, waitFor } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { startReferenceServer as startServer } from '../helpers/loopback.js';
+import { call, ME, post } from './helpers.js';
 
 const NOT_AUTHORIZED = {
   message: 'Workspace agent not authorized.',
@@ -32,7 +34,7 @@ describe('embedded target faults', () => {
     const [a, b] = s.credentials.agents;
     expect((await post(s, `${ME}/report-stats`, a!.token, '{}')).status).toBe(200);
     const ws = await coordinate(s, b!.token);
-    await waitFor(() => s.counters().totals.agentsConnected === 1, 'agent connected');
+    await eventually(() => s.counters().totals.agentsConnected === 1, 'agent connected');
     const closed = once(ws, 'close');
 
     const cut = await s.restart.down();
@@ -41,7 +43,7 @@ describe('embedded target faults', () => {
     const [code] = (await closed) as [number];
     expect(code).toBe(1006);
     await expect(fetch(`${s.url}${ME}/metadata`)).rejects.toThrow();
-    await waitFor(() => s.counters().totals.agentsConnected === 0, 'socket gone');
+    await eventually(() => s.counters().totals.agentsConnected === 0, 'socket gone');
 
     await s.restart.up();
     expect(s.restart.isDown).toBe(false);
@@ -49,7 +51,7 @@ describe('embedded target faults', () => {
     expect((await post(s, `${ME}/report-stats`, a!.token, '{}')).status).toBe(200);
     expect(s.counters().totals.reportStats).toBe(2);
     const again = await coordinate(s, b!.token);
-    await waitFor(() => s.counters().totals.agentsConnected === 1, 'reconnected');
+    await eventually(() => s.counters().totals.agentsConnected === 1, 'reconnected');
     again.close();
     await once(again, 'close');
   });
@@ -58,7 +60,7 @@ describe('embedded target faults', () => {
     server = await startServer({ agents: 4, seed: 'revoke' });
     const s = server;
     const sockets = await Promise.all(s.credentials.agents.map((agent) => coordinate(s, agent.token)));
-    await waitFor(() => s.counters().totals.agentsConnected === 4, 'all connected');
+    await eventually(() => s.counters().totals.agentsConnected === 4, 'all connected');
     const closes = sockets.map((ws) => once(ws, 'close').then(() => true));
 
     const { revoked, dropped } = s.revokeTokens(0.5);
@@ -68,7 +70,7 @@ describe('embedded target faults', () => {
     const refused = answers.filter((answer) => answer.status === 401);
     expect(refused).toHaveLength(2);
     expect(JSON.parse(refused[0]!.text)).toEqual(NOT_AUTHORIZED);
-    await waitFor(() => s.counters().totals.agentsConnected === 2, 'revoked sockets closed');
+    await eventually(() => s.counters().totals.agentsConnected === 2, 'revoked sockets closed');
     // A second revoke of the same share changes nothing (already-revoked tokens count).
     expect(s.revokeTokens(0.5)).toEqual({ revoked: 0, dropped: 0 });
 

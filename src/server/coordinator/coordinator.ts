@@ -13,6 +13,7 @@
  * frame per update written to every recipient (frame.ts); the agent's Node object is only built
  * when someone asks for it; keepalive pings spread over the interval; no logging.
  */
+import { systemClock, type Clock, type Ticker } from '../../core/clock.js';
 import { WebSocket } from 'ws';
 import type { Logger } from '../../core/log.js';
 import { JsonStreamDecoder } from '../../protocol/json-stream.js';
@@ -119,7 +120,7 @@ export class Coordinator {
   private readonly agentNodes = new Map<string, AgentEntry>();
   private readonly clients = new Map<string, Set<ClientConn>>();
   private readonly log: Logger | undefined;
-  private readonly pingTimer: NodeJS.Timeout | undefined;
+  private readonly pingTicker: Ticker | undefined;
   /** Sockets per ping slice; slice k is pinged on ticks k, k + slices, … */
   private readonly pingSlots: Set<Conn>[];
   private pingTick = 0;
@@ -130,17 +131,15 @@ export class Coordinator {
   private arraysOut = 0;
   private overwrites = 0;
 
-  constructor(opts: { pingIntervalMs?: number; log?: Logger } = {}) {
+  /** `clock` drives the keepalive pings (default: the system clock). */
+  constructor(opts: { pingIntervalMs?: number; log?: Logger; clock?: Clock } = {}) {
     this.log = opts.log;
     const interval = opts.pingIntervalMs ?? 15_000;
     // coderd pings each socket on its own ticker; pinging ~2,000 sockets in one tick would stall
     // the event loop (one write each) for ~100 ms, so the sockets are spread over slices.
     const slices = interval > 0 ? Math.max(1, Math.min(PING_SLICES, Math.floor(interval / MIN_PING_SLICE_MS))) : 1;
     this.pingSlots = Array.from({ length: slices }, () => new Set<Conn>());
-    if (interval > 0) {
-      this.pingTimer = setInterval(() => this.pingSlice(), interval / slices);
-      this.pingTimer.unref();
-    }
+    if (interval > 0) this.pingTicker = (opts.clock ?? systemClock()).every(interval / slices, () => this.pingSlice());
   }
 
   /** Serves an agent socket (ServeAgent). */
@@ -216,7 +215,7 @@ export class Coordinator {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTicker?.stop();
     for (const conn of this.agents.values()) conn.ws.close(1000);
     for (const set of this.clients.values()) for (const conn of set) conn.ws.close(1000);
   }

@@ -2,7 +2,6 @@ import type { Clock } from '../../core/clock.js';
 import type { AgentApiClient, AppHealth } from '../../client/agent-client.js';
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
-import type { Sleep } from './timing.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 
 /** A real agent's reporter wakes each second and POSTs only on a change (protocol §9.2.4). */
@@ -82,7 +81,6 @@ export interface AppHealthLoopContext {
   client: AgentApiClient;
   metrics: MetricSink;
   clock: Clock;
-  sleep: Sleep;
   /** Aborted when the run-loop pass ends (the real agent restarts the reporter every pass). */
   signal: StopSignal;
   /** Cancels an in-flight POST (the agent stopping). A pass ending lets it finish, so a POST
@@ -105,7 +103,7 @@ export async function runAppHealthLoop(ctx: AppHealthLoopContext): Promise<void>
   // Only tracked apps count: apps without a health check are `disabled` and never sent.
   let last: AppHealth[] = model.appIds.map((id) => ctx.lastReported[id] ?? 'initializing');
   while (!ctx.signal.aborted) {
-    if (!(await ctx.sleep(REPORT_EVERY_MS, ctx.signal))) return;
+    if (!(await ctx.clock.sleep(REPORT_EVERY_MS, ctx.signal))) return;
     const intendedAt = ctx.clock.now();
     model.advance(intendedAt);
     if (!sameStates(model.states, last)) {

@@ -6,7 +6,7 @@ import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import type { AgentDeps, AgentSocket, OpenAgentSocketOptions } from './deps.js';
 import type { AgentNodeTemplate } from './node-template.js';
-import type { ScheduledTask, Scheduler } from './timing.js';
+import type { ScheduledTask, Scheduler } from './timer-heap.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 
 /** What a session needs from the fleet. */

@@ -17,7 +17,8 @@ import { AgentNodeTemplate } from './node-template.js';
 import type { AuthMode, LifecycleOutcome } from './section.js';
 import type { FleetSettings } from './settings.js';
 import { StatsCounters, StatsReporter, type StatsHost } from './stats-loop.js';
-import { pickWeighted, SeededStream, type Gate, type Scheduler, type Sleep } from './timing.js';
+import { pickWeighted, SeededStream, type Gate } from './timing.js';
+import type { Scheduler } from './timer-heap.js';
 import { StopSource, type StopSignal } from '../../client/stop-signal.js';
 
 /** What every agent of one fleet shares. */
@@ -28,7 +29,6 @@ export interface FleetEnv {
   metrics: MetricSink;
   log: Logger;
   deps: AgentDeps;
-  sleep: Sleep;
   gate: Gate;
   /** One timer for every agent's periodic work (stats reports, node updates). */
   scheduler: Scheduler;
@@ -81,7 +81,7 @@ class AgentReportState implements AgentReport {
  * the agent's own seeded stream, so the same seed replays the same agent.
  *
  * Memory matters here (20,000 agents per process): long-lived state lives in fields and class
- * instances, not in closures (see the note in timing.ts), and the metadata body is dropped
+ * instances, not in closures (see the note on PendingSleep in core/clock.ts), and the metadata body is dropped
  * once read.
  */
 export class FakeAgent implements SessionHost, StatsHost {
@@ -130,7 +130,7 @@ export class FakeAgent implements SessionHost, StatsHost {
     this.jitter = new SeededStream(rng);
     this.node = new AgentNodeTemplate(env.deps.createAgentNode(rng));
     this.client = new AgentApiClient(env.http, env.options.requestTimeout);
-    this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.sleep, this.controller.signal, this);
+    this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.clock, this.controller.signal, this);
     this.report = new AgentReportState(index, credential.id, mode, this.lifecycle.accepted);
   }
 
@@ -222,7 +222,7 @@ export class FakeAgent implements SessionHost, StatsHost {
         if (signal.aborted) break;
         // A socket that was up resets the backoff: the reconnect comes 100 ms after the drop.
         if (reached) backoff.reset();
-        await this.env.sleep(backoff.next(), signal);
+        await this.env.clock.sleep(backoff.next(), signal);
       }
     } catch (error) {
       this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
@@ -288,7 +288,6 @@ export class FakeAgent implements SessionHost, StatsHost {
       client: this.client,
       metrics: env.metrics,
       clock: env.clock,
-      sleep: env.sleep,
       signal: passSignal,
       requestSignal: this.controller.signal,
       model,
@@ -313,13 +312,13 @@ export class FakeAgent implements SessionHost, StatsHost {
 
   /** `starting`, then after startupDuration the seeded outcome; a timeout is followed by `ready`. */
   private async runLifecycle(signal: StopSignal): Promise<void> {
-    const { sleep, options } = this.env;
+    const { clock, options } = this.env;
     const reporter = this.lifecycle;
     reporter.set('starting');
-    if (!(await sleep(options.lifecycle.startupDuration, signal))) return;
+    if (!(await clock.sleep(options.lifecycle.startupDuration, signal))) return;
     reporter.set(this.outcome);
     if (this.outcome === 'start_timeout') {
-      if (!(await sleep(options.lifecycle.startupDuration, signal))) return;
+      if (!(await clock.sleep(options.lifecycle.startupDuration, signal))) return;
       reporter.set('ready');
     }
     await reporter.idle();

@@ -7,7 +7,10 @@ import { FakeAgent, type AgentReport, type FleetEnv } from './fake-agent.js';
 import { realDeps } from './real-deps.js';
 import type { AgentsConfig, AuthMode } from './section.js';
 import { fleetSettings, type FleetRun } from './settings.js';
-import { Gate, sleep as realSleep, TimerWheel, type Sleep } from './timing.js';
+import { Gate } from './timing.js';
+import { TimerHeap } from './timer-heap.js';
+import { followSchedule } from '../tick-loop.js';
+import type { TimerHandle } from '../../core/clock.js';
 
 export type { AgentReport } from './fake-agent.js';
 
@@ -18,10 +21,9 @@ export interface AgentFleet extends Workload {
   agents(): AgentReport[];
 }
 
-/** Test seams: replace the network/crypto or the timer. */
+/** Test seam: replace the network/crypto (time comes from `ctx.clock`). */
 export interface FleetOverrides {
   deps?: Partial<AgentDeps>;
-  sleep?: Sleep;
 }
 
 /**
@@ -48,18 +50,17 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         });
       }
       const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
-      const wheel = new TimerWheel();
+      const { clock } = ctx;
+      const heap = new TimerHeap(clock);
       const env: FleetEnv = {
         options: resolved,
-        http: { transport, metrics: ctx.metrics, clock: ctx.clock },
-        clock: ctx.clock,
+        http: { transport, metrics: ctx.metrics, clock },
+        clock,
         metrics: ctx.metrics,
         log: ctx.log,
         deps,
-        sleep: overrides.sleep ?? realSleep,
         gate: new Gate(resolved.maxConcurrentDials),
-        // Real time, like the setTimeouts it replaces.
-        scheduler: wheel,
+        scheduler: heap,
         identity: ctx.credentials.identity,
         observer: options.observer,
         connected: { count: 0 },
@@ -68,10 +69,9 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
 
       const active: FakeAgent[] = [];
       // Scheduled starts; each one starts the next index, so any of them may be cancelled.
-      const pending = new Set<NodeJS.Timeout>();
+      const pending = new Set<TimerHandle>();
       const stopping = new Set<Promise<void>>();
       let failure: FleetsimError | undefined;
-      const finished = new AbortController();
       const startOne = (): void => {
         const index = active.length;
         const agent = new FakeAgent(index, credentials[index]!, env, ctx.rng.fork(`agent-${index}`));
@@ -86,19 +86,17 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         stopping.add(done);
         void done.finally(() => stopping.delete(done));
       };
-      const startedAt = ctx.clock.now();
-      const tick = (): void => {
-        const wanted = Math.max(0, Math.floor(options.schedule(ctx.clock.now() - startedAt)));
+      const tick = (elapsedMs: number): boolean => {
+        const wanted = Math.max(0, Math.floor(options.schedule(elapsedMs)));
         if (wanted > credentials.length) {
           failure = new FleetsimError('usage', `the schedule wants ${wanted} agents but the credentials hold ${credentials.length}`);
-          finished.abort();
-          return;
+          return false;
         }
         const planned = active.length + pending.size;
         if (wanted > planned) {
           const more = wanted - planned;
           for (let j = 0; j < more; j++) {
-            const timer = setTimeout(() => {
+            const timer = clock.setTimeout(() => {
               pending.delete(timer);
               startOne();
             }, (j * resolved.tickMs) / more);
@@ -108,29 +106,22 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
           let fewer = planned - wanted;
           for (const timer of pending) {
             if (fewer === 0) break;
-            clearTimeout(timer);
+            clock.clearTimeout(timer);
             pending.delete(timer);
             fewer--;
           }
           while (fewer-- > 0) stopTop();
         }
+        return true;
       };
 
-      const ticker = setInterval(tick, resolved.tickMs);
-      const deadline = setTimeout(() => finished.abort(), options.durationMs);
-      const onAbort = (): void => finished.abort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      tick();
-      if (!finished.signal.aborted) await new Promise((resolve) => finished.signal.addEventListener('abort', resolve, { once: true }));
+      await followSchedule({ clock, signal: ctx.signal, tickMs: resolved.tickMs, durationMs: options.durationMs, tick });
 
-      clearInterval(ticker);
-      clearTimeout(deadline);
-      ctx.signal.removeEventListener('abort', onAbort);
-      for (const timer of pending) clearTimeout(timer);
+      for (const timer of pending) clock.clearTimeout(timer);
       pending.clear();
       while (active.length > 0) stopTop();
       await Promise.allSettled([...stopping]);
-      wheel.clear();
+      heap.clear();
       await transport.close();
       ctx.metrics.gauge(METRIC.agentsConnected, env.connected.count);
       if (failure) throw failure;

@@ -2,7 +2,7 @@ import { Backoff } from '../../core/backoff.js';
 import type { AgentApiClient, LifecycleState } from '../../client/agent-client.js';
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
-import { type Sleep } from './timing.js';
+import type { Clock } from '../../core/clock.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 
 /**
@@ -20,7 +20,7 @@ export class LifecycleReporter {
   constructor(
     private readonly client: AgentApiClient,
     private readonly metrics: MetricSink,
-    private readonly sleep: Sleep,
+    private readonly clock: Clock,
     private readonly signal: StopSignal,
     /** Told after every answer (accepted or not), e.g. to release admission control. */
     private readonly host?: { lifecycleAnswered(): void },
@@ -49,7 +49,7 @@ export class LifecycleReporter {
         this.metrics.count(METRIC.lifecycleReported, 1, { state });
         this.backoff.reset();
       } else if (result.errorClass !== 'aborted') {
-        if (!(await this.sleep(this.backoff.next(), this.signal))) return;
+        if (!(await this.clock.sleep(this.backoff.next(), this.signal))) return;
       }
     }
   }

@@ -6,7 +6,7 @@ import type { ApiResult } from '../../client/http.js';
 import { METRIC } from '../../metrics/names.js';
 import { nsToMs } from '../../protocol/go-duration.js';
 import type { MetricSink } from '../../metrics/sink.js';
-import { SleepScheduler, type ScheduledTask, type Scheduler, type Sleep } from './timing.js';
+import type { ScheduledTask, Scheduler } from './timer-heap.js';
 import type { StopSignal } from '../../client/stop-signal.js';
 
 /** Used when the target answers 200 without a usable interval (coderd's CLI default). */
@@ -111,30 +111,4 @@ export class StatsReporter implements ScheduledTask {
     this.intendedAt = this.clock.now() + waitMs;
     this.scheduler.schedule(this, waitMs);
   }
-}
-
-export interface StatsLoopContext {
-  client: AgentApiClient;
-  metrics: MetricSink;
-  clock: Clock;
-  sleep: Sleep;
-  signal: StopSignal;
-  counters: StatsCounters;
-  /** Called after each accepted report (per-agent accounting). */
-  onAccepted?: () => void;
-  /** Called after every answer, accepted or not. */
-  onAnswered?: () => void;
-}
-
-/** A {@link StatsReporter} waiting with `ctx.sleep`; resolves when the signal aborts. */
-export function runStatsLoop(ctx: StatsLoopContext): Promise<void> {
-  return new Promise((resolve) => {
-    const host: StatsHost = {
-      statsAnswered: () => ctx.onAnswered?.(),
-      statsAccepted: () => ctx.onAccepted?.(),
-      statsEnded: resolve,
-    };
-    const scheduler = new SleepScheduler(ctx.sleep, ctx.signal, resolve);
-    new StatsReporter(ctx.client, ctx.metrics, ctx.clock, scheduler, ctx.signal, ctx.counters, host).start();
-  });
 }

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Clock } from '../../core/clock.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
 import { newHistogram } from '../../metrics/hdr.js';
 import { METRIC } from '../../metrics/names.js';
@@ -55,7 +55,7 @@ export interface ArrivalRecord {
 
 /** Epoch ms with µs precision from the high-resolution time origin: consistent across processes. */
 export function preciseWallClock(): Clock {
-  return { now: () => performance.now(), wallNow: () => performance.timeOrigin + performance.now() };
+  return systemClock(performance.timeOrigin);
 }
 
 const SEND = { binary: true } as const;

@@ -1,5 +1,6 @@
 import { Backoff } from '../../core/backoff.js';
-import type { Clock } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { StopSource } from '../../client/stop-signal.js';
 import type { Rng } from '../../core/rng.js';
 import { wsCloseClass, wsDialErrorClass } from '../../metrics/error-class.js';
 import { ENDPOINT, METRIC } from '../../metrics/names.js';
@@ -62,9 +63,9 @@ export class Peer {
   private updatesOn = true;
   private socket?: PeerSocket;
   private dialing?: Promise<PeerSocket>;
-  private updateTimer?: NodeJS.Timeout;
-  private backoffTimer?: NodeJS.Timeout;
-  private wakeBackoff?: () => void;
+  private updateTimer?: TimerHandle;
+  /** Aborted by close(): ends a redial backoff at once. */
+  private readonly closing = new StopSource();
   readonly done: Promise<void>;
 
   constructor(private readonly deps: PeerDeps) {
@@ -74,15 +75,14 @@ export class Peer {
   /** Stops publishing (the drain window starts); the socket stays open and keeps reading. */
   stopUpdates(): void {
     this.updatesOn = false;
-    clearTimeout(this.updateTimer);
+    this.deps.clock.clearTimeout(this.updateTimer);
   }
 
   /** Closes the socket and stops redialing; `done` resolves once everything is released. */
   close(): Promise<void> {
     this.stopped = true;
     this.stopUpdates();
-    clearTimeout(this.backoffTimer);
-    this.wakeBackoff?.();
+    this.closing.abort();
     this.socket?.close(1000);
     void this.dialing?.then((s) => s.close(1000), () => {});
     return this.done;
@@ -95,7 +95,7 @@ export class Peer {
       const opened = await this.connectOnce();
       if (this.stopped) break;
       if (opened) backoff.reset();
-      await this.sleep(backoff.next());
+      await this.deps.clock.sleep(backoff.next(), this.closing);
     }
   }
 
@@ -125,7 +125,7 @@ export class Peer {
         }
         ledger.socketClosed(this.deps.key, clock.wallNow());
         this.deps.onConnected(-1);
-        clearTimeout(this.updateTimer);
+        clock.clearTimeout(this.updateTimer);
         this.socket = undefined;
         // 1000/1001 read as a clean EOF in Go (protocol §7.1); anything else is a failure sample.
         if (!this.stopped && code !== 1000 && code !== 1001) {
@@ -193,20 +193,14 @@ export class Peer {
     const interval = 1000 / this.deps.updateRate;
     let intended = clock.wallNow() + rng.next() * interval;
     const arm = (): void => {
-      this.updateTimer = setTimeout(() => {
+      this.updateTimer = clock.setTimeout(() => {
         if (!this.updatesOn || !this.socket) return;
-        this.publish(intended);
+        // Never stamp a send time later than the send (a timer may fire a fraction early).
+        this.publish(Math.min(intended, clock.wallNow()));
         intended += rng.jitter(interval, this.deps.jitter);
         arm();
-      }, Math.max(0, intended - clock.wallNow()));
+      }, intended - clock.wallNow());
     };
     arm();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeBackoff = resolve;
-      this.backoffTimer = setTimeout(resolve, ms);
-    });
   }
 }

@@ -2,6 +2,7 @@ import { METRIC } from '../../metrics/names.js';
 import { createClientNode } from '../../protocol/node-factory.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import type { PeersConfig } from './section.js';
+import { DEFAULT_TICK_MS, followSchedule } from '../tick-loop.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import { DeferredSink } from './deferred-sink.js';
 import { Ledger, agentKey, peerKey } from './ledger.js';
@@ -48,7 +49,6 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
       observer.useClock(ctx.clock);
       const { clock, credentials, signal } = ctx;
       const wsBase = ctx.target.url.replace(/^http/, 'ws').replace(/\/+$/, '');
-      const startedAt = clock.now();
       const peers = new Map<string, Peer[]>();
       let connected = 0;
       const onConnected = (delta: number): void => {
@@ -94,33 +94,25 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
 
       // Follow the schedule until the end or the abort.
       const closing: Promise<unknown>[] = [];
-      await new Promise<void>((resolve) => {
-        let timer: NodeJS.Timeout | undefined;
-        const finish = (): void => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', finish);
-          resolve();
-        };
-        const tick = (): void => {
-          const elapsed = clock.now() - startedAt;
-          if (signal.aborted || elapsed >= options.durationMs) return finish();
+      await followSchedule({
+        clock,
+        signal,
+        tickMs: options.tickMs ?? DEFAULT_TICK_MS,
+        durationMs: options.durationMs,
+        tick(elapsed) {
           const active = Math.max(0, Math.min(credentials.agents.length, Math.floor(options.schedule(elapsed))));
           for (let i = 0; i < active; i++) startPeers(i);
           for (let i = active; i < credentials.agents.length; i++) {
             const id = credentials.agents[i]?.id;
             if (id !== undefined && peers.has(id)) closing.push(stopPeers(id));
           }
-          timer = setTimeout(tick, Math.min(options.tickMs ?? 100, Math.max(1, options.durationMs - elapsed)));
-        };
-        if (signal.aborted) return finish();
-        signal.addEventListener('abort', finish);
-        tick();
+        },
       });
 
       // Drain: stop publishing, keep reading, then count what never arrived.
       for (const list of peers.values()) for (const peer of list) peer.stopUpdates();
       observer.stop();
-      await new Promise<void>((resolve) => setTimeout(resolve, config.drainWindow));
+      await clock.sleep(config.drainWindow);
       ledger.finalise(clock.wallNow());
       await Promise.all([...closing, ...[...peers.keys()].map(stopPeers)]);
     },

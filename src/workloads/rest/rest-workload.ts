@@ -17,20 +17,6 @@ const STOP_CHECK_MS = 100;
 const VERY_LONG_S = 365 * 24 * 3600;
 const SLOTS = 16;
 
-/** Resolves after `ms`, or at once when the signal aborts (the timer is cleared either way). */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * REST load on autocannon's programmatic API (kind 'rest'): a weighted mix of the user-side
  * `{id}` routes (user token) and the agent-side `/me/*` routes (each agent's own token), each
@@ -56,7 +42,7 @@ export function createRestWorkload(config: RestConfig, options: RestRun = {}): W
       const basePath = `${target.pathname.replace(/\/+$/, '')}/api/v2/workspaceagents`;
       const plan = createRequestPlan(mix, ctx.credentials, basePath, target.host);
 
-      await delay(config.startAfter, ctx.signal);
+      if (config.startAfter > 0) await ctx.clock.sleep(config.startAfter, ctx.signal);
       if (ctx.signal.aborted) return;
 
       const open = config.model === 'open';
@@ -91,11 +77,11 @@ export function createRestWorkload(config: RestConfig, options: RestRun = {}): W
       }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
       const stop = (): void => instance.stop();
       ctx.signal.addEventListener('abort', stop, { once: true });
-      const timer = config.amount ? setTimeout(stop, config.duration) : undefined;
+      const timer = config.amount ? ctx.clock.setTimeout(stop, config.duration) : undefined;
       try {
         await instance;
       } finally {
-        if (timer) clearTimeout(timer);
+        ctx.clock.clearTimeout(timer);
         ctx.signal.removeEventListener('abort', stop);
       }
     },

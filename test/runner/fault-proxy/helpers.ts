@@ -3,7 +3,6 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
-import type { ProxyClock } from '../../../src/runner/fault-proxy/proxy-clock.js';
 
 export interface Target {
   host: string;
@@ -11,15 +10,6 @@ export interface Target {
   /** Every socket the target accepted, in accept order. */
   sockets: Socket[];
   close(): Promise<void>;
-}
-
-/** Polls `check` (bounded): for states reached through sockets, never as a timing assertion. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
 }
 
 /** A raw TCP target; `onSocket` decides what it does (echo by default). */
@@ -118,34 +108,4 @@ export function roundTrip(socket: Socket, text: string, expect = text.length): P
     socket.on('data', onData);
     socket.write(text);
   });
-}
-
-/** A clock whose timers run only when the test advances it. */
-export function manualProxyClock(): ProxyClock & { advance(ms: number): void; readonly pending: number } {
-  let t = 0;
-  let seq = 0;
-  const timers = new Map<number, { due: number; fn: () => void }>();
-  return {
-    now: () => t,
-    setTimeout(fn, ms) {
-      const id = ++seq;
-      timers.set(id, { due: t + Math.max(0, ms), fn });
-      return id;
-    },
-    clearTimeout: (id) => void timers.delete(id as number),
-    advance(ms) {
-      const end = t + ms;
-      for (let guard = 0; guard < 10_000; guard++) {
-        const next = [...timers.entries()].sort((a, b) => a[1].due - b[1].due || a[0] - b[0])[0];
-        if (!next || next[1].due > end) break;
-        timers.delete(next[0]);
-        t = next[1].due;
-        next[1].fn();
-      }
-      t = end;
-    },
-    get pending() {
-      return timers.size;
-    },
-  };
 }

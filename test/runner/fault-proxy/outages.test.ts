@@ -6,7 +6,8 @@ import { createRng } from '../../../src/core/rng.js';
 import { networkErrorClass, wsDialErrorClass } from '../../../src/metrics/error-class.js';
 import { parseProxyAction, type ProxyActionInput } from '../../../src/runner/fault-proxy/actions.js';
 import { createFaultProxy, type FaultProxy } from '../../../src/runner/fault-proxy/fault-proxy.js';
-import { httpTarget, rawClient, roundTrip, tcpTarget, waitFor } from './helpers.js';
+import { eventually } from '../../helpers/eventually.js';
+import { httpTarget, rawClient, roundTrip, tcpTarget } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -50,7 +51,7 @@ describe('fault proxy: reset', () => {
     // ws reports a socket error after the handshake as an abnormal close, not an 'error' event.
     const wsClosed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await new Promise((resolve) => ws.once('open', resolve));
-    await waitFor(() => target.requests === 1 && proxy.stats().open === 2, 'the held request and the socket');
+    await eventually(() => target.requests === 1 && proxy.stats().open === 2, 'the held request and the socket');
     const handle = proxy.apply(act({ at: 0, action: 'reset', fraction: 1 }));
     expect(handle.affected).toBe(2);
     expect(await inFlight).toBe('reset');
@@ -78,13 +79,13 @@ describe('fault proxy: reset', () => {
         const c = await rawClient(proxy.port);
         cleanups.push(() => void c.socket.destroy());
         clients.push(c);
-        await waitFor(() => proxy.stats().open === i + 1, 'accept order = client order');
+        await eventually(() => proxy.stats().open === i + 1, 'accept order = client order');
       }
       const handle = proxy.apply(act({ at: 0, action: 'reset', fraction: 0.5 }));
       expect(handle.affected).toBe(5);
       const reset: number[] = [];
       clients.forEach((c, i) => void c.error.then((e) => e.code === 'ECONNRESET' && reset.push(i)));
-      await waitFor(() => reset.length === 5, 'five resets');
+      await eventually(() => reset.length === 5, 'five resets');
       // The other five still carry data.
       for (const [i, c] of clients.entries()) if (!reset.includes(i)) expect(await roundTrip(c.socket, 'x')).toBeGreaterThanOrEqual(0);
       expect(proxy.stats()).toMatchObject({ reset: 5, open: 5 });
@@ -141,7 +142,7 @@ describe('fault proxy: refuse', () => {
     cleanups.push(() => target.close());
     const proxy = await proxyTo(target);
     const open = await rawClient(proxy.port);
-    await waitFor(() => proxy.stats().open === 1, 'accept');
+    await eventually(() => proxy.stats().open === 1, 'accept');
     const handle = proxy.apply(act({ at: 0, action: 'refuse', duration: '300ms' }));
     expect(handle.affected).toBe(1);
     expect((await open.error).code).toBe('ECONNRESET');

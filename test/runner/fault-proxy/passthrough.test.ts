@@ -3,7 +3,8 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createFaultProxy, type FaultProxy } from '../../../src/runner/fault-proxy/fault-proxy.js';
-import { httpTarget, rawClient, roundTrip, tcpTarget, waitFor } from './helpers.js';
+import { eventually } from '../../helpers/eventually.js';
+import { httpTarget, rawClient, roundTrip, tcpTarget } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -73,7 +74,7 @@ describe('fault proxy: plain passthrough', () => {
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.close(1000);
     expect(await closed).toBe(1000);
-    await waitFor(() => proxy.stats().open === 0, 'the proxied pair to close');
+    await eventually(() => proxy.stats().open === 0, 'the proxied pair to close');
     const stats = proxy.stats();
     expect(stats.closed).toBe(stats.opened);
     expect(stats.targetOpen).toBe(0);
@@ -101,7 +102,7 @@ describe('fault proxy: plain passthrough', () => {
     const proxy = await proxyTo({ ...target, close: async () => {} });
     const { error } = await rawClient(proxy.port);
     expect((await error).code).toBe('ECONNRESET');
-    await waitFor(() => proxy.stats().closed === 1, 'the pair to close');
+    await eventually(() => proxy.stats().closed === 1, 'the pair to close');
     expect(proxy.stats()).toMatchObject({ opened: 1, targetFailed: 1, targetOpen: 0, peakTargetOpen: 0 });
   });
 
@@ -110,11 +111,11 @@ describe('fault proxy: plain passthrough', () => {
     const proxy = await proxyTo(target);
     const clients = await Promise.all([1, 2, 3].map(() => rawClient(proxy.port)));
     cleanups.push(() => clients.forEach((c) => c.socket.destroy()));
-    await waitFor(() => proxy.stats().targetOpen === 3, 'three target connections');
+    await eventually(() => proxy.stats().targetOpen === 3, 'three target connections');
     for (const c of clients) expect(await roundTrip(c.socket, 'ping')).toBeGreaterThanOrEqual(0);
     clients[0]!.socket.end();
     await clients[0]!.closed;
-    await waitFor(() => proxy.stats().targetOpen === 2, 'one to close');
+    await eventually(() => proxy.stats().targetOpen === 2, 'one to close');
     expect(proxy.stats()).toMatchObject({ open: 2, peakOpen: 3, targetOpen: 2, peakTargetOpen: 3, closed: 1, bytesUpstream: 12, bytesDownstream: 12 });
   });
 

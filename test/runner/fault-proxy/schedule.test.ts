@@ -3,7 +3,9 @@ import { createRng } from '../../../src/core/rng.js';
 import { parseProxyAction, type ProxyActionInput } from '../../../src/runner/fault-proxy/actions.js';
 import { createFaultProxy, type FaultProxy } from '../../../src/runner/fault-proxy/fault-proxy.js';
 import { scheduleProxyActions } from '../../../src/runner/fault-proxy/schedule.js';
-import { manualProxyClock, rawClient, tcpTarget, waitFor } from './helpers.js';
+import { manualClock } from '../../helpers/clock.js';
+import { eventually } from '../../helpers/eventually.js';
+import { rawClient, tcpTarget } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -13,7 +15,7 @@ afterEach(async () => {
 const act = (input: ProxyActionInput) => parseProxyAction(input);
 
 async function setup() {
-  const clock = manualProxyClock();
+  const clock = manualClock();
   const target = await tcpTarget();
   cleanups.push(() => target.close());
   const proxy: FaultProxy = await createFaultProxy({ target, clock, rng: createRng('schedule') });
@@ -26,7 +28,7 @@ describe('fault proxy: windows on the injected clock', () => {
     const { clock, proxy } = await setup();
     const c = await rawClient(proxy.port);
     cleanups.push(() => void c.socket.destroy());
-    await waitFor(() => proxy.stats().open === 1, 'accept');
+    await eventually(() => proxy.stats().open === 1, 'accept');
     const started: string[] = [];
     const schedule = scheduleProxyActions(
       proxy,
@@ -63,7 +65,7 @@ describe('fault proxy: windows on the injected clock', () => {
     expect(proxy.stats().activeActions).toBe(0);
     clock.advance(20_000);
     expect(proxy.stats()).toMatchObject({ activeActions: 0, listening: true, refused: 0 });
-    expect(clock.pending).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
     expect(schedule.applied).toHaveLength(1);
   });
 

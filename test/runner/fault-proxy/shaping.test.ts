@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
 import { parseProxyAction, type ProxyActionInput } from '../../../src/runner/fault-proxy/actions.js';
 import { createFaultProxy, type FaultProxy } from '../../../src/runner/fault-proxy/fault-proxy.js';
-import { rawClient, roundTrip, tcpTarget, waitFor, type Target } from './helpers.js';
+import { eventually } from '../../helpers/eventually.js';
+import { rawClient, roundTrip, tcpTarget, type Target } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -74,7 +75,7 @@ describe('fault proxy: latency', () => {
     expect(got).toBe(expected);
     handle.end();
     await handle.finished;
-    await waitFor(() => proxy.stats().toxicConnections === 0, 'the lane to drain and pipe again');
+    await eventually(() => proxy.stats().toxicConnections === 0, 'the lane to drain and pipe again');
     expect(await roundTrip(socket, 'after')).toBeGreaterThanOrEqual(0);
     expect(proxy.stats()).toMatchObject({ activeActions: 0, pendingBytes: 0 });
   });
@@ -85,7 +86,7 @@ describe('fault proxy: latency', () => {
     const clients = [];
     for (let i = 0; i < 40; i++) {
       clients.push(await client(proxy.port));
-      await waitFor(() => proxy.stats().open === i + 1, 'accept');
+      await eventually(() => proxy.stats().open === i + 1, 'accept');
     }
     const affected = proxy.stats().toxicConnections;
     expect(affected).toBeGreaterThan(8);
@@ -110,7 +111,7 @@ describe('fault proxy: bandwidth', () => {
     const payload = createRng('payload').bytes(total);
     const start = performance.now();
     socket.write(payload);
-    await waitFor(() => received.reduce((n, b) => n + b.length, 0) >= total, 'every byte', 10_000);
+    await eventually(() => received.reduce((n, b) => n + b.length, 0) >= total, 'every byte');
     const elapsed = lastByteAt - start;
     const bucket = rate / 20; // the lane's burst: one slice
     expect(elapsed).toBeGreaterThanOrEqual(((total - bucket) * 1000) / rate - 2);
@@ -144,11 +145,11 @@ describe('fault proxy: slow-close', () => {
     const gaps: Promise<number>[] = [];
     const { target, proxy } = await setup((s) => gaps.push(finGap(s)));
     (await client(target.port)).socket.end('hi');
-    await waitFor(() => gaps.length === 1, 'the direct connection');
+    await eventually(() => gaps.length === 1, 'the direct connection');
     const direct = await gaps[0]!;
     proxy.apply(act({ at: 0, action: 'slow-close', ms: 80, duration: '1m', direction: 'upstream' }));
     (await client(proxy.port)).socket.end('hi');
-    await waitFor(() => gaps.length === 2, 'the proxied connection');
+    await eventually(() => gaps.length === 2, 'the proxied connection');
     expect(await gaps[1]!).toBeGreaterThanOrEqual(direct + 80 - 2);
   });
 });

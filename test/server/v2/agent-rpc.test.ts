@@ -14,7 +14,9 @@ import {
 } from '../../../src/protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import type { ReferenceServer } from '../../../src/server/reference-server.js';
 import { uuidFromBytes, uuidToBytes } from '../../../src/server/v2/go-format.js';
-import { AGENTS, call, ME, startServer, waitFor } from '../helpers.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startReferenceServer } from '../../helpers/loopback.js';
+import { AGENTS, call, ME } from '../helpers.js';
 import { closeClient, dialV2, mustDial, type V2Client } from './helpers.js';
 
 const RPC = `${ME}/rpc`;
@@ -33,7 +35,7 @@ async function rpcError(p: Promise<unknown>): Promise<{ code: number; message: s
 describe('GET /me/rpc (docs/protocol-v2.md §1, §5)', () => {
   let server: ReferenceServer;
   beforeAll(async () => {
-    server = await startServer({ reportIntervalMs: 30_000 });
+    server = await startReferenceServer({ reportIntervalMs: 30_000 });
   });
   afterAll(() => server.close());
   const token = (i = 0) => server.credentials.agents[i]!.token;
@@ -122,23 +124,23 @@ describe('GET /me/rpc (docs/protocol-v2.md §1, §5)', () => {
     } finally {
       await closeClient(c);
     }
-    await waitFor(() => server.counters().agents[agent.id]!.v2.rpcClosed === 1, 'session end seen');
+    await eventually(() => server.counters().agents[agent.id]!.v2.rpcClosed === 1, 'session end seen');
     expect(server.counters().agents[agent.id]!.v2.connected).toBe(false);
   });
 
   it('dropAgentSockets closes v2 sessions too', async () => {
     const agent = server.credentials.agents[2]!;
     const c = await mustDial(server.url, `${RPC}?version=2.0`, agent.token);
-    await waitFor(() => server.counters().agents[agent.id]?.v2.connected === true, 'session registered');
+    await eventually(() => server.counters().agents[agent.id]?.v2.connected === true, 'session registered');
     const closed = new Promise<number>((resolve) => c.ws.once('close', (code) => resolve(code)));
     expect(server.dropAgentSockets(1)).toBe(1);
     expect(await closed).toBe(1001);
-    await waitFor(() => server.counters().agents[agent.id]!.v2.connected === false, 'session end seen');
+    await eventually(() => server.counters().agents[agent.id]!.v2.connected === false, 'session end seen');
   });
 
   it('keeps /me/rpc off when only v1 is served, and the removed v1 routes off when only v2 is', async () => {
-    const v1only = await startServer({ protocols: ['v1'] });
-    const v2only = await startServer({ protocols: ['v2'] });
+    const v1only = await startReferenceServer({ protocols: ['v1'] });
+    const v2only = await startReferenceServer({ protocols: ['v2'] });
     try {
       const r = await dialV2(v1only.url, `${RPC}?version=2.0`, v1only.credentials.agents[0]!.token);
       expect(r).toEqual({ ok: false, status: 404, body: '{"message":"Route not found."}\n' });

@@ -25,7 +25,7 @@ import type { ServerState } from '../../../src/server/state.js';
 import { AgentStore, type AgentRecord } from '../../../src/server/store.js';
 import { AGENT_METHOD_BY_NAME, RpcError, type AgentRpcContext } from '../../../src/server/v2/agent-service.js';
 import { uuidFromBytes, uuidToBytes } from '../../../src/server/v2/go-format.js';
-import { manualClock } from '../helpers.js';
+import { manualClock } from '../../helpers/clock.js';
 
 function setup(): { ctx: AgentRpcContext; agent: AgentRecord; clock: ReturnType<typeof manualClock> } {
   const clock = manualClock();

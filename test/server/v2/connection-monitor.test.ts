@@ -6,7 +6,7 @@ import { resolveOptions } from '../../../src/server/options.js';
 import type { ServerState } from '../../../src/server/state.js';
 import { AgentStore } from '../../../src/server/store.js';
 import { ConnectionMonitor } from '../../../src/server/v2/connection-monitor.js';
-import { manualClock } from '../helpers.js';
+import { manualClock } from '../../helpers/clock.js';
 
 function setup() {
   const clock = manualClock();

@@ -12,7 +12,10 @@ import {
 import type { ReferenceServer } from '../../../src/server/reference-server.js';
 import { agentAddresses } from '../../../src/server/v2/coordinatee-auth.js';
 import { uuidFromBytes, uuidToBytes } from '../../../src/server/v2/go-format.js';
-import { AGENTS, call, manualClock, ME, startServer, waitFor } from '../helpers.js';
+import { manualClock } from '../../helpers/clock.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startReferenceServer } from '../../helpers/loopback.js';
+import { AGENTS, call, ME } from '../helpers.js';
 import { closeClient, mustDial, type V2Client } from './helpers.js';
 
 const COORDINATE = '/coder.tailnet.v2.Tailnet/Coordinate';
@@ -50,7 +53,7 @@ describe('v2 tailnet coordinator over loopback (docs/protocol-v2.md §6)', () =>
   let server: ReferenceServer;
   const clock = manualClock();
   beforeAll(async () => {
-    server = await startServer({ clock, heartbeatMs: 60_000 });
+    server = await startReferenceServer({ clock, heartbeatMs: 60_000 });
   });
   afterAll(() => server.close());
 
@@ -63,21 +66,21 @@ describe('v2 tailnet coordinator over loopback (docs/protocol-v2.md §6)', () =>
       await agentSide.send({
         updateSelf: { node: { id: 1n, key: key(0xaa), addresses: [`${agentAddresses(agent.id)[0]}/128`], preferredDerp: 999, derpLatency: { '999-v4': 0.012 } } },
       });
-      await waitFor(() => server.counters().agents[agent.id]?.v2.nodeUpdates === 1, 'agent node stored');
+      await eventually(() => server.counters().agents[agent.id]?.v2.nodeUpdates === 1, 'agent node stored');
 
       const peer = new Coord(peerConn);
       await peer.send({ addTunnel: { id: uuidToBytes(agent.id) } });
-      await waitFor(() => peer.updates.length === 1, "peer gets the agent's node");
+      await eventually(() => peer.updates.length === 1, "peer gets the agent's node");
       expect(peer.updates[0]).toEqual({ id: agent.id, kind: Kind.NODE, key: Buffer.from(key(0xaa)).toString('hex'), reason: 'add tunnel' });
 
       await peer.send({ updateSelf: { node: { id: 2n, key: key(0xbb), addresses: ['fd7a:115c:a1e0::1234/128'] } } });
-      await waitFor(() => agentSide.updates.length === 1, "agent gets the peer's node");
+      await eventually(() => agentSide.updates.length === 1, "agent gets the peer's node");
       const peerId = agentSide.updates[0]!.id;
       expect(agentSide.updates[0]).toMatchObject({ kind: Kind.NODE, key: Buffer.from(key(0xbb)).toString('hex'), reason: 'node update' });
 
       // The agent answers every NODE with ready_for_handshake; the peer hears it.
       await agentSide.send({ readyForHandshake: [{ id: uuidToBytes(peerId) }] });
-      await waitFor(() => peer.updates.length === 2, 'ready for handshake');
+      await eventually(() => peer.updates.length === 2, 'ready for handshake');
       expect(peer.updates[1]).toMatchObject({ id: agent.id, kind: Kind.READY_FOR_HANDSHAKE });
 
       // A DERP map is pushed at once on StreamDERPMaps.
@@ -93,7 +96,7 @@ describe('v2 tailnet coordinator over loopback (docs/protocol-v2.md §6)', () =>
 
       // The agent dropping its socket makes it LOST for the peer.
       agentConn.ws.terminate();
-      await waitFor(() => peer.updates.length === 3, 'lost');
+      await eventually(() => peer.updates.length === 3, 'lost');
       expect(peer.updates[2]).toMatchObject({ id: agent.id, kind: Kind.LOST, reason: 'lost' });
       expect(server.counters().agents[agent.id]!.v2).toMatchObject({ calls: { Coordinate: 1, StreamDERPMaps: 1 }, nodeUpdates: 1, peerUpdatesSent: 1 });
 
@@ -101,7 +104,7 @@ describe('v2 tailnet coordinator over loopback (docs/protocol-v2.md §6)', () =>
       const other = server.credentials.agents[1]!;
       const bad = new Coord(peerConn);
       await bad.send({ addTunnel: { id: uuidToBytes(other.id) } });
-      await waitFor(() => bad.ended, 'refused peer dropped');
+      await eventually(() => bad.ended, 'refused peer dropped');
     } finally {
       await closeClient(peerConn);
       await closeClient(agentConn);
@@ -113,11 +116,11 @@ describe('v2 tailnet coordinator over loopback (docs/protocol-v2.md §6)', () =>
     const status = async (): Promise<string> => JSON.parse((await call(server, `${AGENTS}/${agent.id}`, { token: server.credentials.userToken })).text).status;
     expect(await status()).toBe('connecting');
     const conn = await mustDial(server.url, `${ME}/rpc?version=2.0`, agent.token);
-    await waitFor(() => server.counters().agents[agent.id]?.v2.connected === true, 'session registered');
+    await eventually(() => server.counters().agents[agent.id]?.v2.connected === true, 'session registered');
     expect(await status()).toBe('connected');
     clock.advance(1);
     conn.ws.terminate();
-    await waitFor(() => server.counters().agents[agent.id]!.v2.rpcClosed === 1, 'session end');
+    await eventually(() => server.counters().agents[agent.id]!.v2.rpcClosed === 1, 'session end');
     clock.advance(1);
     expect(await status()).toBe('disconnected');
     expect(server.counters().totals.v2.agentsConnected).toBe(0);

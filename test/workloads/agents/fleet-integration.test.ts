@@ -1,32 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { createRng } from '../../../src/core/rng.js';
 import { METRIC } from '../../../src/metrics/names.js';
-import { createReferenceServer, type ReferenceServer } from '../../../src/server/reference-server.js';
+import type { ReferenceServer } from '../../../src/server/reference-server.js';
 import { createAgentFleet, type AgentFleet } from '../../../src/workloads/agents/fleet.js';
 import { agentsKind } from '../../../src/workloads/agents/kind.js';
 import { sectionConfig } from '../../../src/workloads/kind.js';
-import { memorySink } from './helpers.js';
+import { manualClock } from '../../helpers/clock.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startReferenceServer } from '../../helpers/loopback.js';
+import { recordingSink, type RecordingSink } from '../../helpers/sink.js';
 
 const AGENTS = 6;
 let server: ReferenceServer;
 
 beforeAll(async () => {
-  server = await createReferenceServer({ port: 0, agents: AGENTS, seed: 'fleet-it', rateLimit: -1, reportIntervalMs: 300, heartbeatMs: 500 });
+  server = await startReferenceServer({ agents: AGENTS, seed: 'fleet-it', identity: true, reportIntervalMs: 300, heartbeatMs: 500 });
 });
 afterAll(() => server.close());
 
-async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** Differences between what the fleet saw accepted and what the server counted (empty = agree). */
-function disagreements(fleet: AgentFleet, metrics: ReturnType<typeof memorySink>): string[] {
+function disagreements(fleet: AgentFleet, metrics: RecordingSink): string[] {
   const counters = server.counters();
   const out: string[] = [];
   for (const a of fleet.agents()) {
@@ -50,18 +44,24 @@ function disagreements(fleet: AgentFleet, metrics: ReturnType<typeof memorySink>
   return out;
 }
 
-/** Polls until the two views agree (requests in flight make them differ for a moment). */
-async function agree(fleet: AgentFleet, metrics: ReturnType<typeof memorySink>): Promise<void> {
+/**
+ * Waits until the two views agree. The fleet's clock stands still meanwhile, so no new request
+ * starts and the ones in flight settle.
+ */
+async function agree(fleet: AgentFleet, metrics: RecordingSink): Promise<void> {
   let last: string[] = [];
-  await until(() => (last = disagreements(fleet, metrics)).length === 0, 'agreement').catch((error: Error) => {
-    throw new Error(`${error.message}: ${last.join('; ')}`);
-  });
+  await eventually(() => (last = disagreements(fleet, metrics)).length === 0, { what: () => `agreement: ${last.join('; ')}` });
 }
 
 describe('agent fleet against the reference server', () => {
   it('counts exactly what the server counts, across a drop of every agent socket', async () => {
     const stop = new AbortController();
-    const metrics = memorySink();
+    const metrics = recordingSink();
+    // The fleet's timers run on a manual clock, moved 25 ms per retry while loopback I/O runs.
+    // Its wall time starts at the real now: the server checks the signed identity documents'
+    // validity window against its own (real) clock.
+    const clock = manualClock({ wallStartMs: Date.now() });
+    const until = (check: () => boolean, what: string | (() => string)): Promise<boolean> => eventually(check, { what, clock, stepMs: 25 });
     const config = sectionConfig(
       agentsKind,
       {
@@ -76,7 +76,7 @@ describe('agent fleet against the reference server', () => {
     const fleet = createAgentFleet(config, { schedule: () => AGENTS, durationMs: 60_000 });
     const running = fleet.run({
       signal: stop.signal,
-      clock: systemClock(),
+      clock,
       metrics,
       target: { url: server.url, embedded: true },
       credentials: server.credentials,
@@ -84,7 +84,7 @@ describe('agent fleet against the reference server', () => {
       log: silentLogger,
     });
     try {
-      await until(() => fleet.agents().length === AGENTS && fleet.agents().every((a) => a.connected && a.statsAccepted >= 2), 'agents up');
+      await until(() => fleet.agents().length === AGENTS && fleet.agents().every((a) => a.connected && a.statsAccepted >= 2), () => `agents up: ${JSON.stringify(fleet.agents().map((a) => [a.authMode, a.connected, a.statsAccepted, a.lifecycle.join()]))} ${JSON.stringify(metrics.samples.filter((x) => x.name === METRIC.error).slice(0, 5))}}`);
       await until(
         () => fleet.agents().every((a) => ['ready', 'start_error'].includes(a.lifecycle[a.lifecycle.length - 1] ?? '')),
         'lifecycle settled',
@@ -114,6 +114,6 @@ describe('agent fleet against the reference server', () => {
       await running;
     }
     expect(fleet.agents().every((a) => !a.connected)).toBe(true);
-    await until(() => server.counters().totals.agentsConnected === 0, 'server saw every socket close');
+    await eventually(() => server.counters().totals.agentsConnected === 0, 'server saw every socket close');
   });
 });

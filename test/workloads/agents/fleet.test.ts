@@ -1,8 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { systemClock } from '../../../src/core/clock.js';
 import { FleetsimError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { createRng, type Rng } from '../../../src/core/rng.js';
@@ -14,7 +11,10 @@ import { createAgentFleet } from '../../../src/workloads/agents/fleet.js';
 import { agentsKind } from '../../../src/workloads/agents/kind.js';
 import type { agentsSection } from '../../../src/workloads/agents/section.js';
 import { sectionConfig } from '../../../src/workloads/kind.js';
-import { memorySink } from './helpers.js';
+import { manualClock } from '../../helpers/clock.js';
+import { eventually, type EventuallyOptions } from '../../helpers/eventually.js';
+import { startHttpServer, type LoopbackHttp } from '../../helpers/loopback.js';
+import { recordingSink } from '../../helpers/sink.js';
 
 /** The `agents` section as the scenario schema resolves it. */
 const agentsConfig = (input: z.input<typeof agentsSection> = {}) =>
@@ -23,13 +23,13 @@ const agentsConfig = (input: z.input<typeof agentsSection> = {}) =>
 const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const APP = (n: number): string => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-let server: Server;
+let server: LoopbackHttp;
 let url: string;
 const posts: Record<string, number> = {};
 
 beforeAll(async () => {
   // A minimal agent API: enough for the fleet's happy path.
-  server = createServer((req, res) => {
+  server = await startHttpServer((req, res) => {
     req.resume();
     req.on('end', () => {
       const path = (req.url ?? '').replace('/api/v2/workspaceagents', '').split('?')[0]!;
@@ -47,11 +47,10 @@ beforeAll(async () => {
       return reply(200, null);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
 
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => server.close());
 
 function credentials(n: number, identity = false): Credentials {
   return {
@@ -114,24 +113,19 @@ function fakeSockets(): FakeSockets {
   return f;
 }
 
-async function until(cond: () => boolean, what: string | (() => string), ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
+/** The fleet runs on a manual clock; each retry moves it 20 ms while loopback requests finish. */
 function context(creds: Credentials, seed = 'fleet') {
   const stop = new AbortController();
-  const metrics = memorySink();
-  return { stop, metrics, ctx: { signal: stop.signal, clock: systemClock(), metrics, target: { url, embedded: false }, credentials: creds, rng: createRng(seed), log: silentLogger } };
+  const metrics = recordingSink();
+  const clock = manualClock();
+  const until = (check: () => boolean, what: EventuallyOptions['what']): Promise<boolean> => eventually(check, { what, clock, stepMs: 20 });
+  return { stop, metrics, clock, until, ctx: { signal: stop.signal, clock, metrics, target: { url, embedded: false }, credentials: creds, rng: createRng(seed), log: silentLogger } };
 }
 
 describe('agent fleet (fake sockets)', () => {
   it('follows the schedule, runs the full agent sequence and reconnects after a drop', async () => {
     const sockets = fakeSockets();
-    const { stop, metrics, ctx } = context(credentials(4, true));
+    const { stop, metrics, ctx, until } = context(credentials(4, true));
     const fleet = createAgentFleet(
       agentsConfig({ auth: { token: 1, aws: 1, azure: 1, google: 1 }, lifecycle: { startupDuration: 50, outcomes: { start_timeout: 1 } }, apps: { healthyAfter: 0, checkInterval: 100, flapRate: 0 } }),
       { schedule: () => 4, durationMs: 60_000 },
@@ -154,9 +148,33 @@ describe('agent fleet (fake sockets)', () => {
     expect(fleet.agents().every((a) => a.lifecycle[0] === 'starting' && a.lifecycle.at(-1) === 'ready')).toBe(true);
   });
 
+  it('ramps on the clock: each tick re-reads the schedule and spreads its starts inside the tick', async () => {
+    const sockets = fakeSockets();
+    const { stop, ctx, clock } = context(credentials(4));
+    const fleet = createAgentFleet(agentsConfig(), { schedule: (t) => Math.min(4, Math.floor(t / 100) * 2), durationMs: 60_000, tickMs: 100 }, { deps: sockets.deps });
+    const running = fleet.run(ctx);
+    const started = (): number => fleet.agents().length;
+    expect(started()).toBe(0);
+    clock.advance(99);
+    expect(started()).toBe(0);
+    clock.advance(1); // t=100: two wanted, one now and one half a tick later
+    expect(started()).toBe(1);
+    clock.advance(49);
+    expect(started()).toBe(1);
+    clock.advance(1);
+    expect(started()).toBe(2);
+    clock.advance(100); // t=250: the t=200 tick started a third, the fourth is due now
+    expect(started()).toBe(4);
+    clock.advance(1000);
+    expect(started()).toBe(4);
+    stop.abort();
+    await running;
+    expect(sockets.open.size).toBe(0);
+  });
+
   it('ramps down by stopping the highest-index agents', async () => {
     const sockets = fakeSockets();
-    const { stop, ctx } = context(credentials(5));
+    const { stop, ctx, until } = context(credentials(5));
     let wanted = 5;
     const fleet = createAgentFleet(agentsConfig(), { schedule: () => wanted, durationMs: 60_000 }, { deps: sockets.deps });
     const running = fleet.run(ctx);
@@ -172,7 +190,7 @@ describe('agent fleet (fake sockets)', () => {
     const creds = credentials(6, true);
     const run = async (seed: string): Promise<{ modes: string[]; nodes: string[] }> => {
       const sockets = fakeSockets();
-      const { stop, ctx } = context(creds, seed);
+      const { stop, ctx, until } = context(creds, seed);
       const fleet = createAgentFleet(agentsConfig({ auth: { token: 1, aws: 1, azure: 1, google: 1 } }), { schedule: () => 6, durationMs: 60_000 }, { deps: sockets.deps });
       const running = fleet.run(ctx);
       const nodeOf = (sent: FakeSockets['sent'][number]) => `${sent.node.id}/${sent.node.key}/${sent.node.disco}/${sent.node.preferred_derp}`;

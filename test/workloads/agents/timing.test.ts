@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StopSource } from '../../../src/client/stop-signal.js';
 import { createRng } from '../../../src/core/rng.js';
 import { chooseAuthMode } from '../../../src/workloads/agents/auth.js';
 import { Backoff as RetryBackoff } from '../../../src/core/backoff.js';
-import { Gate, pickWeighted, SeededStream, sleep, TimerWheel, type ScheduledTask } from '../../../src/workloads/agents/timing.js';
+import { Gate, pickWeighted, SeededStream } from '../../../src/workloads/agents/timing.js';
+import { manualClock } from '../../helpers/clock.js';
 
 describe('RetryBackoff', () => {
   it('doubles from the floor up to the ceiling and resets', () => {
@@ -67,16 +68,7 @@ describe('Gate', () => {
   });
 });
 
-describe('sleep and SeededStream', () => {
-  it('sleep resolves false at once when aborted, true when the time passed', async () => {
-    const stop = new AbortController();
-    const pending = sleep(60_000, stop.signal);
-    stop.abort();
-    expect(await pending).toBe(false);
-    expect(await sleep(1, new AbortController().signal)).toBe(true);
-    expect(await sleep(1, stop.signal)).toBe(false);
-  });
-
+describe('SeededStream', () => {
   it('SeededStream is deterministic per seed and jitters within the ratio', () => {
     const a = new SeededStream(createRng('j'));
     const b = new SeededStream(createRng('j'));
@@ -85,69 +77,6 @@ describe('sleep and SeededStream', () => {
     expect(Math.min(...seqA)).toBeGreaterThanOrEqual(900);
     expect(Math.max(...seqA)).toBeLessThanOrEqual(1100);
     expect(new Set(seqA).size).toBeGreaterThan(90);
-  });
-});
-
-describe('TimerWheel', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  const task = (name: string, fired: string[]): ScheduledTask => ({
-    dueAt: 0,
-    slot: -1,
-    fire() {
-      fired.push(name);
-    },
-  });
-
-  it('fires tasks in due order on one timer; cancel and re-schedule move them; an empty wheel holds no timer', () => {
-    vi.useFakeTimers();
-    const wheel = new TimerWheel(() => Date.now());
-    const fired: string[] = [];
-    const tasks = Array.from({ length: 50 }, (_, i) => task(`t${i}`, fired));
-    // Delays in a scrambled order: 0, 37, 74, … mod 500.
-    tasks.forEach((t, i) => wheel.schedule(t, (i * 37) % 500));
-    expect(vi.getTimerCount()).toBe(1);
-    wheel.cancel(tasks[3]!);
-    wheel.cancel(tasks[3]!);
-    wheel.schedule(tasks[4]!, 1000);
-    expect(tasks[3]!.slot).toBe(-1);
-    vi.advanceTimersByTime(600);
-    const expected = tasks
-      .map((t, i) => ({ name: `t${i}`, at: (i * 37) % 500 }))
-      .filter((_, i) => i !== 3 && i !== 4)
-      .sort((a, b) => a.at - b.at || 0);
-    expect(fired.length).toBe(48);
-    const at = (name: string): number => expected.find((e) => e.name === name)!.at;
-    for (let i = 1; i < fired.length; i++) expect(at(fired[i]!)).toBeGreaterThanOrEqual(at(fired[i - 1]!));
-    expect(wheel.size).toBe(1);
-    vi.advanceTimersByTime(500);
-    expect(fired.at(-1)).toBe('t4');
-    expect(wheel.size).toBe(0);
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it('a task may re-schedule itself from fire(); clear() drops everything', () => {
-    vi.useFakeTimers();
-    const wheel = new TimerWheel(() => Date.now());
-    let count = 0;
-    const periodic: ScheduledTask = {
-      dueAt: 0,
-      slot: -1,
-      fire() {
-        count++;
-        wheel.schedule(periodic, 100);
-      },
-    };
-    wheel.schedule(periodic, 100);
-    vi.advanceTimersByTime(1000);
-    expect(count).toBe(10);
-    wheel.clear();
-    expect(periodic.slot).toBe(-1);
-    expect(vi.getTimerCount()).toBe(0);
-    vi.advanceTimersByTime(1000);
-    expect(count).toBe(10);
   });
 });
 
@@ -163,13 +92,15 @@ describe('StopSource', () => {
     stop.addEventListener('abort', a);
     stop.addEventListener('abort', c);
     stop.removeEventListener('abort', c);
-    const slept = sleep(60_000, stop.signal);
+    const clock = manualClock();
+    const slept = clock.sleep(60_000, stop.signal);
     stop.abort();
     stop.abort();
     expect(calls).toEqual(['a', 'b']);
     expect(stop.aborted).toBe(true);
     await expect(slept).resolves.toBe(false);
-    await expect(sleep(1, stop.signal)).resolves.toBe(false);
+    await expect(clock.sleep(1, stop.signal)).resolves.toBe(false);
+    expect(clock.pendingTimers).toBe(0);
     // Down to one listener and back up again.
     const other = new StopSource();
     const seen: string[] = [];

@@ -1,11 +1,11 @@
-import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { createRng } from '../../../src/core/rng.js';
 import type { Credentials } from '../../../src/protocol/credentials.js';
 import { createPeersWorkload, type PeersRun } from '../../../src/workloads/peers/peers-workload.js';
 import type { PeersConfig } from '../../../src/workloads/peers/section.js';
 import type { WorkloadContext } from '../../../src/workloads/workload.js';
-import { recordingSink, type RecordingSink } from './recording-sink.js';
+import { manualClock } from '../../helpers/clock.js';
+import { recordingSink, type RecordingSink } from '../../helpers/sink.js';
 
 /** Fixed credentials for relay-double tests (never real secrets). */
 export function testCredentials(url: string, agents: number): Credentials {
@@ -23,9 +23,14 @@ export function testCredentials(url: string, agents: number): Credentials {
   };
 }
 
-/** Starts a peers workload in the background; `stop()` aborts it and waits for the drain. */
+/**
+ * Starts a peers workload in the background on a manual clock; `stop()` aborts it and moves the
+ * clock through the drain window. Tests wait for deliveries before stopping, so the drain has
+ * nothing in flight and needs no real time.
+ */
 export function startPeers(credentials: Credentials, overrides: Partial<PeersConfig> & Partial<PeersRun> = {}) {
   const metrics: RecordingSink = recordingSink();
+  const clock = manualClock();
   const { dial, tickMs = 10, ...section } = overrides;
   const config: PeersConfig = { perAgent: 2, updateRate: 0, jitter: 0, drainWindow: 150, auth: 'cookie', ...section };
   const { workload, observer } = createPeersWorkload(config, {
@@ -37,7 +42,7 @@ export function startPeers(credentials: Credentials, overrides: Partial<PeersCon
   const controller = new AbortController();
   const ctx: WorkloadContext = {
     signal: controller.signal,
-    clock: systemClock(),
+    clock,
     metrics,
     target: { url: credentials.url, embedded: false },
     credentials,
@@ -48,13 +53,18 @@ export function startPeers(credentials: Credentials, overrides: Partial<PeersCon
   return {
     metrics,
     observer,
+    clock,
     /** Runs the workload (call after any pre-run agent traffic). */
     start() {
       running = workload.run(ctx);
     },
     async stop() {
       controller.abort();
-      await running;
+      let ended = false;
+      const done = running?.then(() => (ended = true));
+      // Bounded: the drain is one timer of drainWindowMs; redial backoffs end with the abort.
+      for (let i = 0; i < 100 && !ended && done; i++) await clock.advanceAsync(config.drainWindow);
+      await done;
     },
   };
 }

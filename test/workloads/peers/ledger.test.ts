@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC } from '../../../src/metrics/names.js';
 import { Ledger, agentKey, peerKey } from '../../../src/workloads/peers/ledger.js';
-import { recordingSink } from './recording-sink.js';
+import { recordingSink } from '../../helpers/sink.js';
 
 const A = agentKey('a1');
 const P = peerKey('a1', 0);
@@ -25,7 +25,7 @@ describe('Ledger', () => {
     expect(ledger.received('agent_to_peer', A, Q, 1, 13)).toBe('delivered');
     const totals = ledger.finalise(1000);
     expect(totals.agent_to_peer).toEqual({ sent: 1, delivered: 2, lost: 0, duplicated: 0, outOfOrder: 0 });
-    expect(metrics.samples(METRIC.coordPropagation, a2p)).toEqual([2.5, 3]);
+    expect(metrics.values(METRIC.coordPropagation, a2p)).toEqual([2.5, 3]);
     expect(metrics.total(METRIC.coordUpdatesSent, a2p)).toBe(1);
     expect(metrics.total(METRIC.coordUpdatesDelivered, a2p)).toBe(2);
     expect(metrics.total(METRIC.coordLost, a2p)).toBe(0);
@@ -59,7 +59,7 @@ describe('Ledger', () => {
     ledger.received('agent_to_peer', A, P, 3, 41);
     const totals = ledger.finalise(1000);
     expect(totals.agent_to_peer).toEqual({ sent: 3, delivered: 1, lost: 0, duplicated: 0, outOfOrder: 0 });
-    expect(metrics.samples(METRIC.coordPropagation, a2p)).toEqual([1]);
+    expect(metrics.values(METRIC.coordPropagation, a2p)).toEqual([1]);
   });
 
   it('a receiver that reconnects legitimately misses updates sent while it was closing', () => {

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/core/clock.js';
 import { METRIC } from '../../../src/metrics/names.js';
 import { readNodeTag } from '../../../src/protocol/node-tag.js';
 import { decodeNodesFast } from '../../../src/workloads/peers/ws-dial.js';
 import type { CoordinateObserver } from '../../../src/workloads/coordinate-observer.js';
 import { startPeers, testCredentials } from './harness.js';
 import { startRelayDouble, type RelayDouble } from './relay-double.js';
-import { TestAgent, until } from './test-agent.js';
+import { TestAgent } from './test-agent.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const A2P = { direction: 'agent_to_peer' } as const;
 const P2A = { direction: 'peer_to_agent' } as const;
@@ -30,49 +32,49 @@ async function setup(agentCount: number, dropEvery?: number) {
   return creds;
 }
 
-function agentsFor(creds: ReturnType<typeof testCredentials>, observer: CoordinateObserver): TestAgent[] {
-  return creds.agents.map((a, i) => new TestAgent(a.id, creds.url, a.token, observer, BigInt(1000 + i)));
+function agentsFor(creds: ReturnType<typeof testCredentials>, peers: { observer: CoordinateObserver; clock: Clock }): TestAgent[] {
+  return creds.agents.map((a, i) => new TestAgent(a.id, creds.url, a.token, peers.observer, BigInt(1000 + i), peers.clock));
 }
 
 describe('peers workload against a §7.4 relay double', () => {
   it('counts deliveries and latency exactly on 2 agents x 2 peers, both directions', async () => {
     const creds = await setup(2);
     const peers = startPeers(creds, { auth: 'header' });
-    const agents = agentsFor(creds, peers.observer);
+    const agents = agentsFor(creds, peers);
     cleanups.push(async () => { await peers.stop(); for (const a of agents) await a.disconnect(); });
     for (const a of agents) { await a.connect(); a.publish(); }
     peers.start();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
-    await until(() => peers.metrics.samples(METRIC.coordFirstNode).length === 4, 'first agent nodes');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
+    await eventually(() => peers.metrics.values(METRIC.coordFirstNode).length === 4, 'first agent nodes');
     for (const a of agents) for (let i = 0; i < 10; i++) a.publish();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 40, 'agent updates at the peers');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 40, 'agent updates at the peers');
     await peers.stop();
 
     const m = peers.metrics;
     expect(m.total(METRIC.coordUpdatesSent, A2P)).toBe(22);
     expect(m.total(METRIC.coordUpdatesDelivered, A2P)).toBe(40);
-    expect(m.samples(METRIC.coordPropagation, A2P)).toHaveLength(40);
-    expect(m.samples(METRIC.coordPropagation, A2P).every((ms) => ms >= 0)).toBe(true);
+    expect(m.values(METRIC.coordPropagation, A2P)).toHaveLength(40);
+    expect(m.values(METRIC.coordPropagation, A2P).every((ms) => ms >= 0)).toBe(true);
     expect(m.total(METRIC.coordUpdatesSent, P2A)).toBe(4);
-    expect(m.samples(METRIC.coordPropagation, P2A)).toHaveLength(4);
+    expect(m.values(METRIC.coordPropagation, P2A)).toHaveLength(4);
     for (const tags of [A2P, P2A]) {
       expect(m.total(METRIC.coordLost, tags)).toBe(0);
       expect(m.total(METRIC.coordDuplicated, tags)).toBe(0);
       expect(m.total(METRIC.coordOutOfOrder, tags)).toBe(0);
     }
-    expect(m.gauges.get(`${METRIC.peersConnected}|`)).toBe(0);
+    expect(m.lastGauge(METRIC.peersConnected)).toBe(0);
   });
 
   it('catches a coordinator that drops one agent update in ten, with the exact lost count', async () => {
     const creds = await setup(2, 10);
     const peers = startPeers(creds);
-    const agents = agentsFor(creds, peers.observer);
+    const agents = agentsFor(creds, peers);
     cleanups.push(async () => { await peers.stop(); for (const a of agents) await a.disconnect(); });
     for (const a of agents) { await a.connect(); a.publish(); } // relay messages #1, #2
     peers.start();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
     for (const a of agents) for (let i = 0; i < 10; i++) a.publish(); // #3..#22: #10 and #20 dropped
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 36, 'surviving updates');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 36, 'surviving updates');
     await peers.stop();
     expect(relay?.dropped).toBe(2);
     expect(peers.metrics.total(METRIC.coordLost, A2P)).toBe(4); // 2 updates x 2 peers
@@ -83,20 +85,20 @@ describe('peers workload against a §7.4 relay double', () => {
   it('a peer that joins late gets only the latest node, which is neither a delivery nor a loss', async () => {
     const creds = await setup(1);
     const peers = startPeers(creds);
-    const agent = agentsFor(creds, peers.observer)[0]!;
+    const agent = agentsFor(creds, peers)[0]!;
     cleanups.push(async () => { await peers.stop(); await agent.disconnect(); });
     await agent.connect();
     for (let i = 0; i < 5; i++) agent.publish(); // seq 1..5 before any peer exists
     peers.start();
-    await until(() => peers.metrics.samples(METRIC.coordFirstNode).length === 2, 'first nodes');
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 2, 'peer nodes');
+    await eventually(() => peers.metrics.values(METRIC.coordFirstNode).length === 2, 'first nodes');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 2, 'peer nodes');
     for (const log of relay?.clientMessages ?? []) {
       const first = decodeNodesFast(log[0] ?? '[]');
       expect(first).toHaveLength(1);
       expect(readNodeTag(first[0]!)?.seq).toBe(5);
     }
     for (let i = 0; i < 3; i++) agent.publish();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 6, 'post-join updates');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 6, 'post-join updates');
     await peers.stop();
     expect(peers.metrics.total(METRIC.coordUpdatesSent, A2P)).toBe(8);
     expect(peers.metrics.total(METRIC.coordUpdatesDelivered, A2P)).toBe(6);
@@ -106,19 +108,19 @@ describe('peers workload against a §7.4 relay double', () => {
   it('a reconnecting agent gets every waiting peer node in one array, not counted as delivery or loss', async () => {
     const creds = await setup(1);
     const peers = startPeers(creds);
-    const agent = agentsFor(creds, peers.observer)[0]!;
+    const agent = agentsFor(creds, peers)[0]!;
     cleanups.push(async () => { await peers.stop(); await agent.disconnect(); });
     await agent.connect();
     agent.publish();
     peers.start();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 2, 'peer nodes');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 2, 'peer nodes');
     await agent.disconnect();
     const before = agent.received.length;
     await agent.connect();
-    await until(() => agent.received.length > before, 'waiting peers on reconnect');
+    await eventually(() => agent.received.length > before, 'waiting peers on reconnect');
     expect(agent.received[before]).toHaveLength(2);
     agent.publish();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 2, 'update after reconnect');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 2, 'update after reconnect');
     await peers.stop();
     expect(peers.metrics.total(METRIC.coordUpdatesDelivered, P2A)).toBe(2);
     expect(peers.metrics.total(METRIC.coordLost, P2A)).toBe(0);
@@ -129,12 +131,12 @@ describe('peers workload against a §7.4 relay double', () => {
   it('peers publish tagged updates at a rate and every one reaches the agent', async () => {
     const creds = await setup(1);
     const peers = startPeers(creds, { updateRate: 100, jitter: 0.2 });
-    const agent = agentsFor(creds, peers.observer)[0]!;
+    const agent = agentsFor(creds, peers)[0]!;
     cleanups.push(async () => { await peers.stop(); await agent.disconnect(); });
     await agent.connect();
     agent.publish();
     peers.start();
-    await until(() => peers.metrics.total(METRIC.coordUpdatesSent, P2A) >= 20, '20 peer updates');
+    await eventually(() => peers.metrics.total(METRIC.coordUpdatesSent, P2A) >= 20, { what: '20 peer updates', clock: peers.clock, stepMs: 10 });
     await peers.stop();
     const sent = peers.metrics.total(METRIC.coordUpdatesSent, P2A);
     expect(peers.metrics.total(METRIC.coordUpdatesDelivered, P2A)).toBe(sent);

@@ -1,3 +1,4 @@
+import type { Clock } from '../../../src/core/clock.js';
 import { tagNode } from '../../../src/protocol/node-tag.js';
 import { AGENT_IP, type TailnetNode } from '../../../src/protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../../../src/workloads/coordinate-observer.js';
@@ -21,6 +22,8 @@ export class TestAgent {
     private readonly token: string,
     private readonly observer: CoordinateObserver,
     idNumber: bigint,
+    /** The peers workload's clock: the ledger compares times from both sides. */
+    private readonly clock: Clock,
   ) {
     const hex = idNumber.toString(16).padStart(64, '0');
     this.node = {
@@ -45,20 +48,20 @@ export class TestAgent {
       tokenIn: 'cookie',
       onNodes: (nodes) => {
         this.received.push(nodes);
-        this.observer.agentReceived(this.id, nodes, Date.now());
+        this.observer.agentReceived(this.id, nodes, this.clock.wallNow());
       },
       onClose: () => {
-        this.observer.agentSocket(this.id, false, Date.now());
+        this.observer.agentSocket(this.id, false, this.clock.wallNow());
         onClosed();
       },
     });
-    this.observer.agentSocket(this.id, true, Date.now());
+    this.observer.agentSocket(this.id, true, this.clock.wallNow());
   }
 
   /** Publishes one tagged update; returns its seq. */
   publish(): number {
     const seq = this.seq++;
-    const at = Date.now();
+    const at = this.clock.wallNow();
     this.socket?.sendNode(tagNode(this.node, seq, at));
     this.observer.agentSent(this.id, seq, at);
     return seq;
@@ -67,14 +70,5 @@ export class TestAgent {
   async disconnect(): Promise<void> {
     this.socket?.close(1000);
     await this.closed;
-  }
-}
-
-/** Polls `check` every 5 ms until it holds, failing after `timeoutMs`. */
-export async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

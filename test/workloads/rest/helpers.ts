@@ -1,33 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { createRng } from '../../../src/core/rng.js';
-import type { MetricSink, Tags } from '../../../src/metrics/sink.js';
+import type { MetricSink } from '../../../src/metrics/sink.js';
 import type { Credentials } from '../../../src/protocol/credentials.js';
 import type { WorkloadContext } from '../../../src/workloads/workload.js';
-
-/** A MetricSink that keeps every call, for assertions. */
-export function recordingSink() {
-  const calls: { kind: 'trend' | 'count' | 'gauge' | 'rate'; name: string; value: number; tags: Tags }[] = [];
-  const sink: MetricSink = {
-    trend: (name, value, tags = {}) => void calls.push({ kind: 'trend', name, value, tags }),
-    count: (name, value, tags = {}) => void calls.push({ kind: 'count', name, value, tags }),
-    gauge: (name, value, tags = {}) => void calls.push({ kind: 'gauge', name, value, tags }),
-    rate: (name, ok, tags = {}) => void calls.push({ kind: 'rate', name, value: ok ? 1 : 0, tags }),
-  };
-  /** Sum of values per `tags[key]` for one kind+metric. */
-  const by = (kind: string, name: string, key: string, reduce: 'count' | 'sum' = 'count') => {
-    const out: Record<string, number> = {};
-    for (const c of calls) {
-      if (c.kind !== kind || c.name !== name) continue;
-      const k = c.tags[key] ?? '';
-      out[k] = (out[k] ?? 0) + (reduce === 'count' ? 1 : c.value);
-    }
-    return out;
-  };
-  return { sink, calls, by };
-}
+import { startHttpServer } from '../../helpers/loopback.js';
 
 /** Credentials for n fake agents; every other agent has a health-checked app. */
 export function fakeCredentials(url: string, n: number): Credentials {
@@ -82,7 +61,7 @@ export async function startDouble(): Promise<DoubleServer> {
     allClosed: () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onEmpty = resolve))),
     close: async () => {},
   };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = await startHttpServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -106,20 +85,15 @@ export async function startDouble(): Promise<DoubleServer> {
       else answer();
     });
   });
-  server.on('connection', (socket: Socket) => {
+  server.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => {
       sockets.delete(socket);
       if (sockets.size === 0) onEmpty?.();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  double.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  double.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  double.url = server.url;
+  double.close = server.close;
   return double;
 }
 

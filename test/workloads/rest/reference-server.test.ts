@@ -12,7 +12,7 @@ import { restKind } from '../../../src/workloads/rest/kind.js';
 import { createRestWorkload } from '../../../src/workloads/rest/rest-workload.js';
 import type { RestConfig } from '../../../src/workloads/rest/section.js';
 import type { WorkloadContext } from '../../../src/workloads/workload.js';
-import { recordingSink } from './helpers.js';
+import { recordingSink } from '../../helpers/sink.js';
 
 function ctx(server: ReferenceServer, metrics: MetricSink): WorkloadContext {
   return {
@@ -38,7 +38,8 @@ describe('REST workload against the reference server', () => {
 
   it('spreads valid agent-side traffic over every agent (server counters agree)', async () => {
     server = await createReferenceServer({ agents: 6, seed: 'rest', rateLimit: 0 });
-    const { sink, calls, by } = recordingSink();
+    const sink = recordingSink();
+    const { samples: calls, by } = sink;
     const mix = { 'GET /{id}': 1, 'GET /{id}/connection': 1, 'GET /me/metadata': 1, 'GET /me/gitsshkey': 1, 'POST /me/report-stats': 1, 'POST /me/app-health': 1, 'POST /me/version': 1, 'POST /me/report-lifecycle': 1 };
     await createRestWorkload(closed(mix, 480)).run(ctx(server, sink));
 
@@ -62,7 +63,8 @@ describe('REST workload against the reference server', () => {
   it('counts an injected 500 and the real rate limiter\'s 429s, with the X-RateLimit gauges', async () => {
     server = await createReferenceServer({ agents: 3, seed: 'rest', rateLimit: 5 });
     server.faults.set('GET /me/gitsshkey', { status: 500 });
-    const { sink, calls, by } = recordingSink();
+    const sink = recordingSink();
+    const { samples: calls, by } = sink;
     // One connection so the limiter sees the requests in send order.
     await createRestWorkload({ ...closed({ 'GET /me/gitsshkey': 1, 'POST /me/version': 1 }, 40), connections: 1 }).run(ctx(server, sink));
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { METRIC } from '../../../src/metrics/names.js';
 import { createResponseTracker } from '../../../src/workloads/rest/response-tracker.js';
 import type { RestEndpoint } from '../../../src/workloads/rest/section.js';
-import { recordingSink } from './helpers.js';
+import { recordingSink } from '../../helpers/sink.js';
 
 /** A stand-in for autocannon's Client: an EventEmitter with the properties the tracker reads. */
 class FakeClient extends EventEmitter {
@@ -21,7 +21,8 @@ class FakeClient extends EventEmitter {
 
 function setup(options: { pipelining?: number; rate?: number } = {}) {
   let time = 0;
-  const { sink, calls } = recordingSink();
+  const sink = recordingSink();
+  const { samples: calls } = sink;
   let queue: RestEndpoint[] = [];
   const plan = {
     nextWire: () => {

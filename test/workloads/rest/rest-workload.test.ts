@@ -5,8 +5,9 @@ import { sectionConfig } from '../../../src/workloads/kind.js';
 import { restKind } from '../../../src/workloads/rest/kind.js';
 import { createRestWorkload } from '../../../src/workloads/rest/rest-workload.js';
 import type { restSection } from '../../../src/workloads/rest/section.js';
-import { fakeClock } from '../../metrics/fake-clock.js';
-import { context, fakeCredentials, recordingSink, startDouble, type DoubleServer, type SeenRequest } from './helpers.js';
+import { manualClock } from '../../helpers/clock.js';
+import { recordingSink } from '../../helpers/sink.js';
+import { context, fakeCredentials, startDouble, type DoubleServer, type SeenRequest } from './helpers.js';
 
 /** The `rest` section as the scenario schema resolves it, in a run of `runMs`. */
 const rest = (input: z.input<typeof restSection>, runMs = 60_000) => sectionConfig(restKind, input, { durationMs: runMs });
@@ -48,7 +49,8 @@ describe('REST workload against a node:http double', () => {
       'POST /me/report-lifecycle': 1,
     };
     const total = Object.values(mix).reduce((a, b) => a + b, 0);
-    const { sink, by, calls } = recordingSink();
+    const sink = recordingSink();
+    const { by, samples: calls } = sink;
     const credentials = fakeCredentials(server.url, 20);
     const workload = createRestWorkload(rest({ mix, model: 'closed', connections: 8, pipelining: 2, amount: 2000 }));
     expect(workload.kind).toBe('rest');
@@ -74,7 +76,7 @@ describe('REST workload against a node:http double', () => {
   });
 
   it('rotates through every agent and token with valid bodies', async () => {
-    const { sink } = recordingSink();
+    const sink = recordingSink();
     const credentials = fakeCredentials(server.url, 12);
     const mix = { 'GET /{id}': 1, 'POST /me/report-stats': 1, 'POST /me/app-health': 1, 'POST /me/version': 1, 'POST /me/report-lifecycle': 1 };
     await createRestWorkload(rest({ mix, model: 'closed', connections: 4, pipelining: 1, amount: 300 })).run(
@@ -112,7 +114,8 @@ describe('REST workload against a node:http double', () => {
       if (t === 'GET /{id}') return { status: 429, headers: { 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '0' } };
       return { status: t === 'POST /me/report-lifecycle' ? 204 : 200, headers: { 'X-RateLimit-Limit': '512', 'X-RateLimit-Remaining': '77' } };
     };
-    const { sink, calls, by } = recordingSink();
+    const sink = recordingSink();
+    const { samples: calls, by } = sink;
     const mix = { 'GET /{id}': 1, 'GET /me/metadata': 1, 'POST /me/report-lifecycle': 2 };
     await createRestWorkload(rest({ mix, model: 'closed', connections: 2, pipelining: 3, amount: 400 })).run(
       context(server.url, fakeCredentials(server.url, 5), sink),
@@ -144,7 +147,8 @@ describe('REST workload against a node:http double', () => {
       if (t === 'GET /me/gitsshkey') return { status: 0, hang: true };
       return undefined;
     };
-    const { sink, calls, by } = recordingSink();
+    const sink = recordingSink();
+    const { samples: calls, by } = sink;
     // 1 connection, no pipelining: one gitsshkey hangs until autocannon's 1 s timeout.
     const mix = { 'GET /{id}': 8, 'POST /me/version': 1, 'GET /me/gitsshkey': 1 };
     await createRestWorkload(rest({ mix, model: 'closed', connections: 1, pipelining: 1, amount: 12 }), { timeoutMs: 1 }).run(
@@ -163,8 +167,9 @@ describe('REST workload against a node:http double', () => {
     // 1 s; the open model then owes, per connection, one sample per intended send time of that
     // second (every connections/rate s: 1000, 990, …, 10 ms). Over all connections that is
     // `rate` samples: the intended schedule, counted without reading wall time.
-    const { sink, calls } = recordingSink();
-    const clock = fakeClock();
+    const sink = recordingSink();
+    const { samples: calls } = sink;
+    const clock = manualClock();
     const controller = new AbortController();
     let firstHeld: () => void = () => {};
     const allFirstHeld = new Promise<void>((resolve) => (firstHeld = resolve));
@@ -206,7 +211,8 @@ describe('REST workload against a node:http double', () => {
   });
 
   it('ends by itself when its duration is over', async () => {
-    const { sink, by } = recordingSink();
+    const sink = recordingSink();
+    const { by } = sink;
     const signal = new AbortController().signal;
     // No amount and no abort: only the 200 ms duration can end it (the test's own timeout is
     // the bound). Ending means autocannon's connections are closed, so nothing more is sent.
@@ -221,7 +227,8 @@ describe('REST workload against a node:http double', () => {
   });
 
   it('does nothing when aborted during startAfter', async () => {
-    const { sink, calls } = recordingSink();
+    const sink = recordingSink();
+    const { samples: calls } = sink;
     const controller = new AbortController();
     const running = createRestWorkload(rest({ mix: { 'GET /{id}': 1 }, model: 'closed', connections: 1, pipelining: 1, duration: 1000, startAfter: 600_000 }, 3_600_000)).run(
       context(server.url, fakeCredentials(server.url, 1), sink, controller.signal),
@@ -236,6 +243,6 @@ describe('REST workload against a node:http double', () => {
     const credentials = fakeCredentials(server.url, 1);
     credentials.agents[0]!.apps = [];
     const workload = createRestWorkload(rest({ mix: { 'POST /me/app-health': 1 }, model: 'closed', connections: 1, pipelining: 1, duration: 1000 }));
-    await expect(workload.run(context(server.url, credentials, recordingSink().sink))).rejects.toMatchObject({ code: 'usage' });
+    await expect(workload.run(context(server.url, credentials, recordingSink()))).rejects.toMatchObject({ code: 'usage' });
   });
 });
