@@ -22,10 +22,22 @@ async function rejection(promise: Promise<unknown>): Promise<FleetsimError> {
 describe('the ready scenarios', async () => {
   const files = (await readdir(SCENARIOS)).filter((f) => /\.(ts|json)$/.test(f));
 
-  it('include the six documented scenarios', () => {
+  it('include the eight documented scenarios', () => {
     expect(files.sort()).toEqual(
-      ['ci-repro.json', 'coordinator-bench.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'steady-fleet.ts'].sort(),
+      ['ci-repro.json', 'coderd-restart.ts', 'coordinator-bench.ts', 'flaky-network.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'steady-fleet.ts'].sort(),
     );
+  });
+
+  it('the fault scenarios stay short and gate on recovery', async () => {
+    const restart = await loadScenario(join(SCENARIOS, 'coderd-restart.ts'));
+    expect(restart.faults.map((f) => f.action)).toEqual(['restart-target']);
+    expect(restart.thresholds).toContain('recovery(restart-target) < 30s');
+    const flaky = await loadScenario(join(SCENARIOS, 'flaky-network.ts'));
+    expect(flaky.faults.map((f) => f.action)).toEqual(['latency', 'reset', 'blackhole']);
+    // Network faults only, so it also runs against a real target.
+    const remote = await loadScenario(join(SCENARIOS, 'flaky-network.ts'), { target: { url: 'http://coder.example.com:7080', credentials: 'creds.json' } });
+    expect(remote.server).toBeUndefined();
+    for (const s of [restart, flaky]) expect(s.duration).toBeLessThanOrEqual(40_000);
   });
 
   it.each(files)('%s validates and plans', async (file) => {
