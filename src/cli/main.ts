@@ -4,7 +4,7 @@
  * so tests run the real CLI in process with captured streams.
  *
  * Exit codes: 0 passed, 1 bug, 2 usage, 3 bad scenario, 4 harness failure, 10 thresholds failed,
- * 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (precedence: runner/outcome.ts).
+ * 11 invalid (the harness was saturated), 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (precedence: runner/outcome.ts).
  */
 import yargs, { type Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';

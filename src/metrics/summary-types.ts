@@ -14,7 +14,8 @@ import type { FaultBaseline } from './recovery.js';
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
-export type Outcome = 'passed' | 'failed' | 'interrupted' | 'errored';
+/** `invalid`: the harness was saturated, so the figures describe fleetsim rather than the target. */
+export type Outcome = 'passed' | 'failed' | 'invalid' | 'interrupted' | 'errored';
 
 /** Latency statistics in ms; null when there were no samples. */
 export interface LatencyStats {
@@ -174,6 +175,8 @@ export interface RunSummary {
     reconnects: number;
   };
   totals: { requests: number; errors: number; errorRate: number };
+  /** The harness self-check (set by the runner; absent in summaries built by other tools). */
+  generator?: GeneratorSummary;
   /** Keyed by `<METHOD> <route template>`, sorted by key. */
   endpoints: Record<string, EndpointStats>;
   /** Errors by endpoint × class, most frequent first. */
@@ -187,4 +190,24 @@ export interface RunSummary {
   timeSeries: TimeSeriesRow[];
   metrics: MetricsSection;
   thresholds: ThresholdResult[];
+}
+
+/**
+ * How hard the harness itself worked (src/observe/): when its event loop lagged or its CPU was
+ * pegged, every latency above describes fleetsim, not the target. See `saturation.ts` for the rule.
+ */
+export interface GeneratorSummary {
+  /** Event-loop delay of the harness over the measured run (lateness beyond the sampling interval). */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Process CPU (user + system) per sampled second, in % of one core. */
+  cpuPercent: { mean: number; max: number };
+  /** Highest resident set size seen, bytes. */
+  maxRssBytes: number;
+  /** Seconds sampled (a final partial second counts when it lasted at least half a second). */
+  seconds: number;
+  /** Sampled seconds that broke the per-second limits (event-loop p99 or CPU). */
+  saturatedSeconds: number;
+  verdict: 'ok' | 'saturated';
+  /** True when the run was saturated but `--allow-saturated` kept its outcome. */
+  saturationAllowed?: boolean;
 }

@@ -7,6 +7,7 @@ import {
   type CoordinatorDirection,
   type CoordinatorSummary,
   type EndpointStats,
+  type GeneratorSummary,
   type ErrorRow,
   type FaultSummary,
   type LatencyStats,
@@ -22,6 +23,8 @@ export interface BuildSummaryInput {
   meta: Omit<RunMeta, 'durationMs'>;
   plan?: unknown;
   agentsPlanned: number;
+  /** The harness self-check, placed after `totals` (the runner passes it). */
+  generator?: GeneratorSummary;
   /**
    * The faults the run applied, stamped on the recorder's clock (`recorder.elapsedMs()` when
    * each began and ended; `createFaultLog(recorder)` does that). With at least one, the summary
@@ -239,6 +242,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
       reconnects: recorder.counterTotal(METRIC.agentsReconnects),
     },
     totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
+    ...(input.generator ? { generator: input.generator } : {}),
     endpoints,
     errors,
     ...(faults ? { faults } : {}),

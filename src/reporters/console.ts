@@ -1,6 +1,6 @@
 import type { RunSummary } from '../metrics/summary-types.js';
 import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
-import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine } from './format.js';
+import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
 
 const TOP_ERRORS = 8;
 
@@ -41,6 +41,8 @@ export function renderConsole(summary: RunSummary): string {
     `agents       ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at end · peak ${fmtNum(agents.peakConnected)} · ` +
       `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}`,
   );
+
+  if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
 
   const c = summary.coordinator;
   if (c) {
@@ -89,5 +91,7 @@ export function renderConsole(summary: RunSummary): string {
   }
   lines.push('');
   lines.push(`outcome: ${outcomeLine(summary)}`);
+  const note = saturationNote(summary);
+  if (note) lines.push(note);
   return lines.join('\n') + '\n';
 }

@@ -1,12 +1,12 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
-import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, sparkline } from './format.js';
+import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
 const MAX_SERIES_ROWS = 20;
 const MAX_SPARK = 60;
 
-const ICON: Record<RunSummary['outcome'], string> = { passed: '✅', failed: '❌', interrupted: '⚠️', errored: '💥' };
+const ICON: Record<RunSummary['outcome'], string> = { passed: '✅', failed: '❌', invalid: '🚫', interrupted: '⚠️', errored: '💥' };
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightFrom = 1): string[] {
   const align = header.map((_, i) => (i >= rightFrom ? '---:' : ':---'));
@@ -29,6 +29,8 @@ export function renderMarkdown(summary: RunSummary): string {
     '',
   );
   out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
+  const note = saturationNote(summary);
+  if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
 
   if (summary.thresholds.length > 0) {
     out.push('## Thresholds', '');
@@ -53,6 +55,27 @@ export function renderMarkdown(summary: RunSummary): string {
       `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}`,
     '',
   );
+
+  const g = summary.generator;
+  if (g) {
+    out.push('## Harness', '');
+    out.push(
+      ...table(
+        ['verdict', 'saturated seconds', 'event-loop p50', 'event-loop p99', 'event-loop max', 'CPU mean', 'CPU max', 'RSS max'],
+        [[
+          g.verdict === 'saturated' ? (g.saturationAllowed ? 'saturated (allowed)' : 'saturated') : 'ok',
+          `${fmtNum(g.saturatedSeconds)}/${fmtNum(g.seconds)}`,
+          fmtMs(g.eventLoopDelayMs.p50),
+          fmtMs(g.eventLoopDelayMs.p99),
+          fmtMs(g.eventLoopDelayMs.max),
+          `${fmtNum(g.cpuPercent.mean)}%`,
+          `${fmtNum(g.cpuPercent.max)}%`,
+          `${fmtNum(Math.round(g.maxRssBytes / 1_048_576))} MiB`,
+        ]],
+      ),
+      '',
+    );
+  }
 
   if (summary.errors.length > 0) {
     out.push('## Errors', '');
