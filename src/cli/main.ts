@@ -12,13 +12,14 @@ import { closest } from '../scenario/suggest.js';
 import { FLEETSIM_VERSION } from '../version.js';
 import type { CliCommand } from './command.js';
 import { compareCommand } from './compare.js';
+import { conformCommand } from './conform.js';
 import type { CliIO } from './io.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand];
+const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand, conformCommand];
 
 /** Runs the CLI with `argv` (the arguments after the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
