@@ -25,11 +25,8 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
  *             | "replay_mismatches" | "echo_lost"   PTY replays that differed, echoes never seen
  * subject    := ENDPOINT | "propagation" | "first_node" | "echo"   (echo: PTY echo latency)
  * ENDPOINT   := METHOD " " route-template    e.g. POST /me/report-stats, GET /{id}
-<<<<<<< HEAD
  *             | "RPC" " " method-path         a v2 RPC, e.g. RPC /coder.agent.v2.Agent/UpdateStats
-=======
  * ACTION     := a fault action                 e.g. restart-target, drop-agent-sockets, latency
->>>>>>> main
  * ```
  * Units: latencies and recovery take `ms` or `s` (a bare number means ms) and compare in ms; ratios take `%`
  * or a bare fraction between 0 and 1 (`1%` = `0.01`); counts and rates take bare numbers.
