@@ -9,6 +9,8 @@ import type { CliCommand } from './command.js';
 import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
 import { STOP_SIGNALS, writeLine, type CliIO } from './io.js';
 import { prepareOutputDir } from './output-dir.js';
+import { parseShard } from '../runner/shard.js';
+import { parseStartAt } from '../runner/start-at.js';
 
 interface RunArgs {
   file: string;
@@ -21,6 +23,8 @@ interface RunArgs {
   live?: boolean;
   'metrics-addr'?: string;
   'allow-saturated'?: boolean;
+  shard?: string;
+  'start-at'?: string;
   'log-level': LogLevel;
 }
 
@@ -44,6 +48,8 @@ export const runCommand: CliCommand<RunArgs> = {
       .option('live', { type: 'boolean', describe: 'live progress line (default: when stderr is a TTY)' })
       .option('metrics-addr', { type: 'string', requiresArg: true, describe: 'serve Prometheus /metrics here during the run: HOST:PORT, or PORT for 127.0.0.1 (e.g. 127.0.0.1:9464)' })
       .option('allow-saturated', { type: 'boolean', describe: 'keep the outcome when the harness itself was saturated (exit 11 otherwise); the report is marked' })
+      .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard K of N (K from 0: agent i runs in shard i mod N) and write shard-K-of-N.json for fleetsim merge' })
+      .option('start-at', { type: 'string', requiresArg: true, describe: 'with --shard: start the timeline at this RFC 3339 instant (the same for every shard), e.g. 2030-01-02T15:04:05Z' })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<RunArgs>,
   run: async (args, io) => {
     // Every flag is checked before anything is loaded, started or written.
@@ -53,6 +59,9 @@ export const runCommand: CliCommand<RunArgs> = {
     textFlag('out', args.out);
     const metricsAddr = args['metrics-addr'] === undefined ? undefined : textFlag('metrics-addr', args['metrics-addr']);
     if (metricsAddr !== undefined) parseListenAddress(metricsAddr);
+    const shard = args.shard === undefined ? undefined : parseShard(textFlag('shard', args.shard));
+    const startAtMs = args['start-at'] === undefined ? undefined : parseStartAt(textFlag('start-at', args['start-at']), Date.now());
+    if (startAtMs !== undefined && !shard) throw new FleetsimError('usage', '--start-at needs --shard K/N', { hint: 'it lines up the shards of one run' });
     if (Boolean(args.target) !== Boolean(args.credentials)) {
       throw new FleetsimError('usage', '--target and --credentials go together', {
         hint: 'a real Coder needs agent tokens and a user API key: fleetsim run FILE --target URL --credentials FILE',
@@ -78,6 +87,7 @@ export const runCommand: CliCommand<RunArgs> = {
         live: tty ? (line) => io.stderr.write(`\r\x1b[2K${line}`) : undefined,
         print: (text) => writeLine(io.stdout, text),
         observe: { metricsAddr, allowSaturated: args['allow-saturated'] === true ? true : undefined },
+        ...(shard ? { shard: { ...shard, startAtMs, allowSaturated: args['allow-saturated'] === true } } : {}),
       }).then((result) => {
         writeLine(io.stdout, `report: ${result.reportDir}`);
         return result.exitCode;

@@ -6,6 +6,7 @@ import { startReferenceServerProcess, type RemoteReferenceServer } from '../serv
 import type { Scenario } from '../scenario/schema.js';
 import type { Target } from '../workloads/workload.js';
 import { loadCredentialsFile } from './credentials-file.js';
+import { shardAgentCount, shardCredentials, type ShardSpec } from './shard.js';
 
 /** A started target: where to send traffic, whose credentials to use, and how to stop it. */
 export interface RunTarget {
@@ -20,20 +21,25 @@ export interface RunTarget {
  * Starts the embedded reference server in its own process (so it never shares the harness's
  * event loop), or reads the credentials for a real target. Either way the target is probed once
  * so a dead target is a clear harness error (exit 4), not a run full of `refused` samples.
+ * With a `shard`, the credentials hold only that shard's agents (runner/shard.ts), and the
+ * embedded server provisions only those: `peakAgents` is the whole run's.
  */
-export async function startTarget(scenario: Scenario, peakAgents: number, log: Logger): Promise<RunTarget> {
+export async function startTarget(scenario: Scenario, peakAgents: number, log: Logger, shard?: ShardSpec): Promise<RunTarget> {
   if (scenario.target) {
-    const credentials = await loadCredentialsFile(scenario.target.credentials);
+    const all = await loadCredentialsFile(scenario.target.credentials);
+    const credentials = shard ? shardCredentials(all, shard) : all;
     const url = scenario.target.url.replace(/\/+$/, '');
     await probeTarget(url);
     return { target: { url, embedded: false }, credentials, close: async () => {} };
   }
   const serverOptions = scenario.server;
   if (!serverOptions) throw new FleetsimError('bug', 'a scenario without a target must have server settings');
-  const agents = Math.max(serverOptions.agents, peakAgents);
-  log.info(`starting the embedded reference server with ${agents} agents`);
+  const fleet = Math.max(serverOptions.agents, peakAgents);
+  const agents = shard ? shardAgentCount(shard, fleet) : fleet;
+  log.info(`starting the embedded reference server with ${agents} agents${shard ? ` (shard ${shard.index} of ${shard.count})` : ''}`);
   const server = await startReferenceServerProcess({
     agents,
+    ...(shard ? { agentSlice: shard } : {}),
     seed: String(scenario.seed),
     rateLimit: serverOptions.rateLimit,
     reportIntervalMs: serverOptions.reportInterval,

@@ -12,7 +12,13 @@ import type { RunTarget } from './target.js';
  * (src/workloads/registry.ts) in registry order. Every workload gets the same context at run
  * time; the env links them (the plan's schedule, the agents' coordinate tap for peers).
  */
-export async function buildWorkloads(scenario: Scenario, plan: Plan, target: RunTarget): Promise<Workload[]> {
+export async function buildWorkloads(
+  scenario: Scenario,
+  plan: Plan,
+  target: RunTarget,
+  /** Agents wanted over time; default the plan's timeline (a shard passes its slice's). */
+  schedule: (elapsedMs: number) => number = (elapsedMs) => agentCountAt(plan, elapsedMs),
+): Promise<Workload[]> {
   const needed = plan.peakAgents;
   if (needed > target.credentials.agents.length) {
     throw new FleetsimError('usage', `the scenario needs ${needed} agents but the credentials hold ${target.credentials.agents.length}`, {
@@ -30,7 +36,7 @@ export async function buildWorkloads(scenario: Scenario, plan: Plan, target: Run
   const env: WorkloadEnv = {
     durationMs: scenario.duration,
     plan,
-    schedule: (elapsedMs) => agentCountAt(plan, elapsedMs),
+    schedule,
     agents: scenario.agents,
     coordinate: createCoordinateTap(),
   };
