@@ -1,6 +1,6 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
-import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
+import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
 const MAX_SERIES_ROWS = 20;
@@ -29,6 +29,8 @@ export function renderMarkdown(summary: RunSummary): string {
     '',
   );
   out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
+  const shards = shardsLine(summary);
+  if (shards) out.push(`**Shards:** ${escapeMd(shards)}`, '');
   const note = saturationNote(summary);
   if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
 
