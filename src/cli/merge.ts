@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { createLogger, type LogLevel } from '../core/log.js';
-import { mergeShards } from '../runner/merge-shards.js';
+import { loadCheckedShards, mergeShards } from '../runner/merge-shards.js';
 import type { CliCommand } from './command.js';
 import { textFlag } from './flags.js';
 import { writeLine } from './io.js';
@@ -34,12 +34,16 @@ export const mergeCommand: CliCommand<MergeArgs> = {
     textFlag('out', args.out);
     const paths = args.shards.map((p) => textFlag('shards', String(p)));
     const log = createLogger({ level: args['log-level'], write: (line) => io.stderr.write(`${line}\n`) });
+    const allowPartial = args['allow-partial'] === true;
+    // The shards are checked before anything is written: a refused merge leaves no folder behind.
+    const checked = await loadCheckedShards({ paths, cwd: io.cwd, allowPartial });
     const outDir = await prepareOutputDir(args.out, { cwd: io.cwd });
     const result = await mergeShards({
+      checked,
       paths,
       cwd: io.cwd,
       outDir,
-      allowPartial: args['allow-partial'] === true,
+      allowPartial,
       allowSaturated: args['allow-saturated'] === true,
       log,
       print: (text) => writeLine(io.stdout, text),

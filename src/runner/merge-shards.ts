@@ -36,6 +36,8 @@ export interface MergeOptions {
   errored?: boolean;
   log: Logger;
   print?: (text: string) => void;
+  /** The shards already loaded and checked (`loadCheckedShards`); `paths` is then not read again. */
+  checked?: CheckedShards;
 }
 
 export interface MergeResult {
@@ -123,7 +125,7 @@ export function mergeShardSummary(checked: CheckedShards, options: Pick<MergeOpt
 
 /** `fleetsim merge`: load, check, merge, write every report into `<outDir>/<runId>` (or `reportDir`). */
 export async function mergeShards(options: MergeOptions & ({ outDir: string } | { reportDir: string })): Promise<MergeResult> {
-  const checked = await loadCheckedShards(options);
+  const checked = options.checked ?? (await loadCheckedShards(options));
   const first = checked.shards[0]!.file;
   const runId = 'reportDir' in options ? (options.reportDir.split(/[\\/]/).pop() ?? 'merged') : makeRunId(`${first.meta.scenario}-merged`);
   const reportDir = 'reportDir' in options ? options.reportDir : join(options.outDir, runId);

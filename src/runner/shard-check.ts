@@ -62,7 +62,7 @@ function display(path: string, cwd: string): string {
 /** Reads every file (a usage error for one that is not a shard file). */
 export async function loadShards(paths: readonly string[], cwd: string): Promise<LoadedShard[]> {
   const loaded: LoadedShard[] = [];
-  for (const path of paths) loaded.push({ path, file: await readShardFile(resolve(cwd, path)) });
+  for (const path of paths) loaded.push({ path, file: await readShardFile(resolve(cwd, path), path) });
   return loaded;
 }
 

@@ -132,18 +132,18 @@ export async function writeShardFile(dir: string, file: ShardFile): Promise<stri
   return path;
 }
 
-/** Reads and checks one shard file; a usage error (exit 2) when it is not one. */
-export async function readShardFile(path: string): Promise<ShardFile> {
+/** Reads and checks one shard file; a usage error (exit 2) when it is not one (`shown` names it). */
+export async function readShardFile(path: string, shown = path): Promise<ShardFile> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new FleetsimError('usage', `${path} is not a readable shard file (${reason})`);
+    throw new FleetsimError('usage', `${shown} is not a readable shard file (${reason})`);
   }
   const file = parsed as Partial<ShardFile> | null;
   if (file?.format !== SHARD_FILE_FORMAT || file.version !== SHARD_FILE_VERSION) {
-    throw new FleetsimError('usage', `${path} is not a fleetsim shard file (format ${SHARD_FILE_FORMAT} version ${SHARD_FILE_VERSION})`);
+    throw new FleetsimError('usage', `${shown} is not a fleetsim shard file (format ${SHARD_FILE_FORMAT} version ${SHARD_FILE_VERSION})`);
   }
   const meta = file.meta;
   const valid =
@@ -155,7 +155,7 @@ export async function readShardFile(path: string): Promise<ShardFile> {
     file.recorder?.format === 'fleetsim-recorder' &&
     typeof file.plan === 'object' &&
     typeof file.scenario === 'object';
-  if (!valid) throw new FleetsimError('usage', `${path}: the shard file is incomplete (meta, plan, scenario or recorder missing)`);
+  if (!valid) throw new FleetsimError('usage', `${shown}: the shard file is incomplete (meta, plan, scenario or recorder missing)`);
   return file as ShardFile;
 }
 
