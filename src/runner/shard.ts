@@ -10,8 +10,8 @@
  * instead ramp shard 0 first and the last shard last.
  *
  * What follows an agent into its shard: its credential (token, id, apps), its random stream
- * (`agent-<i>` is forked from the run seed with the global index), its peers (they follow the
- * shard's agents), and its share of the REST load. Faults apply in every shard with the same
+ * (`agent-<i>` is forked from the run seed with the global index), its peers and PTY sessions
+ * (they follow the shard's agents and are keyed by agent id), and its share of the REST load. Faults apply in every shard with the same
  * fraction, to that shard's own agents. Pure: no I/O.
  */
 import { FleetsimError } from '../core/errors.js';
