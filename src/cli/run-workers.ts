@@ -29,6 +29,8 @@ export interface LocalWorkersRun {
   count: number;
   log: Logger;
   tty: boolean;
+  /** `--start-at`, already checked. */
+  startAtMs?: number;
 }
 
 export async function runLocalWorkers(run: LocalWorkersRun): Promise<number> {
@@ -55,7 +57,7 @@ export async function runLocalWorkers(run: LocalWorkersRun): Promise<number> {
     live: tty ? (line) => io.stderr.write(`${clear}${line}`) : undefined,
     print: (text) => writeLine(io.stdout, text),
     embedded: run.scenario.target === undefined,
-    ...(args['start-at'] !== undefined ? { startAt: args['start-at'] } : {}),
+    ...(run.startAtMs !== undefined ? { startAtMs: run.startAtMs } : {}),
     allowSaturated: args['allow-saturated'] === true,
   }).catch((error: unknown) => {
     if (error instanceof FleetsimError) throw error;

@@ -79,7 +79,7 @@ export const runCommand: CliCommand<RunArgs> = {
     }
     const parent = args.worker === true ? io.parent : undefined;
     if (args.worker === true && (!shard || !parent)) {
-      throw new FleetsimError('usage', '--worker is internal: fleetsim run --workers N starts its workers with it');
+      throw new FleetsimError('usage', '--worker is internal: fleetsim run --workers N starts its workers with it', { hint: 'use --workers N, or --shard K/N' });
     }
     if (Boolean(args.target) !== Boolean(args.credentials)) {
       throw new FleetsimError('usage', '--target and --credentials go together', {
@@ -97,14 +97,14 @@ export const runCommand: CliCommand<RunArgs> = {
       },
       { cwd: io.cwd },
     );
+    if (workers !== undefined && (metricsAddr !== undefined || scenario.observe?.metricsAddr !== undefined)) {
+      throw new FleetsimError('usage', '--workers cannot serve /metrics yet (each worker would bind the same address)', {
+        hint: 'drop --metrics-addr / observe.metricsAddr, or run the shards yourself (--shard K/N) with one --metrics-addr each',
+      });
+    }
     const outDir = await prepareOutputDir(args.out, { cwd: io.cwd });
     if (workers !== undefined) {
-      if (metricsAddr !== undefined || scenario.observe?.metricsAddr !== undefined) {
-        throw new FleetsimError('usage', '--workers cannot serve /metrics yet (each worker would bind the same address)', {
-          hint: 'drop --metrics-addr / observe.metricsAddr, or run the shards yourself (--shard K/N) with one --metrics-addr each',
-        });
-      }
-      return runWithSignals(args, io, (_signal, log, tty) => runLocalWorkers({ args, io, scenario, outDir, count: workers, log, tty }));
+      return runWithSignals(args, io, (_signal, log, tty) => runLocalWorkers({ args, io, scenario, outDir, count: workers, log, tty, startAtMs }));
     }
     // A worker whose parent is gone stops as if sent SIGTERM (it never outlives the parent).
     const stopOnParentGone = parent ? (stop: (name: StopSignal) => void) => parent.on('disconnect', () => stop('SIGTERM')) : undefined;

@@ -25,7 +25,7 @@ export function parseStartAt(text: string, nowMs: number): number {
   }
   if (ms < nowMs) {
     throw new FleetsimError('usage', `--start-at ${trimmed} is in the past (now is ${new Date(nowMs).toISOString()})`, {
-      hint: 'give every shard the same instant a little in the future, after all of them can have started',
+      hint: 'give every shard the same instant a little in the future, late enough for all of them to be up',
     });
   }
   if (ms - nowMs > START_AT_MAX_AHEAD_MS) {

@@ -4,8 +4,8 @@
  * its own `--out` folder under the run's `shards/`; with the embedded target each starts its own
  * server for its slice of the agents (N independent servers). The parent:
  *
- * - waits until every worker's target is up, then gives them one start instant (IPC; a slow
- *   machine cannot make a worker miss it), or passes the user's `--start-at` through;
+ * - waits until every worker's target is up, then gives them one start instant over IPC (the
+ *   user's `--start-at`, or at once): a slow machine cannot make a worker miss it;
  * - shows one live line for all of them, from the progress each sends about once a second;
  * - forwards SIGINT / SIGTERM / SIGHUP to every worker (each writes its partial shard file; the
  *   merged report is then `interrupted`). Workers run in their own process group, so a Ctrl-C
@@ -52,8 +52,8 @@ export interface WorkersOptions {
   print?: (text: string) => void;
   /** The scenario runs against the embedded server (each worker then starts its own). */
   embedded: boolean;
-  /** `--start-at`: passed to every worker instead of the ready barrier. */
-  startAt?: string;
+  /** `--start-at` (epoch ms): the instant sent to the workers once all are ready. */
+  startAtMs?: number;
   allowSaturated?: boolean;
   /** Called with each worker's pid once it is started (tests check they are gone). */
   onSpawn?: (index: number, pid: number) => void;
@@ -99,19 +99,21 @@ export async function runWorkers(options: WorkersOptions): Promise<MergeResult &
     }
     if (options.embedded) options.log.info(`embedded target: each of the ${options.count} workers runs its own server for its slice of the agents`);
 
-    if (!options.startAt) {
-      // The barrier: every worker ready (target up), or one gone, or a stop.
-      while (!stopSignal && !workers.every((w) => w.ready) && !workers.some((w) => w.exit)) await nextChange();
-      const early = workers.find((w) => w.exit && !w.ready);
-      if (early && !stopSignal) {
-        stopAll(workers, 'SIGTERM');
-        await Promise.all(workers.map((w) => w.exited));
-        throw new FleetsimError('harness', `worker ${early.index} exited (${describeExit(early)}) before its run started; its output is above`);
+    // The barrier: every worker ready (target up), or one gone, or a stop.
+    while (!stopSignal && !workers.every((w) => w.ready) && !workers.some((w) => w.exit)) await nextChange();
+    const early = workers.find((w) => w.exit && !w.ready);
+    if (early && !stopSignal) {
+      stopAll(workers, 'SIGTERM');
+      await Promise.all(workers.map((w) => w.exited));
+      throw new FleetsimError('harness', `worker ${early.index} exited (${describeExit(early)}) before its run started; its output is above`);
+    }
+    if (!stopSignal) {
+      const soonest = Date.now() + START_MARGIN_MS;
+      if (options.startAtMs !== undefined && options.startAtMs < soonest) {
+        options.log.warn(`--start-at ${new Date(options.startAtMs).toISOString()} passed while the workers started; starting now`);
       }
-      if (!stopSignal) {
-        const atMs = Date.now() + START_MARGIN_MS;
-        for (const w of workers) if (!w.exit && w.child.connected) w.child.send({ type: 'start', atMs }, () => undefined);
-      }
+      const atMs = Math.max(soonest, options.startAtMs ?? 0);
+      for (const w of workers) if (!w.exit && w.child.connected) w.child.send({ type: 'start', atMs }, () => undefined);
     }
     if (options.live) {
       const live = options.live;
@@ -151,7 +153,6 @@ export async function runWorkers(options: WorkersOptions): Promise<MergeResult &
 
 function startWorker(index: number, options: WorkersOptions, out: string, changed: () => void): Worker {
   const args = [LAUNCHER, 'run', options.file, '--shard', `${index}/${options.count}`, '--worker', '--no-live', '--out', out, ...options.args];
-  if (options.startAt) args.push('--start-at', options.startAt);
   const child = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: options.env as NodeJS.ProcessEnv,
