@@ -83,7 +83,12 @@ export async function runWorkers(options: WorkersOptions): Promise<MergeResult &
 
   const onSignal = (name: StopSignal) => (): void => {
     stopSignal ??= name;
-    for (const w of workers) if (!w.exit) w.child.kill(name);
+    // Each worker stops gracefully (partial shard file); one that hangs is killed after a bound.
+    for (const w of workers) {
+      if (w.exit) continue;
+      w.child.kill(name);
+      setTimeout(() => w.exit || w.child.kill('SIGKILL'), KILL_AFTER_MS).unref();
+    }
     changed();
   };
   const listeners = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => ({ name, listener: onSignal(name) }));
