@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
 import { METRIC } from '../metrics/names.js';
 import { createRecorder, type Recorder } from '../metrics/recorder.js';
+import { createFaultLog } from '../metrics/fault-log.js';
 import { buildSummary } from '../metrics/summary.js';
 import type { GeneratorSummary, RunSummary } from '../metrics/summary-types.js';
 import type { GeneratorProbe } from '../observe/generator-probe.js';
@@ -19,7 +20,8 @@ import type { WorkloadContext } from '../workloads/workload.js';
 import { credentialSecrets } from './credentials-file.js';
 import { startLiveProgress } from './live-progress.js';
 import { untilAborted, withinGrace } from './grace.js';
-import { scheduleFaults } from './faults.js';
+import { scheduleFaultTimeline, type FaultTimeline } from './faults.js';
+import { proxySummary } from './proxy-summary.js';
 import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
 import { prepareShardRun, type ShardRun, type ShardRunOptions } from './shard-run.js';
 import { startTarget, type RunTarget } from './target.js';
@@ -135,6 +137,8 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   const recorder: Recorder = createRecorder({ clock });
   const stopShardProgress = shard?.watch(recorder, clock);
+  // Fault windows are stamped on the recorder's clock so they line up with its time series.
+  const faultLog = createFaultLog(recorder);
   const controller = new AbortController();
   let stopReason = 'completed' as StopReason;
   const onExternalAbort = () => {
@@ -160,7 +164,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   // One warning when the target stops answering mid-run, one when it is back (not one per failure).
   const health = createTargetHealth({
-    target: target.target.url,
+    target: target.upstreamUrl,
     now: () => clock.now(),
     onDown: (message) => log.warn(message),
     onUp: (message) => log.info(message),
@@ -180,12 +184,22 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   let errored: unknown;
   let live: { stop(): void } | undefined;
-  let faults: { cancel(): void } | undefined;
+  let faults: FaultTimeline | undefined;
+  let proxyStats: Awaited<ReturnType<RunTarget['close']>>;
   try {
     const workloads = shard ? await buildWorkloads(shard.scenario, shard.plan, target, schedule) : await buildWorkloads(scenario, plan, target);
     const endTimer = clock.setTimeout(() => controller.abort('completed'), scenario.duration);
     controller.signal.addEventListener('abort', () => clock.clearTimeout(endTimer), { once: true });
-    faults = scheduleFaults(scenario, target, controller.signal, log, clock);
+    faults = scheduleFaultTimeline({
+      faults: scenario.faults,
+      server: target.server,
+      proxy: target.proxy,
+      faultLog,
+      elapsedMs: () => recorder.elapsedMs(),
+      signal: controller.signal,
+      log,
+      clock,
+    });
     if (options.live) live = startLiveProgress(recorder, () => schedule(clock.now() - startedAtClock), options.live, clock);
     controller.signal.addEventListener(
       'abort',
@@ -197,7 +211,8 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
       { once: true },
     );
     observation.beginRun();
-    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.target.url}`);
+    const via = target.proxy ? ` through the fault proxy ${target.target.url}` : '';
+    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.upstreamUrl}${via}`);
     const running = Promise.all(
       workloads.map((workload) =>
         workload.run(ctx).catch((error: unknown) => {
@@ -221,7 +236,10 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     faults?.cancel();
     live?.stop();
     options.signal?.removeEventListener('abort', onExternalAbort);
-    await target.close().catch((error) => log.warn(`closing the target failed: ${(error as Error).message}`));
+    proxyStats = await target.close().catch((error) => {
+      log.warn(`closing the target failed: ${(error as Error).message}`);
+      return undefined;
+    });
   }
   if (errored instanceof FleetsimError) throw errored;
 
@@ -232,7 +250,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   const meta = {
     scenario: scenario.name,
     seed: String(scenario.seed),
-    target: target.target.embedded ? 'embedded' : target.target.url,
+    target: target.target.embedded ? 'embedded' : target.upstreamUrl,
     startedAt: new Date(startedAtMs).toISOString(),
     endedAt: new Date().toISOString(),
     fleetsimVersion: FLEETSIM_VERSION,
@@ -242,8 +260,10 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     meta,
     plan: shard?.summaryPlan ?? plan,
     agentsPlanned: shard?.slice.peakAgents ?? plan.peakAgents,
+    faults: faultLog.windows(),
     generator,
   });
+  if (target.proxy) summary.proxy = proxySummary(proxyStats);
   summary.thresholds = evaluateThresholds(summary, thresholds);
   const { outcome, exitCode } = runOutcome({
     stopReason,
@@ -263,7 +283,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   if (shard) {
     // Without its shard file a shard's run cannot be merged: that is a harness failure (exit 4).
     try {
-      written.push(await shard.write(reportDir, { recorder, ...meta, stopReason, errored: errored !== undefined, generator }));
+      written.push(await shard.write(reportDir, { recorder, ...meta, stopReason, errored: errored !== undefined, generator, faults: faultLog.windows() }));
     } catch (error) {
       throw new FleetsimError('harness', `the shard file could not be written under ${reportDir}: ${(error as Error).message}`, { cause: error });
     }

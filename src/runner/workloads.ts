@@ -13,12 +13,16 @@ import type { RunTarget } from './target.js';
  * time; the env links them (the plan's schedule, the agents' coordinate tap for peers).
  */
 export async function buildWorkloads(
-  scenario: Scenario,
+  given: Scenario,
   plan: Plan,
   target: RunTarget,
   /** Agents wanted over time; default the plan's timeline (a shard passes its slice's). */
   schedule: (elapsedMs: number) => number = (elapsedMs) => agentCountAt(plan, elapsedMs),
 ): Promise<Workload[]> {
+  // `agents.protocol: auto` was resolved against the target (startTarget): every kind sees v1 or v2.
+  const setting = given.agents.protocol;
+  const protocol = target.target.protocol ?? (setting === 'auto' ? 'v1' : setting);
+  const scenario: Scenario = { ...given, agents: { ...given.agents, protocol } };
   const needed = plan.peakAgents;
   if (needed > target.credentials.agents.length) {
     throw new FleetsimError('usage', `the scenario needs ${needed} agents but the credentials hold ${target.credentials.agents.length}`, {
