@@ -48,6 +48,36 @@ export interface RunMeta {
   fleetsimVersion: string;
   runId: string;
   durationMs: number;
+  /** Present when the run was merged from shards (`fleetsim merge`, `run --workers`). */
+  shards?: ShardsMeta;
+}
+
+/** How a merged run was put together (runner/merge-shards.ts). */
+export interface ShardsMeta {
+  /** N: the shards the run was split into. */
+  count: number;
+  /** The shard indices merged (0-based). */
+  merged: number[];
+  /** Shards that were not there (only with `--allow-partial`): the figures cover part of the fleet. */
+  missing: number[];
+  partial: boolean;
+  /** With the embedded target: each shard ran its own server (N independent servers). */
+  embeddedServers?: number;
+  /** One entry per merged shard. */
+  list: {
+    index: number;
+    host: string;
+    runId: string;
+    startedAt: string;
+    endedAt: string;
+    /** How the shard stopped: `completed`, or the signal that stopped it. */
+    stopReason: string;
+    errored: boolean;
+    /** The shard's harness self-check verdict. */
+    generator?: 'ok' | 'saturated';
+    /** The shard started this long after `--start-at`. */
+    lateByMs?: number;
+  }[];
 }
 
 export interface ErrorRow {

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../metrics/summary-types.js';
 import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
-import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
+import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { ptyFacts } from './pty-format.js';
 
 const TOP_ERRORS = 8;
@@ -44,6 +44,8 @@ export function renderConsole(summary: RunSummary): string {
   );
 
   if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
+  const shards = shardsLine(summary);
+  if (shards) lines.push(`shards       ${shards}`);
 
   const c = summary.coordinator;
   if (c) {

@@ -1,6 +1,6 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
-import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
+import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
@@ -30,6 +30,8 @@ export function renderMarkdown(summary: RunSummary): string {
     '',
   );
   out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
+  const shards = shardsLine(summary);
+  if (shards) out.push(`**Shards:** ${escapeMd(shards)}`, '');
   const note = saturationNote(summary);
   if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
 
