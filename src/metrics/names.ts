@@ -37,6 +37,8 @@ export const METRIC = {
   coordDuplicated: 'coord_duplicated',
   /** count, tags {direction}: an update older than one already seen from the same sender. */
   coordOutOfOrder: 'coord_out_of_order',
+  /** count: keep-alive connections the agents' REST client opened to the target (`agents.http`). */
+  httpConnectionsOpened: 'http_connections_opened',
   /** gauge, tags {endpoint}: last X-RateLimit-Limit seen. */
   rateLimitLimit: 'rate_limit_limit',
   /** gauge, tags {endpoint}: last X-RateLimit-Remaining seen. */

@@ -80,6 +80,7 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
               metrics: ctx.metrics,
               ledger,
               dial: options.dial ?? wsPeerDial,
+              reconnect: config.reconnect,
               onConnected,
             }),
           );
