@@ -10,7 +10,7 @@ import type { FaultBaseline } from './recovery.js';
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
  * Added optional fields (`faults`, the time series' `agentP99Ms` and `reconnects`, a threshold's
- * `detail`) are not breaking: readers of version 1 ignore them.
+ * `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -145,6 +145,10 @@ export interface RunSummary {
     /** Highest agents_connected value. */
     peakConnected: number;
     reconnects: number;
+    /** Most coordinate-socket reconnects in one second of the run; present when there were any. */
+    peakReconnectsPerSecond?: number;
+    /** REST connections the agents opened to the target (`agents.http`); present when counted. */
+    httpConnectionsOpened?: number;
   };
   totals: { requests: number; errors: number; errorRate: number };
   /** Keyed by `<METHOD> <route template>`, sorted by key. */
