@@ -4,7 +4,7 @@
  * so tests run the real CLI in process with captured streams.
  *
  * Exit codes: 0 passed, 1 bug, 2 usage, 3 bad scenario, 4 harness failure, 10 thresholds failed,
- * 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (precedence: runner/outcome.ts).
+ * 11 invalid (the harness was saturated), 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (precedence: runner/outcome.ts).
  */
 import yargs, { type Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';
@@ -12,13 +12,14 @@ import { closest } from '../scenario/suggest.js';
 import { FLEETSIM_VERSION } from '../version.js';
 import type { CliCommand } from './command.js';
 import { compareCommand } from './compare.js';
+import { conformCommand } from './conform.js';
 import type { CliIO } from './io.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand];
+const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand, conformCommand];
 
 /** Runs the CLI with `argv` (the arguments after the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {

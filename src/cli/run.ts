@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { FleetsimError, SIGNAL_EXIT, type StopSignal } from '../core/errors.js';
 import { createLogger, type LogLevel } from '../core/log.js';
+import { parseListenAddress } from '../observe/metrics-server.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { loadScenario } from '../scenario/load.js';
 import type { CliCommand } from './command.js';
@@ -18,6 +19,8 @@ interface RunArgs {
   seed?: string;
   out: string;
   live?: boolean;
+  'metrics-addr'?: string;
+  'allow-saturated'?: boolean;
   'log-level': LogLevel;
 }
 
@@ -39,6 +42,8 @@ export const runCommand: CliCommand<RunArgs> = {
       .option('seed', { type: 'string', requiresArg: true, describe: 'override the seed' })
       .option('out', { type: 'string', requiresArg: true, default: 'reports', describe: 'folder for run reports' })
       .option('live', { type: 'boolean', describe: 'live progress line (default: when stderr is a TTY)' })
+      .option('metrics-addr', { type: 'string', requiresArg: true, describe: 'serve Prometheus /metrics here during the run: HOST:PORT, or PORT for 127.0.0.1 (e.g. 127.0.0.1:9464)' })
+      .option('allow-saturated', { type: 'boolean', describe: 'keep the outcome when the harness itself was saturated (exit 11 otherwise); the report is marked' })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<RunArgs>,
   run: async (args, io) => {
     // Every flag is checked before anything is loaded, started or written.
@@ -46,6 +51,8 @@ export const runCommand: CliCommand<RunArgs> = {
     if (args.duration !== undefined) durationFlag('duration', args.duration, { positive: true });
     const seed = args.seed === undefined ? undefined : textFlag('seed', args.seed);
     textFlag('out', args.out);
+    const metricsAddr = args['metrics-addr'] === undefined ? undefined : textFlag('metrics-addr', args['metrics-addr']);
+    if (metricsAddr !== undefined) parseListenAddress(metricsAddr);
     if (Boolean(args.target) !== Boolean(args.credentials)) {
       throw new FleetsimError('usage', '--target and --credentials go together', {
         hint: 'a real Coder needs agent tokens and a user API key: fleetsim run FILE --target URL --credentials FILE',
@@ -70,6 +77,7 @@ export const runCommand: CliCommand<RunArgs> = {
         log,
         live: tty ? (line) => io.stderr.write(`\r\x1b[2K${line}`) : undefined,
         print: (text) => writeLine(io.stdout, text),
+        observe: { metricsAddr, allowSaturated: args['allow-saturated'] === true ? true : undefined },
       }).then((result) => {
         writeLine(io.stdout, `report: ${result.reportDir}`);
         return result.exitCode;

@@ -9,6 +9,8 @@ export const EXIT = {
   badScenario: 3,
   harness: 4,
   thresholds: 10,
+  /** The harness was saturated: the figures describe fleetsim, not the target (src/observe/saturation.ts). */
+  invalid: 11,
   /** 128 + the signal number, as shells report a process killed by it. */
   sighup: 129,
   sigint: 130,

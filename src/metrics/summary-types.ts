@@ -9,12 +9,14 @@ import type { FaultBaseline } from './recovery.js';
  * templates and error classes); then no report can leak one.
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
- * Added optional fields (`faults`, the time series' `agentP99Ms` and `reconnects`, a threshold's
- * `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are not breaking: readers of version 1 ignore them.
+ * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are
+ * not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
-export type Outcome = 'passed' | 'failed' | 'interrupted' | 'errored';
+/** `invalid`: the harness was saturated, so the figures describe fleetsim rather than the target. */
+export type Outcome = 'passed' | 'failed' | 'invalid' | 'interrupted' | 'errored';
 
 /** Latency statistics in ms; null when there were no samples. */
 export interface LatencyStats {
@@ -80,6 +82,42 @@ export interface CoordinatorSummary {
   peersConnected?: { last: number; peak: number };
   /** The same figures per `direction` tag (agent_to_peer, peer_to_agent). */
   byDirection: Record<string, CoordinatorDirection>;
+}
+
+/**
+ * Terminal traffic through `GET /{id}/pty` (the `pty` workload). Bytes sent are the typed `data`
+ * (not the JSON around it); bytes received are raw terminal output, replays included.
+ */
+export interface PtySummary {
+  /** Sessions (reconnect ids) that opened at least once. */
+  sessions: number;
+  /** Sockets opened: first connections plus reconnects. */
+  opened: number;
+  /** Dials that failed (their classes are in `errors` under `GET /{id}/pty`). */
+  failed: number;
+  /** Reopens with the same reconnect id that opened. */
+  reconnects: number;
+  /** Sockets the server or the network closed, by close code (1000: the process exited). */
+  closes: Record<string, number>;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Over the run's duration (all sessions together); null for a zero-length run. */
+  bytesSentPerSecond: number | null;
+  bytesReceivedPerSecond: number | null;
+  /** Seconds PTY sockets were open, summed over sessions. */
+  openSeconds: number;
+  /** Typing rate of one open session (bytesSent / openSeconds): compare with the configured
+   * bytesPerSecond; lower means the generator fell behind or writes were skipped. */
+  sentPerSessionSecond: number | null;
+  /** Echo latency: a write's intended send time → its marker first seen in the output. */
+  echoMs: LatencyStats;
+  /** Writes whose echo never arrived. */
+  echoLost: number;
+  /** Writes skipped because over 1 MiB was queued on the socket (the target stopped reading). */
+  writesSkipped: number;
+  /** Reconnects whose replay was checked, and those whose replay differed or came short. */
+  replayChecks: number;
+  replayMismatches: number;
 }
 
 export interface RateLimitSeen {
@@ -151,6 +189,8 @@ export interface RunSummary {
     httpConnectionsOpened?: number;
   };
   totals: { requests: number; errors: number; errorRate: number };
+  /** The harness self-check (set by the runner; absent in summaries built by other tools). */
+  generator?: GeneratorSummary;
   /** Keyed by `<METHOD> <route template>`, sorted by key. */
   endpoints: Record<string, EndpointStats>;
   /** Errors by endpoint × class, most frequent first. */
@@ -158,8 +198,30 @@ export interface RunSummary {
   /** The run's faults in order of start; absent when the run had none. */
   faults?: FaultSummary[];
   coordinator?: CoordinatorSummary;
+  /** Present when the run had terminal traffic (the `pty` workload). */
+  pty?: PtySummary;
   rateLimit?: Record<string, RateLimitSeen>;
   timeSeries: TimeSeriesRow[];
   metrics: MetricsSection;
   thresholds: ThresholdResult[];
+}
+
+/**
+ * How hard the harness itself worked (src/observe/): when its event loop lagged or its CPU was
+ * pegged, every latency above describes fleetsim, not the target. See `saturation.ts` for the rule.
+ */
+export interface GeneratorSummary {
+  /** Event-loop delay of the harness over the measured run (lateness beyond the sampling interval). */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Process CPU (user + system) per sampled second, in % of one core. */
+  cpuPercent: { mean: number; max: number };
+  /** Highest resident set size seen, bytes. */
+  maxRssBytes: number;
+  /** Seconds sampled (a final partial second counts when it lasted at least half a second). */
+  seconds: number;
+  /** Sampled seconds that broke the per-second limits (event-loop p99 or CPU). */
+  saturatedSeconds: number;
+  verdict: 'ok' | 'saturated';
+  /** True when the run was saturated but `--allow-saturated` kept its outcome. */
+  saturationAllowed?: boolean;
 }

@@ -1,5 +1,6 @@
 import { newHistogram, type Histogram } from './hdr.js';
 import { METRIC } from './names.js';
+import { buildPty } from './pty-summary.js';
 import type { Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
 import { computeRecovery, type FaultWindow, type RecoveryOptions } from './recovery.js';
 import {
@@ -7,6 +8,7 @@ import {
   type CoordinatorDirection,
   type CoordinatorSummary,
   type EndpointStats,
+  type GeneratorSummary,
   type ErrorRow,
   type FaultSummary,
   type LatencyStats,
@@ -22,6 +24,8 @@ export interface BuildSummaryInput {
   meta: Omit<RunMeta, 'durationMs'>;
   plan?: unknown;
   agentsPlanned: number;
+  /** The harness self-check, placed after `totals` (the runner passes it). */
+  generator?: GeneratorSummary;
   /**
    * The faults the run applied, stamped on the recorder's clock (`recorder.elapsedMs()` when
    * each began and ended; `createFaultLog(recorder)` does that). With at least one, the summary
@@ -224,6 +228,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
 
   const faults = input.faults && input.faults.length > 0 ? buildFaults(recorder, timeSeries, input.faults, input.recovery) : undefined;
   const coordinator = buildCoordinator(recorder, durationS);
+  const pty = buildPty(recorder, durationS, latencyStats(recorder.trendSeries(METRIC.ptyEcho)));
   const rateLimit = buildRateLimit(recorder);
   const reconnects = recorder.counterTotal(METRIC.agentsReconnects);
   const peakReconnects = timeSeries.reduce((max, p) => Math.max(max, p.reconnects), 0);
@@ -244,10 +249,12 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
       ...(httpOpened !== undefined ? { httpConnectionsOpened: httpOpened } : {}),
     },
     totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
+    ...(input.generator ? { generator: input.generator } : {}),
     endpoints,
     errors,
     ...(faults ? { faults } : {}),
     ...(coordinator ? { coordinator } : {}),
+    ...(pty ? { pty } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     timeSeries,
     thresholds: [],

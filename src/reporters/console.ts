@@ -1,6 +1,7 @@
 import type { RunSummary } from '../metrics/summary-types.js';
 import { faultErrorTotal, fmtRecovered, fmtWindow } from './faults-format.js';
-import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine } from './format.js';
+import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
+import { ptyFacts } from './pty-format.js';
 
 const TOP_ERRORS = 8;
 
@@ -44,6 +45,8 @@ export function renderConsole(summary: RunSummary): string {
   );
   if (agents.httpConnectionsOpened !== undefined) lines.push(`connections  ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`);
 
+  if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
+
   const c = summary.coordinator;
   if (c) {
     lines.push(
@@ -57,6 +60,11 @@ export function renderConsole(summary: RunSummary): string {
       const f = c.firstNodeMs;
       lines.push(`             first node  p50 ${fmtMs(f.p50)} · p99 ${fmtMs(f.p99)} · max ${fmtMs(f.max)}`);
     }
+  }
+
+  if (summary.pty) {
+    const facts = ptyFacts(summary.pty);
+    facts.forEach(([label, text], i) => lines.push(`${i === 0 ? 'pty          ' : '             '}${label} ${text}`));
   }
 
   if (summary.errors.length > 0) {
@@ -89,5 +97,7 @@ export function renderConsole(summary: RunSummary): string {
   }
   lines.push('');
   lines.push(`outcome: ${outcomeLine(summary)}`);
+  const note = saturationNote(summary);
+  if (note) lines.push(note);
   return lines.join('\n') + '\n';
 }

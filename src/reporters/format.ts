@@ -1,5 +1,6 @@
 /** Shared number formatting and escaping for every reporter, so they all print the same figures. */
-import type { RunSummary, ThresholdResult, TimeSeriesRow } from '../metrics/summary-types.js';
+import type { GeneratorSummary, RunSummary, ThresholdResult, TimeSeriesRow } from '../metrics/summary-types.js';
+import { SATURATION_ADVICE, SATURATION_RULE_TEXT } from '../observe/saturation.js';
 import { parseThreshold, type ThresholdUnit } from '../metrics/thresholds.js';
 
 /** `0.25ms`, `12.3ms`, `250ms`, `1.50s`; `-` for null. */
@@ -45,7 +46,30 @@ export function outcomeLine(summary: RunSummary): string {
   const failed = summary.thresholds.filter((t) => !t.pass).length;
   const total = summary.thresholds.length;
   const detail = total === 0 ? 'no thresholds' : `${total - failed}/${total} thresholds passed`;
-  return `${summary.outcome.toUpperCase()} (${detail})`;
+  if (summary.outcome === 'invalid') return `INVALID (the harness was saturated: ${detail}, but the figures describe fleetsim, not the target)`;
+  const allowed = summary.generator?.saturationAllowed ? '; harness saturated, kept by --allow-saturated' : '';
+  return `${summary.outcome.toUpperCase()} (${detail}${allowed})`;
+}
+
+/** The harness self-check in one line: `event-loop delay p50 … · CPU … · 0/20 s saturated · ok`. */
+export function generatorLine(g: GeneratorSummary): string {
+  const d = g.eventLoopDelayMs;
+  return (
+    `event-loop delay p50 ${fmtMs(d.p50)} · p99 ${fmtMs(d.p99)} · max ${fmtMs(d.max)} · ` +
+    `CPU mean ${fmtNum(g.cpuPercent.mean)}% · max ${fmtNum(g.cpuPercent.max)}% of one core · ` +
+    `RSS max ${fmtNum(Math.round(g.maxRssBytes / 1_048_576))} MiB · ${fmtNum(g.saturatedSeconds)}/${fmtNum(g.seconds)} s saturated · ` +
+    (g.verdict === 'saturated' ? (g.saturationAllowed ? 'SATURATED (allowed)' : 'SATURATED') : 'ok')
+  );
+}
+
+/** What a reader of a saturated run should know and do; undefined when the harness was fine. */
+export function saturationNote(summary: RunSummary): string | undefined {
+  const g = summary.generator;
+  if (!g || g.verdict !== 'saturated') return undefined;
+  const head = g.saturationAllowed
+    ? 'The harness was saturated and --allow-saturated kept the outcome: treat these latencies as an upper bound inflated by fleetsim itself.'
+    : 'This run is invalid: the harness was saturated, so its latencies describe fleetsim, not the target.';
+  return `${head} Rule: ${SATURATION_RULE_TEXT}. Next time: ${SATURATION_ADVICE}.`;
 }
 
 /** Pads cells into aligned columns; `align[i]` 'r' right-aligns column i. */

@@ -1,7 +1,8 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
-import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine } from './format.js';
+import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
 import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
 import { lineChart, type ChartBand, type ChartSeries } from './svg-chart.js';
+import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const HTML_FILE = 'report.html';
 const MAX_POINTS = 600;
@@ -13,7 +14,8 @@ table{border-collapse:collapse;margin:6px 0;font-variant-numeric:tabular-nums}
 th,td{padding:4px 10px;border-bottom:1px solid #e3e6ec;text-align:right}th{background:#f5f6f8}
 td:first-child,th:first-child{text-align:left}code{font-size:13px}
 .meta{color:#5b6475}.pass{color:#137333}.fail{color:#c5221f}.badge{padding:2px 8px;border-radius:10px;color:#fff}
-.b-passed{background:#137333}.b-failed{background:#c5221f}.b-interrupted{background:#b06000}.b-errored{background:#7b1fa2}
+.b-passed{background:#137333}.b-failed{background:#c5221f}.b-invalid{background:#5f6368}.b-interrupted{background:#b06000}.b-errored{background:#7b1fa2}
+.warn{border-left:4px solid #b06000;background:#fef7e0;padding:8px 12px}
 svg text{font:11px system-ui,sans-serif;fill:#5b6475}svg .t{font-size:13px;fill:#1d2433}svg .g{stroke:#e3e6ec}
 `;
 /** Only in reports of runs with faults, so other reports stay as they were. */
@@ -58,6 +60,8 @@ export function renderHtml(summary: RunSummary): string {
       `${esc(meta.startedAt)} → ${esc(meta.endedAt)} (${(meta.durationMs / 1000).toFixed(1)}s) · fleetsim ${esc(meta.fleetsimVersion)}</p>`,
   );
   body.push(`<p><strong>${esc(outcomeLine(summary))}</strong></p>`);
+  const note = saturationNote(summary);
+  if (note) body.push(`<p class="warn">${esc(note)}</p>`);
 
   if (summary.thresholds.length > 0) {
     body.push('<h2>Thresholds</h2>');
@@ -123,6 +127,11 @@ export function renderHtml(summary: RunSummary): string {
       `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}</p>`,
   );
 
+  if (summary.generator) {
+    body.push('<h2>Harness</h2>');
+    body.push(`<p>${esc(generatorLine(summary.generator))}</p>`);
+  }
+
   if (summary.errors.length > 0) {
     body.push('<h2>Errors</h2>');
     body.push(table(['endpoint', 'class', 'count'], summary.errors.map((e) => [`<code>${esc(e.endpoint)}</code>`, esc(e.class), esc(fmtNum(e.count))])));
@@ -141,6 +150,18 @@ export function renderHtml(summary: RunSummary): string {
     for (const [dir, d] of Object.entries(c.byDirection)) latencyRows.push([`propagation ${esc(dir)}`, esc(fmtNum(d.propagationMs.count)), ...lat(d.propagationMs)]);
     if (c.firstNodeMs.count > 0) latencyRows.push(['first node', esc(fmtNum(c.firstNodeMs.count)), ...lat(c.firstNodeMs)]);
     body.push(table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows));
+  }
+
+  const p = summary.pty;
+  if (p) {
+    body.push('<h2>Terminal traffic</h2>');
+    body.push(
+      table(
+        ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
+        [[fmtNum(p.sessions), fmtNum(p.opened), fmtNum(p.failed), fmtNum(p.reconnects), fmtBytes(p.bytesSent), fmtBytes(p.bytesReceived), fmtRate(p.sentPerSessionSecond), fmtNum(p.echoLost), fmtReplay(p), fmtCloses(p.closes)].map(esc)],
+      ),
+    );
+    body.push(table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['echo', esc(fmtNum(p.echoMs.count)), ...lat(p.echoMs)]]));
   }
 
   if (summary.rateLimit) {

@@ -1,12 +1,13 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
-import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, sparkline } from './format.js';
+import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
+import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
 const MAX_SERIES_ROWS = 20;
 const MAX_SPARK = 60;
 
-const ICON: Record<RunSummary['outcome'], string> = { passed: '✅', failed: '❌', interrupted: '⚠️', errored: '💥' };
+const ICON: Record<RunSummary['outcome'], string> = { passed: '✅', failed: '❌', invalid: '🚫', interrupted: '⚠️', errored: '💥' };
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightFrom = 1): string[] {
   const align = header.map((_, i) => (i >= rightFrom ? '---:' : ':---'));
@@ -29,6 +30,8 @@ export function renderMarkdown(summary: RunSummary): string {
     '',
   );
   out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
+  const note = saturationNote(summary);
+  if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
 
   if (summary.thresholds.length > 0) {
     out.push('## Thresholds', '');
@@ -55,6 +58,27 @@ export function renderMarkdown(summary: RunSummary): string {
     '',
   );
   if (agents.httpConnectionsOpened !== undefined) out.push(`**Connections:** ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`, '');
+
+  const g = summary.generator;
+  if (g) {
+    out.push('## Harness', '');
+    out.push(
+      ...table(
+        ['verdict', 'saturated seconds', 'event-loop p50', 'event-loop p99', 'event-loop max', 'CPU mean', 'CPU max', 'RSS max'],
+        [[
+          g.verdict === 'saturated' ? (g.saturationAllowed ? 'saturated (allowed)' : 'saturated') : 'ok',
+          `${fmtNum(g.saturatedSeconds)}/${fmtNum(g.seconds)}`,
+          fmtMs(g.eventLoopDelayMs.p50),
+          fmtMs(g.eventLoopDelayMs.p99),
+          fmtMs(g.eventLoopDelayMs.max),
+          `${fmtNum(g.cpuPercent.mean)}%`,
+          `${fmtNum(g.cpuPercent.max)}%`,
+          `${fmtNum(Math.round(g.maxRssBytes / 1_048_576))} MiB`,
+        ]],
+      ),
+      '',
+    );
+  }
 
   if (summary.errors.length > 0) {
     out.push('## Errors', '');
@@ -90,6 +114,20 @@ export function renderMarkdown(summary: RunSummary): string {
     for (const [dir, d] of Object.entries(c.byDirection)) latencyRows.push([`propagation ${dir}`, fmtNum(d.propagationMs.count), ...latencyCells(d.propagationMs)]);
     if (c.firstNodeMs.count > 0) latencyRows.push(['first node', fmtNum(c.firstNodeMs.count), ...latencyCells(c.firstNodeMs)]);
     out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows), '');
+  }
+
+  const p = summary.pty;
+  if (p) {
+    out.push('## Terminal traffic', '');
+    out.push(
+      ...table(
+        ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
+        [[fmtNum(p.sessions), fmtNum(p.opened), fmtNum(p.failed), fmtNum(p.reconnects), fmtBytes(p.bytesSent), fmtBytes(p.bytesReceived), fmtRate(p.sentPerSessionSecond), fmtNum(p.echoLost), fmtReplay(p), fmtCloses(p.closes)]],
+        0,
+      ),
+      '',
+    );
+    out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['echo', fmtNum(p.echoMs.count), ...latencyCells(p.echoMs)]]), '');
   }
 
   if (summary.rateLimit) {

@@ -7,7 +7,10 @@ import { createRng } from '../core/rng.js';
 import { METRIC } from '../metrics/names.js';
 import { createRecorder, type Recorder } from '../metrics/recorder.js';
 import { buildSummary } from '../metrics/summary.js';
-import type { RunSummary } from '../metrics/summary-types.js';
+import type { GeneratorSummary, RunSummary } from '../metrics/summary-types.js';
+import type { GeneratorProbe } from '../observe/generator-probe.js';
+import { startObservation, type RunObservation } from '../observe/observe-run.js';
+import { SATURATION_ADVICE } from '../observe/saturation.js';
 import { evaluateThresholds, parseThreshold } from '../metrics/thresholds.js';
 import { writeReports } from '../reporters/index.js';
 import { planScenario, agentCountAt, type Plan } from '../scenario/plan.js';
@@ -37,6 +40,21 @@ export interface RunOptions {
   live?: (line: string, final: boolean) => void;
   /** Console output of the final table (default: stdout). */
   print?: (text: string) => void;
+  /** Watching the run: `/metrics` and the harness self-check (src/observe). */
+  observe?: RunObserveOptions;
+}
+
+export interface RunObserveOptions {
+  /** Serve Prometheus `/metrics` here (`--metrics-addr`); overrides the scenario's `observe.metricsAddr`. */
+  metricsAddr?: string;
+  /** Keep the outcome of a saturated run (`--allow-saturated`); ORed with the scenario's setting. */
+  allowSaturated?: boolean;
+  /** The harness probe; default the real one. Tests inject a calm or lagging fake. */
+  probe?: GeneratorProbe;
+  /** Called once `/metrics` listens, with its URL. */
+  onListening?: (url: string) => void;
+  /** Awaited after the reports are written and before `/metrics` closes (a final scrape). */
+  beforeClose?: (url: string) => Promise<void>;
 }
 
 export interface RunResult {
@@ -63,6 +81,41 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const runId = makeRunId(scenario.name);
   const reportDir = join(options.outDir, runId);
 
+  // Set once the target is up: the run's second 0 (and the origin of fleetsim_run_elapsed_seconds).
+  const timing = { startedAtMs: 0, startedAtClock: Number.NaN };
+  // /metrics comes up before the target, so a taken port fails before anything is spawned; it
+  // stays up until the report is written and closes with the run, whichever way the run ends.
+  const observation = await startObservation({
+    metricsAddr: options.observe?.metricsAddr ?? scenario.observe?.metricsAddr,
+    probe: options.observe?.probe,
+    run: { scenario: scenario.name, runId, target: scenario.target ? scenario.target.url : 'embedded', version: FLEETSIM_VERSION },
+    elapsedSeconds: () => (Number.isNaN(timing.startedAtClock) ? 0 : (clock.now() - timing.startedAtClock) / 1000),
+    log,
+  });
+  try {
+    if (observation.metricsUrl) options.observe?.onListening?.(observation.metricsUrl);
+    const result = await runObserved(options, { clock, log, plan, thresholds, runId, reportDir, timing, observation });
+    if (observation.metricsUrl) await options.observe?.beforeClose?.(observation.metricsUrl);
+    return result;
+  } finally {
+    await observation.close();
+  }
+}
+
+interface RunContext {
+  clock: Clock;
+  log: Logger;
+  plan: Plan;
+  thresholds: ReturnType<typeof parseThreshold>[];
+  runId: string;
+  reportDir: string;
+  timing: { startedAtMs: number; startedAtClock: number };
+  observation: RunObservation;
+}
+
+async function runObserved(options: RunOptions, run: RunContext): Promise<RunResult> {
+  const { scenario } = options;
+  const { clock, log, plan, thresholds, runId, reportDir, timing, observation } = run;
   const target: RunTarget = await startTarget(scenario, plan.peakAgents, log);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
 
@@ -76,11 +129,20 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   if (options.signal?.aborted) onExternalAbort();
   else options.signal?.addEventListener('abort', onExternalAbort, { once: true });
 
-  // "Connected at end" means at the moment the run stops, before the fleet closes its sockets.
-  controller.signal.addEventListener('abort', () => recorder.markEnd(), { once: true });
+  // "Connected at end" means at the moment the run stops, before the fleet closes its sockets;
+  // the harness self-check ends there too (tearing the fleet down is not the run's load).
+  controller.signal.addEventListener(
+    'abort',
+    () => {
+      recorder.markEnd();
+      observation.stopMonitor();
+    },
+    { once: true },
+  );
 
-  const startedAtMs = Date.now();
-  const startedAtClock = clock.now();
+  const startedAtMs = (timing.startedAtMs = Date.now());
+  const startedAtClock = (timing.startedAtClock = clock.now());
+
   // One warning when the target stops answering mid-run, one when it is back (not one per failure).
   const health = createTargetHealth({
     target: target.target.url,
@@ -91,14 +153,14 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const ctx: WorkloadContext = {
     signal: controller.signal,
     clock,
-    metrics: teeSink(recorder, health),
+    metrics: observation.sink(teeSink(recorder, health)),
     target: target.target,
     credentials: target.credentials,
     rng: createRng(scenario.seed),
     log,
   };
   const plannedGauge = clock.every(250, () => {
-    recorder.gauge(METRIC.agentsPlanned, agentCountAt(plan, clock.now() - startedAtClock));
+    ctx.metrics.gauge(METRIC.agentsPlanned, agentCountAt(plan, clock.now() - startedAtClock));
   });
 
   let errored: unknown;
@@ -119,6 +181,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       },
       { once: true },
     );
+    observation.beginRun();
     log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.target.url}`);
     const running = Promise.all(
       workloads.map((workload) =>
@@ -146,6 +209,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   }
   if (errored instanceof FleetsimError) throw errored;
 
+  const allowSaturated = options.observe?.allowSaturated === true || scenario.observe?.allowSaturated === true;
+  const generator: GeneratorSummary = { ...observation.stopMonitor() };
+  if (generator.verdict === 'saturated' && allowSaturated) generator.saturationAllowed = true;
+
   const summary = buildSummary(recorder, {
     meta: {
       scenario: scenario.name,
@@ -158,14 +225,21 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     },
     plan,
     agentsPlanned: plan.peakAgents,
+    generator,
   });
   summary.thresholds = evaluateThresholds(summary, thresholds);
   const { outcome, exitCode } = runOutcome({
     stopReason,
     errored: errored !== undefined,
     thresholdsFailed: summary.thresholds.some((t) => !t.pass),
+    saturated: generator.verdict === 'saturated' && !allowSaturated,
   });
   summary.outcome = outcome;
+  if (generator.verdict === 'saturated') {
+    const figures = `${generator.saturatedSeconds}/${generator.seconds} seconds saturated (event-loop delay p99 ${generator.eventLoopDelayMs.p99} ms, CPU max ${generator.cpuPercent.max}% of one core)`;
+    if (allowSaturated) log.warn(`harness saturated, outcome kept (--allow-saturated): ${figures}`);
+    else log.error(`run invalid: ${figures}; ${SATURATION_ADVICE}`);
+  }
 
   const { written, failed } = await writeReports(summary, reportDir, { console: options.print, redact: (text) => log.redact(text) });
   for (const failure of failed) log.error(`reporter ${failure.reporter} failed: ${failure.error}`);

@@ -90,24 +90,5 @@ export function createTargetHealth(options: TargetHealthOptions): TargetHealth {
   };
 }
 
-/** A sink that forwards every sample to `primary`, then to `observer` (a hot path: no loops). */
-export function teeSink(primary: MetricSink, observer: MetricSink): MetricSink {
-  return {
-    trend(name, ms, tags) {
-      primary.trend(name, ms, tags);
-      observer.trend(name, ms, tags);
-    },
-    count(name, n, tags) {
-      primary.count(name, n, tags);
-      observer.count(name, n, tags);
-    },
-    gauge(name, value, tags) {
-      primary.gauge(name, value, tags);
-      observer.gauge(name, value, tags);
-    },
-    rate(name, ok, tags) {
-      primary.rate(name, ok, tags);
-      observer.rate(name, ok, tags);
-    },
-  };
-}
+/** Moved to src/metrics/tee-sink.ts (the live /metrics feed tees the same way); kept for imports. */
+export { teeSink } from '../metrics/tee-sink.js';

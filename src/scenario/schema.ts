@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import type { AnyWorkloadKind, RunFacts, SectionValue } from '../workloads/kind.js';
 import { WORKLOAD_KINDS, type WorkloadKey, type WorkloadKinds } from '../workloads/registry.js';
+import { parseListenAddress } from '../observe/metrics-server.js';
 import { showValue } from './duration.js';
 import { count, duration, int, ratio } from './fields.js';
 import { crossFieldRules } from './rules.js';
@@ -46,6 +47,24 @@ const threshold = z.string().superRefine((expression, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem, input: expression });
 });
 
+/** Watching the run (src/observe): `--metrics-addr` and `--allow-saturated` override these. */
+const observe = z.strictObject({
+  /** Serve Prometheus `/metrics` here during the run: HOST:PORT, or PORT for 127.0.0.1. */
+  metricsAddr: z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      try {
+        parseListenAddress(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
+      }
+    })
+    .optional(),
+  /** Keep the outcome of a run whose harness was saturated (the report is marked). */
+  allowSaturated: z.boolean().default(false),
+});
+
 const serverDefaults = server.parse({});
 
 type WorkloadSections = { [K in WorkloadKey]: WorkloadKinds[K]['section'] };
@@ -78,6 +97,7 @@ const scenarioObject = z.strictObject({
   server: server.optional(),
   ...workloadSections(),
   faults: z.array(fault).optional(),
+  observe: observe.optional(),
   thresholds: z.array(threshold).default([]),
 });
 

@@ -37,6 +37,8 @@ const cases: [string, () => string[], RegExp][] = [
   ['run without a file', () => ['run'], /Not enough non-option arguments: got 0, need at least 1/],
   ['plan without a file', () => ['plan'], /Not enough non-option arguments: got 0, need at least 1/],
   ['plan --agents NaN', () => ['plan', 'scenarios/smoke.ts', '--agents', 'NaN'], /--agents must be a whole number >= 0, got "NaN"/],
+  ['a bad --metrics-addr', () => [...RUN, '--metrics-addr', '127.0.0.1:99999', '--out', out], /invalid metrics address "127\.0\.0\.1:99999": the port must be 0-65535/],
+  ['--metrics-addr with no value', () => [...RUN, '--metrics-addr', '--out', out], /Not enough arguments following: metrics-addr/],
   ['no command', () => [], /name a command: run, plan, serve or compare/],
   ['an unknown command', () => ['rnu'], /Unknown argument: rnu/],
   ['serve --bogus 1', () => ['serve', '--bogus', '1'], /Unknown argument: bogus/],

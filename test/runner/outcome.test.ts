@@ -20,6 +20,14 @@ describe('runOutcome: one precedence for the outcome and the exit code', () => {
     expect(runOutcome({ stopReason, errored, thresholdsFailed })).toEqual({ outcome, exitCode });
   });
 
+  it('a saturated harness makes the run invalid (exit 11) whatever the thresholds said; failures and signals still win', () => {
+    expect(runOutcome({ stopReason: 'completed', errored: false, thresholdsFailed: false, saturated: true })).toEqual({ outcome: 'invalid', exitCode: 11 });
+    expect(runOutcome({ stopReason: 'completed', errored: false, thresholdsFailed: true, saturated: true })).toEqual({ outcome: 'invalid', exitCode: 11 });
+    expect(runOutcome({ stopReason: 'SIGINT', errored: false, thresholdsFailed: false, saturated: true })).toEqual({ outcome: 'interrupted', exitCode: 130 });
+    expect(runOutcome({ stopReason: 'completed', errored: true, thresholdsFailed: false, saturated: true })).toEqual({ outcome: 'errored', exitCode: 1 });
+    expect(runOutcome({ stopReason: 'completed', errored: false, thresholdsFailed: true, saturated: false })).toEqual({ outcome: 'failed', exitCode: 10 });
+  });
+
   it('maps an abort reason to its signal (anything unknown is SIGINT)', () => {
     expect([stopReasonOf('SIGTERM'), stopReasonOf('SIGHUP'), stopReasonOf('SIGINT'), stopReasonOf(undefined)]).toEqual(['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGINT']);
   });

@@ -227,6 +227,16 @@ describe('validateScenario: problems', () => {
     expect(issues[0]).toMatch(/^thresholds\[2\]: threshold "bogus < 1": column 1: unknown metric "bogus"/);
   });
 
+  it('takes an observe section: a valid metrics address, allowSaturated defaulting to false', () => {
+    const s = validateScenario({ name: 'o', duration: '5s', observe: { metricsAddr: '127.0.0.1:9464' } }, 'x');
+    expect(s.observe).toEqual({ metricsAddr: '127.0.0.1:9464', allowSaturated: false });
+    expect(validateScenario({ name: 'o', duration: '5s' }, 'x').observe).toBeUndefined();
+    expect(issuesOf({ name: 'o', duration: '5s', observe: { metricsAddr: 'nope:x', allowSaturated: 'yes' } })).toEqual([
+      expect.stringMatching(/^observe\.metricsAddr: invalid metrics address "nope:x": the port must be a number/),
+      expect.stringMatching(/^observe\.allowSaturated: /),
+    ]);
+  });
+
   it('accepts semver versions with pre-release and build parts', () => {
     for (const version of ['v0.15.3', 'v2.0.0-rc.1', 'v1.2.3+build.5']) {
       expect(validateScenario({ name: 'x', duration: '1s', agents: { version } }, 'x').agents.version).toBe(version);

@@ -1,0 +1,119 @@
+import type { GeneratorSummary } from '../metrics/summary-types.js';
+import { nodeProbe, type DelayStats, type GeneratorProbe, type ProbeWindow } from './generator-probe.js';
+import { isSaturatedSecond, saturationVerdict } from './saturation.js';
+
+/** One sampled second of the harness. */
+export interface GeneratorSecond {
+  /** Index of the sample (0 = first second of the run). */
+  index: number;
+  elapsedMs: number;
+  eventLoopDelayMs: DelayStats;
+  /** Process CPU in % of one core. */
+  cpuPercent: number;
+  cpuSeconds: number;
+  rssBytes: number;
+  saturated: boolean;
+}
+
+/** Running totals, for `/metrics` (counters must only go up). */
+export interface GeneratorTotals {
+  sampledSeconds: number;
+  saturatedSeconds: number;
+  cpuSeconds: number;
+}
+
+export interface GeneratorMonitor {
+  /** Closes the current window now and folds it in (the interval timer calls this). */
+  sample(): GeneratorSecond;
+  /** The last sampled second, or undefined before the first one. */
+  latest(): GeneratorSecond | undefined;
+  totals(): GeneratorTotals;
+  /**
+   * Stops sampling and returns the run's figures. A last partial window counts when it lasted at
+   * least half the interval (shorter ones say little about CPU). Idempotent.
+   */
+  stop(): GeneratorSummary;
+}
+
+export interface GeneratorMonitorOptions {
+  /** Default: `nodeProbe()`. */
+  probe?: GeneratorProbe;
+  /** Sampling interval, ms (default 1000). 0 starts no timer: the caller drives `sample()`. */
+  intervalMs?: number;
+  /** Called after each sampled second (e.g. to log a saturated second once). */
+  onSecond?: (second: GeneratorSecond) => void;
+}
+
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+const roundDelay = (d: DelayStats): DelayStats => ({ p50: round2(d.p50), p99: round2(d.p99), max: round2(d.max) });
+
+/**
+ * Samples the harness's event-loop delay and CPU once per interval for the length of a run, and
+ * turns them into the summary's `generator` section with the saturation verdict.
+ */
+export function startGeneratorMonitor(options: GeneratorMonitorOptions = {}): GeneratorMonitor {
+  const probe = options.probe ?? nodeProbe();
+  const intervalMs = options.intervalMs ?? 1000;
+  let index = 0;
+  let latest: GeneratorSecond | undefined;
+  let saturatedSeconds = 0;
+  let cpuPercentSum = 0;
+  let cpuPercentMax = 0;
+  let cpuSeconds = 0;
+  let maxRss = 0;
+  let done: GeneratorSummary | undefined;
+
+  const account = (w: ProbeWindow): GeneratorSecond => {
+    const cpuPercent = w.elapsedMs > 0 ? (w.cpuMs / w.elapsedMs) * 100 : 0;
+    const partial = { eventLoopDelayMs: w.eventLoopDelayMs, cpuPercent };
+    const second: GeneratorSecond = {
+      index: index++,
+      elapsedMs: w.elapsedMs,
+      eventLoopDelayMs: w.eventLoopDelayMs,
+      cpuPercent,
+      cpuSeconds: w.cpuMs / 1000,
+      rssBytes: w.rssBytes,
+      saturated: isSaturatedSecond(partial),
+    };
+    if (second.saturated) saturatedSeconds++;
+    cpuPercentSum += cpuPercent;
+    cpuPercentMax = Math.max(cpuPercentMax, cpuPercent);
+    cpuSeconds += second.cpuSeconds;
+    maxRss = Math.max(maxRss, w.rssBytes);
+    latest = second;
+    return second;
+  };
+  const fold = (): GeneratorSecond => {
+    const second = account(probe.takeWindow());
+    options.onSecond?.(second);
+    return second;
+  };
+
+  probe.start();
+  const timer = intervalMs > 0 ? setInterval(fold, intervalMs) : undefined;
+  timer?.unref();
+
+  return {
+    sample: fold,
+    latest: () => latest,
+    totals: () => ({ sampledSeconds: index, saturatedSeconds, cpuSeconds }),
+    stop() {
+      if (done) return done;
+      clearInterval(timer);
+      // The tail since the last tick: fold it in only when it is long enough to mean something.
+      const tail = probe.takeWindow();
+      if (tail.elapsedMs >= (intervalMs > 0 ? intervalMs : 1000) / 2) account(tail);
+      const overall = probe.overall();
+      probe.stop();
+      done = {
+        eventLoopDelayMs: roundDelay(overall),
+        cpuPercent: { mean: index > 0 ? round2(cpuPercentSum / index) : 0, max: round2(cpuPercentMax) },
+        maxRssBytes: maxRss,
+        seconds: index,
+        saturatedSeconds,
+        verdict: saturationVerdict(saturatedSeconds, index),
+      };
+      return done;
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/log.js';
+import type { RunSummary } from '../../src/metrics/summary-types.js';
+import { runScenario, type RunObserveOptions } from '../../src/runner/run-scenario.js';
+import { validateScenario } from '../../src/scenario/load.js';
+import { assertWellFormedXml } from '../reporters/xml-check.js';
+import { checkHistograms, parseExposition, valueOf, type Family } from './exposition.js';
+import { calmProbe, laggingProbe } from './fake-probe.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+function scrape(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A small hermetic scenario: agents with stats, peers exchanging node updates. */
+function scenario(extra: Record<string, unknown> = {}) {
+  return validateScenario(
+    {
+      name: 'observe-test',
+      seed: 'observe',
+      duration: '3s',
+      server: { reportInterval: '1s', rateLimit: -1, heartbeat: '1s', inactiveTimeout: '2s' },
+      agents: { count: 4, rampUp: '500ms', auth: { token: 1 }, nodeUpdateInterval: '1s' },
+      peers: { perAgent: 1, updateRate: 2, drainWindow: '500ms' },
+      ...extra,
+    },
+    'test',
+  );
+}
+
+async function run(observe: RunObserveOptions, extra: Record<string, unknown> = {}) {
+  const outDir = await mkdtemp(join(tmpdir(), 'fleetsim-observe-'));
+  dirs.push(outDir);
+  const result = await runScenario({ scenario: scenario({ duration: '2s', ...extra }), outDir, log: createLogger({ level: 'silent' }), observe });
+  return result;
+}
+
+describe('watching a run', () => {
+  it('serves /metrics during the run; at the end its counters equal the summary; it closes with the run', async () => {
+    let url = '';
+    let duringRun: Map<string, Family> | undefined;
+    let polling: Promise<void> = Promise.resolve();
+    let finalText = '';
+    const result = await run(
+      {
+        metricsAddr: '127.0.0.1:0',
+        probe: calmProbe(),
+        onListening: (listening) => {
+          url = listening;
+          // Scrape while the fleet runs until agents show as connected (bounded: at most ~10 s).
+          polling = (async () => {
+            for (let i = 0; i < 100 && !duringRun; i++) {
+              const families = parseExposition(await scrape(listening));
+              if ((valueOf(families, 'fleetsim_agents_connected') ?? 0) > 0) duringRun = families;
+              else await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+          })();
+        },
+        beforeClose: async (listening) => {
+          await polling;
+          finalText = await scrape(listening);
+        },
+      },
+      { duration: '3s' },
+    );
+    const summary: RunSummary = result.summary;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+
+    // During the run: valid exposition with live figures.
+    expect(duringRun).toBeDefined();
+    checkHistograms(duringRun!);
+    expect(valueOf(duringRun!, 'fleetsim_agents_planned')).toBeGreaterThan(0);
+    expect(valueOf(duringRun!, 'fleetsim_run_info', { scenario: 'observe-test', target: 'embedded' })).toBe(1);
+
+    // At the end: every count equals the report's.
+    const end = parseExposition(finalText);
+    expect(checkHistograms(end)).toBeGreaterThanOrEqual(Object.keys(summary.endpoints).length);
+    expect(Object.keys(summary.endpoints).length).toBeGreaterThan(0);
+    for (const [endpoint, stats] of Object.entries(summary.endpoints)) {
+      expect(valueOf(end, 'fleetsim_requests_total', { endpoint }), endpoint).toBe(stats.count);
+      if (stats.count > 0) expect(valueOf(end, 'fleetsim_request_duration_seconds_count', { endpoint }), endpoint).toBe(stats.count);
+    }
+    for (const row of summary.errors) {
+      expect(valueOf(end, 'fleetsim_request_errors_total', { endpoint: row.endpoint, class: row.class })).toBe(row.count);
+    }
+    const errorSamples = end.get('fleetsim_request_errors_total')?.samples ?? [];
+    expect(errorSamples.reduce((n, s) => n + s.value, 0)).toBe(summary.totals.errors);
+    expect(valueOf(end, 'fleetsim_agents_authenticated_total')).toBe(summary.agents.authenticated);
+    expect(summary.agents.authenticated).toBe(4);
+    expect(valueOf(end, 'fleetsim_coordinate_reconnects_total')).toBe(summary.agents.reconnects);
+    const c = summary.coordinator!;
+    expect(c.updatesDelivered).toBeGreaterThan(0);
+    // Summed over every label set of the family (e.g. both directions).
+    const sum = (name: string) =>
+      [...end.values()].flatMap((f) => f.samples).filter((s) => s.name === name).reduce((n, s) => n + s.value, 0);
+    expect(sum('fleetsim_coordinator_updates_sent_total')).toBe(c.updatesSent);
+    expect(sum('fleetsim_coordinator_updates_delivered_total')).toBe(c.updatesDelivered);
+    expect(sum('fleetsim_coordinator_updates_lost_total')).toBe(c.lost);
+    expect(sum('fleetsim_coordinator_updates_duplicated_total')).toBe(c.duplicated);
+    expect(sum('fleetsim_coordinator_propagation_seconds_count')).toBe(c.propagationMs.count);
+    expect(valueOf(end, 'fleetsim_generator_sampled_seconds_total')).toBe(summary.generator!.seconds);
+    expect(valueOf(end, 'fleetsim_generator_saturated_seconds_total')).toBe(0);
+
+    // Closed with the run.
+    await expect(scrape(url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('a saturated harness makes the run invalid (exit 11) whatever its thresholds said, in every report', async () => {
+    const result = await run({ probe: laggingProbe() }, { thresholds: ['error_rate <= 100%'] });
+    expect(result.summary.thresholds.every((t) => t.pass)).toBe(true);
+    expect(result.summary.outcome).toBe('invalid');
+    expect(result.exitCode).toBe(11);
+    expect(result.summary.generator).toMatchObject({ verdict: 'saturated', eventLoopDelayMs: { p99: 210 } });
+    expect(result.summary.generator!.saturatedSeconds).toBe(result.summary.generator!.seconds);
+    const md = await readFile(join(result.reportDir, 'summary.md'), 'utf8');
+    expect(md).toContain('🚫 invalid');
+    expect(md).toContain('fewer agents per process');
+    const junit = await readFile(join(result.reportDir, 'junit.xml'), 'utf8');
+    assertWellFormedXml(junit);
+    expect(junit).toContain('<failure type="saturated"');
+    const html = await readFile(join(result.reportDir, 'report.html'), 'utf8');
+    expect(html).toContain('b-invalid');
+    const json = JSON.parse(await readFile(join(result.reportDir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(json.outcome).toBe('invalid');
+  });
+
+  it('--allow-saturated keeps the outcome and marks the report', async () => {
+    const result = await run({ probe: laggingProbe(), allowSaturated: true });
+    expect(result.summary.outcome).toBe('passed');
+    expect(result.exitCode).toBe(0);
+    expect(result.summary.generator).toMatchObject({ verdict: 'saturated', saturationAllowed: true });
+    const md = await readFile(join(result.reportDir, 'summary.md'), 'utf8');
+    expect(md).toContain('kept by --allow-saturated');
+    const junit = await readFile(join(result.reportDir, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<skipped message="harness saturated, kept by --allow-saturated');
+  });
+
+  it('a normal small run with the real probe stays ok', async () => {
+    const result = await run({}, { thresholds: ['error_rate < 1%'] });
+    expect(result.summary.generator!.seconds).toBeGreaterThanOrEqual(2);
+    expect(result.summary.generator!.verdict).toBe('ok');
+    expect(result.summary.outcome).toBe('passed');
+    expect(result.exitCode).toBe(0);
+  });
+});
