@@ -22,9 +22,9 @@ async function rejection(promise: Promise<unknown>): Promise<FleetsimError> {
 describe('the ready scenarios', async () => {
   const files = (await readdir(SCENARIOS)).filter((f) => /\.(ts|json)$/.test(f));
 
-  it('include the seven documented scenarios', () => {
+  it('include the eight documented scenarios', () => {
     expect(files.sort()).toEqual(
-      ['ci-repro.json', 'coordinator-bench.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'steady-fleet.ts', 'terminal-traffic.ts'].sort(),
+      ['ci-repro.json', 'coordinator-bench.ts', 'reconnect-storm.ts', 'reconnect-storm-jitter.ts', 'rest-soak.ts', 'smoke.ts', 'steady-fleet.ts', 'terminal-traffic.ts'].sort(),
     );
   });
 
