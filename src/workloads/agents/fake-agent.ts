@@ -53,8 +53,9 @@ export interface AgentReport {
   appHealthAccepted: number;
   coordinateConnects: number;
   connected: boolean;
-  /** True while the agent waits out its reconnect backoff (between two passes of its run loop). */
-  backingOff: boolean;
+  /** True while the agent waits out its reconnect backoff (between two passes of its run loop).
+   * Optional so agent kinds that do not track it still satisfy the interface. */
+  backingOff?: boolean;
   /** The last Healths body the target accepted. */
   readonly lastHealths?: Record<string, AppHealth>;
 }
