@@ -31,6 +31,11 @@ export const METRIC = {
   coordPropagation: 'coord_propagation',
   /** trend: peer socket open → first agent node received. */
   coordFirstNode: 'coord_first_node',
+  /**
+   * count, tags {kind: lost | disconnected}: a v2 peer heard that its agent is gone (LOST: the
+   * agent's connection dropped; DISCONNECTED: it left gracefully). The peer stays connected.
+   */
+  coordAgentGone: 'coord_agent_gone',
   /** count, tags {direction}: updates never delivered by the end of the drain window. */
   coordLost: 'coord_lost',
   /** count, tags {direction}: an update delivered more than once to the same receiver. */
@@ -65,6 +70,13 @@ export const METRIC = {
   ptyReplayChecks: 'pty_replay_checks',
   /** count: replays that differed from that tail (or came short). */
   ptyReplayMismatches: 'pty_replay_mismatches',
+  /** count, tags {endpoint}: an optional v2 RPC the target does not serve (dRPC code 12 or
+   * `unknown rpc`); not an error, the agent just stops calling it for that session. */
+  rpcUnsupported: 'rpc_unsupported',
+  /** count: metadata entries in BatchUpdateMetadata calls the target accepted (v2). */
+  metadataReported: 'metadata_reported',
+  /** count: log lines in BatchCreateLogs calls the target stored (v2). */
+  logLinesReported: 'log_lines_reported',
   /** gauge, tags {endpoint}: last X-RateLimit-Limit seen. */
   rateLimitLimit: 'rate_limit_limit',
   /** gauge, tags {endpoint}: last X-RateLimit-Remaining seen. */
@@ -92,7 +104,18 @@ export const ENDPOINT = {
   listeningPorts: 'GET /{id}/listening-ports',
   connection: 'GET /{id}/connection',
   clientCoordinate: 'GET /{id}/coordinate',
+  /** The v2 agent session's WebSocket (docs/protocol-v2.md §1.1); its RPCs use {@link rpcEndpoint}. */
+  agentRpc: 'GET /me/rpc',
 } as const;
+
+/**
+ * The endpoint name of one v2 RPC: `RPC <method path>`, e.g.
+ * `RPC /coder.agent.v2.Agent/UpdateStats` (a method path is already a stable, low-cardinality
+ * template). Periodic calls record latency from their intended send time, like v1 requests.
+ */
+export function rpcEndpoint(methodPath: string): string {
+  return `RPC ${methodPath}`;
+}
 
 export type EndpointName = (typeof ENDPOINT)[keyof typeof ENDPOINT];
 

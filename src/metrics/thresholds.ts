@@ -26,6 +26,7 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
  *             | "replay_mismatches" | "echo_lost"   PTY replays that differed, echoes never seen
  * subject    := ENDPOINT | "propagation" | "first_node" | "echo"   (echo: PTY echo latency)
  * ENDPOINT   := METHOD " " route-template    e.g. POST /me/report-stats, GET /{id}
+ *             | "RPC" " " method-path         a v2 RPC, e.g. RPC /coder.agent.v2.Agent/UpdateStats
  * ACTION     := a fault action                 e.g. restart-target, drop-agent-sockets, latency
  * ```
  * Units: latencies and recovery take `ms` or `s` (a bare number means ms) and compare in ms; ratios take `%`
@@ -75,7 +76,8 @@ const PTY = new Set<string>(['replay_mismatches', 'echo_lost']);
 const RATIOS = new Set<string>(['error_rate', 'connected_ratio', 'peak_connected_ratio']);
 const OPS = new Set<string>(['<', '<=', '>', '>=', '==', '!=']);
 const ACTION = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+// `RPC` names a v2 RPC by its method path (metrics/names.ts rpcEndpoint).
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'RPC'];
 const KNOWN =
   'p50, p90, p95, p99, p999, min, mean, max (with an endpoint, propagation, first_node or echo), count, errors, error_rate, ' +
   'connected_ratio, peak_connected_ratio, reconnects, peak_reconnects_per_second, lost, duplicated, out_of_order, delivered_per_second, recovery, ' +

@@ -6,6 +6,12 @@ import { startReferenceServerProcess, type RemoteReferenceServer } from '../serv
 import type { Scenario } from '../scenario/schema.js';
 import type { Target } from '../workloads/workload.js';
 import { loadCredentialsFile } from './credentials-file.js';
+import { resolveProtocol, type ProtocolSetting } from './protocol-probe.js';
+
+/** The scenario's agent protocol setting (`agents.protocol`; peers follow it). */
+export function protocolSetting(scenario: Scenario): ProtocolSetting {
+  return scenario.agents.protocol;
+}
 
 /** A started target: where to send traffic, whose credentials to use, and how to stop it. */
 export interface RunTarget {
@@ -26,7 +32,8 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
     const credentials = await loadCredentialsFile(scenario.target.credentials);
     const url = scenario.target.url.replace(/\/+$/, '');
     await probeTarget(url);
-    return { target: { url, embedded: false }, credentials, close: async () => {} };
+    const protocol = await resolveProtocol(protocolSetting(scenario), url, log);
+    return { target: { url, embedded: false, protocol }, credentials, close: async () => {} };
   }
   const serverOptions = scenario.server;
   if (!serverOptions) throw new FleetsimError('bug', 'a scenario without a target must have server settings');
@@ -40,14 +47,16 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
     heartbeatMs: serverOptions.heartbeat,
     inactiveMs: serverOptions.inactiveTimeout,
   });
+  let protocol: 'v1' | 'v2';
   try {
     await probeTarget(server.url);
+    protocol = await resolveProtocol(protocolSetting(scenario), server.url, log);
   } catch (error) {
     await server.close();
     throw error;
   }
   return {
-    target: { url: server.url, embedded: true },
+    target: { url: server.url, embedded: true, protocol },
     credentials: server.credentials,
     server,
     close: () => server.close(),

@@ -22,9 +22,9 @@ async function rejection(promise: Promise<unknown>): Promise<FleetsimError> {
 describe('the ready scenarios', async () => {
   const files = (await readdir(SCENARIOS)).filter((f) => /\.(ts|json)$/.test(f));
 
-  it('include the eight documented scenarios', () => {
+  it('include the documented scenarios', () => {
     expect(files.sort()).toEqual(
-      ['ci-repro.json', 'coordinator-bench.ts', 'reconnect-storm.ts', 'reconnect-storm-jitter.ts', 'rest-soak.ts', 'smoke.ts', 'steady-fleet.ts', 'terminal-traffic.ts'].sort(),
+      ['ci-repro.json', 'coordinator-bench.ts', 'coordinator-bench-v2.ts', 'reconnect-storm.ts', 'reconnect-storm-jitter.ts', 'rest-soak.ts', 'smoke.ts', 'smoke-v2.ts', 'steady-fleet.ts', 'terminal-traffic.ts'].sort(),
     );
   });
 
@@ -44,6 +44,23 @@ describe('the ready scenarios', async () => {
     expect(s.server).toMatchObject({ reportInterval: 2_000, rateLimit: -1 });
     expect(s.agents.lifecycle.outcomes.start_error).toBeGreaterThan(0);
     expect(s.agents.apps.flapRate).toBeGreaterThan(0);
+  });
+
+  it('smoke-v2 is the smoke fleet over the v2 API', async () => {
+    const v1 = await loadScenario(join(SCENARIOS, 'smoke.ts'));
+    const v2 = await loadScenario(join(SCENARIOS, 'smoke-v2.ts'));
+    expect(v1.agents.protocol).toBe('v1');
+    expect(v2.agents.protocol).toBe('v2');
+    expect(v2.agents.count).toBe(v1.agents.count);
+    expect(v2.agents.auth).toEqual(v1.agents.auth);
+    expect(v2.server).toEqual(v1.server);
+  });
+
+  it('--protocol overrides agents.protocol', async () => {
+    const s = await loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v2' });
+    expect(s.agents.protocol).toBe('v2');
+    expect(s.agents.count).toBe(50);
+    await expect(loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v3' })).rejects.toMatchObject({ issues: ['agents.protocol: expected "v1" or "v2" or "auto", got "v3"'] });
   });
 });
 

@@ -11,7 +11,9 @@ export const agentsKind = defineWorkloadKind({
   resolve: (agents) => resolveAgents(agents),
   async create(config, env) {
     if (env.plan.peakAgents === 0) return undefined;
-    if (config.http === 'per-agent') {
+    // v2 agents with token auth make no REST request at all, so they never open their connection.
+    const usesRest = config.protocol !== 'v2' || config.auth.aws + config.auth.azure + config.auth.google > 0;
+    if (config.http === 'per-agent' && usesRest) {
       // Fail before the first agent starts rather than with EMFILE halfway up the ramp.
       const issue = fdBudgetIssue(env.plan.peakAgents, env.plan.peers?.peak ?? 0, openFilesSoftLimit());
       if (issue) {

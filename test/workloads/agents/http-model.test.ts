@@ -44,9 +44,11 @@ describe('fdBudgetIssue (agents.http: per-agent)', () => {
     expect((error as FleetsimError).code).toBe('usage');
     expect((error as FleetsimError).message).toMatch(/agents fit in one process/);
     expect((error as FleetsimError).hint).toMatch(/agents\.http: "shared"/);
-    // The shared pool needs no such check.
+    // The shared pool needs no such check, nor v2 agents that never make a REST request.
     const shared = sectionConfig(agentsKind, { count: 10 }, { durationMs: 10_000 });
     await expect(agentsKind.create(shared, { ...env, agents: shared })).resolves.toBeDefined();
+    const v2 = sectionConfig(agentsKind, { count: 10, http: 'per-agent', protocol: 'v2' }, { durationMs: 10_000 });
+    await expect(agentsKind.create(v2, { ...env, agents: v2 })).resolves.toBeDefined();
   });
 });
 
