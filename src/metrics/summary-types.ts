@@ -9,8 +9,9 @@ import type { FaultBaseline } from './recovery.js';
  * templates and error classes); then no report can leak one.
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
- * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a threshold's
- * `detail`) are not breaking: readers of version 1 ignore them.
+ * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are
+ * not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -239,6 +240,10 @@ export interface RunSummary {
     /** Highest agents_connected value. */
     peakConnected: number;
     reconnects: number;
+    /** Most coordinate-socket reconnects in one second of the run; present when there were any. */
+    peakReconnectsPerSecond?: number;
+    /** REST connections the agents opened to the target (`agents.http`); present when counted. */
+    httpConnectionsOpened?: number;
   };
   totals: { requests: number; errors: number; errorRate: number };
   /** The harness self-check (set by the runner; absent in summaries built by other tools). */

@@ -55,9 +55,11 @@ export function renderMarkdown(summary: RunSummary): string {
 
   out.push(
     `**Agents:** ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
-      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}`,
+      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}` +
+      (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
     '',
   );
+  if (agents.httpConnectionsOpened !== undefined) out.push(`**Connections:** ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`, '');
 
   const g = summary.generator;
   if (g) {
