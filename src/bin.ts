@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { hideBin } from 'yargs/helpers';
 import { main } from './cli/main.js';
-import type { CliIO } from './cli/io.js';
+import type { CliIO, ParentChannel } from './cli/io.js';
 
 // undici parses HTTP with llhttp compiled to WebAssembly. V8's optimising tier recompiles its one
 // large parser function in the background at the first requests: a transient ~30 MB that was
@@ -24,6 +24,8 @@ const io: CliIO = {
   env: process.env,
   signals: process,
   cwd: process.cwd(),
+  // An IPC channel exists only when a parent fleetsim started this process as a worker.
+  ...(process.send ? { parent: process as unknown as ParentChannel } : {}),
 };
 
 process.exit(await main(hideBin(process.argv), io));

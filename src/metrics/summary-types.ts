@@ -9,8 +9,9 @@ import type { FaultBaseline } from './recovery.js';
  * templates and error classes); then no report can leak one.
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
- * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a threshold's
- * `detail`) are not breaking: readers of version 1 ignore them.
+ * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are
+ * not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -48,6 +49,36 @@ export interface RunMeta {
   fleetsimVersion: string;
   runId: string;
   durationMs: number;
+  /** Present when the run was merged from shards (`fleetsim merge`, `run --workers`). */
+  shards?: ShardsMeta;
+}
+
+/** How a merged run was put together (runner/merge-shards.ts). */
+export interface ShardsMeta {
+  /** N: the shards the run was split into. */
+  count: number;
+  /** The shard indices merged (0-based). */
+  merged: number[];
+  /** Shards that were not there (only with `--allow-partial`): the figures cover part of the fleet. */
+  missing: number[];
+  partial: boolean;
+  /** With the embedded target: each shard ran its own server (N independent servers). */
+  embeddedServers?: number;
+  /** One entry per merged shard. */
+  list: {
+    index: number;
+    host: string;
+    runId: string;
+    startedAt: string;
+    endedAt: string;
+    /** How the shard stopped: `completed`, or the signal that stopped it. */
+    stopReason: string;
+    errored: boolean;
+    /** The shard's harness self-check verdict. */
+    generator?: 'ok' | 'saturated';
+    /** The shard started this long after `--start-at`. */
+    lateByMs?: number;
+  }[];
 }
 
 export interface ErrorRow {
@@ -159,6 +190,33 @@ export interface FaultSummary {
   baseline: FaultBaseline;
 }
 
+/**
+ * The fault proxy a run with network faults puts between the fleet and the target. Its
+ * counters say what the target itself saw (the fleet's own counts include refused dials the
+ * target never saw).
+ */
+export interface ProxySummary {
+  /** Where the proxy ran: its own process, so it does not share the load generator's loop. */
+  placement: 'child-process';
+  /** What the proxy costs the figures, in words. */
+  note: string;
+  /** Client connections the proxy accepted. */
+  connectionsOpened: number;
+  /** Most connections the target held at once through the proxy. */
+  peakTargetOpen: number;
+  /** Most client connections open at once. */
+  peakClientOpen: number;
+  /** Connections torn down by reset actions, and by refuse actions. */
+  reset: number;
+  refused: number;
+  /** Connections the proxy could not open to the target. */
+  targetFailed: number;
+  bytesUpstream: number;
+  bytesDownstream: number;
+  /** CPU time the proxy process used (user + system), ms. */
+  cpuMs: number;
+}
+
 /** Every recorded series, for metrics the fixed sections do not show. */
 export interface MetricsSection {
   trends: ({ name: string; tags: Record<string, string> } & LatencyStats)[];
@@ -182,6 +240,10 @@ export interface RunSummary {
     /** Highest agents_connected value. */
     peakConnected: number;
     reconnects: number;
+    /** Most coordinate-socket reconnects in one second of the run; present when there were any. */
+    peakReconnectsPerSecond?: number;
+    /** REST connections the agents opened to the target (`agents.http`); present when counted. */
+    httpConnectionsOpened?: number;
   };
   totals: { requests: number; errors: number; errorRate: number };
   /** The harness self-check (set by the runner; absent in summaries built by other tools). */
@@ -192,6 +254,8 @@ export interface RunSummary {
   errors: ErrorRow[];
   /** The run's faults in order of start; absent when the run had none. */
   faults?: FaultSummary[];
+  /** The fault proxy, when the run had network faults. */
+  proxy?: ProxySummary;
   coordinator?: CoordinatorSummary;
   /** Present when the run had terminal traffic (the `pty` workload). */
   pty?: PtySummary;

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../metrics/summary-types.js';
-import { faultErrorTotal, fmtRecovered, fmtWindow } from './faults-format.js';
-import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
+import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
+import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { ptyFacts } from './pty-format.js';
 
 const TOP_ERRORS = 8;
@@ -40,10 +40,14 @@ export function renderConsole(summary: RunSummary): string {
   lines.push('');
   lines.push(
     `agents       ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at end · peak ${fmtNum(agents.peakConnected)} · ` +
-      `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}`,
+      `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}` +
+      (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
   );
+  if (agents.httpConnectionsOpened !== undefined) lines.push(`connections  ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`);
 
   if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
+  const shards = shardsLine(summary);
+  if (shards) lines.push(`shards       ${shards}`);
 
   const c = summary.coordinator;
   if (c) {
@@ -87,6 +91,8 @@ export function renderConsole(summary: RunSummary): string {
       ),
     );
   }
+
+  if (summary.proxy) lines.push('', fmtProxy(summary.proxy));
 
   if (summary.thresholds.length > 0) {
     lines.push('');

@@ -1,6 +1,6 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
-import { faultStrip, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
-import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
+import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
+import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
@@ -30,6 +30,8 @@ export function renderMarkdown(summary: RunSummary): string {
     '',
   );
   out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
+  const shards = shardsLine(summary);
+  if (shards) out.push(`**Shards:** ${escapeMd(shards)}`, '');
   const note = saturationNote(summary);
   if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
 
@@ -53,9 +55,11 @@ export function renderMarkdown(summary: RunSummary): string {
 
   out.push(
     `**Agents:** ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
-      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}`,
+      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}` +
+      (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
     '',
   );
+  if (agents.httpConnectionsOpened !== undefined) out.push(`**Connections:** ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`, '');
 
   const g = summary.generator;
   if (g) {
@@ -96,6 +100,7 @@ export function renderMarkdown(summary: RunSummary): string {
       '',
     );
   }
+  if (summary.proxy) out.push(`${fmtProxy(summary.proxy)}.`, '', `_${summary.proxy.note}._`, '');
 
   const c = summary.coordinator;
   if (c) {
