@@ -136,7 +136,10 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
     // The observer's view in order: the stream opens before the first send and closes at its end.
     const events: string[] = [];
     const observer = {
-      agentSent: (_id: string, seq: number) => (sent.push(seq), events.push(`sent ${seq}`)),
+      agentSent: (_id: string, seq: number) => {
+        sent.push(seq);
+        events.push(`sent ${seq}`);
+      },
       agentReceived: (_id: string, nodes: TailnetNode[]) => seen.push({ nodes }),
       agentSocket: (id: string, open: boolean) => events.push(`${open ? 'open' : 'closed'} ${id}`),
     };
