@@ -8,7 +8,7 @@ import { runConformance, type ConformResult } from '../conform/run-conformance.j
 import type { Credentials } from '../protocol/credentials.js';
 import { credentialSecrets, loadCredentialsFile } from '../runner/credentials-file.js';
 import { probeTarget } from '../runner/target.js';
-import { startReferenceServerProcess } from '../server/server-process.js';
+import { startReferenceServerProcess, type RemoteReferenceServer } from '../server/server-process.js';
 import type { CliCommand } from './command.js';
 import { durationFlag, textFlag } from './flags.js';
 import { writeLine } from './io.js';
@@ -73,7 +73,11 @@ export const conformCommand: CliCommand<ConformArgs> = {
         heartbeatMs: target.heartbeatMs,
         inactiveMs: target.inactiveMs,
         waitMs,
-        onResult: args.json ? undefined : (r) => resultLines(redactResult(r, redact)).forEach((line) => writeLine(io.stdout, line)),
+        onResult: args.json
+          ? undefined
+          : (r) => {
+              for (const line of resultLines(redactResult(r, redact))) writeLine(io.stdout, line);
+            },
       });
     } finally {
       await target.close();
@@ -116,7 +120,7 @@ async function openTarget(args: ConformArgs, cwd: string, heartbeatMs: number): 
     const credentials = await loadCredentialsFile(resolve(cwd, args.credentials));
     return { url: args.target.replace(/\/+$/, ''), credentials, embedded: false, heartbeatMs, inactiveMs: 2 * heartbeatMs, close: async () => {} };
   }
-  let server;
+  let server: RemoteReferenceServer;
   try {
     server = await startReferenceServerProcess({ agents: EMBEDDED.agents, heartbeatMs: EMBEDDED.heartbeatMs, inactiveMs: EMBEDDED.inactiveMs });
   } catch (error) {

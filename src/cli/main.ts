@@ -19,8 +19,15 @@ import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand, conformCommand, mergeCommand];
+/**
+ * A command with its argument type erased so commands with different arguments share one list.
+ * Sound because yargs hands `run` exactly the arguments its own `builder` declared.
+ */
+function erased<A>(command: CliCommand<A>): CliCommand<unknown> {
+  return { ...command, run: (args, io) => command.run(args as A, io) };
+}
+
+const COMMANDS: CliCommand<unknown>[] = [erased(runCommand), erased(planCommand), erased(serveCommand), erased(compareCommand), erased(conformCommand), erased(mergeCommand)];
 
 /** Runs the CLI with `argv` (the arguments after the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {

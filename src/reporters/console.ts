@@ -66,7 +66,9 @@ export function renderConsole(summary: RunSummary): string {
 
   if (summary.pty) {
     const facts = ptyFacts(summary.pty);
-    facts.forEach(([label, text], i) => lines.push(`${i === 0 ? 'pty          ' : '             '}${label} ${text}`));
+    facts.forEach(([label, text], i) => {
+      lines.push(`${i === 0 ? 'pty          ' : '             '}${label} ${text}`);
+    });
   }
 
   if (summary.errors.length > 0) {

@@ -1,3 +1,4 @@
+import type { RunSummary } from '../../src/metrics/summary-types.js';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ async function scenarioFile(dir: string, duration = '3s'): Promise<string> {
   return file;
 }
 
-async function readRun(out: string): Promise<{ dir: string; summary: Record<string, any> }> {
+async function readRun(out: string): Promise<{ dir: string; summary: RunSummary }> {
   const [runDir] = await readdir(out);
   const dir = join(out, runDir!);
   return { dir, summary: JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) };
@@ -111,7 +112,7 @@ describe('run --workers N (local shard processes)', () => {
     const { summary } = await readRun(join(dir, 'out'));
     expect(summary.outcome).toBe('interrupted');
     expect(summary.meta.shards).toMatchObject({ count: 2, merged: [0, 1], partial: false });
-    expect(summary.meta.shards.list.map((s: { stopReason: string }) => s.stopReason)).toEqual(['SIGINT', 'SIGINT']);
+    expect(summary.meta.shards?.list.map((s) => s.stopReason)).toEqual(['SIGINT', 'SIGINT']);
     for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) expect(io.signals.listenerCount(name)).toBe(0);
   });
 });

@@ -34,7 +34,7 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
   };
 
   const withBody = (ex: Exchange, then: (body: Buffer) => void | Promise<void>): void => {
-    readBodyThen(ex.req, s.opts.maxBodyBytes, function (result): void {
+    readBodyThen(ex.req, s.opts.maxBodyBytes, (result): void => {
       if (result.kind === 'aborted') {
         ex.done = true;
         return;
