@@ -39,6 +39,7 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
     reportIntervalMs: serverOptions.reportInterval,
     heartbeatMs: serverOptions.heartbeat,
     inactiveMs: serverOptions.inactiveTimeout,
+    capacity: serverOptions.capacity && { serviceTimeMs: serverOptions.capacity.serviceTime, workers: serverOptions.capacity.workers },
   });
   try {
     await probeTarget(server.url);

@@ -26,6 +26,17 @@ const server = z.strictObject({
   rateLimit: int().default(512),
   heartbeat: duration.prefault('3s'),
   inactiveTimeout: duration.prefault('6s'),
+  /**
+   * Cost model, a testing aid (default none): every request waits for one of `workers` serial
+   * workers spending `serviceTime` on it, so the server saturates at workers / serviceTime
+   * requests per second (src/server/http/cost-model.ts).
+   */
+  capacity: z
+    .strictObject({
+      serviceTime: duration.refine((ms) => ms > 0, { error: 'must be greater than 0, e.g. "2ms"' }),
+      workers: int().min(1).default(1),
+    })
+    .optional(),
 });
 
 const fault = z.strictObject({ at: duration, action: z.literal('drop-agent-sockets'), fraction: ratio.default(1) });
