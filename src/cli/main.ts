@@ -10,6 +10,7 @@ import yargs, { type Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';
 import { closest } from '../scenario/suggest.js';
 import { FLEETSIM_VERSION } from '../version.js';
+import { capacityCommand } from './capacity.js';
 import type { CliCommand } from './command.js';
 import { compareCommand } from './compare.js';
 import { conformCommand } from './conform.js';
@@ -19,7 +20,7 @@ import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand, conformCommand];
+const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand, conformCommand, capacityCommand];
 
 /** Runs the CLI with `argv` (the arguments after the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {

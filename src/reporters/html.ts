@@ -1,6 +1,7 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
 import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
+import { capacityHtml } from './capacity-format.js';
 import { lineChart, type ChartBand, type ChartSeries } from './svg-chart.js';
 
 export const HTML_FILE = 'report.html';
@@ -61,6 +62,7 @@ export function renderHtml(summary: RunSummary): string {
   body.push(`<p><strong>${esc(outcomeLine(summary))}</strong></p>`);
   const note = saturationNote(summary);
   if (note) body.push(`<p class="warn">${esc(note)}</p>`);
+  body.push(...capacityHtml(summary));
 
   if (summary.thresholds.length > 0) {
     body.push('<h2>Thresholds</h2>');

@@ -1,4 +1,5 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
+import { capacityMarkdown } from './capacity-format.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
 import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
 
@@ -31,6 +32,7 @@ export function renderMarkdown(summary: RunSummary): string {
   out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
   const note = saturationNote(summary);
   if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
+  out.push(...capacityMarkdown(summary));
 
   if (summary.thresholds.length > 0) {
     out.push('## Thresholds', '');

@@ -7,6 +7,7 @@ import { createRng } from '../core/rng.js';
 import { METRIC } from '../metrics/names.js';
 import { createRecorder, type Recorder } from '../metrics/recorder.js';
 import { buildSummary } from '../metrics/summary.js';
+import type { MetricSink } from '../metrics/sink.js';
 import type { GeneratorSummary, RunSummary } from '../metrics/summary-types.js';
 import type { GeneratorProbe } from '../observe/generator-probe.js';
 import { startObservation, type RunObservation } from '../observe/observe-run.js';
@@ -42,6 +43,16 @@ export interface RunOptions {
   print?: (text: string) => void;
   /** Watching the run: `/metrics` and the harness self-check (src/observe). */
   observe?: RunObserveOptions;
+  /**
+   * A target the caller started and keeps (`fleetsim capacity` reuses one embedded server over
+   * its steps): used instead of starting one, and not closed at the end.
+   */
+  target?: RunTarget;
+  /**
+   * Called at the run's second 0 with the clock's reading then; the sink it returns also gets
+   * every sample (`fleetsim capacity` judges each step on its own window from it).
+   */
+  tap?: (startedAtClock: number) => MetricSink;
 }
 
 export interface RunObserveOptions {
@@ -116,7 +127,8 @@ interface RunContext {
 async function runObserved(options: RunOptions, run: RunContext): Promise<RunResult> {
   const { scenario } = options;
   const { clock, log, plan, thresholds, runId, reportDir, timing, observation } = run;
-  const target: RunTarget = await startTarget(scenario, plan.peakAgents, log);
+  const kept = options.target;
+  const target: RunTarget = kept ? { ...kept, close: async () => {} } : await startTarget(scenario, plan.peakAgents, log);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
 
   const recorder: Recorder = createRecorder({ clock });
@@ -150,10 +162,11 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     onDown: (message) => log.warn(message),
     onUp: (message) => log.info(message),
   });
+  const tapped = options.tap?.(startedAtClock);
   const ctx: WorkloadContext = {
     signal: controller.signal,
     clock,
-    metrics: observation.sink(teeSink(recorder, health)),
+    metrics: observation.sink(teeSink(recorder, tapped ? teeSink(health, tapped) : health)),
     target: target.target,
     credentials: target.credentials,
     rng: createRng(scenario.seed),

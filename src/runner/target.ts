@@ -39,7 +39,11 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
     reportIntervalMs: serverOptions.reportInterval,
     heartbeatMs: serverOptions.heartbeat,
     inactiveMs: serverOptions.inactiveTimeout,
-    capacity: serverOptions.capacity && { serviceTimeMs: serverOptions.capacity.serviceTime, workers: serverOptions.capacity.workers },
+    capacity: serverOptions.capacity && {
+      serviceTimeMs: serverOptions.capacity.serviceTime,
+      workers: serverOptions.capacity.workers,
+      endpoints: serverOptions.capacity.endpoints,
+    },
   });
   try {
     await probeTarget(server.url);

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import type { AnyWorkloadKind, RunFacts, SectionValue } from '../workloads/kind.js';
 import { WORKLOAD_KINDS, type WorkloadKey, type WorkloadKinds } from '../workloads/registry.js';
+import { ENDPOINT } from '../metrics/names.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
 import { showValue } from './duration.js';
 import { count, duration, int, ratio } from './fields.js';
@@ -17,6 +18,9 @@ import { crossFieldRules } from './rules.js';
 import { thresholdProblem } from './threshold-check.js';
 
 const always = { when: () => true };
+
+/** Endpoints the embedded server answers, as reports name them (cost-model filter). */
+const SERVER_ENDPOINTS: readonly string[] = [...Object.values(ENDPOINT), 'GET /me/rpc'];
 
 const server = z.strictObject({
   /** Fixtures to provision; defaults to agents.count. */
@@ -35,6 +39,15 @@ const server = z.strictObject({
     .strictObject({
       serviceTime: duration.refine((ms) => ms > 0, { error: 'must be greater than 0, e.g. "2ms"' }),
       workers: int().min(1).default(1),
+      /** Only these endpoints (e.g. "POST /me/report-stats") wait for a worker; default every request. */
+      endpoints: z
+        .array(
+          z.string().refine((e) => SERVER_ENDPOINTS.includes(e), {
+            error: (i) => `unknown endpoint ${showValue(i.input)}; known: ${SERVER_ENDPOINTS.join(', ')}`,
+          }),
+        )
+        .min(1)
+        .optional(),
     })
     .optional(),
 });

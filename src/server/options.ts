@@ -107,7 +107,7 @@ function resolveCapacity(c: CostModelOptions | undefined): CostModelOptions | un
   if (!(Number.isInteger(c.workers) && c.workers >= 1)) {
     throw new FleetsimError('usage', `server.capacity.workers must be a whole number >= 1, got ${c.workers}`);
   }
-  return { serviceTimeMs: c.serviceTimeMs, workers: c.workers };
+  return { serviceTimeMs: c.serviceTimeMs, workers: c.workers, ...(c.endpoints ? { endpoints: [...c.endpoints] } : {}) };
 }
 
 function resolveProtocols(list: readonly string[] | undefined): { v1: boolean; v2: boolean } {

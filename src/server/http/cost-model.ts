@@ -16,6 +16,12 @@ export interface CostModelOptions {
   serviceTimeMs: number;
   /** Serial workers (>= 1). */
   workers: number;
+  /**
+   * Only these endpoints (`POST /me/report-stats`, the names reports use) wait for a worker;
+   * default every request. Lets a test put the cost on one periodic call, so the knee can be
+   * computed from that call's rate alone, without the fleet's start-up requests.
+   */
+  endpoints?: readonly string[];
 }
 
 /** The queue in front of the dispatcher. */

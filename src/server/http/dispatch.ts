@@ -139,8 +139,10 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
       handle(ex);
     };
   }
+  const only = s.opts.capacity?.endpoints ? new Set(s.opts.capacity.endpoints) : undefined;
   return (ex) => {
     s.totals.requests++;
+    if (only && !only.has(matchRoute(ex.path)?.def.endpoint ?? '')) return handle(ex);
     // A client that gave up while queued (timeout, the fleet stopping) costs no worker time.
     cost.admit(
       () => (ex.socket ?? ex.req.socket).destroyed,
