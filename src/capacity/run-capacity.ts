@@ -172,8 +172,10 @@ export function capacityExitCode(result: CapacityResult, runs: readonly StepRun[
     case 'saturated':
       return EXIT.invalid;
     case 'interrupted':
+      return runs.at(-1)?.exitCode || EXIT.sigint;
     case 'errored':
-      return runs.at(-1)?.exitCode ?? EXIT.bug;
+      // A step that errored says why (1); the search's own step bound says nothing else.
+      return runs.at(-1)?.exitCode || EXIT.bug;
   }
 }
 

@@ -26,6 +26,7 @@ export function createStepWindow(clock: Clock, startMs: number, endMs: number): 
   let until = Number.NEGATIVE_INFINITY;
   let recorder: Recorder | undefined;
   let endedAtMs: number | undefined;
+  let finished = false;
   const timers: TimerHandle[] = [];
   const lastGauges = new Map<string, { name: string; tags: Tags | undefined; value: number }>();
 
@@ -41,6 +42,7 @@ export function createStepWindow(clock: Clock, startMs: number, endMs: number): 
     endedAtMs = clock.wallNow();
   };
   const inside = (): boolean => {
+    if (finished) return false;
     const now = clock.now();
     if (now < from) return false;
     if (now >= until) {
@@ -60,7 +62,7 @@ export function createStepWindow(clock: Clock, startMs: number, endMs: number): 
     },
     gauge(name, value, tags) {
       if (inside()) recorder!.gauge(name, value, tags);
-      else if (!recorder) lastGauges.set(`${name}\u0000${tags ? JSON.stringify(Object.entries(tags).sort()) : ''}`, { name, tags, value });
+      else if (!recorder && !finished) lastGauges.set(`${name}\u0000${tags ? JSON.stringify(Object.entries(tags).sort()) : ''}`, { name, tags, value });
     },
     rate(name, ok, tags) {
       if (inside()) recorder!.rate(name, ok, tags);
@@ -76,6 +78,7 @@ export function createStepWindow(clock: Clock, startMs: number, endMs: number): 
       return sink;
     },
     finish() {
+      finished = true;
       for (const t of timers) clock.clearTimeout(t);
       timers.length = 0;
       if (!recorder) return undefined;
