@@ -8,6 +8,21 @@
  * - `refused`         ECONNREFUSED (dead target)
  * - `ws_close_<code>` a WebSocket closed by the peer with that code (e.g. `ws_close_1011`)
  * - `protocol`        a response we could not understand (bad JSON, wrong shape)
+ *
+ * The v2 agent API (dRPC over yamux over one WebSocket, docs/protocol-v2.md §1-§2) adds:
+ *
+ * - `drpc_<code>`     the server answered an RPC with a dRPC Error packet (coderd's handler
+ *                     errors are `drpc_0`; `drpc_12` is Unimplemented)
+ * - `drpc_eof`        the RPC ended without its response; `drpc_protocol` bad dRPC framing
+ * - `yamux_rst`       the RPC's yamux stream was reset
+ * - `yamux_goaway`    the server sent GoAway (no new streams, or the session ends)
+ * - `yamux_closed`    the session ended under an RPC in flight
+ * - `yamux_timeout`   a keepalive ping or stream open was not answered in time
+ * - `yamux_protocol`  bad yamux framing from the server
+ * - `decode`          a response that is not valid protobuf for its message
+ * - `bad_manifest`    a Manifest a real agent would refuse (src/protocol/v2/manifest-check.ts)
+ * - `coordinator_error` a CoordinateResponse carrying `error` text
+ * - `ws_close_<code>` as above, for the session's WebSocket
  * - `other`           anything else (the message goes to the debug log, not the report)
  */
 export type ErrorClass = string;
@@ -61,4 +76,26 @@ export function wsDialErrorClass(error: unknown): ErrorClass {
   if (match) return httpStatusClass(Number(match[1]));
   if (/timed? ?out/i.test(message)) return 'timeout';
   return networkErrorClass(error);
+}
+
+/**
+ * Classifies a failed v2 RPC or session: the wire stack's typed errors carry their class
+ * (`drpc_<code>`, `yamux_rst`, `yamux_goaway`, `ws_close_<code>`, `timeout`…, see
+ * src/protocol/v2/wire-errors.ts); anything else goes by its network error code.
+ */
+export function rpcErrorClass(error: unknown): ErrorClass {
+  const cls = (error as { errorClass?: unknown } | undefined)?.errorClass;
+  if (typeof cls === 'string' && cls !== '') return cls;
+  return networkErrorClass(error);
+}
+
+/**
+ * True when an RPC failed only because the server does not have it (docs/protocol-v2.md §2.5):
+ * dRPC code 12 (Unimplemented) or drpcmux's `unknown rpc: "<path>"` text. Coder's own clients
+ * read both as "not supported".
+ */
+export function isUnsupportedRpc(error: unknown): boolean {
+  const e = error as { errorClass?: unknown; message?: unknown } | undefined;
+  if (e?.errorClass === 'drpc_12') return true;
+  return typeof e?.errorClass === 'string' && e.errorClass.startsWith('drpc_') && typeof e.message === 'string' && e.message.includes('unknown rpc: ');
 }

@@ -37,6 +37,39 @@ export const METRIC = {
   coordDuplicated: 'coord_duplicated',
   /** count, tags {direction}: an update older than one already seen from the same sender. */
   coordOutOfOrder: 'coord_out_of_order',
+  /** trend: PTY echo latency, intended send time of a write → its marker first seen in the output. */
+  ptyEcho: 'pty_echo',
+  /** count: PTY writes whose echo never came (session ended, or given up after 16384 newer writes). */
+  ptyEchoLost: 'pty_echo_lost',
+  /** count: PTY writes not sent because the socket already had over 1 MiB queued (target not reading). */
+  ptyWritesSkipped: 'pty_writes_skipped',
+  /** count: bytes of `data` typed into PTY sessions. */
+  ptyBytesSent: 'pty_bytes_sent',
+  /** count: bytes of terminal output received (replays included). */
+  ptyBytesReceived: 'pty_bytes_received',
+  /** count: PTY sessions that opened (first connection of a reconnect id). */
+  ptySessions: 'pty_sessions',
+  /** count: PTY sockets opened (first connections and reconnects). */
+  ptyOpened: 'pty_opened',
+  /** count: PTY dials that failed (HTTP refusal, network error); the class is in METRIC.error. */
+  ptyFailed: 'pty_failed',
+  /** count: reconnects with the same reconnect id that opened. */
+  ptyReconnects: 'pty_reconnects',
+  /** count, tags {code}: PTY sockets closed by the server or the network (not by the session). */
+  ptyCloses: 'pty_closes',
+  /** count: milliseconds PTY sockets were open, summed over sessions (for per-session rates). */
+  ptyOpenMs: 'pty_open_ms',
+  /** count: reconnect replays checked against the tail of what the session had received. */
+  ptyReplayChecks: 'pty_replay_checks',
+  /** count: replays that differed from that tail (or came short). */
+  ptyReplayMismatches: 'pty_replay_mismatches',
+  /** count, tags {endpoint}: an optional v2 RPC the target does not serve (dRPC code 12 or
+   * `unknown rpc`); not an error, the agent just stops calling it for that session. */
+  rpcUnsupported: 'rpc_unsupported',
+  /** count: metadata entries in BatchUpdateMetadata calls the target accepted (v2). */
+  metadataReported: 'metadata_reported',
+  /** count: log lines in BatchCreateLogs calls the target stored (v2). */
+  logLinesReported: 'log_lines_reported',
   /** gauge, tags {endpoint}: last X-RateLimit-Limit seen. */
   rateLimitLimit: 'rate_limit_limit',
   /** gauge, tags {endpoint}: last X-RateLimit-Remaining seen. */
@@ -64,7 +97,18 @@ export const ENDPOINT = {
   listeningPorts: 'GET /{id}/listening-ports',
   connection: 'GET /{id}/connection',
   clientCoordinate: 'GET /{id}/coordinate',
+  /** The v2 agent session's WebSocket (docs/protocol-v2.md §1.1); its RPCs use {@link rpcEndpoint}. */
+  agentRpc: 'GET /me/rpc',
 } as const;
+
+/**
+ * The endpoint name of one v2 RPC: `RPC <method path>`, e.g.
+ * `RPC /coder.agent.v2.Agent/UpdateStats` (a method path is already a stable, low-cardinality
+ * template). Periodic calls record latency from their intended send time, like v1 requests.
+ */
+export function rpcEndpoint(methodPath: string): string {
+  return `RPC ${methodPath}`;
+}
 
 export type EndpointName = (typeof ENDPOINT)[keyof typeof ENDPOINT];
 

@@ -10,7 +10,7 @@ import type { FaultBaseline } from './recovery.js';
  * templates and error classes); then no report can leak one.
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
- * Added optional fields (`faults`, the time series' `agentP99Ms` and `reconnects`, a threshold's
+ * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a threshold's
  * `detail`) are not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
@@ -82,6 +82,42 @@ export interface CoordinatorSummary {
   peersConnected?: { last: number; peak: number };
   /** The same figures per `direction` tag (agent_to_peer, peer_to_agent). */
   byDirection: Record<string, CoordinatorDirection>;
+}
+
+/**
+ * Terminal traffic through `GET /{id}/pty` (the `pty` workload). Bytes sent are the typed `data`
+ * (not the JSON around it); bytes received are raw terminal output, replays included.
+ */
+export interface PtySummary {
+  /** Sessions (reconnect ids) that opened at least once. */
+  sessions: number;
+  /** Sockets opened: first connections plus reconnects. */
+  opened: number;
+  /** Dials that failed (their classes are in `errors` under `GET /{id}/pty`). */
+  failed: number;
+  /** Reopens with the same reconnect id that opened. */
+  reconnects: number;
+  /** Sockets the server or the network closed, by close code (1000: the process exited). */
+  closes: Record<string, number>;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Over the run's duration (all sessions together); null for a zero-length run. */
+  bytesSentPerSecond: number | null;
+  bytesReceivedPerSecond: number | null;
+  /** Seconds PTY sockets were open, summed over sessions. */
+  openSeconds: number;
+  /** Typing rate of one open session (bytesSent / openSeconds): compare with the configured
+   * bytesPerSecond; lower means the generator fell behind or writes were skipped. */
+  sentPerSessionSecond: number | null;
+  /** Echo latency: a write's intended send time → its marker first seen in the output. */
+  echoMs: LatencyStats;
+  /** Writes whose echo never arrived. */
+  echoLost: number;
+  /** Writes skipped because over 1 MiB was queued on the socket (the target stopped reading). */
+  writesSkipped: number;
+  /** Reconnects whose replay was checked, and those whose replay differed or came short. */
+  replayChecks: number;
+  replayMismatches: number;
 }
 
 export interface RateLimitSeen {
@@ -158,6 +194,8 @@ export interface RunSummary {
   /** The run's faults in order of start; absent when the run had none. */
   faults?: FaultSummary[];
   coordinator?: CoordinatorSummary;
+  /** Present when the run had terminal traffic (the `pty` workload). */
+  pty?: PtySummary;
   rateLimit?: Record<string, RateLimitSeen>;
   timeSeries: TimeSeriesRow[];
   metrics: MetricsSection;

@@ -1,5 +1,6 @@
 import { newHistogram, type Histogram } from './hdr.js';
 import { METRIC } from './names.js';
+import { buildPty } from './pty-summary.js';
 import type { Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
 import { computeRecovery, type FaultWindow, type RecoveryOptions } from './recovery.js';
 import {
@@ -227,6 +228,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
 
   const faults = input.faults && input.faults.length > 0 ? buildFaults(recorder, timeSeries, input.faults, input.recovery) : undefined;
   const coordinator = buildCoordinator(recorder, durationS);
+  const pty = buildPty(recorder, durationS, latencyStats(recorder.trendSeries(METRIC.ptyEcho)));
   const rateLimit = buildRateLimit(recorder);
   // Field order is the order a reader wants in summary.json: verdict, context, results, detail.
   return {
@@ -247,6 +249,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
     errors,
     ...(faults ? { faults } : {}),
     ...(coordinator ? { coordinator } : {}),
+    ...(pty ? { pty } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     timeSeries,
     thresholds: [],

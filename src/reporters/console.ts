@@ -2,6 +2,7 @@ import type { RunSummary } from '../metrics/summary-types.js';
 import { capacityConsole } from './capacity-format.js';
 import { faultErrorTotal, fmtRecovered, fmtWindow } from './faults-format.js';
 import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
+import { ptyFacts } from './pty-format.js';
 
 const TOP_ERRORS = 8;
 
@@ -59,6 +60,11 @@ export function renderConsole(summary: RunSummary): string {
       const f = c.firstNodeMs;
       lines.push(`             first node  p50 ${fmtMs(f.p50)} · p99 ${fmtMs(f.p99)} · max ${fmtMs(f.max)}`);
     }
+  }
+
+  if (summary.pty) {
+    const facts = ptyFacts(summary.pty);
+    facts.forEach(([label, text], i) => lines.push(`${i === 0 ? 'pty          ' : '             '}${label} ${text}`));
   }
 
   if (summary.errors.length > 0) {

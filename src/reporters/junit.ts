@@ -5,6 +5,27 @@ import { escapeXml, fmtObserved, saturationNote } from './format.js';
 
 export const JUNIT_FILE = 'junit.xml';
 
+/** `pty.*` properties when the run had terminal traffic (numbers as plain text, ms for echo). */
+function ptyProperties(summary: RunSummary): string[][] {
+  const p = summary.pty;
+  if (!p) return [];
+  const echo = p.echoMs;
+  return [
+    ['pty.sessions', p.sessions],
+    ['pty.bytesSent', p.bytesSent],
+    ['pty.bytesReceived', p.bytesReceived],
+    ['pty.echoMs.p50', echo.p50],
+    ['pty.echoMs.p90', echo.p90],
+    ['pty.echoMs.p99', echo.p99],
+    ['pty.echoMs.p999', echo.p999],
+    ['pty.echoMs.max', echo.max],
+    ['pty.echoLost', p.echoLost],
+    ['pty.reconnects', p.reconnects],
+    ['pty.replayChecks', p.replayChecks],
+    ['pty.replayMismatches', p.replayMismatches],
+  ].map(([k, v]) => [String(k), v === null ? '' : String(v)]);
+}
+
 const attr = (name: string, value: string | number) => `${name}="${escapeXml(String(value))}"`;
 
 /**
@@ -63,6 +84,7 @@ export function renderJunit(summary: RunSummary): string {
     ['errors', String(summary.totals.errors)],
     ...(g ? [['harness', g.verdict === 'saturated' && g.saturationAllowed ? 'saturated (allowed)' : g.verdict]] : []),
     ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
+    ...ptyProperties(summary),
     ...capacity.properties,
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)

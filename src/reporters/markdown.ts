@@ -2,6 +2,7 @@ import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { capacityMarkdown } from './capacity-format.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
 import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
+import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
 const MAX_SERIES_ROWS = 20;
@@ -113,6 +114,20 @@ export function renderMarkdown(summary: RunSummary): string {
     for (const [dir, d] of Object.entries(c.byDirection)) latencyRows.push([`propagation ${dir}`, fmtNum(d.propagationMs.count), ...latencyCells(d.propagationMs)]);
     if (c.firstNodeMs.count > 0) latencyRows.push(['first node', fmtNum(c.firstNodeMs.count), ...latencyCells(c.firstNodeMs)]);
     out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows), '');
+  }
+
+  const p = summary.pty;
+  if (p) {
+    out.push('## Terminal traffic', '');
+    out.push(
+      ...table(
+        ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
+        [[fmtNum(p.sessions), fmtNum(p.opened), fmtNum(p.failed), fmtNum(p.reconnects), fmtBytes(p.bytesSent), fmtBytes(p.bytesReceived), fmtRate(p.sentPerSessionSecond), fmtNum(p.echoLost), fmtReplay(p), fmtCloses(p.closes)]],
+        0,
+      ),
+      '',
+    );
+    out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['echo', fmtNum(p.echoMs.count), ...latencyCells(p.echoMs)]]), '');
   }
 
   if (summary.rateLimit) {

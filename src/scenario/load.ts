@@ -17,6 +17,8 @@ export interface ScenarioOverrides {
   agents?: number;
   duration?: string | number;
   seed?: string | number;
+  /** Agent API of the fleet (`--protocol`): sets agents.protocol. */
+  protocol?: string;
   /** A real target; drops the file's embedded-only `server` block (faults still need the embedded server). */
   target?: { url: string; credentials: string };
 }
@@ -154,6 +156,7 @@ export function applyOverrides(raw: unknown, overrides: ScenarioOverrides): unkn
     out.duration = overrides.duration;
   }
   if (overrides.seed !== undefined) out.seed = overrides.seed;
+  if (overrides.protocol !== undefined) out.agents = { ...(isObj(out.agents) ? out.agents : {}), protocol: overrides.protocol };
   if (overrides.target !== undefined) {
     out.target = { ...overrides.target };
     delete out.server;

@@ -18,6 +18,8 @@ describe('parseThreshold', () => {
     ['error_rate(POST /me/app-health) <= 0.005', { kind: 'endpoint', stat: 'error_rate', endpoint: 'POST /me/app-health' }, '<=', 0.005, 'ratio'],
     ['count(GET /{id}) >= 100', { kind: 'endpoint', stat: 'count', endpoint: 'GET /{id}' }, '>=', 100, 'number'],
     ['errors(GET /{id}) == 0', { kind: 'endpoint', stat: 'errors', endpoint: 'GET /{id}' }, '==', 0, 'number'],
+    ['p99(RPC /coder.agent.v2.Agent/UpdateStats) < 500ms', { kind: 'latency', stat: 'p99', endpoint: 'RPC /coder.agent.v2.Agent/UpdateStats' }, '<', 500, 'ms'],
+    ['errors(RPC /coder.tailnet.v2.Tailnet/Coordinate) == 0', { kind: 'endpoint', stat: 'errors', endpoint: 'RPC /coder.tailnet.v2.Tailnet/Coordinate' }, '==', 0, 'number'],
     ['connected_ratio >= 0.99', { kind: 'agents', stat: 'connected_ratio' }, '>=', 0.99, 'ratio'],
     ['peak_connected_ratio == 100%', { kind: 'agents', stat: 'peak_connected_ratio' }, '==', 1, 'ratio'],
     ['reconnects < 5', { kind: 'agents', stat: 'reconnects' }, '<', 5, 'number'],

@@ -22,9 +22,9 @@ async function rejection(promise: Promise<unknown>): Promise<FleetsimError> {
 describe('the ready scenarios', async () => {
   const files = (await readdir(SCENARIOS)).filter((f) => /\.(ts|json)$/.test(f));
 
-  it('include the six documented scenarios', () => {
+  it('include the documented scenarios', () => {
     expect(files.sort()).toEqual(
-      ['ci-repro.json', 'coordinator-bench.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'steady-fleet.ts'].sort(),
+      ['ci-repro.json', 'coordinator-bench.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'smoke-v2.ts', 'steady-fleet.ts', 'terminal-traffic.ts'].sort(),
     );
   });
 
@@ -44,6 +44,34 @@ describe('the ready scenarios', async () => {
     expect(s.server).toMatchObject({ reportInterval: 2_000, rateLimit: -1 });
     expect(s.agents.lifecycle.outcomes.start_error).toBeGreaterThan(0);
     expect(s.agents.apps.flapRate).toBeGreaterThan(0);
+  });
+
+  it('smoke-v2 is the smoke fleet over the v2 API', async () => {
+    const v1 = await loadScenario(join(SCENARIOS, 'smoke.ts'));
+    const v2 = await loadScenario(join(SCENARIOS, 'smoke-v2.ts'));
+    expect(v1.agents.protocol).toBe('v1');
+    expect(v2.agents.protocol).toBe('v2');
+    expect(v2.agents.count).toBe(v1.agents.count);
+    expect(v2.agents.auth).toEqual(v1.agents.auth);
+    expect(v2.server).toEqual(v1.server);
+  });
+
+  it('--protocol overrides agents.protocol', async () => {
+    const s = await loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v2' });
+    expect(s.agents.protocol).toBe('v2');
+    expect(s.agents.count).toBe(50);
+    await expect(loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v3' })).rejects.toMatchObject({ issues: ['agents.protocol: expected "v1" or "v2", got "v3"'] });
+  });
+});
+
+describe('terminal-traffic', () => {
+  it('matches its brief: 40 KB/s per session, reconnect every 30 s, gated on echo p99 and replays, under a minute', async () => {
+    const s = await loadScenario(join(SCENARIOS, 'terminal-traffic.ts'));
+    expect(s.pty).toMatchObject({ sessionsPerAgent: 1, bytesPerSecond: 40_960, reconnectEvery: 30_000 });
+    expect(s.pty!.startAfter + s.pty!.duration).toBe(s.duration);
+    expect(s.pty!.startAfter + s.pty!.reconnectEvery!).toBeLessThan(s.duration); // at least one checked reconnect
+    expect(s.duration).toBeLessThanOrEqual(60_000);
+    expect(s.thresholds).toEqual(expect.arrayContaining(['replay_mismatches == 0', expect.stringMatching(/^p99\(echo\) </)]));
   });
 });
 

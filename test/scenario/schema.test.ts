@@ -26,6 +26,7 @@ describe('validateScenario: defaults', () => {
         count: 10,
         rampUp: 0,
         rampDown: 0,
+        protocol: 'v1',
         auth: { token: 1, aws: 0, azure: 0, google: 0 },
         version: 'v0.15.3',
         nodeUpdateInterval: 30_000,

@@ -20,6 +20,8 @@ import { StatsCounters, StatsReporter, type StatsHost } from './stats-loop.js';
 import { pickWeighted, SeededStream, type Gate } from './timing.js';
 import type { Scheduler } from './timer-heap.js';
 import { StopSource, type StopSignal } from '../../client/stop-signal.js';
+import type { AgentV2Report } from './v2/report.js';
+import type { TimerHost } from '../../protocol/v2/timer-host.js';
 
 /** What every agent of one fleet shares. */
 export interface FleetEnv {
@@ -37,6 +39,10 @@ export interface FleetEnv {
   /** Open coordinate sockets across the fleet (for the agents_connected gauge). */
   connected: { count: number };
   coordinateUrl: string;
+  /** Base URL of the target (v2 agents dial `/me/rpc` under it). */
+  baseUrl: string;
+  /** v2: the yamux sessions' timers, on {@link FleetEnv.scheduler}. */
+  timers: TimerHost;
 }
 
 /** Per-agent accounting of what the target accepted (tests compare it with the server's view). */
@@ -44,13 +50,25 @@ export interface AgentReport {
   index: number;
   id: string;
   authMode: AuthMode;
-  lifecycle: LifecycleState[];
+  /** States the target accepted, in order (v2 agents also report `shutting_down` and `off`). */
+  lifecycle: readonly (LifecycleState | 'shutting_down' | 'off')[];
   statsAccepted: number;
   appHealthAccepted: number;
   coordinateConnects: number;
   connected: boolean;
   /** The last Healths body the target accepted. */
   readonly lastHealths?: Record<string, AppHealth>;
+  /** v2 agents only: what they did over `/me/rpc` (src/workloads/agents/v2/report.ts). */
+  readonly v2?: AgentV2Report;
+}
+
+/** One fake agent of a fleet, whichever protocol it speaks. */
+export interface FleetAgent {
+  readonly report: AgentReport;
+  /** Starts the agent (idempotent); resolves once it has stopped and closed everything. */
+  start(): Promise<void>;
+  /** Stops the agent; resolves when everything it opened is closed. */
+  stop(): Promise<void>;
 }
 
 /** An {@link AgentReport} keeping the last accepted health states compactly (see app-health.ts). */
@@ -84,7 +102,7 @@ class AgentReportState implements AgentReport {
  * instances, not in closures (see the note on PendingSleep in core/clock.ts), and the metadata body is dropped
  * once read.
  */
-export class FakeAgent implements SessionHost, StatsHost {
+export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
   readonly report: AgentReportState;
   readonly agentId: string;
   readonly node: AgentNodeTemplate;

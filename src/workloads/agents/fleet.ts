@@ -3,7 +3,9 @@ import { createHttpTransport } from '../../client/http.js';
 import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import type { AgentDeps } from './deps.js';
-import { FakeAgent, type AgentReport, type FleetEnv } from './fake-agent.js';
+import { FakeAgent, type AgentReport, type FleetAgent, type FleetEnv } from './fake-agent.js';
+import { FakeAgentV2 } from './v2/fake-agent-v2.js';
+import { SchedulerTimerHost } from './v2/scheduled.js';
 import { realDeps } from './real-deps.js';
 import type { AgentsConfig, AuthMode } from './section.js';
 import { fleetSettings, type FleetRun } from './settings.js';
@@ -30,8 +32,9 @@ export interface FleetOverrides {
  * A fleet of fake agents that follows `options.schedule`: every tick it starts agents in index
  * order through `credentials.agents` (spread evenly inside the tick, so ramps are smooth) and
  * stops the highest-index agents on ramp-down. It speaks only the public agent API, so it runs
- * unchanged against any coderd of the era docs/protocol.md describes. `config` is the validated
- * `agents` section (the scenario schema holds its defaults and rules).
+ * unchanged against any coderd of the era docs/protocol.md describes (`protocol: 'v1'`, the
+ * default) or, with `protocol: 'v2'`, against any Coder ≥ 2.13 (docs/protocol-v2.md). `config`
+ * is the validated `agents` section (the scenario schema holds its defaults and rules).
  */
 export function createAgentFleet(config: AgentsConfig, options: FleetRun, overrides: FleetOverrides = {}): AgentFleet {
   const resolved = fleetSettings(config, options);
@@ -65,16 +68,19 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         observer: options.observer,
         connected: { count: 0 },
         coordinateUrl: transport.baseUrl.replace(/^http/, 'ws') + '/api/v2/workspaceagents/me/coordinate',
+        baseUrl: transport.baseUrl,
+        timers: new SchedulerTimerHost(heap, clock),
       };
 
-      const active: FakeAgent[] = [];
+      const active: FleetAgent[] = [];
       // Scheduled starts; each one starts the next index, so any of them may be cancelled.
       const pending = new Set<TimerHandle>();
       const stopping = new Set<Promise<void>>();
       let failure: FleetsimError | undefined;
       const startOne = (): void => {
         const index = active.length;
-        const agent = new FakeAgent(index, credentials[index]!, env, ctx.rng.fork(`agent-${index}`));
+        const rng = ctx.rng.fork(`agent-${index}`);
+        const agent = resolved.protocol === 'v2' ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
         active.push(agent);
         reports.set(index, agent.report);
         void agent.start();

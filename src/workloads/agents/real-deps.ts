@@ -1,4 +1,5 @@
 import { openCoordinateSocket } from '../../client/coordinate-socket.js';
+import { dialAgentRpc } from '../../client/v2/agent-rpc-dial.js';
 import { signAwsIdentity } from '../../client/identity/aws.js';
 import { signAzureIdentity } from '../../client/identity/azure.js';
 import { signGoogleIdentity } from '../../client/identity/google.js';
@@ -8,6 +9,7 @@ import type { AgentDeps } from './deps.js';
 /** The real network, node factory and identity signers. */
 export const realDeps: AgentDeps = {
   openCoordinateSocket: (options) => openCoordinateSocket(options),
+  openAgentRpc: (options) => dialAgentRpc(options),
   createAgentNode: (rng) => createAgentNode(rng),
   signAws: (instanceId, material) => signAwsIdentity(instanceId, material),
   signAzure: (vmId, material) => signAzureIdentity(vmId, material),

@@ -26,6 +26,8 @@ export const agentsSection = z.strictObject({
   phases: z.array(phase).min(1).optional(),
   rampUp: duration.prefault('0s'),
   rampDown: duration.prefault('0s'),
+  /** Agent API: v1 REST + JSON coordinate (docs/protocol.md) or v2 dRPC on /me/rpc (docs/protocol-v2.md). */
+  protocol: z.enum(['v1', 'v2']).default('v1'),
   auth: auth.prefault({ token: 1 }),
   version: z
     .string()
@@ -48,6 +50,8 @@ export type AgentsConfig = DeepReadonly<z.output<typeof agentsSection> & { count
 /** Instance-identity and token auth modes of a real agent (protocol §9, `--auth`). */
 export type AuthMode = keyof AgentsConfig['auth'];
 export type LifecycleOutcome = keyof AgentsConfig['lifecycle']['outcomes'];
+/** Which agent API the fleet speaks. */
+export type AgentProtocol = AgentsConfig['protocol'];
 
 /** Fills `count`: the highest phase `to` when phases are given, else 10. */
 export function resolveAgents(agents: z.output<typeof agentsSection>): z.output<typeof agentsSection> & { count: number } {

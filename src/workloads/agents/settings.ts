@@ -22,9 +22,18 @@ export interface FleetRun {
   tickMs?: number;
   /** Git URL asked by the gitauth share (default a GitHub URL). */
   gitAuthUrl?: string;
+  /** v2 only: the `version` asked for on /me/rpc (default {@link DEFAULT_V2_API_VERSION}). */
+  apiVersion?: string;
 }
 
-type Tuning = 'maxHttpConnections' | 'maxConcurrentDials' | 'localAddresses' | 'tickMs' | 'gitAuthUrl';
+/**
+ * The v2 API version a fake agent asks for unless told otherwise: 2.2, the API of Coder v2.13,
+ * the first v2-only release, so the same fleet runs against every v2-only Coder
+ * (docs/protocol-v2.md, "Which protocol for which Coder version").
+ */
+export const DEFAULT_V2_API_VERSION = '2.2';
+
+type Tuning = 'maxHttpConnections' | 'maxConcurrentDials' | 'localAddresses' | 'tickMs' | 'gitAuthUrl' | 'apiVersion';
 
 /** What every agent of the fleet reads: its section plus the tuning, defaults filled. */
 export type FleetSettings = AgentsConfig & Required<Pick<FleetRun, Tuning>>;
@@ -37,5 +46,6 @@ export function fleetSettings(config: AgentsConfig, run: FleetRun): FleetSetting
     maxConcurrentDials: run.maxConcurrentDials ?? 256,
     localAddresses: run.localAddresses ?? [],
     tickMs: run.tickMs ?? 100,
+    apiVersion: run.apiVersion ?? DEFAULT_V2_API_VERSION,
   };
 }

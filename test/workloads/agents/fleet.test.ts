@@ -94,6 +94,7 @@ function fakeSockets(): FakeSockets {
       signAws: () => ({ document: '{}', signature: 'x' }),
       signAzure: () => ({ signature: 'x', encoding: 'pkcs7' }),
       signGoogle: () => ({ json_web_token: 'x' }),
+      openAgentRpc: () => Promise.reject(new Error('v1 fleet test: no /me/rpc')),
       openCoordinateSocket: async (o) => {
         open.add(o);
         f.opens.push(o.token);

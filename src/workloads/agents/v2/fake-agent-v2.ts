@@ -1,0 +1,347 @@
+import { AgentApiClient, type AppHealth } from '../../../client/agent-client.js';
+import { StopSource } from '../../../client/stop-signal.js';
+import type { AgentRpcClient } from '../../../client/v2/agent-rpc-client.js';
+import { Backoff } from '../../../core/backoff.js';
+import type { Rng } from '../../../core/rng.js';
+import { METRIC } from '../../../metrics/names.js';
+import type { CredentialAgent } from '../../../protocol/credentials.js';
+import { WorkspaceApp_Health, type Manifest } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
+import { agentTailnetAddresses } from '../../../protocol/v2/node-convert.js';
+import { TaggedNodeProto } from '../../../protocol/v2/tagged-node-proto.js';
+import { uuidFromBytes } from '../../../protocol/v2/messages.js';
+import { AppHealthModel } from '../app-health.js';
+import { authenticate, chooseAuthMode } from '../auth.js';
+import type { FleetAgent, FleetEnv } from '../fake-agent.js';
+import type { LifecycleOutcome } from '../section.js';
+import { StatsCounters } from '../stats-loop.js';
+import { pickWeighted, SeededStream } from '../timing.js';
+import { V2Session, type V2SessionEnv, type V2SessionHost } from './agent-session.js';
+import { LifecycleQueue } from './lifecycle-queue.js';
+import { LogQueue, type LogHost } from './log-queue.js';
+import { V2ReportState } from './report.js';
+import { OwnedTask, type TaskOwner } from './scheduled.js';
+import { StartScripts } from './start-scripts.js';
+import type { V2LifecycleState } from './session-port.js';
+
+/** After `off` is queued, the Go agent waits at most 5 s for the last reports (docs/protocol-v2.md §3.3, "On shutdown"). */
+export const SHUTDOWN_DEADLINE_MS = 5000;
+
+const TASK_STEP = 0;
+const TASK_DEADLINE = 1;
+
+const HEALTH_OF: Partial<Record<WorkspaceApp_Health, AppHealth>> = {
+  [WorkspaceApp_Health.INITIALIZING]: 'initializing',
+  [WorkspaceApp_Health.HEALTHY]: 'healthy',
+  [WorkspaceApp_Health.UNHEALTHY]: 'unhealthy',
+};
+
+/**
+ * A fake agent speaking the v2 API (docs/protocol-v2.md, "What fleetsim's v2 fake agent
+ * does"). Per run-loop pass: authenticate (identity modes exchange over REST, docs/protocol-v2.md §7), then one
+ * {@link V2Session} on `/me/rpc`; when it ends, redial with backoff 100 ms → 10 s (reset after a
+ * session the server ended). What outlives sessions lives here: the lifecycle and log queues,
+ * the start scripts' progress, the app-health model and the tag sequence. Everything random is
+ * drawn from the agent's seeded stream in a fixed order, so the same seed replays the same
+ * agent; long-lived state is in fields and scheduler tasks, not closures (see timing.ts).
+ */
+export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwner {
+  readonly report: V2ReportState;
+  readonly agentId: string;
+  readonly nodeProto: TaggedNodeProto;
+  readonly jitter: SeededStream;
+  readonly counters: StatsCounters;
+  private readonly values: SeededStream;
+  private readonly flaps: SeededStream;
+  private readonly outcome: LifecycleOutcome;
+  private readonly controller = new StopSource();
+  private readonly rest: AgentApiClient;
+  private readonly lifecycle: LifecycleQueue;
+  private readonly logs: LogQueue;
+  private readonly scripts: StartScripts;
+  private readonly stepTask = new OwnedTask(this, TASK_STEP);
+  private readonly deadlineTask = new OwnedTask(this, TASK_DEADLINE);
+  private health: AppHealthModel | undefined;
+  private session: V2Session | undefined;
+  private seq = 1;
+  private holdsGate = false;
+  private authenticated = false;
+  private started = false;
+  private stopping = false;
+  private steps = 0;
+  private onDrained: (() => void) | undefined;
+  private onDeadline: (() => void) | undefined;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    readonly index: number,
+    private readonly credential: CredentialAgent,
+    private readonly env: FleetEnv & V2SessionEnv,
+    rng: Rng,
+  ) {
+    this.agentId = credential.id;
+    // The same draw order as the v1 agent where the two share a meaning (auth, lifecycle,
+    // stats rates, flapping, jitter, node), then the v2-only value stream.
+    const mode = chooseAuthMode(rng, env.options.auth);
+    this.outcome = pickWeighted(rng, env.options.lifecycle.outcomes);
+    rng.chance(env.options.gitauth); // v1's git share: drawn to keep the streams aligned
+    this.counters = new StatsCounters(rng);
+    this.flaps = new SeededStream(rng);
+    this.jitter = new SeededStream(rng);
+    const node = env.deps.createAgentNode(rng);
+    // The v2 coordinator accepts only the agent's own derived /128s (docs/protocol-v2.md §6.3).
+    const { tailscale, coder } = agentTailnetAddresses(credential.id);
+    this.nodeProto = new TaggedNodeProto({ ...node, addresses: [tailscale, coder], allowed_ips: [tailscale, coder] });
+    this.values = new SeededStream(rng);
+    this.rest = new AgentApiClient(env.http, env.options.requestTimeout);
+    this.report = new V2ReportState(index, credential.id, mode);
+    this.lifecycle = new LifecycleQueue(this.report.lifecycle, env.metrics, this);
+    this.logs = new LogQueue(env.metrics, this);
+    this.scripts = new StartScripts(this.logs, this.values, env.options.apiVersion);
+  }
+
+  start(): Promise<void> {
+    this.done ??= this.run();
+    return this.done;
+  }
+
+  /**
+   * Stops the agent. With a live session it shuts down like the Go agent: `shutting_down`,
+   * `disconnect{}`, the periodic routines stop, `off`, then up to 5 s for those to be delivered;
+   * otherwise it closes at once.
+   */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.env.scheduler.cancel(this.stepTask);
+      const session = this.session;
+      if (session?.live && this.lifecycle.current !== undefined) {
+        this.enter('shutting_down');
+        this.enter('off');
+        const drained = new Promise<void>((resolve) => (this.onDrained = resolve));
+        const deadline = new Promise<void>((resolve) => (this.onDeadline = resolve));
+        this.env.scheduler.schedule(this.deadlineTask, SHUTDOWN_DEADLINE_MS);
+        void session.shutdown(drained, deadline).then(() => this.halt());
+      } else {
+        this.halt();
+        session?.close();
+      }
+    }
+    return this.done ?? Promise.resolve();
+  }
+
+  onTask(kind: number): void {
+    if (kind === TASK_DEADLINE) {
+      const resolve = this.onDeadline;
+      this.onDeadline = undefined;
+      return resolve?.();
+    }
+    if (this.stopping) return;
+    this.steps++;
+    const { options, clock } = this.env;
+    if (this.steps === 1) {
+      this.scripts.finish(clock.wallNow(), this.outcome);
+      this.pumpAll();
+      this.enter(this.outcome);
+      if (this.outcome === 'start_timeout') this.env.scheduler.schedule(this.stepTask, options.lifecycle.startupDuration);
+    } else {
+      this.enter('ready');
+    }
+  }
+
+  // ---- V2SessionHost ----
+
+  nextSeq(): number {
+    return this.seq++;
+  }
+
+  sessionOpened(client: AgentRpcClient): void {
+    const { report, env } = this;
+    if (report.coordinateConnects > 0) env.metrics.count(METRIC.agentsReconnects, 1);
+    report.coordinateConnects++;
+    report.sessions++;
+    report.connected = true;
+    report.client = client;
+    env.metrics.gauge(METRIC.agentsConnected, ++env.connected.count);
+  }
+
+  sessionClosed(): void {
+    this.report.connected = false;
+    this.env.metrics.gauge(METRIC.agentsConnected, --this.env.connected.count);
+  }
+
+  manifestAccepted(): void {
+    this.report.manifests++;
+  }
+
+  startupAccepted(): void {
+    this.report.startups++;
+  }
+
+  established(manifest: Manifest): { model: AppHealthModel; view: AppHealth[] } | undefined {
+    const { env } = this;
+    // The session is up: the next agents may start their way up.
+    this.releaseGate();
+    if (!this.started) {
+      // First manifest only (docs/protocol-v2.md §3.3 item 7): `starting`, the start scripts.
+      this.started = true;
+      this.scripts.begin(manifest.scripts, env.clock.wallNow());
+      this.enter('starting');
+      env.scheduler.schedule(this.stepTask, env.options.lifecycle.startupDuration);
+    }
+    this.pumpAll();
+    const tracked = manifest.apps.filter((app) => app.healthcheck !== undefined && app.healthcheck.url !== '');
+    this.health ??= new AppHealthModel(
+      tracked.map((app) => uuidFromBytes(app.id)),
+      env.options.apps,
+      this.flaps,
+      env.clock.now(),
+    );
+    if (this.health.appIds.length === 0) return undefined;
+    const server = new Map<string, AppHealth>();
+    for (const app of tracked) {
+      const health = HEALTH_OF[app.health];
+      if (health) server.set(uuidFromBytes(app.id), health);
+    }
+    return { model: this.health, view: this.health.appIds.map((id) => server.get(id) ?? 'initializing') };
+  }
+
+  statsIntervalLearned(): void {
+    this.report.statsIntervalCalls++;
+  }
+
+  statsAccepted(): void {
+    this.report.statsAccepted++;
+  }
+
+  healthAccepted(states: readonly AppHealth[]): void {
+    const report = this.report;
+    report.appHealthAccepted++;
+    report.appHealthUpdates += states.length;
+    report.healthIds = this.health?.appIds ?? [];
+    report.healthStates = states;
+  }
+
+  metadataAccepted(keys: number): void {
+    this.report.metadataKeys += keys;
+  }
+
+  nextValue(): number {
+    return this.values.next();
+  }
+
+  bannersFetched(): void {
+    this.report.banners++;
+  }
+
+  derpMapReceived(): void {
+    this.report.derpMaps++;
+  }
+
+  coordinateOpened(): void {
+    this.report.coordinateStreams++;
+  }
+
+  derpOpened(): void {
+    this.report.derpStreams++;
+  }
+
+  nodeSent(): void {
+    this.report.nodeUpdatesSent++;
+  }
+
+  peerUpdatesReceived(updates: number, handshakes: number): void {
+    this.report.peerUpdatesReceived += updates;
+    this.report.readyForHandshakes += handshakes;
+  }
+
+  // ---- LogHost ----
+
+  logsAccepted(lines: number, bytes: number): void {
+    this.report.logLines += lines;
+    this.report.logBytes += bytes;
+  }
+
+  logLimitExceeded(): void {
+    this.report.logLimitExceeded = true;
+  }
+
+  // ---- internals ----
+
+  private async run(): Promise<void> {
+    const signal = this.controller.signal;
+    const backoff = new Backoff(100, 10_000);
+    try {
+      while (!signal.aborted && !this.stopping) {
+        if (!(await this.env.gate.acquire(signal))) break;
+        this.holdsGate = true;
+        let reached = false;
+        try {
+          const token = await this.authenticate();
+          if (token !== undefined && !this.stopping) {
+            const localAddresses = this.env.options.localAddresses;
+            const local = localAddresses.length > 0 ? localAddresses[this.index % localAddresses.length] : undefined;
+            this.session = new V2Session(this, this.env, token, local);
+            reached = (await this.session.run()) === 'closed';
+          }
+        } finally {
+          this.session = undefined;
+          this.releaseGate();
+        }
+        if (signal.aborted || this.stopping) break;
+        if (reached) backoff.reset();
+        await this.env.clock.sleep(backoff.next(), signal);
+      }
+    } catch (error) {
+      this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
+    }
+    this.env.scheduler.cancel(this.stepTask);
+    this.env.scheduler.cancel(this.deadlineTask);
+  }
+
+  /** The session token for this pass (identity modes exchange again every pass), or undefined. */
+  private async authenticate(): Promise<string | undefined> {
+    const { env } = this;
+    const signal = this.controller.signal;
+    const failed = await authenticate(this.report.authMode, this.credential, env.identity, this.rest, env.deps, env.clock, signal);
+    if (failed || signal.aborted) return undefined;
+    if (!this.authenticated) {
+      this.authenticated = true;
+      env.metrics.count(METRIC.agentsAuthenticated, 1);
+    }
+    return this.rest.token;
+  }
+
+  private halt(): void {
+    this.env.scheduler.cancel(this.deadlineTask);
+    this.controller.abort();
+  }
+
+  private releaseGate(): void {
+    if (this.holdsGate) this.env.gate.release();
+    this.holdsGate = false;
+  }
+
+  /** The agent entered `state`: queue it and report it if a session is live. */
+  private enter(state: V2LifecycleState): void {
+    this.lifecycle.push(state, this.env.clock.wallNow());
+    const session = this.session;
+    if (session?.live) this.lifecycle.pump(session);
+  }
+
+  private pumpAll(): void {
+    const session = this.session;
+    if (!session?.live) return;
+    this.lifecycle.pump(session);
+    this.logs.pump(session);
+    this.scripts.pump(session, this.report);
+  }
+
+  /** The lifecycle queue reported everything queued so far. */
+  lifecycleDrained(): void {
+    const resolve = this.onDrained;
+    if (resolve && this.lifecycle.current === 'off') {
+      this.onDrained = undefined;
+      resolve();
+    }
+  }
+}
