@@ -12,6 +12,11 @@
  *
  * Options: --agents 1000 --rates 1000,2000,4000,6000,8000,10000,12000,15000,20000 --step-ms 3000
  *          --only server|relay
+ *          --protocol v1|v2 (default v1): v2 drives the server with v2 agents (/me/rpc) and v2
+ *          peers (/{id}/coordinate?version=2.0, Tailnet.Coordinate over yamux/dRPC) through its v2
+ *          coordinator; the relay baseline stays the same v1 byte relay, so the ratio says what
+ *          the v2 coordinator and its wire stack cost against forwarding bytes. The verdict
+ *          then reads {"bench":"coordinator","protocol":"v2",...}.
  *          --strict-relay (also drive a relay that runs the server's node codec: attribution only)
  *          --profile DIR (CPU profiles of the server process into DIR, of the relay into DIR/relay)
  * Loopback only; bounded: every step is count-bounded, the drain is capped at 10 s.
@@ -24,6 +29,7 @@ import { startReferenceServerProcess } from '../src/server/server-process.js';
 import type { Credentials } from '../src/protocol/credentials.js';
 import { accountStep, AgentSide, drain, PeerSide, type ArrivalRecord, type SendRecord, type StepResult } from '../src/workloads/peers/pair-load.js';
 import { startRawRelay } from '../src/workloads/peers/raw-relay.js';
+import { AgentSideV2, PeerSideV2 } from '../src/workloads/peers/v2/pair-load-v2.js';
 
 const P99_BUDGET_MS = 50;
 const DRAIN_QUIET_MS = 1000;
@@ -51,12 +57,13 @@ type Request = { id: number; op: string; args?: Record<string, unknown> };
  * Child roles, each in its own process, driven by small IPC requests:
  * - `relay`: the raw relay; `server`: the reference server (only with --profile: NODE_OPTIONS
  *   cannot carry --cpu-prof, so the profiled server is forked here with it in execArgv);
- * - `agents` / `peers`: the two halves of the load (one process tops out near 15k messages/s).
+ * - `agents` / `peers`: the two halves of the load (one process tops out near 15k messages/s);
+ *   `agents-v2` / `peers-v2` the same over the v2 protocol.
  * A child exits on disconnect, which also writes its CPU profile.
  */
 async function child(role: string): Promise<void> {
-  let agents: AgentSide | undefined;
-  let peers: PeerSide | undefined;
+  let agents: AgentSide | AgentSideV2 | undefined;
+  let peers: PeerSide | PeerSideV2 | undefined;
   let started: Started | undefined;
   const handle = async (op: string, a: Record<string, unknown>): Promise<unknown> => {
     if (op === 'start' && role === 'server') {
@@ -74,6 +81,8 @@ async function child(role: string): Promise<void> {
     }
     if (op === 'start' && role === 'agents') agents = await AgentSide.connect(a.url as string, a.credentials as Credentials, a.agents as number);
     if (op === 'start' && role === 'peers') peers = await PeerSide.connect(a.url as string, a.credentials as Credentials, a.agents as number);
+    if (op === 'start' && role === 'agents-v2') agents = await AgentSideV2.connect(a.url as string, a.credentials as Credentials, a.agents as number);
+    if (op === 'start' && role === 'peers-v2') peers = await PeerSideV2.connect(a.url as string, a.credentials as Credentials, a.agents as number);
     if (op === 'step') return agents?.step(a.rate as number, a.durationMs as number);
     if (op === 'count') return peers?.arrived();
     if (op === 'take') return peers?.take();
@@ -179,9 +188,18 @@ interface Side {
   done: boolean;
 }
 
-async function connectSide(label: string, target: Started, credentials: Credentials, agents: number): Promise<Side> {
+async function connectSide(label: string, target: Started, credentials: Credentials, agents: number, protocol = 'v1'): Promise<Side> {
   const url = target.url;
-  const side: Side = { label, targetPid: target.pid ?? -1, agents: forkChild('agents'), peers: forkChild('peers'), steps: [], cpuUsPerUpdate: [], done: false };
+  const suffix = protocol === 'v2' ? '-v2' : '';
+  const side: Side = {
+    label,
+    targetPid: target.pid ?? -1,
+    agents: forkChild(`agents${suffix}`),
+    peers: forkChild(`peers${suffix}`),
+    steps: [],
+    cpuUsPerUpdate: [],
+    done: false,
+  };
   await side.agents.call('start', { url, credentials, agents });
   await side.peers.call('start', { url, credentials, agents });
   return side;
@@ -234,6 +252,8 @@ async function main(): Promise<void> {
   const stepMs = Number(arg('step-ms') ?? 3000);
   const only = arg('only');
   const profileDir = arg('profile');
+  const protocol = arg('protocol') ?? 'v1';
+  if (protocol !== 'v1' && protocol !== 'v2') throw new Error(`--protocol must be v1 or v2, got ${protocol}`);
 
   // The server's fixtures (tokens) are the credentials both targets use.
   const server = await startServer(agents, profileDir);
@@ -243,7 +263,7 @@ async function main(): Promise<void> {
   let strictRelay: Started | undefined;
   try {
     if (!credentials) throw new Error('the server process sent no credentials');
-    if (only !== 'relay') sides.push(await connectSide('server', server, credentials, agents));
+    if (only !== 'relay') sides.push(await connectSide('server', server, credentials, agents, protocol));
     if (only !== 'server') {
       relay = await startRelay(credentials, profileDir);
       sides.push(await connectSide('relay', relay, credentials, agents));
@@ -271,6 +291,7 @@ async function main(): Promise<void> {
   const at10k = serverSteps.filter((s) => s.rate === 10_000).sort((a, b) => a.p99 - b.p99)[0];
   const verdict = {
     bench: 'coordinator',
+    ...(protocol === 'v2' ? { protocol } : {}),
     updates_per_s: updates,
     raw_updates_per_s: raw,
     ratio: raw > 0 ? Math.round((updates / raw) * 100) / 100 : null,

@@ -31,7 +31,7 @@ import { METRIC } from '../src/metrics/names.js';
 import type { MetricSink } from '../src/metrics/sink.js';
 import type { Credentials } from '../src/protocol/credentials.js';
 import { startReferenceServerProcess } from '../src/server/server-process.js';
-import { wsPeerDial } from '../src/workloads/peers/ws-dial.js';
+import { wsCoordinateDial } from '../src/workloads/peers/ws-dial.js';
 import type { PeerSocket } from '../src/workloads/peers/peer.js';
 import { dialPty } from '../src/workloads/pty/pty-dial.js';
 import { PtySession } from '../src/workloads/pty/pty-session.js';
@@ -97,7 +97,7 @@ async function startServer(sessions: number): Promise<Target> {
   const sockets: PeerSocket[] = [];
   for (const agent of server.credentials.agents) {
     sockets.push(
-      await wsPeerDial({
+      await wsCoordinateDial({
         url: `${server.url.replace(/^http/, 'ws')}/api/v2/workspaceagents/me/coordinate`,
         token: agent.token,
         tokenIn: 'cookie',

@@ -146,7 +146,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   const summary: RunSummary = {
     ...base,
     outcome: RESULT_OUTCOME[outcome.result],
-    meta: capacityMeta(first, runId, startedAtMs, embedded ? 'embedded' : target.target.url),
+    meta: capacityMeta(first, runId, startedAtMs, embedded ? 'embedded' : target.upstreamUrl),
     thresholds: detail?.step.slos ?? [],
     capacity,
   };

@@ -41,7 +41,7 @@ export const runCommand: CliCommand<RunArgs> = {
       .option('agents', { type: 'string', requiresArg: true, describe: 'override the peak agent count (phases rescale)' })
       .option('duration', { type: 'string', requiresArg: true, describe: 'override the run duration, e.g. 30s' })
       .option('seed', { type: 'string', requiresArg: true, describe: 'override the seed' })
-      .option('protocol', { type: 'string', requiresArg: true, choices: ['v1', 'v2'], describe: 'override the agent API (agents.protocol)' })
+      .option('protocol', { type: 'string', requiresArg: true, choices: ['v1', 'v2', 'auto'], describe: 'override the agent API (agents.protocol; auto: ask the target)' })
       .option('out', { type: 'string', requiresArg: true, default: 'reports', describe: 'folder for run reports' })
       .option('live', { type: 'boolean', describe: 'live progress line (default: when stderr is a TTY)' })
       .option('metrics-addr', { type: 'string', requiresArg: true, describe: 'serve Prometheus /metrics here during the run: HOST:PORT, or PORT for 127.0.0.1 (e.g. 127.0.0.1:9464)' })

@@ -31,6 +31,11 @@ export const METRIC = {
   coordPropagation: 'coord_propagation',
   /** trend: peer socket open → first agent node received. */
   coordFirstNode: 'coord_first_node',
+  /**
+   * count, tags {kind: lost | disconnected}: a v2 peer heard that its agent is gone (LOST: the
+   * agent's connection dropped; DISCONNECTED: it left gracefully). The peer stays connected.
+   */
+  coordAgentGone: 'coord_agent_gone',
   /** count, tags {direction}: updates never delivered by the end of the drain window. */
   coordLost: 'coord_lost',
   /** count, tags {direction}: an update delivered more than once to the same receiver. */

@@ -160,6 +160,33 @@ export interface FaultSummary {
   baseline: FaultBaseline;
 }
 
+/**
+ * The fault proxy a run with network faults puts between the fleet and the target. Its
+ * counters say what the target itself saw (the fleet's own counts include refused dials the
+ * target never saw).
+ */
+export interface ProxySummary {
+  /** Where the proxy ran: its own process, so it does not share the load generator's loop. */
+  placement: 'child-process';
+  /** What the proxy costs the figures, in words. */
+  note: string;
+  /** Client connections the proxy accepted. */
+  connectionsOpened: number;
+  /** Most connections the target held at once through the proxy. */
+  peakTargetOpen: number;
+  /** Most client connections open at once. */
+  peakClientOpen: number;
+  /** Connections torn down by reset actions, and by refuse actions. */
+  reset: number;
+  refused: number;
+  /** Connections the proxy could not open to the target. */
+  targetFailed: number;
+  bytesUpstream: number;
+  bytesDownstream: number;
+  /** CPU time the proxy process used (user + system), ms. */
+  cpuMs: number;
+}
+
 /** Every recorded series, for metrics the fixed sections do not show. */
 export interface MetricsSection {
   trends: ({ name: string; tags: Record<string, string> } & LatencyStats)[];
@@ -193,6 +220,8 @@ export interface RunSummary {
   errors: ErrorRow[];
   /** The run's faults in order of start; absent when the run had none. */
   faults?: FaultSummary[];
+  /** The fault proxy, when the run had network faults. */
+  proxy?: ProxySummary;
   coordinator?: CoordinatorSummary;
   /** Present when the run had terminal traffic (the `pty` workload). */
   pty?: PtySummary;

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../metrics/summary-types.js';
 import { capacityConsole } from './capacity-format.js';
-import { faultErrorTotal, fmtRecovered, fmtWindow } from './faults-format.js';
+import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
 import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
 import { ptyFacts } from './pty-format.js';
 
@@ -89,6 +89,8 @@ export function renderConsole(summary: RunSummary): string {
       ),
     );
   }
+
+  if (summary.proxy) lines.push('', fmtProxy(summary.proxy));
 
   if (summary.thresholds.length > 0) {
     lines.push('');

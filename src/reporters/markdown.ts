@@ -1,6 +1,6 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { capacityMarkdown } from './capacity-format.js';
-import { faultStrip, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
+import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
 import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
@@ -98,6 +98,7 @@ export function renderMarkdown(summary: RunSummary): string {
       '',
     );
   }
+  if (summary.proxy) out.push(`${fmtProxy(summary.proxy)}.`, '', `_${summary.proxy.note}._`, '');
 
   const c = summary.coordinator;
   if (c) {

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
 import { METRIC } from '../metrics/names.js';
 import { createRecorder, type Recorder } from '../metrics/recorder.js';
+import { createFaultLog } from '../metrics/fault-log.js';
 import { buildSummary } from '../metrics/summary.js';
 import type { MetricSink } from '../metrics/sink.js';
 import type { GeneratorSummary, RunSummary } from '../metrics/summary-types.js';
@@ -20,7 +21,8 @@ import type { WorkloadContext } from '../workloads/workload.js';
 import { credentialSecrets } from './credentials-file.js';
 import { startLiveProgress } from './live-progress.js';
 import { untilAborted, withinGrace } from './grace.js';
-import { scheduleFaults } from './faults.js';
+import { scheduleFaultTimeline, type FaultTimeline } from './faults.js';
+import { proxySummary } from './proxy-summary.js';
 import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
 import { startTarget, type RunTarget } from './target.js';
 import { createTargetHealth, teeSink } from './target-health.js';
@@ -128,10 +130,12 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   const { scenario } = options;
   const { clock, log, plan, thresholds, runId, reportDir, timing, observation } = run;
   const kept = options.target;
-  const target: RunTarget = kept ? { ...kept, close: async () => {} } : await startTarget(scenario, plan.peakAgents, log);
+  const target: RunTarget = kept ? { ...kept, close: async () => undefined } : await startTarget(scenario, plan.peakAgents, log);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
 
   const recorder: Recorder = createRecorder({ clock });
+  // Fault windows are stamped on the recorder's clock so they line up with its time series.
+  const faultLog = createFaultLog(recorder);
   const controller = new AbortController();
   let stopReason = 'completed' as StopReason;
   const onExternalAbort = () => {
@@ -157,7 +161,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   // One warning when the target stops answering mid-run, one when it is back (not one per failure).
   const health = createTargetHealth({
-    target: target.target.url,
+    target: target.upstreamUrl,
     now: () => clock.now(),
     onDown: (message) => log.warn(message),
     onUp: (message) => log.info(message),
@@ -178,12 +182,22 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   let errored: unknown;
   let live: { stop(): void } | undefined;
-  let faults: { cancel(): void } | undefined;
+  let faults: FaultTimeline | undefined;
+  let proxyStats: Awaited<ReturnType<RunTarget['close']>>;
   try {
     const workloads = await buildWorkloads(scenario, plan, target);
     const endTimer = clock.setTimeout(() => controller.abort('completed'), scenario.duration);
     controller.signal.addEventListener('abort', () => clock.clearTimeout(endTimer), { once: true });
-    faults = scheduleFaults(scenario, target, controller.signal, log, clock);
+    faults = scheduleFaultTimeline({
+      faults: scenario.faults,
+      server: target.server,
+      proxy: target.proxy,
+      faultLog,
+      elapsedMs: () => recorder.elapsedMs(),
+      signal: controller.signal,
+      log,
+      clock,
+    });
     if (options.live) live = startLiveProgress(recorder, () => agentCountAt(plan, clock.now() - startedAtClock), options.live, clock);
     controller.signal.addEventListener(
       'abort',
@@ -195,7 +209,8 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
       { once: true },
     );
     observation.beginRun();
-    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.target.url}`);
+    const via = target.proxy ? ` through the fault proxy ${target.target.url}` : '';
+    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.upstreamUrl}${via}`);
     const running = Promise.all(
       workloads.map((workload) =>
         workload.run(ctx).catch((error: unknown) => {
@@ -218,7 +233,10 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     faults?.cancel();
     live?.stop();
     options.signal?.removeEventListener('abort', onExternalAbort);
-    await target.close().catch((error) => log.warn(`closing the target failed: ${(error as Error).message}`));
+    proxyStats = await target.close().catch((error) => {
+      log.warn(`closing the target failed: ${(error as Error).message}`);
+      return undefined;
+    });
   }
   if (errored instanceof FleetsimError) throw errored;
 
@@ -230,7 +248,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     meta: {
       scenario: scenario.name,
       seed: String(scenario.seed),
-      target: target.target.embedded ? 'embedded' : target.target.url,
+      target: target.target.embedded ? 'embedded' : target.upstreamUrl,
       startedAt: new Date(startedAtMs).toISOString(),
       endedAt: new Date().toISOString(),
       fleetsimVersion: FLEETSIM_VERSION,
@@ -238,8 +256,10 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     },
     plan,
     agentsPlanned: plan.peakAgents,
+    faults: faultLog.windows(),
     generator,
   });
+  if (target.proxy) summary.proxy = proxySummary(proxyStats);
   summary.thresholds = evaluateThresholds(summary, thresholds);
   const { outcome, exitCode } = runOutcome({
     stopReason,

@@ -12,7 +12,11 @@ import type { RunTarget } from './target.js';
  * (src/workloads/registry.ts) in registry order. Every workload gets the same context at run
  * time; the env links them (the plan's schedule, the agents' coordinate tap for peers).
  */
-export async function buildWorkloads(scenario: Scenario, plan: Plan, target: RunTarget): Promise<Workload[]> {
+export async function buildWorkloads(given: Scenario, plan: Plan, target: RunTarget): Promise<Workload[]> {
+  // `agents.protocol: auto` was resolved against the target (startTarget): every kind sees v1 or v2.
+  const setting = given.agents.protocol;
+  const protocol = target.target.protocol ?? (setting === 'auto' ? 'v1' : setting);
+  const scenario: Scenario = { ...given, agents: { ...given.agents, protocol } };
   const needed = plan.peakAgents;
   if (needed > target.credentials.agents.length) {
     throw new FleetsimError('usage', `the scenario needs ${needed} agents but the credentials hold ${target.credentials.agents.length}`, {

@@ -19,7 +19,7 @@ export interface ScenarioOverrides {
   seed?: string | number;
   /** Agent API of the fleet (`--protocol`): sets agents.protocol. */
   protocol?: string;
-  /** A real target; drops the file's embedded-only `server` block (faults still need the embedded server). */
+  /** A real target; drops the file's embedded-only `server` block (embedded-only faults then fail validation; network faults run through the proxy). */
   target?: { url: string; credentials: string };
 }
 
@@ -215,7 +215,16 @@ function rescaleTimeline(raw: Record<string, unknown>, duration: string | number
     if ('rampDown' in agents) agents.rampDown = scale(agents.rampDown);
     out.agents = agents;
   }
-  if (Array.isArray(raw.faults)) out.faults = raw.faults.map((f) => (isObj(f) && 'at' in f ? { ...f, at: scale(f.at) } : f));
+  // A fault's start and its window (a proxy action's `duration`, a restart's `downFor`) keep
+  // their place in the run; a latency's `ms` is a property of the link, not of the timeline.
+  if (Array.isArray(raw.faults)) {
+    out.faults = raw.faults.map((f) => {
+      if (!isObj(f)) return f;
+      const fault = { ...f };
+      for (const key of ['at', 'duration', 'downFor'] as const) if (key in fault) fault[key] = scale(fault[key]);
+      return fault;
+    });
+  }
   if (isObj(raw.rest)) {
     const rest = { ...raw.rest };
     if ('startAfter' in rest) rest.startAfter = scale(rest.startAfter);

@@ -13,7 +13,8 @@ import { WORKLOAD_KINDS, type WorkloadKey, type WorkloadKinds } from '../workloa
 import { ENDPOINT } from '../metrics/names.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
 import { showValue } from './duration.js';
-import { count, duration, int, ratio } from './fields.js';
+import { count, duration, int } from './fields.js';
+import { faultSchema } from './faults.js';
 import { crossFieldRules } from './rules.js';
 import { thresholdProblem } from './threshold-check.js';
 
@@ -51,8 +52,6 @@ const server = z.strictObject({
     })
     .optional(),
 });
-
-const fault = z.strictObject({ at: duration, action: z.literal('drop-agent-sockets'), fraction: ratio.default(1) });
 
 const httpUrl = z.string().refine(
   (text) => {
@@ -120,7 +119,7 @@ const scenarioObject = z.strictObject({
   target: z.strictObject({ url: httpUrl, credentials: z.string().min(1) }).optional(),
   server: server.optional(),
   ...workloadSections(),
-  faults: z.array(fault).optional(),
+  faults: z.array(faultSchema).optional(),
   observe: observe.optional(),
   thresholds: z.array(threshold).default([]),
 });

@@ -20,6 +20,11 @@ export interface RemoteReferenceServer {
   provision(n: number): Promise<CredentialAgent[]>;
   counters(): Promise<ServerCounters>;
   dropAgentSockets(fraction?: number): Promise<number>;
+  /** See ReferenceServer.restart: `down()` cuts every connection (returns how many), `up()` listens again on the same port. */
+  restart: { down(): Promise<number>; up(): Promise<void> };
+  /** See ReferenceServer.revokeTokens. */
+  revokeTokens(fraction?: number): Promise<{ revoked: number; dropped: number }>;
+  restoreTokens(): Promise<number>;
   faults: { set(endpoint: string, fault: Fault): Promise<void>; clear(endpoint?: string): Promise<void> };
   gitAuth: { link(opts?: { providerId?: string; token?: string; expiresAtMs?: number }): Promise<void> };
   /** The child's process.cpuUsage() (µs), for benchmarks. */
@@ -38,7 +43,22 @@ export type ChildMessage =
 /** Messages parent → child. */
 export type ParentMessage =
   | { type: 'start'; options: RemoteServerOptions }
-  | { type: 'call'; id: number; op: 'provision' | 'counters' | 'dropAgentSockets' | 'faults.set' | 'faults.clear' | 'gitAuth.link' | 'cpuUsage' | 'close'; args: unknown[] };
+  | { type: 'call'; id: number; op: CallOp; args: unknown[] };
+
+/** The IPC operations the child serves (one per ReferenceServer method the parent exposes). */
+export type CallOp =
+  | 'provision'
+  | 'counters'
+  | 'dropAgentSockets'
+  | 'restart.down'
+  | 'restart.up'
+  | 'revokeTokens'
+  | 'restoreTokens'
+  | 'faults.set'
+  | 'faults.clear'
+  | 'gitAuth.link'
+  | 'cpuUsage'
+  | 'close';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child-entry.ts', import.meta.url));
 
@@ -80,7 +100,7 @@ export async function startReferenceServerProcess(options: RemoteServerOptions =
     throw error;
   }
 
-  const call = <T>(op: Extract<ParentMessage, { type: 'call' }>['op'], ...args: unknown[]): Promise<T> =>
+  const call = <T>(op: CallOp, ...args: unknown[]): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (!child.connected) {
         reject(new Error('reference server process is gone'));
@@ -104,6 +124,9 @@ export async function startReferenceServerProcess(options: RemoteServerOptions =
     },
     counters: () => call<ServerCounters>('counters'),
     dropAgentSockets: (fraction) => call<number>('dropAgentSockets', fraction),
+    restart: { down: () => call<number>('restart.down'), up: () => call<void>('restart.up') },
+    revokeTokens: (fraction) => call<{ revoked: number; dropped: number }>('revokeTokens', fraction),
+    restoreTokens: () => call<number>('restoreTokens'),
     faults: { set: (endpoint, fault) => call<void>('faults.set', endpoint, fault), clear: (endpoint) => call<void>('faults.clear', endpoint) },
     gitAuth: { link: (opts) => call<void>('gitAuth.link', opts) },
     cpuUsage: () => call<NodeJS.CpuUsage>('cpuUsage'),

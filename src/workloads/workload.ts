@@ -11,6 +11,11 @@ export interface Target {
   /** True when the target is fleetsim's own embedded server. Workloads must not branch on it
    * for protocol behaviour; it exists for reporting only. */
   embedded: boolean;
+  /**
+   * The agent API generation this run speaks, `auto` already resolved against the target
+   * (src/runner/protocol-probe.ts). Absent: v1.
+   */
+  protocol?: 'v1' | 'v2';
 }
 
 /** What every workload receives. One AbortSignal stops everything. */

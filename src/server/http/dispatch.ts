@@ -2,6 +2,7 @@ import { coderResponse } from '../../protocol/codersdk-response.js';
 import { formatGoDuration } from '../../protocol/go-duration.js';
 import { API_PREFIX, matchRoute, V1_ONLY_ROUTES } from '../routes/router.js';
 import * as me from '../routes/agent-me.js';
+import { buildInfo, BUILDINFO_PATH } from '../routes/buildinfo.js';
 import * as user from '../routes/agent-user.js';
 import { gitAuth } from '../routes/gitauth.js';
 import { instanceIdentity } from '../routes/identity.js';
@@ -61,6 +62,7 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
         return s.responder.json(ex, 429, rateLimitBody);
       }
     }
+    if (path === BUILDINFO_PATH) return buildInfo(s, ex);
     const match = matchRoute(path);
     if (!match) return s.responder.json(ex, 404, notFound);
     const def = match.def;

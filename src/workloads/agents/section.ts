@@ -26,8 +26,12 @@ export const agentsSection = z.strictObject({
   phases: z.array(phase).min(1).optional(),
   rampUp: duration.prefault('0s'),
   rampDown: duration.prefault('0s'),
-  /** Agent API: v1 REST + JSON coordinate (docs/protocol.md) or v2 dRPC on /me/rpc (docs/protocol-v2.md). */
-  protocol: z.enum(['v1', 'v2']).default('v1'),
+  /**
+   * Agent API: v1 REST + JSON coordinate (docs/protocol.md) or v2 dRPC on /me/rpc
+   * (docs/protocol-v2.md); `auto` asks the target's buildinfo before the run
+   * (src/runner/protocol-probe.ts), and workloads only ever see v1 or v2. Peers follow it.
+   */
+  protocol: z.enum(['v1', 'v2', 'auto']).default('v1'),
   auth: auth.prefault({ token: 1 }),
   version: z
     .string()

@@ -6,7 +6,9 @@ export const peersKind = defineWorkloadKind({
   section: peersSection.optional(),
   async create(config, env) {
     const { createPeersWorkload } = await import('./peers-workload.js');
-    const peers = createPeersWorkload(config, { schedule: env.schedule, durationMs: env.durationMs });
+    // One knob: peers speak the agents' protocol (`auto` is resolved before workloads are made).
+    const protocol = env.agents.protocol === 'v2' ? 'v2' : 'v1';
+    const peers = createPeersWorkload(config, { schedule: env.schedule, durationMs: env.durationMs, protocol });
     env.coordinate.watch(peers.observer, { agentUpdateRate: config.agentUpdateRate });
     return peers.workload;
   },

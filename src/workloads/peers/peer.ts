@@ -12,6 +12,12 @@ import type { Ledger } from './ledger.js';
 /** The part of a coordinate socket a peer uses (src/client/coordinate-socket.ts). */
 export interface PeerSocket {
   sendNode(node: TailnetNode): void;
+  /**
+   * Sends the dial's `node` tagged with `seq` at `sentAtWallMs`, from a pre-encoded template
+   * (the same update as `sendNode(tagNode(node, seq, t))`). Optional: without it the Peer tags
+   * and sends the node itself.
+   */
+  sendTagged?(seq: number, sentAtWallMs: number): void;
   close(code?: number): void;
   readonly open: boolean;
 }
@@ -20,8 +26,18 @@ export interface PeerDialOptions {
   url: string;
   token: string;
   tokenIn: 'cookie' | 'header';
+  /** The agent this peer dials (v2 adds a tunnel to it). */
+  agentId: string;
+  /** The peer's own untagged node (what `sendTagged` tags). */
+  node: TailnetNode;
   onNodes(nodes: TailnetNode[], receivedAtMs: number): void;
-  onClose(code: number, reason: string): void;
+  /**
+   * The socket closed. `errorClass` names the failure when the close code alone does not
+   * (v2: a yamux/dRPC failure, or the server ending the Coordinate stream).
+   */
+  onClose(code: number, reason: string, errorClass?: string): void;
+  /** v2 only: the coordinator said the agent is gone (its connection was lost, or it left). */
+  onAgentGone?(kind: 'lost' | 'disconnected', reason: string): void;
 }
 
 /** Opens a coordinate socket; resolves once it is open, rejects if the dial fails. */
@@ -31,6 +47,7 @@ export type PeerDial = (options: PeerDialOptions) => Promise<PeerSocket>;
 export interface PeerDeps {
   /** Full ws(s) URL of `GET /api/v2/workspaceagents/{id}/coordinate`. */
   url: string;
+  agentId: string;
   token: string;
   tokenIn: 'cookie' | 'header';
   agentKey: string;
@@ -118,7 +135,7 @@ export class Peer {
           if (tag) ledger.received('agent_to_peer', this.deps.agentKey, this.deps.key, tag.seq, at);
         }
       };
-      const onClose = (code: number): void => {
+      const onClose = (code: number, _reason: string, errorClass?: string): void => {
         if (openedAt === undefined) {
           closedEarly = true;
           return;
@@ -128,7 +145,9 @@ export class Peer {
         clock.clearTimeout(this.updateTimer);
         this.socket = undefined;
         // 1000/1001 read as a clean EOF in Go (protocol §7.1); anything else is a failure sample.
-        if (!this.stopped && code !== 1000 && code !== 1001) {
+        if (!this.stopped && errorClass !== undefined) {
+          metrics.count(METRIC.error, 1, { ...ENDPOINT_TAGS, class: errorClass });
+        } else if (!this.stopped && code !== 1000 && code !== 1001) {
           metrics.count(METRIC.error, 1, { ...ENDPOINT_TAGS, class: wsCloseClass(code) });
         }
         resolve(true);
@@ -137,12 +156,15 @@ export class Peer {
         url: this.deps.url,
         token: this.deps.token,
         tokenIn: this.deps.tokenIn,
+        agentId: this.deps.agentId,
+        node: this.deps.node,
         onNodes: (nodes) => {
           // The snapshot can arrive in the same read as the upgrade, before `dial` resolves.
           if (openedAt === undefined) early.push({ nodes, at: clock.wallNow(), mono: clock.now() });
           else onNodes(nodes, clock.wallNow(), clock.now());
         },
         onClose,
+        onAgentGone: (kind) => metrics.count(METRIC.coordAgentGone, 1, { kind }),
       });
       this.dialing = dialing;
       dialing.then(
@@ -181,7 +203,8 @@ export class Peer {
     if (!socket) return;
     const seq = ++this.seq;
     this.deps.ledger.sent('peer_to_agent', this.deps.key, seq, intendedWallMs, [this.deps.agentKey]);
-    socket.sendNode(tagNode(this.deps.node, seq, intendedWallMs));
+    if (socket.sendTagged) socket.sendTagged(seq, intendedWallMs);
+    else socket.sendNode(tagNode(this.deps.node, seq, intendedWallMs));
   }
 
   /**

@@ -8,6 +8,7 @@ import { DeferredSink } from './deferred-sink.js';
 import { Ledger, agentKey, peerKey } from './ledger.js';
 import { createLedgerObserver } from './ledger-observer.js';
 import { Peer, type PeerDial } from './peer.js';
+import { v2PeerDial } from './v2/tailnet-dial.js';
 import { wsPeerDial } from './ws-dial.js';
 
 /** What the peers need besides their scenario section. */
@@ -17,7 +18,14 @@ export interface PeersRun {
   durationMs: number;
   /** How often the schedule is re-read (default 100 ms). */
   tickMs?: number;
-  /** Opens a coordinate socket (default: the lightweight `ws` dial of ws-dial.ts). */
+  /**
+   * The coordinate protocol: `v1` JSON node frames, or `v2` (yamux + dRPC Tailnet.Coordinate,
+   * Coder ≥ 2.8, the only one from 2.13). It follows `agents.protocol`: the embedded server keeps
+   * v1 and v2 coordination apart, so peers must speak what their agents speak. Default: the
+   * run's resolved protocol (`ctx.target.protocol`), else v1.
+   */
+  protocol?: 'v1' | 'v2';
+  /** Opens a coordinate socket (default: ws-dial.ts for v1, v2/tailnet-dial.ts for v2). */
   dial?: PeerDial;
 }
 
@@ -56,6 +64,8 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
         ctx.metrics.gauge(METRIC.peersConnected, connected);
       };
 
+      const protocol = options.protocol ?? ctx.target.protocol ?? 'v1';
+      const dial = options.dial ?? (protocol === 'v2' ? v2PeerDial : wsPeerDial);
       const startPeers = (index: number): void => {
         const agent = credentials.agents[index];
         if (!agent || peers.has(agent.id)) return;
@@ -68,6 +78,7 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
           list.push(
             new Peer({
               url: `${wsBase}/api/v2/workspaceagents/${agent.id}/coordinate`,
+              agentId: agent.id,
               token: credentials.userToken,
               tokenIn: config.auth,
               agentKey: agentKey(agent.id),
@@ -79,7 +90,7 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
               clock,
               metrics: ctx.metrics,
               ledger,
-              dial: options.dial ?? wsPeerDial,
+              dial,
               onConnected,
             }),
           );

@@ -31,13 +31,14 @@ export function testCredentials(url: string, agents: number): Credentials {
 export function startPeers(credentials: Credentials, overrides: Partial<PeersConfig> & Partial<PeersRun> = {}) {
   const metrics: RecordingSink = recordingSink();
   const clock = manualClock();
-  const { dial, tickMs = 10, ...section } = overrides;
+  const { dial, protocol, tickMs = 10, ...section } = overrides;
   const config: PeersConfig = { perAgent: 2, updateRate: 0, jitter: 0, drainWindow: 150, auth: 'cookie', ...section };
   const { workload, observer } = createPeersWorkload(config, {
     schedule: () => credentials.agents.length,
     durationMs: 60_000,
     tickMs,
     ...(dial ? { dial } : {}),
+    ...(protocol ? { protocol } : {}),
   });
   const controller = new AbortController();
   const ctx: WorkloadContext = {

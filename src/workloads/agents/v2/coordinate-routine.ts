@@ -64,6 +64,9 @@ export class CoordinateRoutine implements TaskOwner, MessageListener {
       this.port.client.recordFailure(COORDINATE.path, rpcErrorClass(error));
       return this.port.teardown();
     }
+    // The peers' ledger counts peer → agent updates only while the agent's stream is open, and
+    // agent → peer losses only against it: report the open before the first update_self.
+    this.env.observer?.agentSocket(this.host.agentId, true, this.env.clock.wallNow());
     // The first send carries the corked Invoke (docs/protocol-v2.md §2.4); listen afterwards.
     this.sendNode();
     this.stream.listen(this);
@@ -130,6 +133,7 @@ export class CoordinateRoutine implements TaskOwner, MessageListener {
   onEnd(error: Error | undefined): void {
     if (this.ended) return;
     this.ended = true;
+    this.env.observer?.agentSocket(this.host.agentId, false, this.env.clock.wallNow());
     this.env.scheduler.cancel(this.task);
     const leaving = this.leaving;
     this.leaving = undefined;

@@ -133,10 +133,12 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
   it('sends tagged update_self nodes with its derived addresses and answers NODE with ready_for_handshake', async () => {
     const seen: { nodes: TailnetNode[] }[] = [];
     const sent: number[] = [];
+    // The observer's view in order: the stream opens before the first send and closes at its end.
+    const events: string[] = [];
     const observer = {
-      agentSent: (_id: string, seq: number) => sent.push(seq),
+      agentSent: (_id: string, seq: number) => (sent.push(seq), events.push(`sent ${seq}`)),
       agentReceived: (_id: string, nodes: TailnetNode[]) => seen.push({ nodes }),
-      agentSocket: () => undefined,
+      agentSocket: (id: string, open: boolean) => events.push(`${open ? 'open' : 'closed'} ${id}`),
     };
     const h = await started(harness({ observer }));
     await h.advance(10_000);
@@ -157,6 +159,12 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
     expect(seen).toHaveLength(1);
     expect(seen[0]!.nodes[0]!.key).toBe(peer.key);
     expect(h.agent.report.v2).toMatchObject({ peerUpdatesReceived: 1, readyForHandshakes: 1, nodeUpdatesSent: 2 });
+    expect(events).toEqual([`open ${AGENT_ID}`, 'sent 1', 'sent 2']);
+
+    const stopping = h.agent.stop();
+    await h.advance(6000);
+    await stopping;
+    expect(events).toEqual([`open ${AGENT_ID}`, 'sent 1', 'sent 2', `closed ${AGENT_ID}`]);
   });
 });
 
