@@ -4,7 +4,7 @@
  */
 import { hideBin } from 'yargs/helpers';
 import { main } from './cli/main.js';
-import type { CliIO } from './cli/io.js';
+import type { CliIO, ParentChannel } from './cli/io.js';
 
 // A closed terminal (SIGHUP) or a closed pipe makes writes fail with EIO/EPIPE; the run must
 // still stop cleanly and write its report, so those errors are dropped instead of crashing.
@@ -16,6 +16,8 @@ const io: CliIO = {
   env: process.env,
   signals: process,
   cwd: process.cwd(),
+  // An IPC channel exists only when a parent fleetsim started this process as a worker.
+  ...(process.send ? { parent: process as unknown as ParentChannel } : {}),
 };
 
 process.exit(await main(hideBin(process.argv), io));

@@ -14,13 +14,14 @@ import { capacityCommand } from './capacity.js';
 import type { CliCommand } from './command.js';
 import { compareCommand } from './compare.js';
 import { conformCommand } from './conform.js';
+import { mergeCommand } from './merge.js';
 import type { CliIO } from './io.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand, conformCommand, capacityCommand];
+const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand, conformCommand, mergeCommand, capacityCommand];
 
 /** Runs the CLI with `argv` (the arguments after the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
@@ -33,7 +34,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     // Flags are read in their kebab-case spelling only; camelCase twins would double every
     // "Unknown argument" report (bogus-flag, bogusFlag).
     .parserConfiguration({ 'camel-case-expansion': false })
-    .demandCommand(1, 'name a command: run, plan, serve or compare')
+    .demandCommand(1, 'name a command: run, plan, serve, compare, conform or merge')
     .strict()
     // yargs calls this for usage errors (message) and for errors thrown by a handler (error).
     // Throwing is what stops it: a handler that "fails" without throwing runs the command anyway.

@@ -42,6 +42,8 @@ export const METRIC = {
   coordDuplicated: 'coord_duplicated',
   /** count, tags {direction}: an update older than one already seen from the same sender. */
   coordOutOfOrder: 'coord_out_of_order',
+  /** count: keep-alive connections the agents' REST client opened to the target (`agents.http`). */
+  httpConnectionsOpened: 'http_connections_opened',
   /** trend: PTY echo latency, intended send time of a write → its marker first seen in the output. */
   ptyEcho: 'pty_echo',
   /** count: PTY writes whose echo never came (session ended, or given up after 16384 newer writes). */

@@ -10,8 +10,9 @@ import type { FaultBaseline } from './recovery.js';
  * templates and error classes); then no report can leak one.
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
- * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a threshold's
- * `detail`) are not breaking: readers of version 1 ignore them.
+ * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are
+ * not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -49,6 +50,36 @@ export interface RunMeta {
   fleetsimVersion: string;
   runId: string;
   durationMs: number;
+  /** Present when the run was merged from shards (`fleetsim merge`, `run --workers`). */
+  shards?: ShardsMeta;
+}
+
+/** How a merged run was put together (runner/merge-shards.ts). */
+export interface ShardsMeta {
+  /** N: the shards the run was split into. */
+  count: number;
+  /** The shard indices merged (0-based). */
+  merged: number[];
+  /** Shards that were not there (only with `--allow-partial`): the figures cover part of the fleet. */
+  missing: number[];
+  partial: boolean;
+  /** With the embedded target: each shard ran its own server (N independent servers). */
+  embeddedServers?: number;
+  /** One entry per merged shard. */
+  list: {
+    index: number;
+    host: string;
+    runId: string;
+    startedAt: string;
+    endedAt: string;
+    /** How the shard stopped: `completed`, or the signal that stopped it. */
+    stopReason: string;
+    errored: boolean;
+    /** The shard's harness self-check verdict. */
+    generator?: 'ok' | 'saturated';
+    /** The shard started this long after `--start-at`. */
+    lateByMs?: number;
+  }[];
 }
 
 export interface ErrorRow {
@@ -210,6 +241,10 @@ export interface RunSummary {
     /** Highest agents_connected value. */
     peakConnected: number;
     reconnects: number;
+    /** Most coordinate-socket reconnects in one second of the run; present when there were any. */
+    peakReconnectsPerSecond?: number;
+    /** REST connections the agents opened to the target (`agents.http`); present when counted. */
+    httpConnectionsOpened?: number;
   };
   totals: { requests: number; errors: number; errorRate: number };
   /** The harness self-check (set by the runner; absent in summaries built by other tools). */

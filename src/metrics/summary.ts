@@ -230,6 +230,9 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
   const coordinator = buildCoordinator(recorder, durationS);
   const pty = buildPty(recorder, durationS, latencyStats(recorder.trendSeries(METRIC.ptyEcho)));
   const rateLimit = buildRateLimit(recorder);
+  const reconnects = recorder.counterTotal(METRIC.agentsReconnects);
+  const peakReconnects = timeSeries.reduce((max, p) => Math.max(max, p.reconnects), 0);
+  const httpOpened = recorder.counterSeries(METRIC.httpConnectionsOpened).length > 0 ? recorder.counterTotal(METRIC.httpConnectionsOpened) : undefined;
   // Field order is the order a reader wants in summary.json: verdict, context, results, detail.
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
@@ -241,7 +244,9 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
       authenticated: recorder.counterTotal(METRIC.agentsAuthenticated),
       connected: connectedAtEnd,
       peakConnected: connectedSeries.reduce((n, s) => n + s.max, 0),
-      reconnects: recorder.counterTotal(METRIC.agentsReconnects),
+      reconnects,
+      ...(reconnects > 0 ? { peakReconnectsPerSecond: peakReconnects } : {}),
+      ...(httpOpened !== undefined ? { httpConnectionsOpened: httpOpened } : {}),
     },
     totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
     ...(input.generator ? { generator: input.generator } : {}),

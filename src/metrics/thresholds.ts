@@ -18,6 +18,7 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
  *             | "connected_ratio"             agents connected at the end / planned
  *             | "peak_connected_ratio"        peak connected / planned
  *             | "reconnects"                  coordinate-socket reconnects
+ *             | "peak_reconnects_per_second"  most of them in one second (a reconnect storm's peak)
  *             | "lost" | "duplicated" | "out_of_order"   coordinator update anomalies
  *             | "delivered_per_second"        coordinator updates delivered per second
  *             | "recovery" ["(" ACTION ")"]   worst time to recover of the faults with that
@@ -25,11 +26,8 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
  *             | "replay_mismatches" | "echo_lost"   PTY replays that differed, echoes never seen
  * subject    := ENDPOINT | "propagation" | "first_node" | "echo"   (echo: PTY echo latency)
  * ENDPOINT   := METHOD " " route-template    e.g. POST /me/report-stats, GET /{id}
-<<<<<<< HEAD
  *             | "RPC" " " method-path         a v2 RPC, e.g. RPC /coder.agent.v2.Agent/UpdateStats
-=======
  * ACTION     := a fault action                 e.g. restart-target, drop-agent-sockets, latency
->>>>>>> main
  * ```
  * Units: latencies and recovery take `ms` or `s` (a bare number means ms) and compare in ms; ratios take `%`
  * or a bare fraction between 0 and 1 (`1%` = `0.01`); counts and rates take bare numbers.
@@ -47,6 +45,7 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export type LatencyStat = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'min' | 'mean' | 'max';
 export type ThresholdUnit = 'ms' | 'ratio' | 'number';
+type AgentStat = 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' | 'peak_reconnects_per_second';
 
 export type ThresholdMetric =
   | { kind: 'latency'; stat: LatencyStat; endpoint: string }
@@ -55,7 +54,7 @@ export type ThresholdMetric =
   | { kind: 'pty'; stat: 'replay_mismatches' | 'echo_lost' }
   | { kind: 'endpoint'; stat: 'count' | 'errors' | 'error_rate'; endpoint: string }
   | { kind: 'total'; stat: 'count' | 'errors' | 'error_rate' }
-  | { kind: 'agents'; stat: 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' }
+  | { kind: 'agents'; stat: AgentStat }
   | { kind: 'coordinator'; stat: 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' }
   | { kind: 'recovery'; action?: string };
 
@@ -71,7 +70,7 @@ export interface Threshold {
 
 const LATENCY = new Set<string>(['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'mean', 'max']);
 const ENDPOINT_OPTIONAL = new Set<string>(['count', 'errors', 'error_rate']);
-const AGENTS = new Set<string>(['connected_ratio', 'peak_connected_ratio', 'reconnects']);
+const AGENTS = new Set<string>(['connected_ratio', 'peak_connected_ratio', 'reconnects', 'peak_reconnects_per_second']);
 const COORDINATOR = new Set<string>(['lost', 'duplicated', 'out_of_order', 'delivered_per_second']);
 const PTY = new Set<string>(['replay_mismatches', 'echo_lost']);
 const RATIOS = new Set<string>(['error_rate', 'connected_ratio', 'peak_connected_ratio']);
@@ -81,7 +80,7 @@ const ACTION = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'RPC'];
 const KNOWN =
   'p50, p90, p95, p99, p999, min, mean, max (with an endpoint, propagation, first_node or echo), count, errors, error_rate, ' +
-  'connected_ratio, peak_connected_ratio, reconnects, lost, duplicated, out_of_order, delivered_per_second, recovery, ' +
+  'connected_ratio, peak_connected_ratio, reconnects, peak_reconnects_per_second, lost, duplicated, out_of_order, delivered_per_second, recovery, ' +
   'replay_mismatches, echo_lost';
 const EXAMPLE = 'e.g. "p99(POST /me/report-stats) < 200ms" or "error_rate < 1%"';
 
@@ -149,7 +148,7 @@ export function parseThreshold(expression: string): Threshold {
   } else {
     if (argument !== undefined) fail(argStart, `${name} takes no argument (write "${name} <op> <value>")`);
     metric = AGENTS.has(name)
-      ? { kind: 'agents', stat: name as 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' }
+      ? { kind: 'agents', stat: name as AgentStat }
       : PTY.has(name)
         ? { kind: 'pty', stat: name as 'replay_mismatches' | 'echo_lost' }
         : { kind: 'coordinator', stat: name as 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' };
@@ -231,6 +230,7 @@ function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
     case 'agents': {
       const a = summary.agents;
       if (metric.stat === 'reconnects') return a.reconnects;
+      if (metric.stat === 'peak_reconnects_per_second') return a.peakReconnectsPerSecond ?? 0;
       if (a.planned <= 0) return null;
       return (metric.stat === 'connected_ratio' ? a.connected : a.peakConnected) / a.planned;
     }

@@ -1,7 +1,7 @@
 import type { RunSummary } from '../metrics/summary-types.js';
 import { capacityConsole } from './capacity-format.js';
 import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
-import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
+import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { ptyFacts } from './pty-format.js';
 
 const TOP_ERRORS = 8;
@@ -42,10 +42,14 @@ export function renderConsole(summary: RunSummary): string {
   lines.push('');
   lines.push(
     `agents       ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at end · peak ${fmtNum(agents.peakConnected)} · ` +
-      `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}`,
+      `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}` +
+      (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
   );
+  if (agents.httpConnectionsOpened !== undefined) lines.push(`connections  ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`);
 
   if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
+  const shards = shardsLine(summary);
+  if (shards) lines.push(`shards       ${shards}`);
 
   const c = summary.coordinator;
   if (c) {

@@ -51,6 +51,22 @@ export function outcomeLine(summary: RunSummary): string {
   return `${summary.outcome.toUpperCase()} (${detail}${allowed})`;
 }
 
+/**
+ * How a merged run was put together, in one line; undefined for a one-process run. E.g.
+ * `merged from 4 of 4 shards · embedded target as 4 independent servers`, or for a partial
+ * merge `PARTIAL: merged 3 of 4 shards (missing 2), the figures cover part of the fleet`.
+ */
+export function shardsLine(summary: RunSummary): string | undefined {
+  const s = summary.meta.shards;
+  if (!s) return undefined;
+  const head = s.partial
+    ? `PARTIAL: merged ${s.merged.length} of ${s.count} shards (missing ${s.missing.join(', ')}), the figures cover part of the fleet`
+    : `merged from ${s.merged.length} of ${s.count} shards`;
+  const servers = s.embeddedServers ? ` · embedded target as ${s.embeddedServers} independent servers` : '';
+  const hosts = [...new Set(s.list.map((x) => x.host))];
+  return `${head}${servers} · ${hosts.length === 1 ? `host ${hosts[0]}` : `${hosts.length} hosts`}`;
+}
+
 /** The harness self-check in one line: `event-loop delay p50 … · CPU … · 0/20 s saturated · ok`. */
 export function generatorLine(g: GeneratorSummary): string {
   const d = g.eventLoopDelayMs;

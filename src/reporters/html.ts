@@ -1,5 +1,5 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
-import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
+import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
 import { capacityHtml } from './capacity-format.js';
 import { lineChart, type ChartBand, type ChartSeries } from './svg-chart.js';
@@ -61,6 +61,8 @@ export function renderHtml(summary: RunSummary): string {
       `${esc(meta.startedAt)} → ${esc(meta.endedAt)} (${(meta.durationMs / 1000).toFixed(1)}s) · fleetsim ${esc(meta.fleetsimVersion)}</p>`,
   );
   body.push(`<p><strong>${esc(outcomeLine(summary))}</strong></p>`);
+  const shards = shardsLine(summary);
+  if (shards) body.push(`<p class="${summary.meta.shards?.partial ? 'warn' : 'meta'}">${esc(shards)}</p>`);
   const note = saturationNote(summary);
   if (note) body.push(`<p class="warn">${esc(note)}</p>`);
   body.push(...capacityHtml(summary));

@@ -1,7 +1,7 @@
 import type { RunSummary } from '../metrics/summary-types.js';
 import { capacityJunit } from './capacity-format.js';
 import { faultLine } from './faults-format.js';
-import { escapeXml, fmtObserved, saturationNote } from './format.js';
+import { escapeXml, fmtObserved, saturationNote, shardsLine } from './format.js';
 
 export const JUNIT_FILE = 'junit.xml';
 
@@ -82,6 +82,7 @@ export function renderJunit(summary: RunSummary): string {
     ['outcome', summary.outcome],
     ['requests', String(summary.totals.requests)],
     ['errors', String(summary.totals.errors)],
+    ...(meta.shards ? [['shards', shardsLine(summary) ?? '']] : []),
     ...(g ? [['harness', g.verdict === 'saturated' && g.saturationAllowed ? 'saturated (allowed)' : g.verdict]] : []),
     ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
     ...ptyProperties(summary),

@@ -1,7 +1,7 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { capacityMarkdown } from './capacity-format.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
-import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
+import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
@@ -31,6 +31,8 @@ export function renderMarkdown(summary: RunSummary): string {
     '',
   );
   out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
+  const shards = shardsLine(summary);
+  if (shards) out.push(`**Shards:** ${escapeMd(shards)}`, '');
   const note = saturationNote(summary);
   if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
   out.push(...capacityMarkdown(summary));
@@ -55,9 +57,11 @@ export function renderMarkdown(summary: RunSummary): string {
 
   out.push(
     `**Agents:** ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
-      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}`,
+      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}` +
+      (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
     '',
   );
+  if (agents.httpConnectionsOpened !== undefined) out.push(`**Connections:** ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`, '');
 
   const g = summary.generator;
   if (g) {

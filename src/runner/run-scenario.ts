@@ -24,6 +24,7 @@ import { untilAborted, withinGrace } from './grace.js';
 import { scheduleFaultTimeline, type FaultTimeline } from './faults.js';
 import { proxySummary } from './proxy-summary.js';
 import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
+import { prepareShardRun, type ShardRun, type ShardRunOptions } from './shard-run.js';
 import { startTarget, type RunTarget } from './target.js';
 import { createTargetHealth, teeSink } from './target-health.js';
 import { buildWorkloads } from './workloads.js';
@@ -45,6 +46,8 @@ export interface RunOptions {
   print?: (text: string) => void;
   /** Watching the run: `/metrics` and the harness self-check (src/observe). */
   observe?: RunObserveOptions;
+  /** Run only this shard of the fleet and write `shard-K-of-N.json` too (runner/shard-run.ts). */
+  shard?: ShardRunOptions;
   /**
    * A target the caller started and keeps (`fleetsim capacity` reuses one embedded server over
    * its steps): used instead of starting one, and not closed at the end.
@@ -90,7 +93,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock();
   const log = options.log ?? createLogger();
   const plan: Plan = planScenario(scenario);
-  const thresholds = scenario.thresholds.map((expression) => parseThreshold(expression));
+  const shard = options.shard ? prepareShardRun(scenario, plan, options.shard) : undefined;
+  // A shard's slice says nothing about the run's thresholds: `fleetsim merge` judges them.
+  const thresholds = shard ? [] : scenario.thresholds.map((expression) => parseThreshold(expression));
   const runId = makeRunId(scenario.name);
   const reportDir = join(options.outDir, runId);
 
@@ -107,7 +112,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   });
   try {
     if (observation.metricsUrl) options.observe?.onListening?.(observation.metricsUrl);
-    const result = await runObserved(options, { clock, log, plan, thresholds, runId, reportDir, timing, observation });
+    const result = await runObserved(options, { clock, log, plan, thresholds, runId, reportDir, timing, observation, shard });
     if (observation.metricsUrl) await options.observe?.beforeClose?.(observation.metricsUrl);
     return result;
   } finally {
@@ -124,16 +129,26 @@ interface RunContext {
   reportDir: string;
   timing: { startedAtMs: number; startedAtClock: number };
   observation: RunObservation;
+  shard?: ShardRun;
 }
 
 async function runObserved(options: RunOptions, run: RunContext): Promise<RunResult> {
   const { scenario } = options;
-  const { clock, log, plan, thresholds, runId, reportDir, timing, observation } = run;
+  const { clock, log, plan, thresholds, runId, reportDir, timing, observation, shard } = run;
   const kept = options.target;
-  const target: RunTarget = kept ? { ...kept, close: async () => undefined } : await startTarget(scenario, plan.peakAgents, log);
+  const target: RunTarget = kept ? { ...kept, close: async () => undefined } : await startTarget(scenario, plan.peakAgents, log, shard?.spec);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
+  // The agents wanted over time: the whole fleet's, or this shard's slice of it.
+  const schedule = shard?.schedule ?? ((elapsedMs: number) => agentCountAt(plan, elapsedMs));
+  if (shard) {
+    await shard.waitForStart(clock, options.signal, log).catch(async (error: unknown) => {
+      await target.close().catch(() => undefined);
+      throw error;
+    });
+  }
 
   const recorder: Recorder = createRecorder({ clock });
+  const stopShardProgress = shard?.watch(recorder, clock);
   // Fault windows are stamped on the recorder's clock so they line up with its time series.
   const faultLog = createFaultLog(recorder);
   const controller = new AbortController();
@@ -173,11 +188,11 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     metrics: observation.sink(teeSink(recorder, tapped ? teeSink(health, tapped) : health)),
     target: target.target,
     credentials: target.credentials,
-    rng: createRng(scenario.seed),
+    rng: shard ? shard.rng(createRng(scenario.seed)) : createRng(scenario.seed),
     log,
   };
   const plannedGauge = clock.every(250, () => {
-    ctx.metrics.gauge(METRIC.agentsPlanned, agentCountAt(plan, clock.now() - startedAtClock));
+    ctx.metrics.gauge(METRIC.agentsPlanned, schedule(clock.now() - startedAtClock));
   });
 
   let errored: unknown;
@@ -185,7 +200,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   let faults: FaultTimeline | undefined;
   let proxyStats: Awaited<ReturnType<RunTarget['close']>>;
   try {
-    const workloads = await buildWorkloads(scenario, plan, target);
+    const workloads = shard ? await buildWorkloads(shard.scenario, shard.plan, target, schedule) : await buildWorkloads(scenario, plan, target);
     const endTimer = clock.setTimeout(() => controller.abort('completed'), scenario.duration);
     controller.signal.addEventListener('abort', () => clock.clearTimeout(endTimer), { once: true });
     faults = scheduleFaultTimeline({
@@ -198,7 +213,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
       log,
       clock,
     });
-    if (options.live) live = startLiveProgress(recorder, () => agentCountAt(plan, clock.now() - startedAtClock), options.live, clock);
+    if (options.live) live = startLiveProgress(recorder, () => schedule(clock.now() - startedAtClock), options.live, clock);
     controller.signal.addEventListener(
       'abort',
       () => {
@@ -230,6 +245,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     controller.abort('errored');
   } finally {
     plannedGauge.stop();
+    stopShardProgress?.();
     faults?.cancel();
     live?.stop();
     options.signal?.removeEventListener('abort', onExternalAbort);
@@ -244,18 +260,19 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   const generator: GeneratorSummary = { ...observation.stopMonitor() };
   if (generator.verdict === 'saturated' && allowSaturated) generator.saturationAllowed = true;
 
+  const meta = {
+    scenario: scenario.name,
+    seed: String(scenario.seed),
+    target: target.target.embedded ? 'embedded' : target.upstreamUrl,
+    startedAt: new Date(startedAtMs).toISOString(),
+    endedAt: new Date().toISOString(),
+    fleetsimVersion: FLEETSIM_VERSION,
+    runId,
+  };
   const summary = buildSummary(recorder, {
-    meta: {
-      scenario: scenario.name,
-      seed: String(scenario.seed),
-      target: target.target.embedded ? 'embedded' : target.upstreamUrl,
-      startedAt: new Date(startedAtMs).toISOString(),
-      endedAt: new Date().toISOString(),
-      fleetsimVersion: FLEETSIM_VERSION,
-      runId,
-    },
-    plan,
-    agentsPlanned: plan.peakAgents,
+    meta,
+    plan: shard?.summaryPlan ?? plan,
+    agentsPlanned: shard?.slice.peakAgents ?? plan.peakAgents,
     faults: faultLog.windows(),
     generator,
   });
@@ -276,6 +293,14 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   const { written, failed } = await writeReports(summary, reportDir, { console: options.print, redact: (text) => log.redact(text) });
   for (const failure of failed) log.error(`reporter ${failure.reporter} failed: ${failure.error}`);
+  if (shard) {
+    // Without its shard file a shard's run cannot be merged: that is a harness failure (exit 4).
+    try {
+      written.push(await shard.write(reportDir, { recorder, ...meta, stopReason, errored: errored !== undefined, generator, faults: faultLog.windows() }));
+    } catch (error) {
+      throw new FleetsimError('harness', `the shard file could not be written under ${reportDir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
   if (written.length === 0) {
     throw new FleetsimError('harness', `no report could be written under ${reportDir}`);
   }
@@ -283,7 +308,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   return { summary, exitCode, reportDir, written };
 }
 
-function makeRunId(scenarioName: string): string {
+export function makeRunId(scenarioName: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   const slug = scenarioName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
   return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;

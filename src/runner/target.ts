@@ -7,6 +7,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { Target } from '../workloads/workload.js';
 import { isProxyFault } from '../scenario/faults.js';
 import { loadCredentialsFile } from './credentials-file.js';
+import { shardAgentCount, shardCredentials, type ShardSpec } from './shard.js';
 import { resolveProtocol, type ProtocolSetting } from './protocol-probe.js';
 
 /** The scenario's agent protocol setting (`agents.protocol`; peers follow it). */
@@ -34,9 +35,11 @@ export interface RunTarget {
  * Starts the embedded reference server in its own process (so it never shares the harness's
  * event loop), or reads the credentials for a real target. Either way the target is probed once
  * so a dead target is a clear harness error (exit 4), not a run full of `refused` samples.
+ * With a `shard`, the credentials hold only that shard's agents (runner/shard.ts), and the
+ * embedded server provisions only those: `peakAgents` is the whole run's.
  */
-export async function startTarget(scenario: Scenario, peakAgents: number, log: Logger): Promise<RunTarget> {
-  const direct = await startDirectTarget(scenario, peakAgents, log);
+export async function startTarget(scenario: Scenario, peakAgents: number, log: Logger, shard?: ShardSpec): Promise<RunTarget> {
+  const direct = await startDirectTarget(scenario, peakAgents, log, shard);
   if (!scenario.faults.some(isProxyFault)) return direct;
   try {
     return await withFaultProxy(direct, String(scenario.seed), log);
@@ -80,9 +83,10 @@ async function withFaultProxy(direct: RunTarget, seed: string, log: Logger): Pro
   };
 }
 
-async function startDirectTarget(scenario: Scenario, peakAgents: number, log: Logger): Promise<RunTarget> {
+async function startDirectTarget(scenario: Scenario, peakAgents: number, log: Logger, shard: ShardSpec | undefined): Promise<RunTarget> {
   if (scenario.target) {
-    const credentials = await loadCredentialsFile(scenario.target.credentials);
+    const all = await loadCredentialsFile(scenario.target.credentials);
+    const credentials = shard ? shardCredentials(all, shard) : all;
     const url = scenario.target.url.replace(/\/+$/, '');
     await probeTarget(url);
     const protocol = await resolveProtocol(protocolSetting(scenario), url, log);
@@ -90,10 +94,12 @@ async function startDirectTarget(scenario: Scenario, peakAgents: number, log: Lo
   }
   const serverOptions = scenario.server;
   if (!serverOptions) throw new FleetsimError('bug', 'a scenario without a target must have server settings');
-  const agents = Math.max(serverOptions.agents, peakAgents);
-  log.info(`starting the embedded reference server with ${agents} agents`);
+  const fleet = Math.max(serverOptions.agents, peakAgents);
+  const agents = shard ? shardAgentCount(shard, fleet) : fleet;
+  log.info(`starting the embedded reference server with ${agents} agents${shard ? ` (shard ${shard.index} of ${shard.count})` : ''}`);
   const server = await startReferenceServerProcess({
     agents,
+    ...(shard ? { agentSlice: shard } : {}),
     seed: String(scenario.seed),
     rateLimit: serverOptions.rateLimit,
     reportIntervalMs: serverOptions.reportInterval,

@@ -13,6 +13,11 @@ export interface ReferenceServerOptions {
   agents?: number;
   /** Fixtures seed (default '1'): same seed, same fixtures, tokens included. */
   seed?: string;
+  /**
+   * Provision only one shard's agents (runner/shard.ts): the server's agent `j` is the fleet's
+   * agent `index + j·count`, with that agent's fixtures and token. Default: every agent.
+   */
+  agentSlice?: { index: number; count: number };
   /** /api/v2 requests per minute per IP+path (default 512; <= 0 disables). */
   rateLimit?: number;
   /** report-stats `report_interval` in ms (default 600000 = 10 min). */
@@ -63,6 +68,7 @@ export interface ResolvedOptions {
   port: number;
   agents: number;
   seed: string;
+  agentSlice: { index: number; count: number };
   rateLimit: number;
   reportIntervalMs: number;
   heartbeatMs: number;
@@ -84,6 +90,7 @@ export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
     port: o.port ?? 0,
     agents: o.agents ?? 0,
     seed: o.seed ?? '1',
+    agentSlice: o.agentSlice ?? { index: 0, count: 1 },
     rateLimit: o.rateLimit ?? 512,
     reportIntervalMs: o.reportIntervalMs ?? 600_000,
     heartbeatMs,

@@ -185,7 +185,10 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     agents: [],
   };
   const provision = async (n: number): Promise<CredentialAgent[]> => {
-    const added = fixtureAgents(opts.seed, store.list.length, Math.max(0, Math.floor(n))).map((f) => credentialAgent(store.add(f, wallNow())));
+    const { index, count } = opts.agentSlice;
+    const from = store.list.length;
+    const fixtures = Array.from({ length: Math.max(0, Math.floor(n)) }, (_, j) => fixtureAgents(opts.seed, index + (from + j) * count, 1)[0]!);
+    const added = fixtures.map((f) => credentialAgent(store.add(f, wallNow())));
     credentials.agents.push(...added);
     return added;
   };

@@ -32,6 +32,7 @@ describe('the ready scenarios', async () => {
         'coordinator-bench-v2.ts',
         'flaky-network.ts',
         'reconnect-storm.ts',
+        'reconnect-storm-jitter.ts',
         'rest-soak.ts',
         'smoke.ts',
         'smoke-v2.ts',

@@ -255,6 +255,32 @@ describe('v2 fake agent: failures and reconnects', () => {
     expect(h.dialedAt).toEqual([0, 100, 300]);
     expect(h.agent.report.connected).toBe(true);
   });
+
+  it('redials under agents.reconnect: its initial and cap without jitter, within them with full jitter', async () => {
+    const refusing = async (reconnect: Record<string, unknown>): Promise<number[]> => {
+      const h = harness({ agents: { reconnect } });
+      const env = (h.agent as unknown as { env: { deps: { openAgentRpc: (o: unknown) => Promise<unknown> } } }).env;
+      env.deps.openAgentRpc = () => {
+        h.dialedAt.push(h.clock.now());
+        return Promise.reject(Object.assign(new Error('Unexpected server response: 400'), { statusCode: 400 }));
+      };
+      await started(h);
+      await h.advance(2_000);
+      expect(h.agent.report.backingOff).toBe(true);
+      // Two harnesses in one test: stop this one here (afterEach stops only the current one).
+      current = undefined;
+      const stopping = h.agent.stop();
+      await h.advance(6000);
+      await stopping;
+      expect(h.agent.report.backingOff).toBe(false);
+      return h.dialedAt.slice(1).map((t, i) => t - h.dialedAt[i]!);
+    };
+    expect(await refusing({ initial: '250ms', max: '500ms' })).toEqual([250, 500, 500, 500]);
+    const jittered = await refusing({ initial: '250ms', max: '500ms', jitter: 'full' });
+    expect(jittered.length).toBeGreaterThan(4);
+    [250, 500, 500, 500].forEach((nominal, i) => expect(jittered[i]).toBeLessThanOrEqual(nominal));
+    expect(jittered.slice(0, 4)).not.toEqual([250, 500, 500, 500]);
+  });
 });
 
 describe('v2 fake agent: graceful stop (docs/protocol-v2.md §3.3, "On shutdown")', () => {
