@@ -28,7 +28,7 @@ import { applyOverrides, validateScenario, type ScenarioOverrides } from '../sce
 import type { Scenario } from '../scenario/schema.js';
 import { runCapacityStep, capacityMeta, type StepRun } from './run-step.js';
 import { searchCapacity, type Resolution, type StepVerdict } from './search.js';
-import { stepScenario, type StepTiming } from './step-scenario.js';
+import { hasFaults, stepScenario, type StepTiming } from './step-scenario.js';
 import type { CapacityResult, CapacitySummary } from './types.js';
 
 export interface CapacityOptions {
@@ -84,6 +84,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
     throw new FleetsimError('usage', 'no SLO to search against', { hint: 'give one or more --slo, e.g. --slo "p99(POST /me/report-stats) < 200ms", or thresholds in the scenario' });
   }
   const slos = slosText.map((text) => parseThreshold(text));
+  if (hasFaults(options.raw)) log.warn('the scenario has faults: capacity steps do not run them (each step measures steady load)');
 
   const runId = makeCapacityId(first.name);
   const reportDir = join(options.outDir, runId);
