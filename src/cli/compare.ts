@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';
 import type { RunSummary } from '../metrics/summary-types.js';
+import type { Comparison } from '../reporters/compare.js';
 import type { CliCommand } from './command.js';
 import { numberFlag } from './flags.js';
 
@@ -44,7 +45,7 @@ export const compareCommand: CliCommand<CompareArgs> = {
     const tolerancePct = numberFlag('tolerance', args.tolerance);
     const { compareSummaries, renderComparison } = await import('../reporters/compare.js');
     const [baseline, current] = await Promise.all([readSummary(args.baseline, io.cwd), readSummary(args.current, io.cwd)]);
-    let comparison;
+    let comparison: Comparison;
     try {
       comparison = compareSummaries(baseline, current, { tolerancePct });
     } catch (error) {

@@ -5,6 +5,7 @@ import { EXIT, FleetsimError } from '../core/errors.js';
 import { GROUP_NAMES } from '../conform/group-names.js';
 import type { ConformResult } from '../conform/run-conformance.js';
 import type { Credentials } from '../protocol/credentials.js';
+import type { RemoteReferenceServer } from '../server/server-process.js';
 import type { CliCommand } from './command.js';
 import { durationFlag, textFlag } from './flags.js';
 import { writeLine } from './io.js';
@@ -74,7 +75,11 @@ export const conformCommand: CliCommand<ConformArgs> = {
         heartbeatMs: target.heartbeatMs,
         inactiveMs: target.inactiveMs,
         waitMs,
-        onResult: args.json ? undefined : (r) => resultLines(redactResult(r, redact)).forEach((line) => writeLine(io.stdout, line)),
+        onResult: args.json
+          ? undefined
+          : (r) => {
+              for (const line of resultLines(redactResult(r, redact))) writeLine(io.stdout, line);
+            },
       });
     } finally {
       await target.close();
@@ -120,7 +125,7 @@ async function openTarget(args: ConformArgs, cwd: string, heartbeatMs: number): 
     return { url: args.target.replace(/\/+$/, ''), credentials, embedded: false, heartbeatMs, inactiveMs: 2 * heartbeatMs, close: async () => {} };
   }
   const { startReferenceServerProcess } = await import('../server/server-process.js');
-  let server;
+  let server: RemoteReferenceServer;
   try {
     server = await startReferenceServerProcess({ agents: EMBEDDED.agents, heartbeatMs: EMBEDDED.heartbeatMs, inactiveMs: EMBEDDED.inactiveMs });
   } catch (error) {

@@ -130,8 +130,9 @@ export const runCommand: CliCommand<RunArgs> = {
   },
 };
 
-async function runWithSignals(
-  args: RunArgs,
+/** Runs `run` with the CLI's logger and stop-signal handling (shared with `fleetsim capacity`). */
+export async function runWithSignals(
+  args: Pick<RunArgs, 'live' | 'log-level'>,
   io: CliIO,
   run: (signal: AbortSignal, log: ReturnType<typeof createLogger>, tty: boolean) => Promise<number>,
   /** Another source of a graceful stop (a worker's parent going away). */

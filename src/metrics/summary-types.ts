@@ -1,3 +1,4 @@
+import type { CapacitySummary } from '../capacity/types.js';
 import type { TimeSeriesPoint } from './recorder-types.js';
 import type { FaultBaseline } from './recovery.js';
 /**
@@ -263,6 +264,8 @@ export interface RunSummary {
   timeSeries: TimeSeriesRow[];
   metrics: MetricsSection;
   thresholds: ThresholdResult[];
+  /** Only in the report of `fleetsim capacity`: the search and its knee (src/capacity/types.ts). */
+  capacity?: CapacitySummary;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../metrics/summary-types.js';
+import { capacityConsole } from './capacity-format.js';
 import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
 import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { ptyFacts } from './pty-format.js';
@@ -12,6 +13,7 @@ export function renderConsole(summary: RunSummary): string {
   const lines: string[] = [];
   lines.push(`fleetsim ${meta.scenario} · run ${meta.runId} · ${(meta.durationMs / 1000).toFixed(1)}s · target ${meta.target} · seed ${meta.seed}`);
   lines.push('');
+  lines.push(...capacityConsole(summary, alignTable));
 
   const endpointRows = Object.entries(summary.endpoints).map(([name, e]) => [
     name,
@@ -66,7 +68,9 @@ export function renderConsole(summary: RunSummary): string {
 
   if (summary.pty) {
     const facts = ptyFacts(summary.pty);
-    facts.forEach(([label, text], i) => lines.push(`${i === 0 ? 'pty          ' : '             '}${label} ${text}`));
+    facts.forEach(([label, text], i) => {
+      lines.push(`${i === 0 ? 'pty          ' : '             '}${label} ${text}`);
+    });
   }
 
   if (summary.errors.length > 0) {

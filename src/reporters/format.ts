@@ -81,7 +81,7 @@ export function generatorLine(g: GeneratorSummary): string {
 /** What a reader of a saturated run should know and do; undefined when the harness was fine. */
 export function saturationNote(summary: RunSummary): string | undefined {
   const g = summary.generator;
-  if (!g || g.verdict !== 'saturated') return undefined;
+  if (g?.verdict !== 'saturated') return undefined;
   const head = g.saturationAllowed
     ? 'The harness was saturated and --allow-saturated kept the outcome: treat these latencies as an upper bound inflated by fleetsim itself.'
     : 'This run is invalid: the harness was saturated, so its latencies describe fleetsim, not the target.';
@@ -91,7 +91,11 @@ export function saturationNote(summary: RunSummary): string | undefined {
 /** Pads cells into aligned columns; `align[i]` 'r' right-aligns column i. */
 export function alignTable(rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[] = []): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+    });
+  }
   return rows.map((row) =>
     row
       .map((cell, i) => {

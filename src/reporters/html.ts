@@ -1,6 +1,7 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
+import { capacityHtml } from './capacity-format.js';
 import { lineChart, type ChartBand, type ChartSeries } from './svg-chart.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
@@ -64,6 +65,7 @@ export function renderHtml(summary: RunSummary): string {
   if (shards) body.push(`<p class="${summary.meta.shards?.partial ? 'warn' : 'meta'}">${esc(shards)}</p>`);
   const note = saturationNote(summary);
   if (note) body.push(`<p class="warn">${esc(note)}</p>`);
+  body.push(...capacityHtml(summary));
 
   if (summary.thresholds.length > 0) {
     body.push('<h2>Thresholds</h2>');

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../metrics/summary-types.js';
+import { capacityJunit } from './capacity-format.js';
 import { faultLine } from './faults-format.js';
 import { escapeXml, fmtObserved, saturationNote, shardsLine } from './format.js';
 
@@ -68,8 +69,10 @@ export function renderJunit(summary: RunSummary): string {
     }
   }
 
-  const failures = summary.thresholds.filter((t) => !t.pass).length + harnessFailed;
-  const errors = broken ? 1 : 0;
+  const capacity = capacityJunit(summary);
+  cases.push(...capacity.cases);
+  const failures = summary.thresholds.filter((t) => !t.pass).length + harnessFailed + capacity.failures;
+  const errors = (broken ? 1 : 0) + capacity.errors;
   const tests = cases.length;
   const props = [
     ['runId', meta.runId],
@@ -83,13 +86,14 @@ export function renderJunit(summary: RunSummary): string {
     ...(g ? [['harness', g.verdict === 'saturated' && g.saturationAllowed ? 'saturated (allowed)' : g.verdict]] : []),
     ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
     ...ptyProperties(summary),
+    ...capacity.properties,
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)
     .join('\n');
   const faultOut = (summary.faults ?? []).flatMap((f) => [
     faultLine(f),
     ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`),
-  ]);
+  ]).concat(capacity.out);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${attr('name', 'fleetsim')} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', time)}>`,

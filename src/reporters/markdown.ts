@@ -1,4 +1,5 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
+import { capacityMarkdown } from './capacity-format.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
 import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
@@ -34,6 +35,7 @@ export function renderMarkdown(summary: RunSummary): string {
   if (shards) out.push(`**Shards:** ${escapeMd(shards)}`, '');
   const note = saturationNote(summary);
   if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
+  out.push(...capacityMarkdown(summary));
 
   if (summary.thresholds.length > 0) {
     out.push('## Thresholds', '');

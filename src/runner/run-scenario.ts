@@ -8,6 +8,7 @@ import { METRIC } from '../metrics/names.js';
 import { createRecorder, type Recorder } from '../metrics/recorder.js';
 import { createFaultLog } from '../metrics/fault-log.js';
 import { buildSummary } from '../metrics/summary.js';
+import type { MetricSink } from '../metrics/sink.js';
 import type { GeneratorSummary, RunSummary } from '../metrics/summary-types.js';
 import type { GeneratorProbe } from '../observe/generator-probe.js';
 import { startObservation, type RunObservation } from '../observe/observe-run.js';
@@ -47,6 +48,16 @@ export interface RunOptions {
   observe?: RunObserveOptions;
   /** Run only this shard of the fleet and write `shard-K-of-N.json` too (runner/shard-run.ts). */
   shard?: ShardRunOptions;
+  /**
+   * A target the caller started and keeps (`fleetsim capacity` reuses one embedded server over
+   * its steps): used instead of starting one, and not closed at the end.
+   */
+  target?: RunTarget;
+  /**
+   * Called at the run's second 0 with the clock's reading then; the sink it returns also gets
+   * every sample (`fleetsim capacity` judges each step on its own window from it).
+   */
+  tap?: (startedAtClock: number) => MetricSink;
 }
 
 export interface RunObserveOptions {
@@ -124,7 +135,8 @@ interface RunContext {
 async function runObserved(options: RunOptions, run: RunContext): Promise<RunResult> {
   const { scenario } = options;
   const { clock, log, plan, thresholds, runId, reportDir, timing, observation, shard } = run;
-  const target: RunTarget = await startTarget(scenario, plan.peakAgents, log, shard?.spec);
+  const kept = options.target;
+  const target: RunTarget = kept ? { ...kept, close: async () => undefined } : await startTarget(scenario, plan.peakAgents, log, shard?.spec);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
   // The agents wanted over time: the whole fleet's, or this shard's slice of it.
   const schedule = shard?.schedule ?? ((elapsedMs: number) => agentCountAt(plan, elapsedMs));
@@ -169,10 +181,11 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     onDown: (message) => log.warn(message),
     onUp: (message) => log.info(message),
   });
+  const tapped = options.tap?.(startedAtClock);
   const ctx: WorkloadContext = {
     signal: controller.signal,
     clock,
-    metrics: observation.sink(teeSink(recorder, health)),
+    metrics: observation.sink(teeSink(recorder, tapped ? teeSink(health, tapped) : health)),
     target: target.target,
     credentials: target.credentials,
     rng: shard ? shard.rng(createRng(scenario.seed)) : createRng(scenario.seed),

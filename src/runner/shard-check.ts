@@ -26,7 +26,7 @@ export async function collectShardFiles(paths: readonly string[], cwd: string): 
   const out: string[] = [];
   for (const given of paths) {
     const full = resolve(cwd, given);
-    let info;
+    let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(full);
     } catch {

@@ -105,6 +105,11 @@ async function startDirectTarget(scenario: Scenario, peakAgents: number, log: Lo
     reportIntervalMs: serverOptions.reportInterval,
     heartbeatMs: serverOptions.heartbeat,
     inactiveMs: serverOptions.inactiveTimeout,
+    capacity: serverOptions.capacity && {
+      serviceTimeMs: serverOptions.capacity.serviceTime,
+      workers: serverOptions.capacity.workers,
+      endpoints: serverOptions.capacity.endpoints,
+    },
   });
   let protocol: 'v1' | 'v2';
   try {

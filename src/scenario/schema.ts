@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import type { AnyWorkloadKind, RunFacts, SectionValue } from '../workloads/kind.js';
 import { WORKLOAD_KINDS, type WorkloadKey, type WorkloadKinds } from '../workloads/registry.js';
+import { ENDPOINT } from '../metrics/names.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
 import { showValue } from './duration.js';
 import { count, duration, int } from './fields.js';
@@ -19,6 +20,9 @@ import { thresholdProblem } from './threshold-check.js';
 
 const always = { when: () => true };
 
+/** Endpoints the embedded server answers, as reports name them (cost-model filter). */
+const SERVER_ENDPOINTS: readonly string[] = [...Object.values(ENDPOINT), 'GET /me/rpc'];
+
 const server = z.strictObject({
   /** Fixtures to provision; defaults to agents.count. */
   agents: count.optional(),
@@ -27,6 +31,26 @@ const server = z.strictObject({
   rateLimit: int().default(512),
   heartbeat: duration.prefault('3s'),
   inactiveTimeout: duration.prefault('6s'),
+  /**
+   * Cost model, a testing aid (default none): every request waits for one of `workers` serial
+   * workers spending `serviceTime` on it, so the server saturates at workers / serviceTime
+   * requests per second (src/server/http/cost-model.ts).
+   */
+  capacity: z
+    .strictObject({
+      serviceTime: duration.refine((ms) => ms > 0, { error: 'must be greater than 0, e.g. "2ms"' }),
+      workers: int().min(1).default(1),
+      /** Only these endpoints (e.g. "POST /me/report-stats") wait for a worker; default every request. */
+      endpoints: z
+        .array(
+          z.string().refine((e) => SERVER_ENDPOINTS.includes(e), {
+            error: (i) => `unknown endpoint ${showValue(i.input)}; known: ${SERVER_ENDPOINTS.join(', ')}`,
+          }),
+        )
+        .min(1)
+        .optional(),
+    })
+    .optional(),
 });
 
 const httpUrl = z.string().refine(

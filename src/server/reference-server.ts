@@ -16,6 +16,7 @@ import { fixtureAgents, fixtureUser, GIT_AUTH_PROVIDERS } from './fixtures.js';
 import { GitAuthLinks } from './git-auth-links.js';
 import { Heartbeats } from './heartbeats.js';
 import { sha256, UserAuth } from './http/auth.js';
+import { createCostQueue } from './http/cost-model.js';
 import { createDispatcher } from './http/dispatch.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { Responder, type Exchange } from './http/reply.js';
@@ -135,7 +136,8 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   state.gitSshKeyBody = responder.encode({ public_key: sshKey.publicKey, private_key: sshKey.privateKey });
 
   const limiter = opts.rateLimit > 0 ? createRateLimiter(opts.rateLimit, wallNow) : undefined;
-  const dispatch = createDispatcher(state, limiter);
+  const costQueue = opts.capacity ? createCostQueue(opts.capacity, clock) : undefined;
+  const dispatch = createDispatcher(state, limiter, costQueue);
   const split = (req: IncomingMessage): { path: string; query: string } => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -249,6 +251,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
         await coordinator.close();
         v2.close();
         state.heartbeats.close();
+        costQueue?.close();
         for (const ws of wss.clients) ws.terminate();
         for (const ws of wssV2.clients) ws.terminate();
         wss.close();

@@ -27,7 +27,10 @@ export async function load(url, context, next) {
   return next(url, context);
 }\n`;
   await writeFile(join(dir, 'hooks.mjs'), hooks);
-  await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+  await writeFile(
+    join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`,
+  );
   await writeFile(join(dir, 'plan.json'), JSON.stringify({ name: 'lazy-json', duration: '5s', agents: { count: 2 } }));
   await writeFile(join(dir, 'plan.ts'), `const count: number = 2;\nexport default { name: 'lazy-ts', duration: '5s', agents: { count } };\n`);
   // A .mjs scenario that imports TypeScript: JavaScript scenarios load without tsx.

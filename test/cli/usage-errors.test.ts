@@ -48,7 +48,7 @@ const cases: [string, () => string[], RegExp][] = [
   ['--workers with --metrics-addr', () => [...RUN, '--workers', '2', '--metrics-addr', '9464', '--out', out], /--workers cannot serve \/metrics yet/],
   ['--worker without a parent', () => [...RUN, '--worker', '--shard', '0/2', '--out', out], /--worker is internal/],
   ['merge without files', () => ['merge'], /Not enough non-option arguments: got 0, need at least 1/],
-  ['no command', () => [], /name a command: run, plan, serve, compare, conform or merge/],
+  ['no command', () => [], /name a command: run, plan, serve, compare, conform, merge or capacity/],
   ['an unknown command', () => ['rnu'], /Unknown argument: rnu/],
   ['serve --bogus 1', () => ['serve', '--bogus', '1'], /Unknown argument: bogus/],
   ['serve --report-interval -5s', () => ['serve', '--report-interval', '-5s'], /--report-interval: .*durations cannot be negative/],

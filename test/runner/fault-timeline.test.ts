@@ -17,10 +17,25 @@ function setup(faults: FaultInput[]) {
   const faultLog = createFaultLog({ elapsedMs: () => clock.now(), endElapsedMs: () => endMark });
   const calls: string[] = [];
   const server: ServerFaultControl = {
-    dropAgentSockets: async (fraction) => (calls.push(`drop ${fraction}`), 3),
-    restart: { down: async () => (calls.push('down'), 7), up: async () => void calls.push('up') },
-    revokeTokens: async (fraction) => (calls.push(`revoke ${fraction}`), { revoked: 2, dropped: 2 }),
-    restoreTokens: async () => (calls.push('restore'), 2),
+    dropAgentSockets: async (fraction) => {
+      calls.push(`drop ${fraction}`);
+      return 3;
+    },
+    restart: {
+      down: async () => {
+        calls.push('down');
+        return 7;
+      },
+      up: async () => void calls.push('up'),
+    },
+    revokeTokens: async (fraction) => {
+      calls.push(`revoke ${fraction}`);
+      return { revoked: 2, dropped: 2 };
+    },
+    restoreTokens: async () => {
+      calls.push('restore');
+      return 2;
+    },
   };
   const proxyEnds: (() => void)[] = [];
   const proxy: ProxyFaultControl = {

@@ -26,6 +26,7 @@ describe('the ready scenarios', async () => {
     expect(files.sort()).toEqual(
       [
         'ci-repro.json',
+        'capacity-demo.ts',
         'coderd-restart.ts',
         'coordinator-bench.ts',
         'coordinator-bench-v2.ts',

@@ -5,6 +5,7 @@ import { serveRpc, type RpcConnection } from '../../protocol/v2/rpc-connection.j
 import { DRPC_UNIMPLEMENTED, DrpcError } from '../../protocol/v2/wire-errors.js';
 import { wsByteStream } from '../../protocol/v2/ws-byte-stream.js';
 import {
+  type CoordinateRequest,
   CoordinateRequestSchema,
   CoordinateResponseSchema,
   DERPMapSchema,
@@ -98,7 +99,7 @@ function coordinateHandler(s: ServerState, peerId: () => string, auth: Coordinat
       stream.listen({
         onMessage(bytes) {
           if (done) return;
-          let req;
+          let req: CoordinateRequest;
           try {
             req = fromBinary(CoordinateRequestSchema, bytes);
           } catch {

@@ -2,7 +2,7 @@ import type { Clock } from '../../../core/clock.js';
 import { rpcErrorClass } from '../../../metrics/error-class.js';
 import type { MetricSink } from '../../../metrics/sink.js';
 import type { DrpcClientStream } from '../../../protocol/v2/drpc-client.js';
-import { CoordinateResponse_PeerUpdate_Kind } from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { type CoordinateResponse, CoordinateResponse_PeerUpdate_Kind } from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import type { MessageListener } from '../../../protocol/v2/message-queue.js';
 import { TAILNET_RPC } from '../../../protocol/v2/messages.js';
 import { nodeFromProto } from '../../../protocol/v2/node-convert.js';
@@ -100,7 +100,7 @@ export class CoordinateRoutine implements TaskOwner, MessageListener {
   }
 
   onMessage(bytes: Uint8Array): void {
-    let response;
+    let response: CoordinateResponse;
     try {
       response = COORDINATE.decodeResponse(bytes);
     } catch {

@@ -136,7 +136,10 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
     // The observer's view in order: the stream opens before the first send and closes at its end.
     const events: string[] = [];
     const observer = {
-      agentSent: (_id: string, seq: number) => (sent.push(seq), events.push(`sent ${seq}`)),
+      agentSent: (_id: string, seq: number) => {
+        sent.push(seq);
+        events.push(`sent ${seq}`);
+      },
       agentReceived: (_id: string, nodes: TailnetNode[]) => seen.push({ nodes }),
       agentSocket: (id: string, open: boolean) => events.push(`${open ? 'open' : 'closed'} ${id}`),
     };
@@ -278,7 +281,7 @@ describe('v2 fake agent: failures and reconnects', () => {
     expect(await refusing({ initial: '250ms', max: '500ms' })).toEqual([250, 500, 500, 500]);
     const jittered = await refusing({ initial: '250ms', max: '500ms', jitter: 'full' });
     expect(jittered.length).toBeGreaterThan(4);
-    [250, 500, 500, 500].forEach((nominal, i) => expect(jittered[i]).toBeLessThanOrEqual(nominal));
+    for (const [i, nominal] of [250, 500, 500, 500].entries()) expect(jittered[i]).toBeLessThanOrEqual(nominal);
     expect(jittered.slice(0, 4)).not.toEqual([250, 500, 500, 500]);
   });
 });
