@@ -156,7 +156,7 @@ function forkChild(role: string, execArgv: string[] = []): ChildHandle {
 }
 
 async function startServer(agents: number, profileDir: string | undefined): Promise<Started> {
-  if (!profileDir) return startReferenceServerProcess({ port: 0, agents, rateLimit: -1, ...(process.env.HB ? { heartbeatMs: Number(process.env.HB) } : {}) });
+  if (!profileDir) return startReferenceServerProcess({ port: 0, agents, rateLimit: -1 });
   mkdirSync(profileDir, { recursive: true });
   const proc = forkChild('server', ['--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir)}`]);
   const ready = await proc.call<{ url: string; credentials: Credentials }>('start', { agents });

@@ -83,7 +83,15 @@ async function wsTurn(url: string, seconds: number, clients: number, window: num
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   running = false;
   const rate = (echoed * 1000) / (performance.now() - start);
-  await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => (ws.once('close', () => resolve()), ws.terminate()))));
+  await Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          ws.once('close', () => resolve());
+          ws.terminate();
+        }),
+    ),
+  );
   return rate;
 }
 

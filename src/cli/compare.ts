@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';
 import type { RunSummary } from '../metrics/summary-types.js';
-import { compareSummaries, renderComparison } from '../reporters/compare.js';
+import type { Comparison } from '../reporters/compare.js';
 import type { CliCommand } from './command.js';
 import { numberFlag } from './flags.js';
 
@@ -43,8 +43,9 @@ export const compareCommand: CliCommand<CompareArgs> = {
       .option('format', { choices: ['text', 'markdown'] as const, default: 'text' as const }) as unknown as Argv<CompareArgs>,
   run: async (args, io) => {
     const tolerancePct = numberFlag('tolerance', args.tolerance);
+    const { compareSummaries, renderComparison } = await import('../reporters/compare.js');
     const [baseline, current] = await Promise.all([readSummary(args.baseline, io.cwd), readSummary(args.current, io.cwd)]);
-    let comparison;
+    let comparison: Comparison;
     try {
       comparison = compareSummaries(baseline, current, { tolerancePct });
     } catch (error) {

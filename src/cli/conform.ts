@@ -2,13 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';
-import { CONFORM_GROUPS, GROUP_NAMES } from '../conform/groups.js';
-import { redactResult, redactor, renderConformJson, renderConformJunit, resultLines, summaryLine } from '../conform/report.js';
-import { runConformance, type ConformResult } from '../conform/run-conformance.js';
+import { GROUP_NAMES } from '../conform/group-names.js';
+import type { ConformResult } from '../conform/run-conformance.js';
 import type { Credentials } from '../protocol/credentials.js';
-import { credentialSecrets, loadCredentialsFile } from '../runner/credentials-file.js';
-import { probeTarget } from '../runner/target.js';
-import { startReferenceServerProcess } from '../server/server-process.js';
+import type { RemoteReferenceServer } from '../server/server-process.js';
 import type { CliCommand } from './command.js';
 import { durationFlag, textFlag } from './flags.js';
 import { writeLine } from './io.js';
@@ -50,7 +47,7 @@ export const conformCommand: CliCommand<ConformArgs> = {
       .option('wait', { type: 'string', requiresArg: true, default: '3s', describe: 'longest wait for one answer, message or close' })
       .option('heartbeat', { type: 'string', requiresArg: true, default: '3s', describe: "the target's agent connection heartbeat (coderd: 3s); status waits derive from it" }) as unknown as Argv<ConformArgs>,
   run: async (args, io) => {
-    const groups = selectGroups(args.only);
+    const only = selectGroupNames(args.only);
     const heartbeatMs = durationFlag('heartbeat', args.heartbeat, { positive: true });
     const waitMs = durationFlag('wait', args.wait, { positive: true });
     const junit = args.junit === undefined ? undefined : resolve(io.cwd, textFlag('junit', args.junit));
@@ -59,6 +56,11 @@ export const conformCommand: CliCommand<ConformArgs> = {
         hint: 'a real Coder needs agent tokens and a user API key: fleetsim conform --target URL --credentials FILE',
       });
     }
+    // Loaded here, not at the top: other commands and --version/--help skip this module graph.
+    const [{ redactResult, redactor, renderConformJson, renderConformJunit, resultLines, summaryLine }, { runConformance }, { credentialSecrets }, { probeTarget }] =
+      await Promise.all([import('../conform/report.js'), import('../conform/run-conformance.js'), import('../runner/credentials-file.js'), import('../runner/target.js')]);
+    const { CONFORM_GROUPS } = await import('../conform/groups.js');
+    const groups = only === undefined ? CONFORM_GROUPS : CONFORM_GROUPS.filter((g) => only.includes(g.name));
     const target = await openTarget(args, io.cwd, heartbeatMs);
     const redact = redactor(credentialSecrets(target.credentials));
     let result: ConformResult;
@@ -73,7 +75,11 @@ export const conformCommand: CliCommand<ConformArgs> = {
         heartbeatMs: target.heartbeatMs,
         inactiveMs: target.inactiveMs,
         waitMs,
-        onResult: args.json ? undefined : (r) => resultLines(redactResult(r, redact)).forEach((line) => writeLine(io.stdout, line)),
+        onResult: args.json
+          ? undefined
+          : (r) => {
+              for (const line of resultLines(redactResult(r, redact))) writeLine(io.stdout, line);
+            },
       });
     } finally {
       await target.close();
@@ -92,14 +98,15 @@ export const conformCommand: CliCommand<ConformArgs> = {
   },
 };
 
-function selectGroups(only: string | undefined): typeof CONFORM_GROUPS {
-  if (only === undefined) return CONFORM_GROUPS;
+/** The `--only` group names (undefined: every group), checked without loading the groups. */
+function selectGroupNames(only: string | undefined): string[] | undefined {
+  if (only === undefined) return undefined;
   const names = textFlag('only', only).split(',').map((n) => n.trim()).filter(Boolean);
   const unknown = names.filter((n) => !GROUP_NAMES.includes(n));
   if (unknown.length > 0 || names.length === 0) {
     throw new FleetsimError('usage', `--only: unknown group ${unknown.map((n) => JSON.stringify(n)).join(', ') || '""'}`, { hint: `groups: ${GROUP_NAMES.join(', ')}` });
   }
-  return CONFORM_GROUPS.filter((g) => names.includes(g.name));
+  return names;
 }
 
 interface OpenTarget {
@@ -113,10 +120,12 @@ interface OpenTarget {
 
 async function openTarget(args: ConformArgs, cwd: string, heartbeatMs: number): Promise<OpenTarget> {
   if (args.target && args.credentials) {
+    const { loadCredentialsFile } = await import('../runner/credentials-file.js');
     const credentials = await loadCredentialsFile(resolve(cwd, args.credentials));
     return { url: args.target.replace(/\/+$/, ''), credentials, embedded: false, heartbeatMs, inactiveMs: 2 * heartbeatMs, close: async () => {} };
   }
-  let server;
+  const { startReferenceServerProcess } = await import('../server/server-process.js');
+  let server: RemoteReferenceServer;
   try {
     server = await startReferenceServerProcess({ agents: EMBEDDED.agents, heartbeatMs: EMBEDDED.heartbeatMs, inactiveMs: EMBEDDED.inactiveMs });
   } catch (error) {

@@ -17,6 +17,20 @@ export interface SignalSource {
   off(signal: StopSignal, listener: () => void): unknown;
 }
 
+/**
+ * The IPC channel to a parent fleetsim (`run --workers` starts each worker with one; bin.ts
+ * passes `process` when it has one). Workers report readiness and progress on it, get the start
+ * instant from it, and stop when it closes (the parent is gone).
+ */
+export interface ParentChannel {
+  send(message: unknown): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'disconnect', listener: () => void): unknown;
+  off(event: 'message', listener: (message: unknown) => void): unknown;
+  off(event: 'disconnect', listener: () => void): unknown;
+  readonly connected: boolean;
+}
+
 export interface CliIO {
   stdout: OutputStream;
   stderr: OutputStream;
@@ -24,6 +38,8 @@ export interface CliIO {
   signals: SignalSource;
   /** Relative paths (scenario, --out, --credentials, compare files) start here. */
   cwd: string;
+  /** Set when a parent fleetsim started this process as a local worker (`run --workers`). */
+  parent?: ParentChannel;
 }
 
 export const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

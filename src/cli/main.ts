@@ -10,16 +10,25 @@ import yargs, { type Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';
 import { closest } from '../scenario/suggest.js';
 import { FLEETSIM_VERSION } from '../version.js';
+import { capacityCommand } from './capacity.js';
 import type { CliCommand } from './command.js';
 import { compareCommand } from './compare.js';
 import { conformCommand } from './conform.js';
+import { mergeCommand } from './merge.js';
 import type { CliIO } from './io.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: CliCommand<any>[] = [runCommand, planCommand, serveCommand, compareCommand, conformCommand];
+/**
+ * A command with its argument type erased so commands with different arguments share one list.
+ * Sound because yargs hands `run` exactly the arguments its own `builder` declared.
+ */
+function erased<A>(command: CliCommand<A>): CliCommand<unknown> {
+  return { ...command, run: (args, io) => command.run(args as A, io) };
+}
+
+const COMMANDS: CliCommand<unknown>[] = [erased(runCommand), erased(planCommand), erased(serveCommand), erased(compareCommand), erased(conformCommand), erased(mergeCommand), erased(capacityCommand)];
 
 /** Runs the CLI with `argv` (the arguments after the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
@@ -32,7 +41,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     // Flags are read in their kebab-case spelling only; camelCase twins would double every
     // "Unknown argument" report (bogus-flag, bogusFlag).
     .parserConfiguration({ 'camel-case-expansion': false })
-    .demandCommand(1, 'name a command: run, plan, serve or compare')
+    .demandCommand(1, 'name a command: run, plan, serve, compare, conform, merge or capacity')
     .strict()
     // yargs calls this for usage errors (message) and for errors thrown by a handler (error).
     // Throwing is what stops it: a handler that "fails" without throwing runs the command anyway.

@@ -1,6 +1,4 @@
 import type { Argv } from 'yargs';
-import { loadScenario } from '../scenario/load.js';
-import { formatPlan, planScenario } from '../scenario/plan.js';
 import type { CliCommand } from './command.js';
 import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
 
@@ -30,6 +28,8 @@ export const planCommand: CliCommand<PlanArgs> = {
     const agents = args.agents === undefined ? undefined : wholeNumberFlag('agents', args.agents);
     if (args.duration !== undefined) durationFlag('duration', args.duration, { positive: true });
     const seed = args.seed === undefined ? undefined : textFlag('seed', args.seed);
+    // Loaded here so that other commands and --version/--help skip the scenario schema (zod).
+    const [{ loadScenario }, { formatPlan, planScenario }] = await Promise.all([import('../scenario/load.js'), import('../scenario/plan.js')]);
     const scenario = await loadScenario(args.file, { agents, duration: args.duration, seed }, { cwd: io.cwd });
     const plan = planScenario(scenario);
     io.stdout.write(args.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan));

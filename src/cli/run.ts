@@ -3,12 +3,13 @@ import type { Argv } from 'yargs';
 import { FleetsimError, SIGNAL_EXIT, type StopSignal } from '../core/errors.js';
 import { createLogger, type LogLevel } from '../core/log.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
-import { runScenario } from '../runner/run-scenario.js';
-import { loadScenario } from '../scenario/load.js';
 import type { CliCommand } from './command.js';
 import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
 import { STOP_SIGNALS, writeLine, type CliIO } from './io.js';
 import { prepareOutputDir } from './output-dir.js';
+import { parseStartAt } from '../runner/start-at.js';
+import { workerShardHooks } from '../runner/worker-channel.js';
+import { runLocalWorkers, workersFlag } from './run-workers.js';
 
 interface RunArgs {
   file: string;
@@ -22,6 +23,10 @@ interface RunArgs {
   live?: boolean;
   'metrics-addr'?: string;
   'allow-saturated'?: boolean;
+  shard?: string;
+  'start-at'?: string;
+  workers?: string;
+  worker?: boolean;
   'log-level': LogLevel;
 }
 
@@ -30,6 +35,8 @@ interface RunArgs {
  * The first SIGINT/SIGTERM/SIGHUP stops the fleet and still writes a partial report; a second
  * one returns its exit code at once (bin.ts then exits without waiting for the report).
  */
+export type { RunArgs };
+
 export const runCommand: CliCommand<RunArgs> = {
   command: 'run <file>',
   describe: 'Run a scenario (embedded server unless --target) and write the report',
@@ -46,6 +53,11 @@ export const runCommand: CliCommand<RunArgs> = {
       .option('live', { type: 'boolean', describe: 'live progress line (default: when stderr is a TTY)' })
       .option('metrics-addr', { type: 'string', requiresArg: true, describe: 'serve Prometheus /metrics here during the run: HOST:PORT, or PORT for 127.0.0.1 (e.g. 127.0.0.1:9464)' })
       .option('allow-saturated', { type: 'boolean', describe: 'keep the outcome when the harness itself was saturated (exit 11 otherwise); the report is marked' })
+      .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard K of N (K from 0: agent i runs in shard i mod N) and write shard-K-of-N.json for fleetsim merge' })
+      .option('start-at', { type: 'string', requiresArg: true, describe: 'with --shard or --workers: start the timeline at this RFC 3339 instant (the same for every shard), e.g. 2030-01-02T15:04:05Z' })
+      .option('workers', { type: 'string', requiresArg: true, describe: 'run the fleet as N local worker processes (auto: one per CPU), one shard each, merged at the end' })
+      // Internal: how `--workers` starts each worker (IPC with the parent).
+      .option('worker', { type: 'boolean', hidden: true })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<RunArgs>,
   run: async (args, io) => {
     // Every flag is checked before anything is loaded, started or written.
@@ -55,11 +67,26 @@ export const runCommand: CliCommand<RunArgs> = {
     textFlag('out', args.out);
     const metricsAddr = args['metrics-addr'] === undefined ? undefined : textFlag('metrics-addr', args['metrics-addr']);
     if (metricsAddr !== undefined) parseListenAddress(metricsAddr);
+    // runner/shard.js pulls in the scenario plan (and zod): loaded only with --shard.
+    const shard = args.shard === undefined ? undefined : (await import('../runner/shard.js')).parseShard(textFlag('shard', args.shard));
+    const startAtMs = args['start-at'] === undefined ? undefined : parseStartAt(textFlag('start-at', args['start-at']), Date.now());
+    const workers = args.workers === undefined ? undefined : workersFlag(args.workers);
+    if (workers !== undefined && shard) throw new FleetsimError('usage', '--workers and --shard go separately', { hint: '--workers N starts the N shards itself' });
+    if (startAtMs !== undefined && !shard && workers === undefined) {
+      throw new FleetsimError('usage', '--start-at needs --shard K/N (or --workers N)', { hint: 'it lines up the shards of one run' });
+    }
+    const parent = args.worker === true ? io.parent : undefined;
+    if (args.worker === true && (!shard || !parent)) {
+      throw new FleetsimError('usage', '--worker is internal: fleetsim run --workers N starts its workers with it', { hint: 'use --workers N, or --shard K/N' });
+    }
     if (Boolean(args.target) !== Boolean(args.credentials)) {
       throw new FleetsimError('usage', '--target and --credentials go together', {
         hint: 'a real Coder needs agent tokens and a user API key: fleetsim run FILE --target URL --credentials FILE',
       });
     }
+    // Loaded here, not at the top: `--version`, `--help` and the other commands never pay for
+    // the scenario schema or the runner's module graph (undici, ws, faker, …).
+    const [{ loadScenario }, { runScenario }] = await Promise.all([import('../scenario/load.js'), import('../runner/run-scenario.js')]);
     const scenario = await loadScenario(
       args.file,
       {
@@ -71,7 +98,19 @@ export const runCommand: CliCommand<RunArgs> = {
       },
       { cwd: io.cwd },
     );
+    if (workers !== undefined && (metricsAddr !== undefined || scenario.observe?.metricsAddr !== undefined)) {
+      throw new FleetsimError('usage', '--workers cannot serve /metrics yet (each worker would bind the same address)', {
+        hint: 'drop --metrics-addr / observe.metricsAddr, or run the shards yourself (--shard K/N) with one --metrics-addr each',
+      });
+    }
     const outDir = await prepareOutputDir(args.out, { cwd: io.cwd });
+    if (workers !== undefined) {
+      return runWithSignals(args, io, (_signal, log, tty) => runLocalWorkers({ args, io, scenario, outDir, count: workers, log, tty, startAtMs }));
+    }
+    // A worker whose parent is gone stops as if sent SIGTERM (it never outlives the parent).
+    const stopOnParentGone = parent ? (stop: (name: StopSignal) => void) => parent.on('disconnect', () => stop('SIGTERM')) : undefined;
+    const hooks = parent ? workerShardHooks(parent) : {};
+    const shardHooks = startAtMs !== undefined ? { progress: hooks.progress } : hooks;
     return runWithSignals(args, io, (signal, log, tty) =>
       runScenario({
         scenario,
@@ -81,18 +120,23 @@ export const runCommand: CliCommand<RunArgs> = {
         live: tty ? (line) => io.stderr.write(`\r\x1b[2K${line}`) : undefined,
         print: (text) => writeLine(io.stdout, text),
         observe: { metricsAddr, allowSaturated: args['allow-saturated'] === true ? true : undefined },
+        ...(shard ? { shard: { ...shard, startAtMs, allowSaturated: args['allow-saturated'] === true, ...shardHooks } } : {}),
       }).then((result) => {
         writeLine(io.stdout, `report: ${result.reportDir}`);
         return result.exitCode;
       }),
+      stopOnParentGone,
     );
   },
 };
 
-async function runWithSignals(
-  args: RunArgs,
+/** Runs `run` with the CLI's logger and stop-signal handling (shared with `fleetsim capacity`). */
+export async function runWithSignals(
+  args: Pick<RunArgs, 'live' | 'log-level'>,
   io: CliIO,
   run: (signal: AbortSignal, log: ReturnType<typeof createLogger>, tty: boolean) => Promise<number>,
+  /** Another source of a graceful stop (a worker's parent going away). */
+  extraStop?: (stop: (name: StopSignal) => void) => void,
 ): Promise<number> {
   const tty = args.live ?? (Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb');
   // With a live line on the terminal, each log line first clears it so the two never mix.
@@ -117,6 +161,11 @@ async function runWithSignals(
     };
     io.signals.on(name, listener);
     return { name, listener };
+  });
+  extraStop?.((name) => {
+    if (controller.signal.aborted) return;
+    log.warn(`the parent fleetsim is gone: stopping the fleet and writing a partial report`);
+    controller.abort(name);
   });
   const running = run(controller.signal, log, tty);
   try {

@@ -2,7 +2,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { FleetsimError } from '../core/errors.js';
-import { createReferenceServer } from '../server/reference-server.js';
+import type { ReferenceServer } from '../server/reference-server.js';
 import type { CliCommand } from './command.js';
 import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
 import { STOP_SIGNALS, type CliIO } from './io.js';
@@ -48,7 +48,9 @@ export const serveCommand: CliCommand<ServeArgs> = {
     const reportIntervalMs = durationFlag('report-interval', args['report-interval']);
     const heartbeatMs = durationFlag('heartbeat', args.heartbeat, { positive: true });
     const credentials = args.credentials === undefined ? undefined : resolve(io.cwd, textFlag('credentials', args.credentials));
-    let server;
+    // Loaded here, not at the top: only `serve` needs the server's module graph in this process.
+    const { createReferenceServer } = await import('../server/reference-server.js');
+    let server: ReferenceServer;
     try {
       server = await createReferenceServer({ host, port, agents, seed, rateLimit, reportIntervalMs, heartbeatMs, buildVersion: args['build-version'] });
     } catch (error) {

@@ -3,8 +3,9 @@
  * and peers (`/{id}/coordinate`): one binary frame per Node out, a stream of Node arrays in.
  *
  * Like agentsdk.Listen it pings every 30 s and closes with 1001 "Ping failed" when no pong comes
- * back within 30 s (§7.5). Reconnecting is the caller's job; `Backoff` gives the SDK's doubling
- * delays (agents 100 ms → 10 s, peers 50 ms → 10 s).
+ * back within 30 s (§7.5). Reconnecting is the caller's job: `reconnectBackoff` gives the
+ * scenario's policy (`agents.reconnect`, `peers.reconnect`; by default the SDK's doubling delays
+ * without jitter, agents 100 ms → 10 s, peers 50 ms → 10 s).
  */
 import { performance } from 'node:perf_hooks';
 import type { IncomingMessage } from 'node:http';
@@ -282,4 +283,4 @@ class Session implements CoordinateSocket {
 }
 
 /** Re-exported: the SDK-style backoff callers use around this socket. */
-export { Backoff, backoffDelays } from '../core/backoff.js';
+export { Backoff, backoffDelays, reconnectBackoff, type ReconnectPolicy } from '../core/backoff.js';

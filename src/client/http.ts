@@ -1,53 +1,12 @@
-import { Pool } from 'undici';
 import type { Clock } from '../core/clock.js';
 import { httpStatusClass, networkErrorClass, type ErrorClass } from '../metrics/error-class.js';
 import { METRIC, type EndpointName } from '../metrics/names.js';
 import type { MetricSink } from '../metrics/sink.js';
 import type { StopSignal } from './stop-signal.js';
 
-/**
- * The HTTP layer shared by every fake agent and user client of one run: ONE keep-alive undici
- * Pool per target with a bounded number of connections (a real fleet has one connection per
- * agent, but a load harness that opened 20,000 REST connections would measure its own kernel,
- * not the target). Requests never throw: every outcome is a {@link ApiResult}.
- */
-export interface HttpTransportOptions {
-  /** Target base URL, e.g. `http://127.0.0.1:7080` (no /api/v2). */
-  baseUrl: string;
-  /** Upper bound on open connections to the target (default 256). */
-  connections?: number;
-  /** Source address for the pool's sockets (e.g. `127.0.0.2`). */
-  localAddress?: string;
-  /** Idle keep-alive time of a pooled connection (default 30 s). */
-  keepAliveTimeoutMs?: number;
-  /** TCP connect limit (default 10 s). */
-  connectTimeoutMs?: number;
-}
-
-export interface HttpTransport {
-  readonly baseUrl: string;
-  readonly pool: Pool;
-  close(): Promise<void>;
-}
-
-export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
-  const base = new URL(options.baseUrl);
-  const pool = new Pool(base.origin, {
-    connections: options.connections ?? 256,
-    pipelining: 1,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-    keepAliveMaxTimeout: 600_000,
-    connectTimeout: options.connectTimeoutMs ?? 10_000,
-    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-  });
-  return {
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    pool,
-    close: async () => {
-      await pool.close().catch(() => pool.destroy());
-    },
-  };
-}
+/** The transports (shared pool, one connection per agent) live in http-transport.ts. */
+export { createHttpTransport, createSingleConnectionTransport, type HttpTransport, type HttpTransportOptions } from './http-transport.js';
+import type { HttpTransport } from './http-transport.js';
 
 /** The outcome of one request. `errorClass` is set exactly when `ok` is false. */
 export interface ApiResult<T = unknown> {
@@ -134,7 +93,7 @@ class Exchange<T> {
       headers['content-type'] = 'application/json';
     }
     options.signal?.addEventListener('abort', this, { once: true });
-    this.ctx.transport.pool.dispatch(
+    this.ctx.transport.dispatcher.dispatch(
       {
         method: options.method,
         path: '/api/v2/workspaceagents' + options.path,

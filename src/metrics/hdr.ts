@@ -45,7 +45,7 @@ export function newSecondHistogram(): Histogram {
 export function msToUs(ms: number): number {
   if (!(ms > 0)) return 0;
   const us = Math.round(ms * 1000);
-  return us > MAX_US ? MAX_US : us;
+  return Math.min(us, MAX_US);
 }
 
 /** Compressed base64 (the HdrHistogram V2 format, readable by other HDR implementations). */

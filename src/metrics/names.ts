@@ -42,6 +42,34 @@ export const METRIC = {
   coordDuplicated: 'coord_duplicated',
   /** count, tags {direction}: an update older than one already seen from the same sender. */
   coordOutOfOrder: 'coord_out_of_order',
+  /** count: keep-alive connections the agents' REST client opened to the target (`agents.http`). */
+  httpConnectionsOpened: 'http_connections_opened',
+  /** trend: PTY echo latency, intended send time of a write → its marker first seen in the output. */
+  ptyEcho: 'pty_echo',
+  /** count: PTY writes whose echo never came (session ended, or given up after 16384 newer writes). */
+  ptyEchoLost: 'pty_echo_lost',
+  /** count: PTY writes not sent because the socket already had over 1 MiB queued (target not reading). */
+  ptyWritesSkipped: 'pty_writes_skipped',
+  /** count: bytes of `data` typed into PTY sessions. */
+  ptyBytesSent: 'pty_bytes_sent',
+  /** count: bytes of terminal output received (replays included). */
+  ptyBytesReceived: 'pty_bytes_received',
+  /** count: PTY sessions that opened (first connection of a reconnect id). */
+  ptySessions: 'pty_sessions',
+  /** count: PTY sockets opened (first connections and reconnects). */
+  ptyOpened: 'pty_opened',
+  /** count: PTY dials that failed (HTTP refusal, network error); the class is in METRIC.error. */
+  ptyFailed: 'pty_failed',
+  /** count: reconnects with the same reconnect id that opened. */
+  ptyReconnects: 'pty_reconnects',
+  /** count, tags {code}: PTY sockets closed by the server or the network (not by the session). */
+  ptyCloses: 'pty_closes',
+  /** count: milliseconds PTY sockets were open, summed over sessions (for per-session rates). */
+  ptyOpenMs: 'pty_open_ms',
+  /** count: reconnect replays checked against the tail of what the session had received. */
+  ptyReplayChecks: 'pty_replay_checks',
+  /** count: replays that differed from that tail (or came short). */
+  ptyReplayMismatches: 'pty_replay_mismatches',
   /** count, tags {endpoint}: an optional v2 RPC the target does not serve (dRPC code 12 or
    * `unknown rpc`); not an error, the agent just stops calling it for that session. */
   rpcUnsupported: 'rpc_unsupported',

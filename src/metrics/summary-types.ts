@@ -1,3 +1,4 @@
+import type { CapacitySummary } from '../capacity/types.js';
 import type { TimeSeriesPoint } from './recorder-types.js';
 import type { FaultBaseline } from './recovery.js';
 /**
@@ -9,8 +10,9 @@ import type { FaultBaseline } from './recovery.js';
  * templates and error classes); then no report can leak one.
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
- * Added optional fields (`faults`, the time series' `agentP99Ms` and `reconnects`, a threshold's
- * `detail`) are not breaking: readers of version 1 ignore them.
+ * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are
+ * not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -48,6 +50,36 @@ export interface RunMeta {
   fleetsimVersion: string;
   runId: string;
   durationMs: number;
+  /** Present when the run was merged from shards (`fleetsim merge`, `run --workers`). */
+  shards?: ShardsMeta;
+}
+
+/** How a merged run was put together (runner/merge-shards.ts). */
+export interface ShardsMeta {
+  /** N: the shards the run was split into. */
+  count: number;
+  /** The shard indices merged (0-based). */
+  merged: number[];
+  /** Shards that were not there (only with `--allow-partial`): the figures cover part of the fleet. */
+  missing: number[];
+  partial: boolean;
+  /** With the embedded target: each shard ran its own server (N independent servers). */
+  embeddedServers?: number;
+  /** One entry per merged shard. */
+  list: {
+    index: number;
+    host: string;
+    runId: string;
+    startedAt: string;
+    endedAt: string;
+    /** How the shard stopped: `completed`, or the signal that stopped it. */
+    stopReason: string;
+    errored: boolean;
+    /** The shard's harness self-check verdict. */
+    generator?: 'ok' | 'saturated';
+    /** The shard started this long after `--start-at`. */
+    lateByMs?: number;
+  }[];
 }
 
 export interface ErrorRow {
@@ -81,6 +113,42 @@ export interface CoordinatorSummary {
   peersConnected?: { last: number; peak: number };
   /** The same figures per `direction` tag (agent_to_peer, peer_to_agent). */
   byDirection: Record<string, CoordinatorDirection>;
+}
+
+/**
+ * Terminal traffic through `GET /{id}/pty` (the `pty` workload). Bytes sent are the typed `data`
+ * (not the JSON around it); bytes received are raw terminal output, replays included.
+ */
+export interface PtySummary {
+  /** Sessions (reconnect ids) that opened at least once. */
+  sessions: number;
+  /** Sockets opened: first connections plus reconnects. */
+  opened: number;
+  /** Dials that failed (their classes are in `errors` under `GET /{id}/pty`). */
+  failed: number;
+  /** Reopens with the same reconnect id that opened. */
+  reconnects: number;
+  /** Sockets the server or the network closed, by close code (1000: the process exited). */
+  closes: Record<string, number>;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Over the run's duration (all sessions together); null for a zero-length run. */
+  bytesSentPerSecond: number | null;
+  bytesReceivedPerSecond: number | null;
+  /** Seconds PTY sockets were open, summed over sessions. */
+  openSeconds: number;
+  /** Typing rate of one open session (bytesSent / openSeconds): compare with the configured
+   * bytesPerSecond; lower means the generator fell behind or writes were skipped. */
+  sentPerSessionSecond: number | null;
+  /** Echo latency: a write's intended send time → its marker first seen in the output. */
+  echoMs: LatencyStats;
+  /** Writes whose echo never arrived. */
+  echoLost: number;
+  /** Writes skipped because over 1 MiB was queued on the socket (the target stopped reading). */
+  writesSkipped: number;
+  /** Reconnects whose replay was checked, and those whose replay differed or came short. */
+  replayChecks: number;
+  replayMismatches: number;
 }
 
 export interface RateLimitSeen {
@@ -123,6 +191,33 @@ export interface FaultSummary {
   baseline: FaultBaseline;
 }
 
+/**
+ * The fault proxy a run with network faults puts between the fleet and the target. Its
+ * counters say what the target itself saw (the fleet's own counts include refused dials the
+ * target never saw).
+ */
+export interface ProxySummary {
+  /** Where the proxy ran: its own process, so it does not share the load generator's loop. */
+  placement: 'child-process';
+  /** What the proxy costs the figures, in words. */
+  note: string;
+  /** Client connections the proxy accepted. */
+  connectionsOpened: number;
+  /** Most connections the target held at once through the proxy. */
+  peakTargetOpen: number;
+  /** Most client connections open at once. */
+  peakClientOpen: number;
+  /** Connections torn down by reset actions, and by refuse actions. */
+  reset: number;
+  refused: number;
+  /** Connections the proxy could not open to the target. */
+  targetFailed: number;
+  bytesUpstream: number;
+  bytesDownstream: number;
+  /** CPU time the proxy process used (user + system), ms. */
+  cpuMs: number;
+}
+
 /** Every recorded series, for metrics the fixed sections do not show. */
 export interface MetricsSection {
   trends: ({ name: string; tags: Record<string, string> } & LatencyStats)[];
@@ -146,6 +241,10 @@ export interface RunSummary {
     /** Highest agents_connected value. */
     peakConnected: number;
     reconnects: number;
+    /** Most coordinate-socket reconnects in one second of the run; present when there were any. */
+    peakReconnectsPerSecond?: number;
+    /** REST connections the agents opened to the target (`agents.http`); present when counted. */
+    httpConnectionsOpened?: number;
   };
   totals: { requests: number; errors: number; errorRate: number };
   /** The harness self-check (set by the runner; absent in summaries built by other tools). */
@@ -156,11 +255,17 @@ export interface RunSummary {
   errors: ErrorRow[];
   /** The run's faults in order of start; absent when the run had none. */
   faults?: FaultSummary[];
+  /** The fault proxy, when the run had network faults. */
+  proxy?: ProxySummary;
   coordinator?: CoordinatorSummary;
+  /** Present when the run had terminal traffic (the `pty` workload). */
+  pty?: PtySummary;
   rateLimit?: Record<string, RateLimitSeen>;
   timeSeries: TimeSeriesRow[];
   metrics: MetricsSection;
   thresholds: ThresholdResult[];
+  /** Only in the report of `fleetsim capacity`: the search and its knee (src/capacity/types.ts). */
+  capacity?: CapacitySummary;
 }
 
 /**

@@ -1,5 +1,9 @@
+import { errorRate } from './error-rate.js';
+/** Re-exported: callers that import it from here keep working. */
+export { errorRate } from './error-rate.js';
 import { newHistogram, type Histogram } from './hdr.js';
 import { METRIC } from './names.js';
+import { buildPty } from './pty-summary.js';
 import type { Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
 import { computeRecovery, type FaultWindow, type RecoveryOptions } from './recovery.js';
 import {
@@ -227,7 +231,11 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
 
   const faults = input.faults && input.faults.length > 0 ? buildFaults(recorder, timeSeries, input.faults, input.recovery) : undefined;
   const coordinator = buildCoordinator(recorder, durationS);
+  const pty = buildPty(recorder, durationS, latencyStats(recorder.trendSeries(METRIC.ptyEcho)));
   const rateLimit = buildRateLimit(recorder);
+  const reconnects = recorder.counterTotal(METRIC.agentsReconnects);
+  const peakReconnects = timeSeries.reduce((max, p) => Math.max(max, p.reconnects), 0);
+  const httpOpened = recorder.counterSeries(METRIC.httpConnectionsOpened).length > 0 ? recorder.counterTotal(METRIC.httpConnectionsOpened) : undefined;
   // Field order is the order a reader wants in summary.json: verdict, context, results, detail.
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
@@ -239,7 +247,9 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
       authenticated: recorder.counterTotal(METRIC.agentsAuthenticated),
       connected: connectedAtEnd,
       peakConnected: connectedSeries.reduce((n, s) => n + s.max, 0),
-      reconnects: recorder.counterTotal(METRIC.agentsReconnects),
+      reconnects,
+      ...(reconnects > 0 ? { peakReconnectsPerSecond: peakReconnects } : {}),
+      ...(httpOpened !== undefined ? { httpConnectionsOpened: httpOpened } : {}),
     },
     totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
     ...(input.generator ? { generator: input.generator } : {}),
@@ -247,6 +257,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
     errors,
     ...(faults ? { faults } : {}),
     ...(coordinator ? { coordinator } : {}),
+    ...(pty ? { pty } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     timeSeries,
     thresholds: [],
@@ -272,14 +283,4 @@ function buildFaults(recorder: Recorder, timeSeries: readonly TimeSeriesPoint[],
     errors: r.errors,
     baseline: r.baseline.p99Ms === null ? r.baseline : { ...r.baseline, p99Ms: round3(r.baseline.p99Ms) },
   }));
-}
-
-/**
- * errors / requests. Workloads record a `request` sample for every attempt, failed ones
- * included; if errors were recorded without samples the ratio is capped at 1.
- */
-export function errorRate(errors: number, requests: number): number {
-  if (errors <= 0) return 0;
-  if (requests <= 0) return 1;
-  return Math.min(1, errors / requests);
 }

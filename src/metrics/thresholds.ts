@@ -1,5 +1,5 @@
 import { FleetsimError } from '../core/errors.js';
-import { errorRate } from './summary.js';
+import { errorRate } from './error-rate.js';
 import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.js';
 
 /**
@@ -18,39 +18,43 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
  *             | "connected_ratio"             agents connected at the end / planned
  *             | "peak_connected_ratio"        peak connected / planned
  *             | "reconnects"                  coordinate-socket reconnects
+ *             | "peak_reconnects_per_second"  most of them in one second (a reconnect storm's peak)
  *             | "lost" | "duplicated" | "out_of_order"   coordinator update anomalies
  *             | "delivered_per_second"        coordinator updates delivered per second
  *             | "recovery" ["(" ACTION ")"]   worst time to recover of the faults with that
  *                                             action (every fault without an argument)
- * subject    := ENDPOINT | "propagation" | "first_node"
+ *             | "replay_mismatches" | "echo_lost"   PTY replays that differed, echoes never seen
+ * subject    := ENDPOINT | "propagation" | "first_node" | "echo"   (echo: PTY echo latency)
  * ENDPOINT   := METHOD " " route-template    e.g. POST /me/report-stats, GET /{id}
-<<<<<<< HEAD
  *             | "RPC" " " method-path         a v2 RPC, e.g. RPC /coder.agent.v2.Agent/UpdateStats
-=======
  * ACTION     := a fault action                 e.g. restart-target, drop-agent-sockets, latency
->>>>>>> main
  * ```
  * Units: latencies and recovery take `ms` or `s` (a bare number means ms) and compare in ms; ratios take `%`
  * or a bare fraction between 0 and 1 (`1%` = `0.01`); counts and rates take bare numbers.
  *
  * Examples: `p99(POST /me/report-stats) < 200ms`, `error_rate < 1%`,
  * `error_rate(GET /{id}) <= 0.005`, `connected_ratio >= 0.99`, `p99(propagation) < 1.5s`,
- * `lost == 0`, `delivered_per_second > 100`, `recovery(restart-target) < 30s`.
+ * `lost == 0`, `delivered_per_second > 100`, `recovery(restart-target) < 30s`,
+ * `p99(echo) < 50ms`, `replay_mismatches == 0`.
  *
  * A threshold whose value cannot be measured (unknown endpoint, no samples, no coordinator
- * traffic, no planned agents) fails with `observed: null`. So does `recovery(...)` when no fault
+ * traffic, no PTY traffic, no planned agents) fails with `observed: null`; so does
+ * `replay_mismatches` when no reconnect replay was checked. So does `recovery(...)` when no fault
  * of that action ran, or when any of them never recovered (`detail` says which).
  */
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export type LatencyStat = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'min' | 'mean' | 'max';
 export type ThresholdUnit = 'ms' | 'ratio' | 'number';
+type AgentStat = 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' | 'peak_reconnects_per_second';
 
 export type ThresholdMetric =
   | { kind: 'latency'; stat: LatencyStat; endpoint: string }
   | { kind: 'coordinator_latency'; stat: LatencyStat; subject: 'propagation' | 'first_node' }
+  | { kind: 'pty_latency'; stat: LatencyStat; subject: 'echo' }
+  | { kind: 'pty'; stat: 'replay_mismatches' | 'echo_lost' }
   | { kind: 'endpoint'; stat: 'count' | 'errors' | 'error_rate'; endpoint: string }
   | { kind: 'total'; stat: 'count' | 'errors' | 'error_rate' }
-  | { kind: 'agents'; stat: 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' }
+  | { kind: 'agents'; stat: AgentStat }
   | { kind: 'coordinator'; stat: 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' }
   | { kind: 'recovery'; action?: string };
 
@@ -66,16 +70,18 @@ export interface Threshold {
 
 const LATENCY = new Set<string>(['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'mean', 'max']);
 const ENDPOINT_OPTIONAL = new Set<string>(['count', 'errors', 'error_rate']);
-const AGENTS = new Set<string>(['connected_ratio', 'peak_connected_ratio', 'reconnects']);
+const AGENTS = new Set<string>(['connected_ratio', 'peak_connected_ratio', 'reconnects', 'peak_reconnects_per_second']);
 const COORDINATOR = new Set<string>(['lost', 'duplicated', 'out_of_order', 'delivered_per_second']);
+const PTY = new Set<string>(['replay_mismatches', 'echo_lost']);
 const RATIOS = new Set<string>(['error_rate', 'connected_ratio', 'peak_connected_ratio']);
 const OPS = new Set<string>(['<', '<=', '>', '>=', '==', '!=']);
 const ACTION = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 // `RPC` names a v2 RPC by its method path (metrics/names.ts rpcEndpoint).
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'RPC'];
 const KNOWN =
-  'p50, p90, p95, p99, p999, min, mean, max (with an endpoint, propagation or first_node), count, errors, error_rate, ' +
-  'connected_ratio, peak_connected_ratio, reconnects, lost, duplicated, out_of_order, delivered_per_second, recovery';
+  'p50, p90, p95, p99, p999, min, mean, max (with an endpoint, propagation, first_node or echo), count, errors, error_rate, ' +
+  'connected_ratio, peak_connected_ratio, reconnects, peak_reconnects_per_second, lost, duplicated, out_of_order, delivered_per_second, recovery, ' +
+  'replay_mismatches, echo_lost';
 const EXAMPLE = 'e.g. "p99(POST /me/report-stats) < 200ms" or "error_rate < 1%"';
 
 /** Parses one threshold; throws a FleetsimError('bad_scenario') naming the column and what was expected. */
@@ -100,7 +106,7 @@ export function parseThreshold(expression: string): Threshold {
   if (name === '') fail(nameStart, `expected a metric name (${KNOWN}), ${found()}`);
   const isLatency = LATENCY.has(name);
   const isRecovery = name === 'recovery';
-  if (!isLatency && !isRecovery && !ENDPOINT_OPTIONAL.has(name) && !AGENTS.has(name) && !COORDINATOR.has(name)) {
+  if (!isLatency && !isRecovery && !ENDPOINT_OPTIONAL.has(name) && !AGENTS.has(name) && !COORDINATOR.has(name) && !PTY.has(name)) {
     fail(nameStart, `unknown metric "${name}"; known metrics: ${KNOWN}`);
   }
 
@@ -115,7 +121,7 @@ export function parseThreshold(expression: string): Threshold {
     while (argStart < close && /\s/.test(text[argStart]!)) argStart++;
     argument = text.slice(i + 1, close).trim().replace(/\s+/g, ' ');
     if (argument === '' && isRecovery) fail(argStart, 'recovery() needs a fault action such as recovery(restart-target), or no parentheses for every fault');
-    if (argument === '') fail(argStart, `${name}() needs an argument: an endpoint like "POST /me/report-stats"${isLatency ? ', "propagation" or "first_node"' : ''}`);
+    if (argument === '') fail(argStart, `${name}() needs an argument: an endpoint like "POST /me/report-stats"${isLatency ? ', "propagation", "first_node" or "echo"' : ''}`);
     i = close + 1;
   }
 
@@ -123,11 +129,13 @@ export function parseThreshold(expression: string): Threshold {
   if (isLatency) {
     const stat = name as LatencyStat;
     if (argument === undefined) {
-      fail(argStart, `${name} needs an argument: ${name}(<METHOD> <route>) such as ${name}(POST /me/report-stats), or ${name}(propagation) / ${name}(first_node)`);
+      fail(argStart, `${name} needs an argument: ${name}(<METHOD> <route>) such as ${name}(POST /me/report-stats), or ${name}(propagation) / ${name}(first_node) / ${name}(echo)`);
     }
     const arg = argument!;
     if (arg.toLowerCase() === 'propagation' || arg.toLowerCase() === 'first_node') {
       metric = { kind: 'coordinator_latency', stat, subject: arg.toLowerCase() as 'propagation' | 'first_node' };
+    } else if (arg.toLowerCase() === 'echo') {
+      metric = { kind: 'pty_latency', stat, subject: 'echo' };
     } else metric = { kind: 'latency', stat, endpoint: checkEndpoint(arg, argStart, fail, true) };
   } else if (isRecovery) {
     if (argument !== undefined && !ACTION.test(argument)) {
@@ -140,8 +148,10 @@ export function parseThreshold(expression: string): Threshold {
   } else {
     if (argument !== undefined) fail(argStart, `${name} takes no argument (write "${name} <op> <value>")`);
     metric = AGENTS.has(name)
-      ? { kind: 'agents', stat: name as 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' }
-      : { kind: 'coordinator', stat: name as 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' };
+      ? { kind: 'agents', stat: name as AgentStat }
+      : PTY.has(name)
+        ? { kind: 'pty', stat: name as 'replay_mismatches' | 'echo_lost' }
+        : { kind: 'coordinator', stat: name as 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' };
   }
 
   skipSpace();
@@ -185,7 +195,7 @@ function checkEndpoint(arg: string, at: number, fail: (index: number, message: s
   const space = arg.indexOf(' ');
   const method = space < 0 ? arg : arg.slice(0, space);
   const route = space < 0 ? '' : arg.slice(space + 1);
-  const expected = `an endpoint "<METHOD> <route template>" such as "POST /me/report-stats" or "GET /{id}"${latency ? ', or "propagation" / "first_node"' : ''}`;
+  const expected = `an endpoint "<METHOD> <route template>" such as "POST /me/report-stats" or "GET /{id}"${latency ? ', or "propagation" / "first_node" / "echo"' : ''}`;
   if (!METHODS.includes(method)) {
     const upper = METHODS.includes(method.toUpperCase()) ? ` (methods are upper case: ${method.toUpperCase()})` : '';
     fail(at, `expected ${expected}, found "${arg}"${upper}`);
@@ -206,6 +216,10 @@ function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
       const c = summary.coordinator;
       return pickLatency(metric.subject === 'propagation' ? c?.propagationMs : c?.firstNodeMs, metric.stat);
     }
+    case 'pty_latency':
+      return pickLatency(summary.pty?.echoMs, metric.stat);
+    case 'pty':
+      return observePty(summary, metric.stat).observed;
     case 'endpoint': {
       const e = summary.endpoints[metric.endpoint];
       if (!e) return null;
@@ -216,6 +230,7 @@ function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
     case 'agents': {
       const a = summary.agents;
       if (metric.stat === 'reconnects') return a.reconnects;
+      if (metric.stat === 'peak_reconnects_per_second') return a.peakReconnectsPerSecond ?? 0;
       if (a.planned <= 0) return null;
       return (metric.stat === 'connected_ratio' ? a.connected : a.peakConnected) / a.planned;
     }
@@ -242,6 +257,18 @@ export function observeRecovery(summary: RunSummary, action: string | undefined)
   return { observed: Math.max(...faults.map((f) => f.recoveredAfterMs!)) };
 }
 
+/**
+ * A PTY count; null without PTY traffic, and `replay_mismatches` is null (not a vacuous 0) when
+ * no reconnect replay was checked, so a gate on it cannot pass without checking anything.
+ */
+export function observePty(summary: RunSummary, stat: 'replay_mismatches' | 'echo_lost'): { observed: number | null; detail?: string } {
+  const p = summary.pty;
+  if (!p) return { observed: null, detail: 'no PTY traffic in this run' };
+  if (stat === 'echo_lost') return { observed: p.echoLost };
+  if (p.replayChecks === 0) return { observed: null, detail: 'no reconnect replay was checked (set pty.reconnectEvery)' };
+  return { observed: p.replayMismatches };
+}
+
 function compare(observed: number, op: ThresholdOp, value: number): boolean {
   switch (op) {
     case '<':
@@ -266,6 +293,7 @@ export function evaluateThresholds(summary: RunSummary, thresholds: readonly Thr
     let detail: string | undefined;
     try {
       if (t.metric.kind === 'recovery') ({ observed, detail } = observeRecovery(summary, t.metric.action));
+      else if (t.metric.kind === 'pty') ({ observed, detail } = observePty(summary, t.metric.stat));
       else observed = observe(summary, t.metric);
     } catch {
       observed = null;

@@ -4,8 +4,8 @@ import type { GeneratorSummary } from '../metrics/summary-types.js';
 import { startGeneratorMonitor, type GeneratorMonitor, type GeneratorSecond } from './generator-monitor.js';
 import type { GeneratorProbe } from './generator-probe.js';
 import { parseListenAddress, startMetricsServer, type MetricsServer } from './metrics-server.js';
-import { createPromFeed, type PromFeed } from './prom-feed.js';
-import { createRunRegistry, type RegistrySources } from './prom-registry.js';
+import type { PromFeed } from './prom-feed.js';
+import type { RegistrySources } from './prom-registry.js';
 import { SATURATION_ADVICE, saturationVerdict } from './saturation.js';
 
 /** No live warning before this many sampled seconds: early on one bad second is already > 10 %. */
@@ -87,6 +87,8 @@ export async function startObservation(options: ObserveOptions): Promise<RunObse
   let server: MetricsServer | undefined;
   if (options.metricsAddr !== undefined) {
     const address = parseListenAddress(options.metricsAddr);
+    // prom-client and the feed are loaded only when /metrics is served.
+    const [{ createPromFeed }, { createRunRegistry }] = await Promise.all([import('./prom-feed.js'), import('./prom-registry.js')]);
     feed = createPromFeed();
     const run = { ...options.run, target: withoutSecrets(options.run.target) };
     const registry = createRunRegistry({ feed, generator, run, elapsedSeconds: options.elapsedSeconds });

@@ -79,7 +79,7 @@ export function createPromFeed(): PromFeed {
     trend(name, ms, tags) {
       try {
         if (!Number.isFinite(ms)) return;
-        histogramsByName.get(name)?.cell(tags).observe(ms < 0 ? 0 : ms);
+        histogramsByName.get(name)?.cell(tags).observe(Math.max(ms, 0));
       } catch {
         // A sink never throws.
       }

@@ -34,7 +34,9 @@ function cellHistogram(family: TrendFamily, table: CellTable<HistogramCell>) {
       const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
       for (const { labels, cell } of table.entries()) {
         const cumulative = cell.cumulative();
-        edges.forEach((le, i) => values.push({ metricName: `${family.prom}_bucket`, labels: { ...labels, le }, value: cumulative[i]! }));
+        edges.forEach((le, i) => {
+          values.push({ metricName: `${family.prom}_bucket`, labels: { ...labels, le }, value: cumulative[i]! });
+        });
         values.push({ metricName: `${family.prom}_bucket`, labels: { ...labels, le: '+Inf' }, value: cell.count });
         values.push({ metricName: `${family.prom}_sum`, labels, value: cell.sumMs / 1000 });
         values.push({ metricName: `${family.prom}_count`, labels, value: cell.count });

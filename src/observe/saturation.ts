@@ -33,7 +33,7 @@ export const SATURATION_RULE_TEXT =
 /** What to do about it, for the console, the reports and the log. */
 export const SATURATION_ADVICE =
   'the harness was saturated, so its latencies describe fleetsim rather than the target: run fewer agents per process ' +
-  '(lower agents.count or split the fleet over several processes or machines, e.g. `--workers` once available), ' +
+  '(lower agents.count, or split the fleet: `--workers N` on this machine, `--shard K/N` + `fleetsim merge` across machines), ' +
   'or pass --allow-saturated to keep the outcome anyway (the report is marked)';
 
 export function isSaturatedSecond(s: { eventLoopDelayMs: { p99: number }; cpuPercent: number }): boolean {

@@ -34,7 +34,7 @@ export function tagNode(node: TailnetNode, seq: number, sentAtWallMs: number): T
 /** Reads the tag back, or undefined for an untagged node. */
 export function readNodeTag(node: Pick<TailnetNode, 'as_of' | 'endpoints'>): NodeTag | undefined {
   const last = node.endpoints?.[node.endpoints.length - 1];
-  if (!last || !last.startsWith(TAG_PREFIX) || !last.endsWith(TAG_SUFFIX)) return undefined;
+  if (!last?.startsWith(TAG_PREFIX) || !last.endsWith(TAG_SUFFIX)) return undefined;
   const [hi, lo] = last.slice(TAG_PREFIX.length, -TAG_SUFFIX.length).split(':');
   if (hi === undefined || lo === undefined) return undefined;
   const seq = parseInt(hi, 16) * 65536 + parseInt(lo, 16);

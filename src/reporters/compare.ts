@@ -74,6 +74,12 @@ export function compareSummaries(baseline: RunSummary, current: RunSummary, opts
     rows.push(row('delivered_per_second', 'number', 'higher', b?.deliveredPerSecond, c?.deliveredPerSecond, tol));
     rows.push(row('lost', 'number', 'lower', b?.lost, c?.lost, tol));
   }
+  if (baseline.pty || current.pty) {
+    const b = baseline.pty;
+    const c = current.pty;
+    rows.push(row('p99 echo', 'ms', 'lower', b?.echoMs.p99, c?.echoMs.p99, tol));
+    rows.push(row('replay_mismatches', 'number', 'lower', b?.replayMismatches, c?.replayMismatches, tol));
+  }
   return {
     baseline: { runId: baseline.meta.runId, scenario: baseline.meta.scenario },
     current: { runId: current.meta.runId, scenario: current.meta.scenario },

@@ -1,6 +1,8 @@
 import type { RunSummary } from '../metrics/summary-types.js';
-import { faultErrorTotal, fmtRecovered, fmtWindow } from './faults-format.js';
-import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
+import { capacityConsole } from './capacity-format.js';
+import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
+import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
+import { ptyFacts } from './pty-format.js';
 
 const TOP_ERRORS = 8;
 
@@ -11,6 +13,7 @@ export function renderConsole(summary: RunSummary): string {
   const lines: string[] = [];
   lines.push(`fleetsim ${meta.scenario} · run ${meta.runId} · ${(meta.durationMs / 1000).toFixed(1)}s · target ${meta.target} · seed ${meta.seed}`);
   lines.push('');
+  lines.push(...capacityConsole(summary, alignTable));
 
   const endpointRows = Object.entries(summary.endpoints).map(([name, e]) => [
     name,
@@ -39,10 +42,14 @@ export function renderConsole(summary: RunSummary): string {
   lines.push('');
   lines.push(
     `agents       ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at end · peak ${fmtNum(agents.peakConnected)} · ` +
-      `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}`,
+      `authenticated ${fmtNum(agents.authenticated)} · reconnects ${fmtNum(agents.reconnects)}` +
+      (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
   );
+  if (agents.httpConnectionsOpened !== undefined) lines.push(`connections  ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`);
 
   if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
+  const shards = shardsLine(summary);
+  if (shards) lines.push(`shards       ${shards}`);
 
   const c = summary.coordinator;
   if (c) {
@@ -57,6 +64,13 @@ export function renderConsole(summary: RunSummary): string {
       const f = c.firstNodeMs;
       lines.push(`             first node  p50 ${fmtMs(f.p50)} · p99 ${fmtMs(f.p99)} · max ${fmtMs(f.max)}`);
     }
+  }
+
+  if (summary.pty) {
+    const facts = ptyFacts(summary.pty);
+    facts.forEach(([label, text], i) => {
+      lines.push(`${i === 0 ? 'pty          ' : '             '}${label} ${text}`);
+    });
   }
 
   if (summary.errors.length > 0) {
@@ -81,6 +95,8 @@ export function renderConsole(summary: RunSummary): string {
       ),
     );
   }
+
+  if (summary.proxy) lines.push('', fmtProxy(summary.proxy));
 
   if (summary.thresholds.length > 0) {
     lines.push('');

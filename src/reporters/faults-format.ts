@@ -1,4 +1,4 @@
-import type { FaultSummary } from '../metrics/summary-types.js';
+import type { FaultSummary, RunSummary } from '../metrics/summary-types.js';
 import { fmtMs, fmtNum } from './format.js';
 
 /** Shared wording of a run's faults, so every reporter says the same thing about each. */
@@ -55,4 +55,9 @@ export function faultStrip(faults: readonly FaultSummary[], buckets: number, buc
   }
   for (const f of faults) span(f.at, f.endedAt, '█', []);
   return cells.join('');
+}
+
+/** One line about the fault proxy (runs with network faults), the same in every reporter. */
+export function fmtProxy(proxy: NonNullable<RunSummary['proxy']>): string {
+  return `fault proxy (${proxy.placement}): ${proxy.connectionsOpened} connections, target held at most ${proxy.peakTargetOpen} at once; ${proxy.reset} reset, ${proxy.refused} refused by faults; proxy CPU ${proxy.cpuMs} ms`;
 }

@@ -51,6 +51,22 @@ export function outcomeLine(summary: RunSummary): string {
   return `${summary.outcome.toUpperCase()} (${detail}${allowed})`;
 }
 
+/**
+ * How a merged run was put together, in one line; undefined for a one-process run. E.g.
+ * `merged from 4 of 4 shards · embedded target as 4 independent servers`, or for a partial
+ * merge `PARTIAL: merged 3 of 4 shards (missing 2), the figures cover part of the fleet`.
+ */
+export function shardsLine(summary: RunSummary): string | undefined {
+  const s = summary.meta.shards;
+  if (!s) return undefined;
+  const head = s.partial
+    ? `PARTIAL: merged ${s.merged.length} of ${s.count} shards (missing ${s.missing.join(', ')}), the figures cover part of the fleet`
+    : `merged from ${s.merged.length} of ${s.count} shards`;
+  const servers = s.embeddedServers ? ` · embedded target as ${s.embeddedServers} independent servers` : '';
+  const hosts = [...new Set(s.list.map((x) => x.host))];
+  return `${head}${servers} · ${hosts.length === 1 ? `host ${hosts[0]}` : `${hosts.length} hosts`}`;
+}
+
 /** The harness self-check in one line: `event-loop delay p50 … · CPU … · 0/20 s saturated · ok`. */
 export function generatorLine(g: GeneratorSummary): string {
   const d = g.eventLoopDelayMs;
@@ -65,7 +81,7 @@ export function generatorLine(g: GeneratorSummary): string {
 /** What a reader of a saturated run should know and do; undefined when the harness was fine. */
 export function saturationNote(summary: RunSummary): string | undefined {
   const g = summary.generator;
-  if (!g || g.verdict !== 'saturated') return undefined;
+  if (g?.verdict !== 'saturated') return undefined;
   const head = g.saturationAllowed
     ? 'The harness was saturated and --allow-saturated kept the outcome: treat these latencies as an upper bound inflated by fleetsim itself.'
     : 'This run is invalid: the harness was saturated, so its latencies describe fleetsim, not the target.';
@@ -75,7 +91,11 @@ export function saturationNote(summary: RunSummary): string | undefined {
 /** Pads cells into aligned columns; `align[i]` 'r' right-aligns column i. */
 export function alignTable(rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[] = []): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+    });
+  }
   return rows.map((row) =>
     row
       .map((cell, i) => {

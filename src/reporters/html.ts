@@ -1,7 +1,9 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
-import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote } from './format.js';
+import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
+import { capacityHtml } from './capacity-format.js';
 import { lineChart, type ChartBand, type ChartSeries } from './svg-chart.js';
+import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const HTML_FILE = 'report.html';
 const MAX_POINTS = 600;
@@ -59,8 +61,11 @@ export function renderHtml(summary: RunSummary): string {
       `${esc(meta.startedAt)} → ${esc(meta.endedAt)} (${(meta.durationMs / 1000).toFixed(1)}s) · fleetsim ${esc(meta.fleetsimVersion)}</p>`,
   );
   body.push(`<p><strong>${esc(outcomeLine(summary))}</strong></p>`);
+  const shards = shardsLine(summary);
+  if (shards) body.push(`<p class="${summary.meta.shards?.partial ? 'warn' : 'meta'}">${esc(shards)}</p>`);
   const note = saturationNote(summary);
   if (note) body.push(`<p class="warn">${esc(note)}</p>`);
+  body.push(...capacityHtml(summary));
 
   if (summary.thresholds.length > 0) {
     body.push('<h2>Thresholds</h2>');
@@ -149,6 +154,18 @@ export function renderHtml(summary: RunSummary): string {
     for (const [dir, d] of Object.entries(c.byDirection)) latencyRows.push([`propagation ${esc(dir)}`, esc(fmtNum(d.propagationMs.count)), ...lat(d.propagationMs)]);
     if (c.firstNodeMs.count > 0) latencyRows.push(['first node', esc(fmtNum(c.firstNodeMs.count)), ...lat(c.firstNodeMs)]);
     body.push(table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows));
+  }
+
+  const p = summary.pty;
+  if (p) {
+    body.push('<h2>Terminal traffic</h2>');
+    body.push(
+      table(
+        ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
+        [[fmtNum(p.sessions), fmtNum(p.opened), fmtNum(p.failed), fmtNum(p.reconnects), fmtBytes(p.bytesSent), fmtBytes(p.bytesReceived), fmtRate(p.sentPerSessionSecond), fmtNum(p.echoLost), fmtReplay(p), fmtCloses(p.closes)].map(esc)],
+      ),
+    );
+    body.push(table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['echo', esc(fmtNum(p.echoMs.count)), ...lat(p.echoMs)]]));
   }
 
   if (summary.rateLimit) {

@@ -1,8 +1,30 @@
 import type { RunSummary } from '../metrics/summary-types.js';
+import { capacityJunit } from './capacity-format.js';
 import { faultLine } from './faults-format.js';
-import { escapeXml, fmtObserved, saturationNote } from './format.js';
+import { escapeXml, fmtObserved, saturationNote, shardsLine } from './format.js';
 
 export const JUNIT_FILE = 'junit.xml';
+
+/** `pty.*` properties when the run had terminal traffic (numbers as plain text, ms for echo). */
+function ptyProperties(summary: RunSummary): string[][] {
+  const p = summary.pty;
+  if (!p) return [];
+  const echo = p.echoMs;
+  return [
+    ['pty.sessions', p.sessions],
+    ['pty.bytesSent', p.bytesSent],
+    ['pty.bytesReceived', p.bytesReceived],
+    ['pty.echoMs.p50', echo.p50],
+    ['pty.echoMs.p90', echo.p90],
+    ['pty.echoMs.p99', echo.p99],
+    ['pty.echoMs.p999', echo.p999],
+    ['pty.echoMs.max', echo.max],
+    ['pty.echoLost', p.echoLost],
+    ['pty.reconnects', p.reconnects],
+    ['pty.replayChecks', p.replayChecks],
+    ['pty.replayMismatches', p.replayMismatches],
+  ].map(([k, v]) => [String(k), v === null ? '' : String(v)]);
+}
 
 const attr = (name: string, value: string | number) => `${name}="${escapeXml(String(value))}"`;
 
@@ -47,8 +69,10 @@ export function renderJunit(summary: RunSummary): string {
     }
   }
 
-  const failures = summary.thresholds.filter((t) => !t.pass).length + harnessFailed;
-  const errors = broken ? 1 : 0;
+  const capacity = capacityJunit(summary);
+  cases.push(...capacity.cases);
+  const failures = summary.thresholds.filter((t) => !t.pass).length + harnessFailed + capacity.failures;
+  const errors = (broken ? 1 : 0) + capacity.errors;
   const tests = cases.length;
   const props = [
     ['runId', meta.runId],
@@ -58,15 +82,18 @@ export function renderJunit(summary: RunSummary): string {
     ['outcome', summary.outcome],
     ['requests', String(summary.totals.requests)],
     ['errors', String(summary.totals.errors)],
+    ...(meta.shards ? [['shards', shardsLine(summary) ?? '']] : []),
     ...(g ? [['harness', g.verdict === 'saturated' && g.saturationAllowed ? 'saturated (allowed)' : g.verdict]] : []),
     ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
+    ...ptyProperties(summary),
+    ...capacity.properties,
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)
     .join('\n');
   const faultOut = (summary.faults ?? []).flatMap((f) => [
     faultLine(f),
     ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`),
-  ]);
+  ]).concat(capacity.out);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${attr('name', 'fleetsim')} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', time)}>`,

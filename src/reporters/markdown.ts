@@ -1,6 +1,8 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
-import { faultStrip, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
-import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, sparkline } from './format.js';
+import { capacityMarkdown } from './capacity-format.js';
+import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
+import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
+import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
 const MAX_SERIES_ROWS = 20;
@@ -29,8 +31,11 @@ export function renderMarkdown(summary: RunSummary): string {
     '',
   );
   out.push(`**Outcome:** ${outcomeLine(summary)}`, '');
+  const shards = shardsLine(summary);
+  if (shards) out.push(`**Shards:** ${escapeMd(shards)}`, '');
   const note = saturationNote(summary);
   if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
+  out.push(...capacityMarkdown(summary));
 
   if (summary.thresholds.length > 0) {
     out.push('## Thresholds', '');
@@ -52,9 +57,11 @@ export function renderMarkdown(summary: RunSummary): string {
 
   out.push(
     `**Agents:** ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
-      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}`,
+      `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}` +
+      (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
     '',
   );
+  if (agents.httpConnectionsOpened !== undefined) out.push(`**Connections:** ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`, '');
 
   const g = summary.generator;
   if (g) {
@@ -95,6 +102,7 @@ export function renderMarkdown(summary: RunSummary): string {
       '',
     );
   }
+  if (summary.proxy) out.push(`${fmtProxy(summary.proxy)}.`, '', `_${summary.proxy.note}._`, '');
 
   const c = summary.coordinator;
   if (c) {
@@ -111,6 +119,20 @@ export function renderMarkdown(summary: RunSummary): string {
     for (const [dir, d] of Object.entries(c.byDirection)) latencyRows.push([`propagation ${dir}`, fmtNum(d.propagationMs.count), ...latencyCells(d.propagationMs)]);
     if (c.firstNodeMs.count > 0) latencyRows.push(['first node', fmtNum(c.firstNodeMs.count), ...latencyCells(c.firstNodeMs)]);
     out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows), '');
+  }
+
+  const p = summary.pty;
+  if (p) {
+    out.push('## Terminal traffic', '');
+    out.push(
+      ...table(
+        ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
+        [[fmtNum(p.sessions), fmtNum(p.opened), fmtNum(p.failed), fmtNum(p.reconnects), fmtBytes(p.bytesSent), fmtBytes(p.bytesReceived), fmtRate(p.sentPerSessionSecond), fmtNum(p.echoLost), fmtReplay(p), fmtCloses(p.closes)]],
+        0,
+      ),
+      '',
+    );
+    out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['echo', fmtNum(p.echoMs.count), ...latencyCells(p.echoMs)]]), '');
   }
 
   if (summary.rateLimit) {

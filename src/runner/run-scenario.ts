@@ -6,7 +6,9 @@ import { createLogger, type Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
 import { METRIC } from '../metrics/names.js';
 import { createRecorder, type Recorder } from '../metrics/recorder.js';
+import { createFaultLog } from '../metrics/fault-log.js';
 import { buildSummary } from '../metrics/summary.js';
+import type { MetricSink } from '../metrics/sink.js';
 import type { GeneratorSummary, RunSummary } from '../metrics/summary-types.js';
 import type { GeneratorProbe } from '../observe/generator-probe.js';
 import { startObservation, type RunObservation } from '../observe/observe-run.js';
@@ -19,8 +21,10 @@ import type { WorkloadContext } from '../workloads/workload.js';
 import { credentialSecrets } from './credentials-file.js';
 import { startLiveProgress } from './live-progress.js';
 import { untilAborted, withinGrace } from './grace.js';
-import { scheduleFaults } from './faults.js';
+import { scheduleFaultTimeline, type FaultTimeline } from './faults.js';
+import { proxySummary } from './proxy-summary.js';
 import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
+import { prepareShardRun, type ShardRun, type ShardRunOptions } from './shard-run.js';
 import { startTarget, type RunTarget } from './target.js';
 import { createTargetHealth, teeSink } from './target-health.js';
 import { buildWorkloads } from './workloads.js';
@@ -42,6 +46,18 @@ export interface RunOptions {
   print?: (text: string) => void;
   /** Watching the run: `/metrics` and the harness self-check (src/observe). */
   observe?: RunObserveOptions;
+  /** Run only this shard of the fleet and write `shard-K-of-N.json` too (runner/shard-run.ts). */
+  shard?: ShardRunOptions;
+  /**
+   * A target the caller started and keeps (`fleetsim capacity` reuses one embedded server over
+   * its steps): used instead of starting one, and not closed at the end.
+   */
+  target?: RunTarget;
+  /**
+   * Called at the run's second 0 with the clock's reading then; the sink it returns also gets
+   * every sample (`fleetsim capacity` judges each step on its own window from it).
+   */
+  tap?: (startedAtClock: number) => MetricSink;
 }
 
 export interface RunObserveOptions {
@@ -77,7 +93,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock();
   const log = options.log ?? createLogger();
   const plan: Plan = planScenario(scenario);
-  const thresholds = scenario.thresholds.map((expression) => parseThreshold(expression));
+  const shard = options.shard ? prepareShardRun(scenario, plan, options.shard) : undefined;
+  // A shard's slice says nothing about the run's thresholds: `fleetsim merge` judges them.
+  const thresholds = shard ? [] : scenario.thresholds.map((expression) => parseThreshold(expression));
   const runId = makeRunId(scenario.name);
   const reportDir = join(options.outDir, runId);
 
@@ -94,7 +112,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   });
   try {
     if (observation.metricsUrl) options.observe?.onListening?.(observation.metricsUrl);
-    const result = await runObserved(options, { clock, log, plan, thresholds, runId, reportDir, timing, observation });
+    const result = await runObserved(options, { clock, log, plan, thresholds, runId, reportDir, timing, observation, shard });
     if (observation.metricsUrl) await options.observe?.beforeClose?.(observation.metricsUrl);
     return result;
   } finally {
@@ -111,15 +129,28 @@ interface RunContext {
   reportDir: string;
   timing: { startedAtMs: number; startedAtClock: number };
   observation: RunObservation;
+  shard?: ShardRun;
 }
 
 async function runObserved(options: RunOptions, run: RunContext): Promise<RunResult> {
   const { scenario } = options;
-  const { clock, log, plan, thresholds, runId, reportDir, timing, observation } = run;
-  const target: RunTarget = await startTarget(scenario, plan.peakAgents, log);
+  const { clock, log, plan, thresholds, runId, reportDir, timing, observation, shard } = run;
+  const kept = options.target;
+  const target: RunTarget = kept ? { ...kept, close: async () => undefined } : await startTarget(scenario, plan.peakAgents, log, shard?.spec);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
+  // The agents wanted over time: the whole fleet's, or this shard's slice of it.
+  const schedule = shard?.schedule ?? ((elapsedMs: number) => agentCountAt(plan, elapsedMs));
+  if (shard) {
+    await shard.waitForStart(clock, options.signal, log).catch(async (error: unknown) => {
+      await target.close().catch(() => undefined);
+      throw error;
+    });
+  }
 
   const recorder: Recorder = createRecorder({ clock });
+  const stopShardProgress = shard?.watch(recorder, clock);
+  // Fault windows are stamped on the recorder's clock so they line up with its time series.
+  const faultLog = createFaultLog(recorder);
   const controller = new AbortController();
   let stopReason = 'completed' as StopReason;
   const onExternalAbort = () => {
@@ -145,33 +176,44 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   // One warning when the target stops answering mid-run, one when it is back (not one per failure).
   const health = createTargetHealth({
-    target: target.target.url,
+    target: target.upstreamUrl,
     now: () => clock.now(),
     onDown: (message) => log.warn(message),
     onUp: (message) => log.info(message),
   });
+  const tapped = options.tap?.(startedAtClock);
   const ctx: WorkloadContext = {
     signal: controller.signal,
     clock,
-    metrics: observation.sink(teeSink(recorder, health)),
+    metrics: observation.sink(teeSink(recorder, tapped ? teeSink(health, tapped) : health)),
     target: target.target,
     credentials: target.credentials,
-    rng: createRng(scenario.seed),
+    rng: shard ? shard.rng(createRng(scenario.seed)) : createRng(scenario.seed),
     log,
   };
   const plannedGauge = clock.every(250, () => {
-    ctx.metrics.gauge(METRIC.agentsPlanned, agentCountAt(plan, clock.now() - startedAtClock));
+    ctx.metrics.gauge(METRIC.agentsPlanned, schedule(clock.now() - startedAtClock));
   });
 
   let errored: unknown;
   let live: { stop(): void } | undefined;
-  let faults: { cancel(): void } | undefined;
+  let faults: FaultTimeline | undefined;
+  let proxyStats: Awaited<ReturnType<RunTarget['close']>>;
   try {
-    const workloads = await buildWorkloads(scenario, plan, target);
+    const workloads = shard ? await buildWorkloads(shard.scenario, shard.plan, target, schedule) : await buildWorkloads(scenario, plan, target);
     const endTimer = clock.setTimeout(() => controller.abort('completed'), scenario.duration);
     controller.signal.addEventListener('abort', () => clock.clearTimeout(endTimer), { once: true });
-    faults = scheduleFaults(scenario, target, controller.signal, log, clock);
-    if (options.live) live = startLiveProgress(recorder, () => agentCountAt(plan, clock.now() - startedAtClock), options.live, clock);
+    faults = scheduleFaultTimeline({
+      faults: scenario.faults,
+      server: target.server,
+      proxy: target.proxy,
+      faultLog,
+      elapsedMs: () => recorder.elapsedMs(),
+      signal: controller.signal,
+      log,
+      clock,
+    });
+    if (options.live) live = startLiveProgress(recorder, () => schedule(clock.now() - startedAtClock), options.live, clock);
     controller.signal.addEventListener(
       'abort',
       () => {
@@ -182,7 +224,8 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
       { once: true },
     );
     observation.beginRun();
-    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.target.url}`);
+    const via = target.proxy ? ` through the fault proxy ${target.target.url}` : '';
+    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.upstreamUrl}${via}`);
     const running = Promise.all(
       workloads.map((workload) =>
         workload.run(ctx).catch((error: unknown) => {
@@ -202,10 +245,14 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     controller.abort('errored');
   } finally {
     plannedGauge.stop();
+    stopShardProgress?.();
     faults?.cancel();
     live?.stop();
     options.signal?.removeEventListener('abort', onExternalAbort);
-    await target.close().catch((error) => log.warn(`closing the target failed: ${(error as Error).message}`));
+    proxyStats = await target.close().catch((error) => {
+      log.warn(`closing the target failed: ${(error as Error).message}`);
+      return undefined;
+    });
   }
   if (errored instanceof FleetsimError) throw errored;
 
@@ -213,20 +260,23 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   const generator: GeneratorSummary = { ...observation.stopMonitor() };
   if (generator.verdict === 'saturated' && allowSaturated) generator.saturationAllowed = true;
 
+  const meta = {
+    scenario: scenario.name,
+    seed: String(scenario.seed),
+    target: target.target.embedded ? 'embedded' : target.upstreamUrl,
+    startedAt: new Date(startedAtMs).toISOString(),
+    endedAt: new Date().toISOString(),
+    fleetsimVersion: FLEETSIM_VERSION,
+    runId,
+  };
   const summary = buildSummary(recorder, {
-    meta: {
-      scenario: scenario.name,
-      seed: String(scenario.seed),
-      target: target.target.embedded ? 'embedded' : target.target.url,
-      startedAt: new Date(startedAtMs).toISOString(),
-      endedAt: new Date().toISOString(),
-      fleetsimVersion: FLEETSIM_VERSION,
-      runId,
-    },
-    plan,
-    agentsPlanned: plan.peakAgents,
+    meta,
+    plan: shard?.summaryPlan ?? plan,
+    agentsPlanned: shard?.slice.peakAgents ?? plan.peakAgents,
+    faults: faultLog.windows(),
     generator,
   });
+  if (target.proxy) summary.proxy = proxySummary(proxyStats);
   summary.thresholds = evaluateThresholds(summary, thresholds);
   const { outcome, exitCode } = runOutcome({
     stopReason,
@@ -243,6 +293,14 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   const { written, failed } = await writeReports(summary, reportDir, { console: options.print, redact: (text) => log.redact(text) });
   for (const failure of failed) log.error(`reporter ${failure.reporter} failed: ${failure.error}`);
+  if (shard) {
+    // Without its shard file a shard's run cannot be merged: that is a harness failure (exit 4).
+    try {
+      written.push(await shard.write(reportDir, { recorder, ...meta, stopReason, errored: errored !== undefined, generator, faults: faultLog.windows() }));
+    } catch (error) {
+      throw new FleetsimError('harness', `the shard file could not be written under ${reportDir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
   if (written.length === 0) {
     throw new FleetsimError('harness', `no report could be written under ${reportDir}`);
   }
@@ -250,7 +308,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   return { summary, exitCode, reportDir, written };
 }
 
-function makeRunId(scenarioName: string): string {
+export function makeRunId(scenarioName: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   const slug = scenarioName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
   return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;

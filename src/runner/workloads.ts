@@ -12,7 +12,13 @@ import type { RunTarget } from './target.js';
  * (src/workloads/registry.ts) in registry order. Every workload gets the same context at run
  * time; the env links them (the plan's schedule, the agents' coordinate tap for peers).
  */
-export async function buildWorkloads(given: Scenario, plan: Plan, target: RunTarget): Promise<Workload[]> {
+export async function buildWorkloads(
+  given: Scenario,
+  plan: Plan,
+  target: RunTarget,
+  /** Agents wanted over time; default the plan's timeline (a shard passes its slice's). */
+  schedule: (elapsedMs: number) => number = (elapsedMs) => agentCountAt(plan, elapsedMs),
+): Promise<Workload[]> {
   // `agents.protocol: auto` was resolved against the target (startTarget): every kind sees v1 or v2.
   const setting = given.agents.protocol;
   const protocol = target.target.protocol ?? (setting === 'auto' ? 'v1' : setting);
@@ -34,7 +40,7 @@ export async function buildWorkloads(given: Scenario, plan: Plan, target: RunTar
   const env: WorkloadEnv = {
     durationMs: scenario.duration,
     plan,
-    schedule: (elapsedMs) => agentCountAt(plan, elapsedMs),
+    schedule,
     agents: scenario.agents,
     coordinate: createCoordinateTap(),
   };

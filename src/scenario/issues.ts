@@ -34,6 +34,8 @@ interface Def {
   innerType?: { _zod: { def: Def } };
   in?: { _zod: { def: Def } };
   element?: { _zod: { def: Def } };
+  /** A union's members (the faults list is a discriminated union). */
+  options?: { _zod: { def: Def } }[];
 }
 
 /** The keys an object schema accepts at `path`, for "did you mean" hints. */
@@ -53,6 +55,8 @@ function knownKeysAt(schema: z.ZodType, path: Path): string[] {
     else return [];
     unwrap();
   }
+  // A union: any member's keys (the misspelled key's own member is not known here).
+  if (def.options) return [...new Set(def.options.flatMap((o) => Object.keys(o._zod.def.shape ?? {})))];
   return def.shape ? Object.keys(def.shape) : [];
 }
 

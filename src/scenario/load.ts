@@ -10,6 +10,7 @@ import { FleetsimError } from '../core/errors.js';
 import { parseDuration } from './duration.js';
 import { formatIssues } from './issues.js';
 import { scenarioSchema, type Scenario } from './schema.js';
+import { ensureTypeScriptLoader, TYPESCRIPT_EXTENSIONS } from './typescript-loader.js';
 
 /** Command-line overrides; each replaces what the file says. */
 export interface ScenarioOverrides {
@@ -19,7 +20,7 @@ export interface ScenarioOverrides {
   seed?: string | number;
   /** Agent API of the fleet (`--protocol`): sets agents.protocol. */
   protocol?: string;
-  /** A real target; drops the file's embedded-only `server` block (faults still need the embedded server). */
+  /** A real target; drops the file's embedded-only `server` block (embedded-only faults then fail validation; network faults run through the proxy). */
   target?: { url: string; credentials: string };
 }
 
@@ -52,9 +53,10 @@ export async function loadScenario(file: string, overrides: ScenarioOverrides = 
  * Returns the file's scenario object, unvalidated. Missing files, syntax errors and errors the
  * module throws while loading are bad_scenario, with the module's own message and location.
  *
- * Code files are loaded with `import()`: the CLI launcher (bin/fleetsim.js) registers tsx for
- * both module systems, so a `.ts`/`.js` file in a folder without `"type": "module"` (loaded as
- * CommonJS) works as well as an ES module, from any folder.
+ * Code files are loaded with `import()`. TypeScript files first get tsx registered for both
+ * module systems (typescript-loader.ts), so a `.ts` file in a folder without `"type": "module"`
+ * (loaded as CommonJS) works as well as an ES module, from any folder. `.js`/`.mjs` files load
+ * with Node alone, so one that imports a `.ts` module fails with a hint to rename it `.ts`.
  */
 export async function readScenarioFile(file: string, options: LoadOptions = {}): Promise<unknown> {
   const path = resolve(options.cwd ?? process.cwd(), file);
@@ -79,7 +81,7 @@ export async function readScenarioFile(file: string, options: LoadOptions = {}):
   }
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    module = await importScenarioModule(path, ext);
   } catch (error) {
     throw moduleLoadError(file, path, error);
   }
@@ -89,6 +91,12 @@ export async function readScenarioFile(file: string, options: LoadOptions = {}):
     });
   }
   return unwrapCommonJsDefault(module.default);
+}
+
+/** Imports a scenario module; a TypeScript file gets the TypeScript loader first. */
+async function importScenarioModule(path: string, ext: string): Promise<Record<string, unknown>> {
+  if (TYPESCRIPT_EXTENSIONS.has(ext)) await ensureTypeScriptLoader();
+  return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
 }
 
 /**
@@ -124,6 +132,8 @@ function moduleLoadError(file: string, path: string, error: unknown): FleetsimEr
   const code = typeof e?.code === 'string' ? e.code : '';
   const hint = NOT_FOUND.has(code) && /['"]fleetsim['"]/.test(message)
     ? 'install fleetsim in the project that holds the scenario: npm i -D fleetsim'
+    : code === 'ERR_UNKNOWN_FILE_EXTENSION' && /"\.m?ts"/.test(message)
+    ? 'a JavaScript scenario is loaded without TypeScript support: name the scenario file .ts (or .mts) to import TypeScript modules from it'
     : 'fix the scenario file (or a module it imports); it must be valid TypeScript/JavaScript with a default export';
   return new FleetsimError('bad_scenario', `${file}: the scenario module failed to load: ${firstLine}${where}`, { cause: error, hint });
 }
@@ -215,7 +225,16 @@ function rescaleTimeline(raw: Record<string, unknown>, duration: string | number
     if ('rampDown' in agents) agents.rampDown = scale(agents.rampDown);
     out.agents = agents;
   }
-  if (Array.isArray(raw.faults)) out.faults = raw.faults.map((f) => (isObj(f) && 'at' in f ? { ...f, at: scale(f.at) } : f));
+  // A fault's start and its window (a proxy action's `duration`, a restart's `downFor`) keep
+  // their place in the run; a latency's `ms` is a property of the link, not of the timeline.
+  if (Array.isArray(raw.faults)) {
+    out.faults = raw.faults.map((f) => {
+      if (!isObj(f)) return f;
+      const fault = { ...f };
+      for (const key of ['at', 'duration', 'downFor'] as const) if (key in fault) fault[key] = scale(fault[key]);
+      return fault;
+    });
+  }
   if (isObj(raw.rest)) {
     const rest = { ...raw.rest };
     if ('startAfter' in rest) rest.startAfter = scale(rest.startAfter);

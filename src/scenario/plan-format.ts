@@ -49,9 +49,12 @@ export function formatPlan(plan: Plan): string {
     lines.push(`  mix: ${r.mix.map((m) => `${m.endpoint} ${pct(m.share)}`).join(', ')}`);
   }
   if (plan.faults.length > 0) {
-    lines.push('', 'Faults:');
+    const proxied = plan.faults.some((f) => f.via === 'proxy');
+    lines.push('', proxied ? 'Faults (network faults go through the fault proxy in front of the target):' : 'Faults:');
     for (const f of plan.faults) {
-      lines.push(`  at ${pad(formatDuration(f.atMs), 8)}${f.action} ${pct(f.fraction)} of ${f.agentsAt} agents (~${f.expectedDrops} sockets)`);
+      const window = f.endMs > f.atMs ? `${formatDuration(f.atMs)}-${formatDuration(f.endMs)}` : formatDuration(f.atMs);
+      const drops = f.expectedDrops > 0 ? `, ~${f.expectedDrops} agent sockets drop` : '';
+      lines.push(`  ${pad(window, 12)}${pad(f.action, 20)}${f.detail} (${f.agentsAt} agents${drops})`);
     }
   }
   lines.push('', plan.thresholds.length > 0 ? 'Thresholds:' : 'Thresholds: none');

@@ -4,6 +4,7 @@
  * will do; the plan is plain JSON and goes into the run summary as is.
  */
 import { ENDPOINT } from '../metrics/names.js';
+import { describeFault, expectedDrops, isProxyFault, plannedLength } from './faults.js';
 import type { Scenario } from './schema.js';
 import { agentCountAt, agentSeconds, buildPhases, type PlanPhase } from './timeline.js';
 
@@ -38,9 +39,14 @@ export interface PlanRest {
 
 export interface PlanFault {
   atMs: number;
+  /** When it ends as planned; equal to `atMs` for an instant fault. */
+  endMs: number;
   action: string;
-  fraction: number;
-  /** Planned agents at that moment, and the sockets the fault is expected to drop. */
+  /** Who applies it: the embedded server, or the fault proxy in front of the target. */
+  via: 'server' | 'proxy';
+  /** Its parameters in words (scenario/faults.ts `describeFault`). */
+  detail: string;
+  /** Planned agents at that moment, and the coordinate sockets the fault is expected to drop. */
   agentsAt: number;
   expectedDrops: number;
 }
@@ -76,7 +82,15 @@ export function planScenario(s: Scenario): Plan {
   const agentStarts = phases.reduce((sum, p) => sum + Math.max(0, p.to - p.from), phases[0]?.from ?? 0);
   const faults: PlanFault[] = s.faults.map((f) => {
     const agentsAt = agentCountAt(partial, f.at);
-    return { atMs: f.at, action: f.action, fraction: f.fraction, agentsAt, expectedDrops: Math.round(agentsAt * f.fraction) };
+    return {
+      atMs: f.at,
+      endMs: f.at + plannedLength(f),
+      action: f.action,
+      via: isProxyFault(f) ? 'proxy' : 'server',
+      detail: describeFault(f),
+      agentsAt,
+      expectedDrops: expectedDrops(f, agentsAt),
+    };
   });
   const plan: Plan = {
     scenario: s.name,

@@ -7,7 +7,8 @@
 import { agentsPeak } from '../workloads/agents/section.js';
 import type { AnyWorkloadKind } from '../workloads/kind.js';
 import { WORKLOAD_KINDS } from '../workloads/registry.js';
-import { formatDuration as fmt } from './duration.js';
+import { faultRules } from './faults.js';
+import { recoveryThresholdProblems } from './threshold-check.js';
 import { isObj, num, type ReportIssue } from './fields.js';
 
 /** Applies every cross-field rule to a (possibly half-parsed) scenario object. */
@@ -17,7 +18,6 @@ export function crossFieldRules(value: unknown, report: ReportIssue): void {
   if (duration === 0) report(['duration'], 'must be longer than 0s');
   if (value.target !== undefined) {
     if (value.server !== undefined) report(['server'], 'configures the embedded server, so it cannot go with "target": remove one of them');
-    if (value.faults !== undefined) report(['faults'], 'faults need the embedded server, so they cannot go with "target": remove one of them');
   }
   for (const [key, kind] of Object.entries(WORKLOAD_KINDS) as [string, AnyWorkloadKind][]) {
     const section = value[key];
@@ -25,11 +25,10 @@ export function crossFieldRules(value: unknown, report: ReportIssue): void {
     // The agents section is the run's timeline: the fixtures are checked against it next to it.
     if (key === 'agents') serverRules(value, report);
   }
-  if (Array.isArray(value.faults) && duration !== undefined) {
-    value.faults.forEach((fault, i) => {
-      const at = isObj(fault) ? num(fault.at) : undefined;
-      if (at !== undefined && at >= duration) report(['faults', i, 'at'], `${fmt(at)} is not before the end of the run (duration ${fmt(duration)})`);
-    });
+  faultRules(value.faults, duration, value.target !== undefined, report);
+  if (Array.isArray(value.thresholds) && value.thresholds.every((t) => typeof t === 'string')) {
+    const actions = Array.isArray(value.faults) ? value.faults.flatMap((f) => (isObj(f) && typeof f.action === 'string' ? [f.action] : [])) : [];
+    for (const problem of recoveryThresholdProblems(value.thresholds as string[], actions)) report(['thresholds', problem.index], problem.message);
   }
 }
 

@@ -10,13 +10,18 @@ import { z } from 'zod';
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import type { AnyWorkloadKind, RunFacts, SectionValue } from '../workloads/kind.js';
 import { WORKLOAD_KINDS, type WorkloadKey, type WorkloadKinds } from '../workloads/registry.js';
+import { ENDPOINT } from '../metrics/names.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
 import { showValue } from './duration.js';
-import { count, duration, int, ratio } from './fields.js';
+import { count, duration, int } from './fields.js';
+import { faultSchema } from './faults.js';
 import { crossFieldRules } from './rules.js';
 import { thresholdProblem } from './threshold-check.js';
 
 const always = { when: () => true };
+
+/** Endpoints the embedded server answers, as reports name them (cost-model filter). */
+const SERVER_ENDPOINTS: readonly string[] = [...Object.values(ENDPOINT), 'GET /me/rpc'];
 
 const server = z.strictObject({
   /** Fixtures to provision; defaults to agents.count. */
@@ -26,9 +31,27 @@ const server = z.strictObject({
   rateLimit: int().default(512),
   heartbeat: duration.prefault('3s'),
   inactiveTimeout: duration.prefault('6s'),
+  /**
+   * Cost model, a testing aid (default none): every request waits for one of `workers` serial
+   * workers spending `serviceTime` on it, so the server saturates at workers / serviceTime
+   * requests per second (src/server/http/cost-model.ts).
+   */
+  capacity: z
+    .strictObject({
+      serviceTime: duration.refine((ms) => ms > 0, { error: 'must be greater than 0, e.g. "2ms"' }),
+      workers: int().min(1).default(1),
+      /** Only these endpoints (e.g. "POST /me/report-stats") wait for a worker; default every request. */
+      endpoints: z
+        .array(
+          z.string().refine((e) => SERVER_ENDPOINTS.includes(e), {
+            error: (i) => `unknown endpoint ${showValue(i.input)}; known: ${SERVER_ENDPOINTS.join(', ')}`,
+          }),
+        )
+        .min(1)
+        .optional(),
+    })
+    .optional(),
 });
-
-const fault = z.strictObject({ at: duration, action: z.literal('drop-agent-sockets'), fraction: ratio.default(1) });
 
 const httpUrl = z.string().refine(
   (text) => {
@@ -96,7 +119,7 @@ const scenarioObject = z.strictObject({
   target: z.strictObject({ url: httpUrl, credentials: z.string().min(1) }).optional(),
   server: server.optional(),
   ...workloadSections(),
-  faults: z.array(fault).optional(),
+  faults: z.array(faultSchema).optional(),
   observe: observe.optional(),
   thresholds: z.array(threshold).default([]),
 });

@@ -3,7 +3,7 @@
  * does not depend on the threshold grammar's internals: the grammar and its messages belong to
  * src/metrics/thresholds.ts.
  */
-import { parseThreshold } from '../metrics/thresholds.js';
+import { parseThreshold, type ThresholdMetric } from '../metrics/thresholds.js';
 
 /** Returns undefined when `expression` parses, else the parser's message. */
 export function thresholdProblem(expression: string): string | undefined {
@@ -25,7 +25,7 @@ export function recoveryThresholdProblems(expressions: readonly string[], faultA
   const scheduled = new Set(faultActions);
   const problems: { index: number; message: string }[] = [];
   expressions.forEach((expression, index) => {
-    let metric;
+    let metric: ThresholdMetric;
     try {
       metric = parseThreshold(expression).metric;
     } catch {

@@ -44,7 +44,9 @@ export function buildPhases(s: PhaseSource): PlanPhase[] {
     current = to;
   };
   if (s.agents.phases) {
-    s.agents.phases.forEach((p, i) => push(p.name ?? `phase ${i + 1}`, p.duration, p.to, false));
+    s.agents.phases.forEach((p, i) => {
+      push(p.name ?? `phase ${i + 1}`, p.duration, p.to, false);
+    });
     push('hold', s.duration - at, current, true);
   } else {
     const { count, rampUp, rampDown } = s.agents;

@@ -56,7 +56,7 @@ export type LatencyResult = { ok: true; latency?: Record<string, { preferred: bo
  * A non-integer prefix fails the request (500), as in coderd.
  */
 export function renderLatency(node: TailnetNode | undefined, regionName: (id: number) => string): LatencyResult {
-  if (!node || !node.derp_latency) return { ok: true };
+  if (!node?.derp_latency) return { ok: true };
   const out: Record<string, { preferred: boolean; latency_ms: number }> = {};
   let any = false;
   for (const raw of Object.keys(node.derp_latency)) {

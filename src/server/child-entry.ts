@@ -57,6 +57,18 @@ async function handleCall(msg: Extract<ParentMessage, { type: 'call' }>): Promis
       case 'dropAgentSockets':
         result = s.dropAgentSockets(a as number | undefined);
         break;
+      case 'restart.down':
+        result = await s.restart.down();
+        break;
+      case 'restart.up':
+        await s.restart.up();
+        break;
+      case 'revokeTokens':
+        result = s.revokeTokens(a as number | undefined);
+        break;
+      case 'restoreTokens':
+        result = s.restoreTokens();
+        break;
       case 'faults.set':
         s.faults.set(a as string, b as Parameters<ReferenceServer['faults']['set']>[1]);
         break;

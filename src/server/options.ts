@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { FleetsimError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { CostModelOptions } from './http/cost-model.js';
 
 /** Options of the embedded reference server (all optional; defaults follow coderd). */
 export interface ReferenceServerOptions {
@@ -12,6 +13,11 @@ export interface ReferenceServerOptions {
   agents?: number;
   /** Fixtures seed (default '1'): same seed, same fixtures, tokens included. */
   seed?: string;
+  /**
+   * Provision only one shard's agents (runner/shard.ts): the server's agent `j` is the fleet's
+   * agent `index + j·count`, with that agent's fixtures and token. Default: every agent.
+   */
+  agentSlice?: { index: number; count: number };
   /** /api/v2 requests per minute per IP+path (default 512; <= 0 disables). */
   rateLimit?: number;
   /** report-stats `report_interval` in ms (default 600000 = 10 min). */
@@ -46,6 +52,12 @@ export interface ReferenceServerOptions {
    * refuses `version` 1.x (docs/protocol-v2.md §7).
    */
   protocols?: readonly ('v1' | 'v2')[];
+  /**
+   * Cost model, a testing aid (default none): every request waits for one of `workers` serial
+   * workers taking `serviceTimeMs` each, so the server saturates at workers / serviceTime
+   * requests per second (http/cost-model.ts).
+   */
+  capacity?: CostModelOptions;
   /** Injected time source (tests); wallNow() drives every timestamp, status and rate window. */
   clock?: Clock;
   log?: Logger;
@@ -56,6 +68,7 @@ export interface ResolvedOptions {
   port: number;
   agents: number;
   seed: string;
+  agentSlice: { index: number; count: number };
   rateLimit: number;
   reportIntervalMs: number;
   heartbeatMs: number;
@@ -67,6 +80,7 @@ export interface ResolvedOptions {
   appHostname?: string;
   identity: boolean;
   protocols: { v1: boolean; v2: boolean };
+  capacity?: CostModelOptions;
 }
 
 export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
@@ -76,6 +90,7 @@ export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
     port: o.port ?? 0,
     agents: o.agents ?? 0,
     seed: o.seed ?? '1',
+    agentSlice: o.agentSlice ?? { index: 0, count: 1 },
     rateLimit: o.rateLimit ?? 512,
     reportIntervalMs: o.reportIntervalMs ?? 600_000,
     heartbeatMs,
@@ -87,7 +102,19 @@ export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
     appHostname: o.appHostname,
     identity: o.identity ?? true,
     protocols: resolveProtocols(o.protocols),
+    capacity: resolveCapacity(o.capacity),
   };
+}
+
+function resolveCapacity(c: CostModelOptions | undefined): CostModelOptions | undefined {
+  if (c === undefined) return undefined;
+  if (!(Number.isFinite(c.serviceTimeMs) && c.serviceTimeMs > 0)) {
+    throw new FleetsimError('usage', `server.capacity.serviceTime must be greater than 0 ms, got ${c.serviceTimeMs}`);
+  }
+  if (!(Number.isInteger(c.workers) && c.workers >= 1)) {
+    throw new FleetsimError('usage', `server.capacity.workers must be a whole number >= 1, got ${c.workers}`);
+  }
+  return { serviceTimeMs: c.serviceTimeMs, workers: c.workers, ...(c.endpoints ? { endpoints: [...c.endpoints] } : {}) };
 }
 
 function resolveProtocols(list: readonly string[] | undefined): { v1: boolean; v2: boolean } {

@@ -10,10 +10,13 @@ import { msToNs } from '../protocol/go-duration.js';
 import { Coordinator } from './coordinator/coordinator.js';
 import { emptyTotals, snapshotAgentCounters, snapshotTotals, type AgentCounters, type ServerCounters } from './counters.js';
 import { Faults, type FaultInjector } from './faults.js';
+import { Outage } from './outage.js';
+import { dropSockets, seededPick, TokenRevocations } from './revocations.js';
 import { fixtureAgents, fixtureUser, GIT_AUTH_PROVIDERS } from './fixtures.js';
 import { GitAuthLinks } from './git-auth-links.js';
 import { Heartbeats } from './heartbeats.js';
 import { sha256, UserAuth } from './http/auth.js';
+import { createCostQueue } from './http/cost-model.js';
 import { createDispatcher } from './http/dispatch.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { Responder, type Exchange } from './http/reply.js';
@@ -42,6 +45,20 @@ export interface ReferenceServer {
   counters(): ServerCounters;
   /** Closes the coordinate sockets of a seeded-random `fraction` (default 1) of connected agents; returns how many. */
   dropAgentSockets(fraction?: number): number;
+  /**
+   * A coderd restart in two steps: `down()` closes the port and cuts every connection (resolves
+   * with how many), `up()` listens again on the same port. State (agents, tokens, counters)
+   * survives, as coderd's does in its database.
+   */
+  restart: { down(): Promise<number>; up(): Promise<void>; readonly isDown: boolean };
+  /**
+   * Stops accepting a seeded `fraction` (default 1) of the agent tokens (the 401 of protocol
+   * §2.2 for an unknown token) and closes those agents' sockets, until {@link restoreTokens}.
+   * Tokens already revoked stay revoked and count toward the fraction.
+   */
+  revokeTokens(fraction?: number): { revoked: number; dropped: number };
+  /** Accepts every token again; returns how many were restored. */
+  restoreTokens(): number;
   faults: FaultInjector;
   /** Stores a git-auth link for the owner (releases `listen` polls). */
   gitAuth: {
@@ -119,7 +136,8 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   state.gitSshKeyBody = responder.encode({ public_key: sshKey.publicKey, private_key: sshKey.privateKey });
 
   const limiter = opts.rateLimit > 0 ? createRateLimiter(opts.rateLimit, wallNow) : undefined;
-  const dispatch = createDispatcher(state, limiter);
+  const costQueue = opts.capacity ? createCostQueue(opts.capacity, clock) : undefined;
+  const dispatch = createDispatcher(state, limiter, costQueue);
   const split = (req: IncomingMessage): { path: string; query: string } => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -140,14 +158,19 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     else socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen({ host: opts.host, port: opts.port, backlog: opts.backlog }, () => {
-      httpServer.off('error', reject);
-      resolve();
+  const listenOn = (port: number) => (server: typeof httpServer) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: opts.host, port, backlog: opts.backlog }, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  await listenOn(opts.port)(httpServer);
   const address = httpServer.address() as AddressInfo;
+  // A restart keeps the port the fleet (and the credentials) point at.
+  const outage = new Outage(httpServer, listenOn(address.port));
+  const tokens = new TokenRevocations(store, opts.seed);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   state.accessUrl = new URL(url);
@@ -162,7 +185,10 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     agents: [],
   };
   const provision = async (n: number): Promise<CredentialAgent[]> => {
-    const added = fixtureAgents(opts.seed, store.list.length, Math.max(0, Math.floor(n))).map((f) => credentialAgent(store.add(f, wallNow())));
+    const { index, count } = opts.agentSlice;
+    const from = store.list.length;
+    const fixtures = Array.from({ length: Math.max(0, Math.floor(n)) }, (_, j) => fixtureAgents(opts.seed, index + (from + j) * count, 1)[0]!);
+    const added = fixtures.map((f) => credentialAgent(store.add(f, wallNow())));
     credentials.agents.push(...added);
     return added;
   };
@@ -201,23 +227,22 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     },
     dropAgentSockets(fraction = 1) {
       const connected = store.list.filter((a) => a.socket || a.v2?.session);
-      const rng = createRng(`${opts.seed}/drop/${drops++}`);
-      for (let i = connected.length - 1; i > 0; i--) {
-        const j = rng.int(0, i);
-        [connected[i], connected[j]] = [connected[j] as AgentRecord, connected[i] as AgentRecord];
-      }
-      const count = Math.round(Math.min(1, Math.max(0, fraction)) * connected.length);
-      const picked = connected.slice(0, count);
-      const ids = picked.filter((a) => a.socket).map((a) => a.id);
-      let dropped = ids.length > 0 ? coordinator.dropAgents(ids) : 0;
-      for (const a of picked) {
-        const session = a.v2?.session;
-        if (!session) continue;
-        session.drop('close');
-        dropped++;
-      }
-      return dropped;
+      const picked = seededPick(connected, fraction, createRng(`${opts.seed}/drop/${drops++}`));
+      return dropSockets(coordinator, picked);
     },
+    restart: {
+      down: () => outage.takeDown(),
+      up: () => outage.bringUp(),
+      get isDown() {
+        return outage.down;
+      },
+    },
+    revokeTokens(fraction = 1) {
+      const revoked = tokens.revoke(fraction);
+      // coderd ends a replaced agent's connections; the reconnects then meet the 401.
+      return { revoked: revoked.length, dropped: dropSockets(coordinator, revoked) };
+    },
+    restoreTokens: () => tokens.restore(),
     close() {
       closed ??= (async () => {
         state.closing = true;
@@ -226,6 +251,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
         await coordinator.close();
         v2.close();
         state.heartbeats.close();
+        costQueue?.close();
         for (const ws of wss.clients) ws.terminate();
         for (const ws of wssV2.clients) ws.terminate();
         wss.close();

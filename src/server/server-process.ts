@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { ownModule } from '../core/own-module.js';
 import type { CredentialAgent, Credentials } from '../protocol/credentials.js';
 import type { ServerCounters } from './counters.js';
 import type { Fault } from './faults.js';
@@ -7,8 +7,8 @@ import type { ReferenceServerOptions } from './options.js';
 
 /**
  * The reference server in its own process, so the harness never shares its event loop. The
- * child (child-entry.ts, run through tsx) answers IPC requests; it exits by itself when the
- * parent goes away (IPC disconnect).
+ * child (child-entry: plain node from dist/, tsx from src/; core/own-module.ts) answers IPC
+ * requests; it exits by itself when the parent goes away (IPC disconnect).
  */
 export type RemoteServerOptions = Omit<ReferenceServerOptions, 'clock' | 'log'>;
 
@@ -20,6 +20,11 @@ export interface RemoteReferenceServer {
   provision(n: number): Promise<CredentialAgent[]>;
   counters(): Promise<ServerCounters>;
   dropAgentSockets(fraction?: number): Promise<number>;
+  /** See ReferenceServer.restart: `down()` cuts every connection (returns how many), `up()` listens again on the same port. */
+  restart: { down(): Promise<number>; up(): Promise<void> };
+  /** See ReferenceServer.revokeTokens. */
+  revokeTokens(fraction?: number): Promise<{ revoked: number; dropped: number }>;
+  restoreTokens(): Promise<number>;
   faults: { set(endpoint: string, fault: Fault): Promise<void>; clear(endpoint?: string): Promise<void> };
   gitAuth: { link(opts?: { providerId?: string; token?: string; expiresAtMs?: number }): Promise<void> };
   /** The child's process.cpuUsage() (µs), for benchmarks. */
@@ -38,13 +43,26 @@ export type ChildMessage =
 /** Messages parent → child. */
 export type ParentMessage =
   | { type: 'start'; options: RemoteServerOptions }
-  | { type: 'call'; id: number; op: 'provision' | 'counters' | 'dropAgentSockets' | 'faults.set' | 'faults.clear' | 'gitAuth.link' | 'cpuUsage' | 'close'; args: unknown[] };
+  | { type: 'call'; id: number; op: CallOp; args: unknown[] };
 
-const CHILD_ENTRY = fileURLToPath(new URL('./child-entry.ts', import.meta.url));
+/** The IPC operations the child serves (one per ReferenceServer method the parent exposes). */
+export type CallOp =
+  | 'provision'
+  | 'counters'
+  | 'dropAgentSockets'
+  | 'restart.down'
+  | 'restart.up'
+  | 'revokeTokens'
+  | 'restoreTokens'
+  | 'faults.set'
+  | 'faults.clear'
+  | 'gitAuth.link'
+  | 'cpuUsage'
+  | 'close';
 
 export async function startReferenceServerProcess(options: RemoteServerOptions = {}): Promise<RemoteReferenceServer> {
-  const tsx = import.meta.resolve('tsx');
-  const child = fork(CHILD_ENTRY, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const entry = ownModule('./child-entry.js', import.meta.url);
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
@@ -80,7 +98,7 @@ export async function startReferenceServerProcess(options: RemoteServerOptions =
     throw error;
   }
 
-  const call = <T>(op: Extract<ParentMessage, { type: 'call' }>['op'], ...args: unknown[]): Promise<T> =>
+  const call = <T>(op: CallOp, ...args: unknown[]): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (!child.connected) {
         reject(new Error('reference server process is gone'));
@@ -104,6 +122,9 @@ export async function startReferenceServerProcess(options: RemoteServerOptions =
     },
     counters: () => call<ServerCounters>('counters'),
     dropAgentSockets: (fraction) => call<number>('dropAgentSockets', fraction),
+    restart: { down: () => call<number>('restart.down'), up: () => call<void>('restart.up') },
+    revokeTokens: (fraction) => call<{ revoked: number; dropped: number }>('revokeTokens', fraction),
+    restoreTokens: () => call<number>('restoreTokens'),
     faults: { set: (endpoint, fault) => call<void>('faults.set', endpoint, fault), clear: (endpoint) => call<void>('faults.clear', endpoint) },
     gitAuth: { link: (opts) => call<void>('gitAuth.link', opts) },
     cpuUsage: () => call<NodeJS.CpuUsage>('cpuUsage'),

@@ -57,6 +57,8 @@ export class AgentStore {
   readonly byToken = new Map<string, AgentRecord>();
   readonly byInstanceId = new Map<string, AgentRecord>();
   readonly list: AgentRecord[] = [];
+  /** Ids of agents whose token is revoked (the revoke-tokens fault; src/server/revocations.ts). */
+  readonly revoked = new Set<string>();
 
   add(fixture: FixtureAgent, nowMs: number): AgentRecord {
     const created = dbTime(nowMs);

@@ -7,12 +7,14 @@
 import type { AnyWorkloadKind } from './kind.js';
 import { agentsKind } from './agents/kind.js';
 import { peersKind } from './peers/kind.js';
+import { ptyKind } from './pty/kind.js';
 import { restKind } from './rest/kind.js';
 
 export const WORKLOAD_KINDS = {
   agents: agentsKind,
   peers: peersKind,
   rest: restKind,
+  pty: ptyKind,
 } as const satisfies Record<string, AnyWorkloadKind>;
 
 export type WorkloadKinds = typeof WORKLOAD_KINDS;

@@ -19,6 +19,7 @@ export interface TickLoopOptions {
    * Called at once and then every `tickMs` with the ms elapsed since the start; returning
    * false ends the loop ('stopped').
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a tick callback that returns nothing (`() => {}`) must type-check and keeps the loop going.
   tick(elapsedMs: number): boolean | void;
 }
 

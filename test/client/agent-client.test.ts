@@ -169,10 +169,10 @@ describe('send cancellation', () => {
   });
 });
 
-/** A transport whose pool hands each request's handler to the test instead of a socket. */
+/** A transport whose dispatcher hands each request's handler to the test instead of a socket. */
 function capturingTransport(handlers: Dispatcher.DispatchHandler[]): HttpTransport {
   const pool = { dispatch: (_options: unknown, handler: Dispatcher.DispatchHandler) => void handlers.push(handler) };
-  return { baseUrl: 'http://127.0.0.1:1', pool: pool as unknown as HttpTransport['pool'], close: async () => {} };
+  return { baseUrl: 'http://127.0.0.1:1', dispatcher: pool as unknown as HttpTransport['dispatcher'], close: async () => {} };
 }
 
 /** Answers the request 200 `{}`, as undici's core calls a dispatch handler. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../helpers/clock.js';
-import { ENDPOINT } from '../../src/metrics/names.js';
-import { handFedSummary } from './fixtures.js';
+import { ENDPOINT, METRIC } from '../../src/metrics/names.js';
+import { createRecorder } from '../../src/metrics/recorder.js';
+import { buildSummary } from '../../src/metrics/summary.js';
+import { handFedSummary, META } from './fixtures.js';
 
 describe('buildSummary', () => {
   it('has the versioned shape with meta, agents and totals', () => {
@@ -10,7 +12,7 @@ describe('buildSummary', () => {
     expect(s.outcome).toBe('passed');
     expect(s.meta).toMatchObject({ scenario: 'unit', seed: '42', runId: 'unit-1', durationMs: 10_000 });
     expect(s.plan).toEqual({ peakAgents: 10 });
-    expect(s.agents).toEqual({ planned: 10, authenticated: 10, connected: 8, peakConnected: 10, reconnects: 3 });
+    expect(s.agents).toEqual({ planned: 10, authenticated: 10, connected: 8, peakConnected: 10, reconnects: 3, peakReconnectsPerSecond: 3 });
     expect(s.totals).toEqual({ requests: 150, errors: 8, errorRate: 8 / 150 });
     expect(s.thresholds).toEqual([]);
   });
@@ -25,6 +27,21 @@ describe('buildSummary', () => {
     expect(stats.p999).toBeCloseTo(100, 1);
     const meta = s.endpoints[ENDPOINT.metadata]!;
     expect(meta).toMatchObject({ count: 50, errors: 5, min: 0.25, p50: 0.25, p99: 0.25, max: 0.25 });
+  });
+
+  it('gives the reconnect peak per second and the HTTP connections opened only when recorded', () => {
+    const clock = manualClock();
+    const r = createRecorder({ clock });
+    expect(buildSummary(r, { meta: META, agentsPlanned: 4 }).agents).toEqual({ planned: 4, authenticated: 0, connected: 0, peakConnected: 0, reconnects: 0 });
+    r.count(METRIC.httpConnectionsOpened, 4);
+    clock.set(1_200);
+    r.count(METRIC.agentsReconnects, 1);
+    clock.set(2_100);
+    r.count(METRIC.agentsReconnects, 3);
+    clock.set(3_000);
+    r.count(METRIC.httpConnectionsOpened, 1);
+    const agents = buildSummary(r, { meta: META, agentsPlanned: 4 }).agents;
+    expect(agents).toMatchObject({ reconnects: 4, peakReconnectsPerSecond: 3, httpConnectionsOpened: 5 });
   });
 
   it('lists errors by endpoint × class, most frequent first', () => {

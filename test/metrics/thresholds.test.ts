@@ -23,6 +23,7 @@ describe('parseThreshold', () => {
     ['connected_ratio >= 0.99', { kind: 'agents', stat: 'connected_ratio' }, '>=', 0.99, 'ratio'],
     ['peak_connected_ratio == 100%', { kind: 'agents', stat: 'peak_connected_ratio' }, '==', 1, 'ratio'],
     ['reconnects < 5', { kind: 'agents', stat: 'reconnects' }, '<', 5, 'number'],
+    ['peak_reconnects_per_second <= 50', { kind: 'agents', stat: 'peak_reconnects_per_second' }, '<=', 50, 'number'],
     ['lost == 0', { kind: 'coordinator', stat: 'lost' }, '==', 0, 'number'],
     ['out_of_order <= .5', { kind: 'coordinator', stat: 'out_of_order' }, '<=', 0.5, 'number'],
     ['delivered_per_second > 100', { kind: 'coordinator', stat: 'delivered_per_second' }, '>', 100, 'number'],
@@ -88,6 +89,7 @@ describe('evaluateThresholds', () => {
     expect(evalOne('connected_ratio > 0.8').pass).toBe(false);
     expect(evalOne('peak_connected_ratio == 1')).toMatchObject({ observed: 1, pass: true });
     expect(evalOne('reconnects <= 3')).toMatchObject({ observed: 3, pass: true });
+    expect(evalOne('peak_reconnects_per_second < 3')).toMatchObject({ observed: 3, pass: false });
   });
 
   it('evaluates coordinator thresholds', () => {

@@ -107,7 +107,7 @@ export function parseExposition(text: string): Map<string, Family> {
 }
 
 /** The value of the one sample with this name whose labels include `labels`, or undefined. */
-export function valueOf(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
   const family = familyOf(name, families);
   const found = family?.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   if (!found || found.length === 0) return undefined;

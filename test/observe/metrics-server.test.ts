@@ -5,7 +5,7 @@ import { METRIC } from '../../src/metrics/names.js';
 import { parseListenAddress, startMetricsServer, type MetricsServer } from '../../src/observe/metrics-server.js';
 import { createPromFeed } from '../../src/observe/prom-feed.js';
 import { createRunRegistry } from '../../src/observe/prom-registry.js';
-import { parseExposition, valueOf } from './exposition.js';
+import { parseExposition, sampleValue } from './exposition.js';
 
 const servers: MetricsServer[] = [];
 afterEach(async () => {
@@ -57,9 +57,9 @@ describe('metrics server', () => {
     const scraped = await get(server.url);
     expect(scraped.status).toBe(200);
     expect(scraped.type).toBe('text/plain; version=0.0.4; charset=utf-8');
-    expect(valueOf(parseExposition(scraped.body), 'fleetsim_agents_authenticated_total')).toBe(3);
+    expect(sampleValue(parseExposition(scraped.body), 'fleetsim_agents_authenticated_total')).toBe(3);
     feed.count(METRIC.agentsAuthenticated, 2);
-    expect(valueOf(parseExposition((await get(server.url)).body), 'fleetsim_agents_authenticated_total')).toBe(5);
+    expect(sampleValue(parseExposition((await get(server.url)).body), 'fleetsim_agents_authenticated_total')).toBe(5);
     expect((await get(server.url.replace('/metrics', '/'))).status).toBe(404);
     expect((await get(server.url, 'POST')).status).toBe(405);
   });

@@ -6,7 +6,7 @@ import { createPromFeed } from '../../src/observe/prom-feed.js';
 import { createRunRegistry } from '../../src/observe/prom-registry.js';
 import { teeSink } from '../../src/metrics/tee-sink.js';
 import { manualClock } from '../helpers/clock.js';
-import { checkHistograms, parseExposition, valueOf } from './exposition.js';
+import { checkHistograms, parseExposition, sampleValue } from './exposition.js';
 
 const STATS = { endpoint: ENDPOINT.reportStats };
 
@@ -23,16 +23,16 @@ describe('Prometheus feed', () => {
     for (const ms of [0.2, 1, 1, 3, 40_000]) feed.trend(METRIC.request, ms, STATS);
     const { families } = await scrape(feed);
     expect(checkHistograms(families)).toBe(1);
-    const bucket = (le: string) => valueOf(families, 'fleetsim_request_duration_seconds_bucket', { ...STATS, le });
+    const bucket = (le: string) => sampleValue(families, 'fleetsim_request_duration_seconds_bucket', { ...STATS, le });
     expect(bucket('0.0005')).toBe(1);
     expect(bucket('0.001')).toBe(3);
     expect(bucket('0.0025')).toBe(3);
     expect(bucket('0.005')).toBe(4);
     expect(bucket('30')).toBe(4);
     expect(bucket('+Inf')).toBe(5);
-    expect(valueOf(families, 'fleetsim_request_duration_seconds_count', STATS)).toBe(5);
-    expect(valueOf(families, 'fleetsim_request_duration_seconds_sum', STATS)).toBeCloseTo((0.2 + 1 + 1 + 3 + 40_000) / 1000, 9);
-    expect(valueOf(families, 'fleetsim_requests_total', STATS)).toBe(5);
+    expect(sampleValue(families, 'fleetsim_request_duration_seconds_count', STATS)).toBe(5);
+    expect(sampleValue(families, 'fleetsim_request_duration_seconds_sum', STATS)).toBeCloseTo((0.2 + 1 + 1 + 3 + 40_000) / 1000, 9);
+    expect(sampleValue(families, 'fleetsim_requests_total', STATS)).toBe(5);
     const edges = families.get('fleetsim_request_duration_seconds')!.samples.filter((s) => s.name.endsWith('_bucket')).map((s) => s.labels.le);
     expect(edges).toEqual([...REQUEST_BUCKETS_MS.map((ms) => String(ms / 1000)), '+Inf']);
   });
@@ -54,13 +54,13 @@ describe('Prometheus feed', () => {
     feed.trend('some_future_trend', 3);
     feed.rate('some_rate', true);
     const { families, text } = await scrape(feed);
-    expect(valueOf(families, 'fleetsim_request_errors_total', { endpoint: ENDPOINT.reportStats, class: 'http_500' })).toBe(3);
-    expect(valueOf(families, 'fleetsim_request_errors_total', { endpoint: ENDPOINT.reportStats, class: 'timeout' })).toBe(1);
-    expect(valueOf(families, 'fleetsim_agents_authenticated_total')).toBe(2);
-    expect(valueOf(families, 'fleetsim_coordinator_updates_lost_total', { direction: 'agent_to_peer' })).toBe(0);
-    expect(valueOf(families, 'fleetsim_coordinate_reconnects_total')).toBe(0);
-    expect(valueOf(families, 'fleetsim_agents_connected')).toBe(15);
-    expect(valueOf(families, 'fleetsim_rate_limit_remaining', { endpoint: ENDPOINT.agent })).toBe(42);
+    expect(sampleValue(families, 'fleetsim_request_errors_total', { endpoint: ENDPOINT.reportStats, class: 'http_500' })).toBe(3);
+    expect(sampleValue(families, 'fleetsim_request_errors_total', { endpoint: ENDPOINT.reportStats, class: 'timeout' })).toBe(1);
+    expect(sampleValue(families, 'fleetsim_agents_authenticated_total')).toBe(2);
+    expect(sampleValue(families, 'fleetsim_coordinator_updates_lost_total', { direction: 'agent_to_peer' })).toBe(0);
+    expect(sampleValue(families, 'fleetsim_coordinate_reconnects_total')).toBe(0);
+    expect(sampleValue(families, 'fleetsim_agents_connected')).toBe(15);
+    expect(sampleValue(families, 'fleetsim_rate_limit_remaining', { endpoint: ENDPOINT.agent })).toBe(42);
     expect(text).not.toContain('future');
     for (const family of families.values()) {
       expect(family.name).toMatch(/^fleetsim_/);
@@ -76,9 +76,9 @@ describe('Prometheus feed', () => {
       run: { scenario: 'smoke', runId: 'r-1', target: 'embedded', version: '0.1.0' },
       elapsedSeconds: () => 12.5,
     });
-    expect(valueOf(families, 'fleetsim_requests_total', { endpoint: 'GET /odd "quoted" \\ path' })).toBe(1);
-    expect(valueOf(families, 'fleetsim_run_info', { scenario: 'smoke', run_id: 'r-1', target: 'embedded' })).toBe(1);
-    expect(valueOf(families, 'fleetsim_run_elapsed_seconds')).toBe(12.5);
+    expect(sampleValue(families, 'fleetsim_requests_total', { endpoint: 'GET /odd "quoted" \\ path' })).toBe(1);
+    expect(sampleValue(families, 'fleetsim_run_info', { scenario: 'smoke', run_id: 'r-1', target: 'embedded' })).toBe(1);
+    expect(sampleValue(families, 'fleetsim_run_elapsed_seconds')).toBe(12.5);
   });
 
   it('a tee gives the recorder and the feed the same samples', async () => {
@@ -90,9 +90,9 @@ describe('Prometheus feed', () => {
     sink.gauge(METRIC.agentsConnected, 9);
     sink.rate('ok', true);
     const { families } = await scrape(feed);
-    expect(valueOf(families, 'fleetsim_requests_total', STATS)).toBe(recorder.histogram(METRIC.request, STATS)!.totalCount);
-    expect(valueOf(families, 'fleetsim_request_errors_total', { endpoint: ENDPOINT.reportStats, class: 'reset' })).toBe(recorder.counterTotal(METRIC.error));
-    expect(valueOf(families, 'fleetsim_agents_connected')).toBe(recorder.gaugeValue(METRIC.agentsConnected)!.last);
+    expect(sampleValue(families, 'fleetsim_requests_total', STATS)).toBe(recorder.histogram(METRIC.request, STATS)!.totalCount);
+    expect(sampleValue(families, 'fleetsim_request_errors_total', { endpoint: ENDPOINT.reportStats, class: 'reset' })).toBe(recorder.counterTotal(METRIC.error));
+    expect(sampleValue(families, 'fleetsim_agents_connected')).toBe(recorder.gaugeValue(METRIC.agentsConnected)!.last);
     expect(recorder.rateValue('ok')).toEqual({ passes: 1, total: 1 });
   });
 });

@@ -8,7 +8,7 @@ import type { RunSummary } from '../../src/metrics/summary-types.js';
 import { runScenario, type RunObserveOptions } from '../../src/runner/run-scenario.js';
 import { validateScenario } from '../../src/scenario/load.js';
 import { assertWellFormedXml } from '../reporters/xml-check.js';
-import { checkHistograms, parseExposition, valueOf, type Family } from './exposition.js';
+import { checkHistograms, parseExposition, sampleValue, type Family } from './exposition.js';
 import { calmProbe, laggingProbe } from './fake-probe.js';
 
 const dirs: string[] = [];
@@ -68,7 +68,7 @@ describe('watching a run', () => {
           polling = (async () => {
             for (let i = 0; i < 100 && !duringRun; i++) {
               const families = parseExposition(await scrape(listening));
-              if ((valueOf(families, 'fleetsim_agents_connected') ?? 0) > 0) duringRun = families;
+              if ((sampleValue(families, 'fleetsim_agents_connected') ?? 0) > 0) duringRun = families;
               else await new Promise((resolve) => setTimeout(resolve, 100));
             }
           })();
@@ -86,25 +86,25 @@ describe('watching a run', () => {
     // During the run: valid exposition with live figures.
     expect(duringRun).toBeDefined();
     checkHistograms(duringRun!);
-    expect(valueOf(duringRun!, 'fleetsim_agents_planned')).toBeGreaterThan(0);
-    expect(valueOf(duringRun!, 'fleetsim_run_info', { scenario: 'observe-test', target: 'embedded' })).toBe(1);
+    expect(sampleValue(duringRun!, 'fleetsim_agents_planned')).toBeGreaterThan(0);
+    expect(sampleValue(duringRun!, 'fleetsim_run_info', { scenario: 'observe-test', target: 'embedded' })).toBe(1);
 
     // At the end: every count equals the report's.
     const end = parseExposition(finalText);
     expect(checkHistograms(end)).toBeGreaterThanOrEqual(Object.keys(summary.endpoints).length);
     expect(Object.keys(summary.endpoints).length).toBeGreaterThan(0);
     for (const [endpoint, stats] of Object.entries(summary.endpoints)) {
-      expect(valueOf(end, 'fleetsim_requests_total', { endpoint }), endpoint).toBe(stats.count);
-      if (stats.count > 0) expect(valueOf(end, 'fleetsim_request_duration_seconds_count', { endpoint }), endpoint).toBe(stats.count);
+      expect(sampleValue(end, 'fleetsim_requests_total', { endpoint }), endpoint).toBe(stats.count);
+      if (stats.count > 0) expect(sampleValue(end, 'fleetsim_request_duration_seconds_count', { endpoint }), endpoint).toBe(stats.count);
     }
     for (const row of summary.errors) {
-      expect(valueOf(end, 'fleetsim_request_errors_total', { endpoint: row.endpoint, class: row.class })).toBe(row.count);
+      expect(sampleValue(end, 'fleetsim_request_errors_total', { endpoint: row.endpoint, class: row.class })).toBe(row.count);
     }
     const errorSamples = end.get('fleetsim_request_errors_total')?.samples ?? [];
     expect(errorSamples.reduce((n, s) => n + s.value, 0)).toBe(summary.totals.errors);
-    expect(valueOf(end, 'fleetsim_agents_authenticated_total')).toBe(summary.agents.authenticated);
+    expect(sampleValue(end, 'fleetsim_agents_authenticated_total')).toBe(summary.agents.authenticated);
     expect(summary.agents.authenticated).toBe(4);
-    expect(valueOf(end, 'fleetsim_coordinate_reconnects_total')).toBe(summary.agents.reconnects);
+    expect(sampleValue(end, 'fleetsim_coordinate_reconnects_total')).toBe(summary.agents.reconnects);
     const c = summary.coordinator!;
     expect(c.updatesDelivered).toBeGreaterThan(0);
     // Summed over every label set of the family (e.g. both directions).
@@ -115,8 +115,8 @@ describe('watching a run', () => {
     expect(sum('fleetsim_coordinator_updates_lost_total')).toBe(c.lost);
     expect(sum('fleetsim_coordinator_updates_duplicated_total')).toBe(c.duplicated);
     expect(sum('fleetsim_coordinator_propagation_seconds_count')).toBe(c.propagationMs.count);
-    expect(valueOf(end, 'fleetsim_generator_sampled_seconds_total')).toBe(summary.generator!.seconds);
-    expect(valueOf(end, 'fleetsim_generator_saturated_seconds_total')).toBe(0);
+    expect(sampleValue(end, 'fleetsim_generator_sampled_seconds_total')).toBe(summary.generator!.seconds);
+    expect(sampleValue(end, 'fleetsim_generator_saturated_seconds_total')).toBe(0);
 
     // Closed with the run.
     await expect(scrape(url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });

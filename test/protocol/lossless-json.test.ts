@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLossless, parseRaw, RawNumber, RawObject } from '../../src/protocol/lossless-json.js';
+import { parseLossless, parseRaw, type RawNumber, type RawObject } from '../../src/protocol/lossless-json.js';
 import { marshalGoJson } from '../../src/protocol/go-json.js';
 
 describe('parseLossless', () => {

@@ -8,6 +8,7 @@ import { evaluateThresholds, parseThreshold } from '../../src/metrics/thresholds
 import { renderConsole } from '../../src/reporters/console.js';
 import { fileReporter, REPORTERS, writeReports, type Reporter } from '../../src/reporters/index.js';
 import { renderJunit } from '../../src/reporters/junit.js';
+import { renderMarkdown } from '../../src/reporters/markdown.js';
 import { formatLiveLine } from '../../src/reporters/live-line.js';
 import { handFedSummary } from '../metrics/fixtures.js';
 import { assertWellFormedXml } from './xml-check.js';
@@ -104,7 +105,7 @@ describe('console', () => {
     // Right-aligned columns end at the same position as their header.
     expect(row.indexOf('100') + 3).toBe(header.indexOf('COUNT') + 5);
     expect(row).toMatch(/100 +3 +10 +50.0ms +90.0ms +99.0ms +100ms$/);
-    expect(text).toMatch(/agents +8\/10 connected at end · peak 10 · authenticated 10 · reconnects 3/);
+    expect(text).toMatch(/agents +8\/10 connected at end · peak 10 · authenticated 10 · reconnects 3 \(peak 3\/s\)/);
     expect(text).toMatch(/coordinator +sent 110 · delivered 108 \(10.8\/s\) · lost 2/);
     expect(text).toMatch(/✓ p99\(POST \/me\/report-stats\) < 200ms +observed 99.0ms/);
     expect(text).toMatch(/✗ error_rate < 1% +observed 5.33%/);
@@ -114,6 +115,14 @@ describe('console', () => {
 
   it('leaves the coordinator block out when there is none', () => {
     expect(renderConsole(handFedSummary())).not.toContain('coordinator');
+  });
+
+  it('prints a connections line when the agents\' HTTP connections were counted', () => {
+    const s = handFedSummary();
+    expect(renderConsole(s)).not.toContain('connections');
+    s.agents.httpConnectionsOpened = 12;
+    expect(renderConsole(s)).toMatch(/^connections +12 HTTP connections opened by the agents$/m);
+    expect(renderMarkdown(s)).toContain('**Connections:** 12 HTTP connections opened by the agents');
   });
 });
 

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../src/metrics/summary-types.js';
 import { createReferenceServer } from '../../src/server/reference-server.js';
 import { runMain, signalsReleased, testIO } from '../cli/cli-io.js';
 import { handFedSummary } from '../metrics/fixtures.js';
@@ -28,7 +29,7 @@ afterEach(async () => {
 /** A live line that shows at least one connected agent: the partial report will have traffic. */
 const CONNECTED = /agents [1-9]\d*\//;
 
-async function readSummary(out: string): Promise<{ summary: Record<string, any>; dir: string }> {
+async function readSummary(out: string): Promise<{ summary: RunSummary; dir: string }> {
   const [runDir] = await readdir(out);
   expect(runDir).toBeDefined();
   return { summary: JSON.parse(await readFile(join(out, runDir!, 'summary.json'), 'utf8')), dir: join(out, runDir!) };

@@ -17,7 +17,10 @@ describe('run stop and grace (manual clock)', () => {
   it('a workload that never stops is given up on exactly when the grace runs out', async () => {
     const clock = manualClock();
     let done = false;
-    const outcome = withinGrace(clock, new Promise<never>(() => {}), 15_000).then((o) => ((done = true), o));
+    const outcome = withinGrace(clock, new Promise<never>(() => {}), 15_000).then((o) => {
+      done = true;
+      return o;
+    });
     await clock.advanceAsync(14_999);
     expect(done).toBe(false);
     await clock.advanceAsync(1);

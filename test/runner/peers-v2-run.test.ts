@@ -15,14 +15,11 @@ afterAll(() => rm(out, { recursive: true, force: true }));
 
 /**
  * End to end: `agents.protocol: auto` against the embedded server resolves to v2 (buildinfo), and
- * the v2 fake agents and the v2 peers meet in its v2 coordinator. Count assertions only.
- *
- * Known gap, outside the peers: the v2 fake agent's Coordinate routine does not report its
- * stream's open/close to the CoordinateObserver (`agentSocket`), so the ledger never sees an
- * agent endpoint open. Then peer → agent updates are never candidates (delivered stays 0) and
- * agent → peer updates are never judged lost. Once it does, the commented checks below hold
- * (verified with that two-line change); the exact counts are pinned by
- * test/workloads/peers/v2/peers-v2-embedded.test.ts with a scripted v2 agent.
+ * the v2 fake agents and the v2 peers meet in its v2 coordinator. Count assertions only; the
+ * exact counts are pinned by test/workloads/peers/v2/peers-v2-embedded.test.ts with a scripted
+ * v2 agent. The v2 fake agent reports its Coordinate stream's open/close to the ledger
+ * (`agentSocket`), so peer → agent updates count as delivered and both directions are judged
+ * for loss.
  */
 describe('a v2 run with peers (agents.protocol auto)', () => {
   it('resolves auto to v2 and delivers agent nodes to v2 peers through the v2 coordinator', async () => {
@@ -50,9 +47,8 @@ describe('a v2 run with peers (agents.protocol auto)', () => {
       expect(total(METRIC.coordDuplicated, direction), direction).toBe(0);
       expect(total(METRIC.coordOutOfOrder, direction), direction).toBe(0);
     }
-    // With agentSocket reported by the v2 agent:
-    // expect(total(METRIC.coordUpdatesDelivered, 'peer_to_agent')).toBeGreaterThan(0);
-    // expect(total(METRIC.coordLost, 'agent_to_peer') + total(METRIC.coordLost, 'peer_to_agent')).toBe(0);
+    expect(total(METRIC.coordUpdatesDelivered, 'peer_to_agent')).toBeGreaterThan(0);
+    for (const direction of ['agent_to_peer', 'peer_to_agent']) expect(total(METRIC.coordLost, direction), direction).toBe(0);
     // Peer sockets were v2 sessions: nothing went through the v1 client route.
     expect(counters.filter((c) => c.name === METRIC.error && String(c.tags.endpoint).includes('coordinate'))).toEqual([]);
   }, 30_000);

@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
 import { chooseProtocol, probeProtocol, resolveProtocol } from '../../src/runner/protocol-probe.js';
-import { createReferenceServer, type ReferenceServer } from '../../src/server/reference-server.js';
+import type { ReferenceServer, ReferenceServerOptions } from '../../src/server/reference-server.js';
+import { startHttpServer, startReferenceServer } from '../helpers/loopback.js';
 
-let servers: Array<{ close(): unknown }> = [];
+let servers: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const s of servers) await s.close();
   servers = [];
@@ -13,16 +12,15 @@ afterEach(async () => {
 
 /** A loopback stub that answers /api/v2/buildinfo with `status` and `body` (text as given). */
 async function stub(status: number, body: string): Promise<string> {
-  const server: Server = createServer((req, res) => {
+  const server = await startHttpServer((req, res) => {
     if (req.url !== '/api/v2/buildinfo') {
       res.writeHead(404).end();
       return;
     }
     res.writeHead(status, { 'content-type': 'application/json' }).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  servers.push(server);
+  return server.url;
 }
 
 const info = (version: string, extra: Record<string, unknown> = {}) => JSON.stringify({ external_url: 'https://github.com/coder/coder', version, ...extra });
@@ -86,8 +84,8 @@ describe('protocol probe over loopback', () => {
 });
 
 describe('the embedded server answers buildinfo', () => {
-  const start = async (opts: Parameters<typeof createReferenceServer>[0]): Promise<ReferenceServer> => {
-    const s = await createReferenceServer({ port: 0, agents: 1, ...opts });
+  const start = async (opts: ReferenceServerOptions): Promise<ReferenceServer> => {
+    const s = await startReferenceServer({ agents: 1, ...opts });
     servers.push(s);
     return s;
   };

@@ -24,8 +24,34 @@ describe('the ready scenarios', async () => {
 
   it('include the documented scenarios', () => {
     expect(files.sort()).toEqual(
-      ['ci-repro.json', 'coordinator-bench.ts', 'coordinator-bench-v2.ts', 'reconnect-storm.ts', 'rest-soak.ts', 'smoke.ts', 'smoke-v2.ts', 'steady-fleet.ts'].sort(),
+      [
+        'ci-repro.json',
+        'capacity-demo.ts',
+        'coderd-restart.ts',
+        'coordinator-bench.ts',
+        'coordinator-bench-v2.ts',
+        'flaky-network.ts',
+        'reconnect-storm.ts',
+        'reconnect-storm-jitter.ts',
+        'rest-soak.ts',
+        'smoke.ts',
+        'smoke-v2.ts',
+        'steady-fleet.ts',
+        'terminal-traffic.ts',
+      ].sort(),
     );
+  });
+
+  it('the fault scenarios stay short and gate on recovery', async () => {
+    const restart = await loadScenario(join(SCENARIOS, 'coderd-restart.ts'));
+    expect(restart.faults.map((f) => f.action)).toEqual(['restart-target']);
+    expect(restart.thresholds).toContain('recovery(restart-target) < 30s');
+    const flaky = await loadScenario(join(SCENARIOS, 'flaky-network.ts'));
+    expect(flaky.faults.map((f) => f.action)).toEqual(['latency', 'reset', 'blackhole']);
+    // Network faults only, so it also runs against a real target.
+    const remote = await loadScenario(join(SCENARIOS, 'flaky-network.ts'), { target: { url: 'http://coder.example.com:7080', credentials: 'creds.json' } });
+    expect(remote.server).toBeUndefined();
+    for (const s of [restart, flaky]) expect(s.duration).toBeLessThanOrEqual(40_000);
   });
 
   it.each(files)('%s validates and plans', async (file) => {
@@ -61,6 +87,17 @@ describe('the ready scenarios', async () => {
     expect(s.agents.protocol).toBe('v2');
     expect(s.agents.count).toBe(50);
     await expect(loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v3' })).rejects.toMatchObject({ issues: ['agents.protocol: expected "v1" or "v2" or "auto", got "v3"'] });
+  });
+});
+
+describe('terminal-traffic', () => {
+  it('matches its brief: 40 KB/s per session, reconnect every 30 s, gated on echo p99 and replays, under a minute', async () => {
+    const s = await loadScenario(join(SCENARIOS, 'terminal-traffic.ts'));
+    expect(s.pty).toMatchObject({ sessionsPerAgent: 1, bytesPerSecond: 40_960, reconnectEvery: 30_000 });
+    expect(s.pty!.startAfter + s.pty!.duration).toBe(s.duration);
+    expect(s.pty!.startAfter + s.pty!.reconnectEvery!).toBeLessThan(s.duration); // at least one checked reconnect
+    expect(s.duration).toBeLessThanOrEqual(60_000);
+    expect(s.thresholds).toEqual(expect.arrayContaining(['replay_mismatches == 0', expect.stringMatching(/^p99\(echo\) </)]));
   });
 });
 
@@ -159,15 +196,25 @@ describe('loadScenario', () => {
     expect(s.rest?.duration).toBe(5_000);
   });
 
-  it('a --target override drops the embedded-only server block but keeps faults (which then fail)', async () => {
+  it('a --target override drops the embedded-only server block but keeps faults (embedded-only ones then fail)', async () => {
     const target = { url: 'https://coder.example.com', credentials: 'creds.json' };
     const path = await file('embedded.json', JSON.stringify({ name: 'e', duration: '1m', server: { rateLimit: -1 } }));
     const s = await loadScenario(path, { target });
     expect(s.target).toEqual(target);
     expect(s.server).toBeUndefined();
-    const withFaults = await file('faults.json', JSON.stringify({ name: 'f', duration: '1m', faults: [{ at: '10s', action: 'drop-agent-sockets' }] }));
+    const faults = [
+      { at: '10s', action: 'drop-agent-sockets' },
+      { at: '15s', action: 'latency', ms: 50, duration: '5s' },
+      { at: '20s', action: 'restart-target', downFor: '2s' },
+      { at: '30s', action: 'refuse', duration: '5s' },
+    ];
+    const withFaults = await file('faults.json', JSON.stringify({ name: 'f', duration: '1m', faults }));
     const error = await rejection(loadScenario(withFaults, { target }));
-    expect(error.issues).toEqual(['faults: faults need the embedded server, so they cannot go with "target": remove one of them']);
+    const why = 'needs the embedded server, so it cannot go with "target": remove this fault, or use a network fault (latency, bandwidth, reset, blackhole, refuse, slow-close)';
+    expect(error.issues).toEqual([`faults[0].action: "drop-agent-sockets" ${why}`, `faults[2].action: "restart-target" ${why}`]);
+    // Network faults alone are fine with a real target: the proxy goes in front of it.
+    const networkOnly = await file('network.json', JSON.stringify({ name: 'n', duration: '1m', faults: [faults[1], faults[3]] }));
+    expect((await loadScenario(networkOnly, { target })).faults.map((f) => f.action)).toEqual(['latency', 'refuse']);
   });
 });
 

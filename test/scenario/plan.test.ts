@@ -57,7 +57,17 @@ describe('planScenario: explicit phases', () => {
   });
 
   it('faults carry the planned agents at their time', () => {
-    expect(plan.faults).toEqual([{ atMs: 35_000, action: 'drop-agent-sockets', fraction: 0.5, agentsAt: 43, expectedDrops: 22 }]);
+    expect(plan.faults).toEqual([
+      {
+        atMs: 35_000,
+        endMs: 35_000,
+        action: 'drop-agent-sockets',
+        via: 'server',
+        detail: "close 50% of the agents' coordinate sockets",
+        agentsAt: 43,
+        expectedDrops: 22,
+      },
+    ]);
   });
 
   it('REST window and open-model volume', () => {
@@ -146,7 +156,7 @@ describe('formatPlan', () => {
     expect(text).toMatch(/POST \/me\/report-stats\s+~53\s+one at start/);
     expect(text).toContain('REST (open model, 10 connections, pipelining 1, 50 req/s): 10s -> 50s, 2000 requests');
     expect(text).toContain('mix: GET /{id} 75%, GET /me/metadata 25%');
-    expect(text).toContain('at 35s     drop-agent-sockets 50% of 43 agents (~22 sockets)');
+    expect(text).toContain("  35s         drop-agent-sockets  close 50% of the agents' coordinate sockets (43 agents, ~22 agent sockets drop)");
     expect(text).toMatch(/\^ {2}\^ = fault\n/);
     expect(text).toContain('Thresholds:\n  error_rate < 1%\n  lost == 0\n');
   });

@@ -37,6 +37,9 @@ describe('validateScenario: defaults', () => {
         pingInterval: 30_000,
         pingTimeout: 30_000,
         requestTimeout: 10_000,
+        reconnect: { initial: 100, max: 10_000, jitter: 'none' },
+        http: 'shared',
+        httpConnections: 256,
       },
       server: { agents: 10, reportInterval: 600_000, rateLimit: 512, heartbeat: 3_000, inactiveTimeout: 6_000 },
       faults: [],
@@ -63,7 +66,7 @@ describe('validateScenario: defaults', () => {
     expect(s.seed).toBe('7');
     expect(s.agents.count).toBe(40);
     expect(s.server?.agents).toBe(40);
-    expect(s.peers).toEqual({ perAgent: 2, updateRate: 0, jitter: 0.1, drainWindow: 2_000, auth: 'cookie' });
+    expect(s.peers).toEqual({ perAgent: 2, updateRate: 0, jitter: 0.1, drainWindow: 2_000, auth: 'cookie', reconnect: { initial: 50, max: 10_000, jitter: 'none' } });
     expect(s.rest).toEqual({
       mix: { 'GET /me/metadata': 1 },
       model: 'closed',
@@ -119,12 +122,11 @@ describe('validateScenario: problems', () => {
       'peers.perAgent: must be >= 1, got 0',
       'peers.auth: expected "header" or "cookie", got "basic"',
       'rest.connections: must be >= 1, got 0',
-      'faults[0].action: expected "drop-agent-sockets", got "drop"',
+      expect.stringMatching(/^faults\[0\]\.action: unknown action "drop" \(did you mean "drop-agent-sockets"\?\); expected one of "drop-agent-sockets", "restart-target", /),
       expect.stringMatching(/^thresholds\[0\]: /),
       'thresholds[1]: expected a string, got 5',
       'extra: unknown key',
       'server: configures the embedded server, so it cannot go with "target": remove one of them',
-      'faults: faults need the embedded server, so they cannot go with "target": remove one of them',
       "agents.count: 5 is below the phases' peak of 10; raise it or leave it out (it defaults to the peak)",
       'agents.auth: the weights must sum to more than 0, e.g. { token: 1 }',
       'agents.lifecycle.outcomes: the weights must sum to more than 0, e.g. { ready: 1 }',
@@ -178,6 +180,36 @@ describe('validateScenario: problems', () => {
       'server.agents: 3 fixtures cannot serve a peak of 5 agents; raise it or leave it out (it defaults to agents.count)',
       'rest.duration: startAfter (5s) + duration (6s) run past the end of the run (10s)',
       'faults[0].at: 10s is not before the end of the run (duration 10s)',
+    ]);
+  });
+
+  it('takes reconnect policies and the HTTP connection model, and checks them', () => {
+    const s = validateScenario(
+      {
+        name: 'x',
+        duration: '10s',
+        agents: { reconnect: { initial: '1s', jitter: 'full' }, http: 'per-agent', httpConnections: 8 },
+        peers: { perAgent: 1, reconnect: { max: '2s' } },
+      },
+      'x',
+    );
+    expect(s.agents.reconnect).toEqual({ initial: 1_000, max: 10_000, jitter: 'full' });
+    expect(s.agents.http).toBe('per-agent');
+    expect(s.agents.httpConnections).toBe(8);
+    expect(s.peers?.reconnect).toEqual({ initial: 50, max: 2_000, jitter: 'none' });
+    expect(
+      issuesOf({
+        name: 'x',
+        duration: '10s',
+        agents: { reconnect: { initial: '0s', jitter: 'half' }, http: 'pooled', httpConnections: 0 },
+        peers: { perAgent: 1, reconnect: { initial: '5s', max: '1s' } },
+      }),
+    ).toEqual([
+      'agents.reconnect.jitter: expected "none" or "full", got "half"',
+      'agents.http: expected "shared" or "per-agent", got "pooled"',
+      'agents.httpConnections: must be >= 1, got 0',
+      'agents.reconnect.initial: must be longer than 0s, e.g. "100ms"',
+      'peers.reconnect.max: 1s is below initial (5s); raise it or lower initial',
     ]);
   });
 

@@ -33,7 +33,7 @@ async function expectFrame(ctx: ConformContext, probe: WsProbe, text: string, wh
   const message = await probe.next(ctx.waitMs);
   const expected = `${who}: binary ${showText(text)}`;
   const observed = `${who}: ${show(message, probe)}`;
-  ensure(message !== undefined && message.binary && message.data.toString('utf8') === text, expected, observed);
+  ensure(message?.binary === true && message.data.toString('utf8') === text, expected, observed);
 }
 
 function coordinateCheck(name: string, title: string, cite: string, body: (ctx: ConformContext, scope: SocketScope, key: string) => Promise<string>, mutates = true): ConformCheck {

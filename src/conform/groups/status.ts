@@ -6,7 +6,7 @@
  * connected again after a reconnect.
  */
 import type { CredentialAgent } from '../../protocol/credentials.js';
-import { ensure, pass, skip, type ConformCheck, type ConformContext, type ConformGroup } from '../check.js';
+import { ensure, pass, skip, type ConformContext, type ConformGroup } from '../check.js';
 import { describeResponse } from '../http-probe.js';
 import { AGENTS_PATH, poll, withSockets } from '../sockets.js';
 

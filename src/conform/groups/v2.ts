@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
+import type { Manifest } from '../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { AGENT_RPC } from '../../protocol/v2/messages.js';
 import { manifestProblems } from '../../protocol/v2/manifest-check.js';
 import { connectRpcClient, type RpcClientConnection } from '../../protocol/v2/rpc-connection.js';
@@ -105,7 +106,7 @@ export const v2Group: ConformGroup = {
         withRpc(ctx, 'v2.get-manifest', async (conn, agentId) => {
           const answer = await withTimeout(conn.client.unary(AGENT_RPC.GetManifest.path, AGENT_RPC.GetManifest.encodeRequest({})).catch((e: Error) => e), ctx.waitMs);
           if (answer === 'timeout' || answer instanceof Error) return fail('a Manifest', answer === 'timeout' ? `no answer within ${ctx.waitMs} ms` : `${answer.name}: ${answer.message}`);
-          let manifest;
+          let manifest: Manifest;
           try {
             manifest = AGENT_RPC.GetManifest.decodeResponse(answer);
           } catch (error) {

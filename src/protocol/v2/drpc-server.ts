@@ -8,7 +8,7 @@
 import type { YamuxStream, YamuxStreamHandler } from './yamux-stream.js';
 import { DrpcReader, PacketKind, encodePacket, type DrpcPacketSink } from './drpc-frame.js';
 import { errorDataFor, encodeErrorData, methodName } from './drpc-packets.js';
-import { DrpcEofError, DrpcProtocolError, RpcAbortedError } from './wire-errors.js';
+import { DrpcEofError, type DrpcProtocolError, RpcAbortedError } from './wire-errors.js';
 import { MessageQueue, type MessageListener, type QueueOwner } from './message-queue.js';
 import { unknownRpcMessage, type DrpcRouter, type Route, type RpcContext, type ServerBidiStream } from './drpc-router.js';
 

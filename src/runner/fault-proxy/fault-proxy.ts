@@ -86,6 +86,16 @@ interface Window extends AppliedToxic, ActionHandle {
   affected: number;
 }
 
+/** `base` (default `http://host:port`) with its host and port replaced by the proxy's. */
+export function proxiedUrl(host: string, port: number, base = `http://${host}:${port}`): string {
+  const u = new URL(base);
+  u.hostname = host.includes(':') ? `[${host}]` : host;
+  u.port = String(port);
+  const text = u.toString();
+  // new URL('http://h:1') renders 'http://h:1/': keep the caller's form.
+  return !base.endsWith('/') && u.pathname === '/' && !u.search && !u.hash ? text.slice(0, -1) : text;
+}
+
 export async function createFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const clock = options.clock ?? systemProxyClock();
   const rng = options.rng ?? createRng('fault-proxy');
@@ -243,14 +253,7 @@ export async function createFaultProxy(options: FaultProxyOptions): Promise<Faul
   return {
     host,
     port,
-    url(base = `http://${host}:${port}`) {
-      const u = new URL(base);
-      u.hostname = host.includes(':') ? `[${host}]` : host;
-      u.port = String(port);
-      const text = u.toString();
-      // new URL('http://h:1') renders 'http://h:1/': keep the caller's form.
-      return !base.endsWith('/') && u.pathname === '/' && !u.search && !u.hash ? text.slice(0, -1) : text;
-    },
+    url: (base) => proxiedUrl(host, port, base),
     apply,
     clear,
     stats() {

@@ -53,19 +53,27 @@ const byteLength = (s: string): number => Buffer.byteLength(s);
 export function authenticateAgent(token: string, store: AgentStore): AgentRecord | AuthFailure {
   if (token === '') return { status: 401, message: 'Cookie "coder_session_token" must be provided.' };
   const direct = store.byToken.get(token);
-  if (direct) return direct;
+  if (direct) return accepted(direct, store);
   const parsed = parseGoUuid(token);
   if (!parsed.ok) {
     return { status: 401, message: 'Workspace agent token invalid.', detail: `An agent token must be a valid UUIDv4. (len ${byteLength(token)})` };
   }
   const agent = store.byToken.get(parsed.uuid);
-  if (agent) return agent;
-  return {
-    status: 401,
-    message: 'Workspace agent not authorized.',
-    detail:
-      'The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.',
-  };
+  if (agent) return accepted(agent, store);
+  return NOT_AUTHORIZED;
+}
+
+/** coderd's answer to a well-formed token it has no agent for (§2.2). */
+const NOT_AUTHORIZED: AuthFailure = {
+  status: 401,
+  message: 'Workspace agent not authorized.',
+  detail:
+    'The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.',
+};
+
+/** A revoked token (revoke-tokens fault) is answered as coderd answers a token it does not know. */
+function accepted(agent: AgentRecord, store: AgentStore): AgentRecord | AuthFailure {
+  return store.revoked.size > 0 && store.revoked.has(agent.id) ? NOT_AUTHORIZED : agent;
 }
 
 const SIGNED_OUT = 'You are signed out or your session has expired. Please sign in again to continue.';

@@ -11,6 +11,7 @@ import * as v2 from '../v2/routes.js';
 import type { ServerState } from '../state.js';
 import type { AgentRecord } from '../store.js';
 import { authenticateAgent, sessionToken } from './auth.js';
+import type { CostQueue } from './cost-model.js';
 import type { RateLimiter } from './rate-limit.js';
 import { readBodyThen, type Exchange } from './reply.js';
 
@@ -18,9 +19,10 @@ import { readBodyThen, type Exchange } from './reply.js';
  * The request pipeline, in coderd's middleware order: /api/v2 rate limit → route match (404 /
  * 405) → injected fault → authentication (agent token, user key + path param, or none) →
  * bounded body read → handler. Handler errors become coderd's generic 500; nothing here throws
- * to the HTTP server.
+ * to the HTTP server. With a cost model (`cost`, scenario `server.capacity`) every request first
+ * waits its turn for a worker (cost-model.ts); without one the only added work is one check.
  */
-export function createDispatcher(s: ServerState, limiter: RateLimiter | undefined): (ex: Exchange) => void {
+export function createDispatcher(s: ServerState, limiter: RateLimiter | undefined, cost?: CostQueue): (ex: Exchange) => void {
   const notFound = s.responder.encode(coderResponse('Route not found.'));
   const rateLimitBody = s.responder.encode(
     coderResponse(`You've been rate limited for sending more than ${limiter?.limit ?? 512} requests in ${formatGoDuration(60_000)}.`),
@@ -34,7 +36,7 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
   };
 
   const withBody = (ex: Exchange, then: (body: Buffer) => void | Promise<void>): void => {
-    readBodyThen(ex.req, s.opts.maxBodyBytes, function (result): void {
+    readBodyThen(ex.req, s.opts.maxBodyBytes, (result): void => {
       if (result.kind === 'aborted') {
         ex.done = true;
         return;
@@ -125,12 +127,28 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
     }
   };
 
-  return (ex) => {
-    s.totals.requests++;
+  const handle = (ex: Exchange): void => {
     try {
       route(ex);
     } catch (error) {
       fail(ex, error);
     }
+  };
+
+  if (!cost) {
+    return (ex) => {
+      s.totals.requests++;
+      handle(ex);
+    };
+  }
+  const only = s.opts.capacity?.endpoints ? new Set(s.opts.capacity.endpoints) : undefined;
+  return (ex) => {
+    s.totals.requests++;
+    if (only && !only.has(matchRoute(ex.path)?.def.endpoint ?? '')) return handle(ex);
+    // A client that gave up while queued (timeout, the fleet stopping) costs no worker time.
+    cost.admit(
+      () => (ex.socket ?? ex.req.socket).destroyed,
+      () => handle(ex),
+    );
   };
 }

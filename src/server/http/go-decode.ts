@@ -71,7 +71,9 @@ function kindOf(v: unknown): string {
   return typeof v; // 'string' | 'number'
 }
 
-const INT64_LIMIT = 9223372036854775807;
+// int64 max (2^63 - 1) is not a double: the text "9223372036854775807" parses to 2^63, which Go
+// accepts, so only magnitudes above 2^63 are out of range here.
+const INT64_LIMIT = 2 ** 63;
 
 function checkInt(v: unknown, where: string, goType: string): string | undefined {
   if (typeof v !== 'number') return `json: cannot unmarshal ${kindOf(v)} into ${where} of type ${goType}`;

@@ -125,8 +125,8 @@ const TOO_LARGE: BodyResult = { kind: 'too-large' };
 const ABORTED: BodyResult = { kind: 'aborted' };
 
 /**
- * readBody with a callback, for the hot path: no promise, and the listeners are anonymous
- * function expressions (tsx's keep-names helper redefines `name` on every named closure).
+ * readBody with a callback, for the hot path: no promise, and the listeners are anonymous inline
+ * closures (tsx's keep-names helper redefines `name` on every named closure).
  * `done` is called exactly once.
  */
 export function readBodyThen(req: IncomingMessage, limit: number, done: (result: BodyResult) => void): void {
@@ -139,7 +139,7 @@ export function readBodyThen(req: IncomingMessage, limit: number, done: (result:
   let more: Buffer[] | undefined;
   let size = 0;
   let settled = false;
-  req.on('data', function (chunk: Buffer): void {
+  req.on('data', (chunk: Buffer): void => {
     if (settled) return;
     size += chunk.length;
     if (size > limit) {
@@ -151,18 +151,18 @@ export function readBodyThen(req: IncomingMessage, limit: number, done: (result:
     if (first === undefined) first = chunk;
     else (more ??= [first]).push(chunk);
   });
-  req.on('end', function (): void {
+  req.on('end', (): void => {
     if (settled) return;
     settled = true;
     done({ kind: 'ok', body: more ? Buffer.concat(more, size) : (first ?? EMPTY) });
   });
   // Two inline copies rather than one `const` closure: see above (keep-names).
-  req.on('error', function (): void {
+  req.on('error', (): void => {
     if (settled) return;
     settled = true;
     done(ABORTED);
   });
-  req.on('close', function (): void {
+  req.on('close', (): void => {
     if (settled) return;
     settled = true;
     done(ABORTED);

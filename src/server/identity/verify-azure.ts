@@ -2,7 +2,7 @@ import { createHash, verify, X509Certificate } from 'node:crypto';
 import { goQuote } from '../../protocol/go-json.js';
 import { decodeGoStruct, goBase64Decode, goJsonParse } from './go-decode.js';
 import { certificateFor } from './key-cache.js';
-import { certFields, commonName, parsePkcs7, type CertFields, type SignerInfo } from './pkcs7.js';
+import { certFields, commonName, parsePkcs7, type CertFields, type SignedData, type SignerInfo } from './pkcs7.js';
 
 const CN_RE = /^(.*\.)?metadata\.(azure\.(com|us|cn)|microsoftazure\.de)$/;
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
@@ -43,7 +43,7 @@ function parseCert(der: Buffer): ParsedCert {
 export function validateAzure(signature: string, rootPem: string, nowMs: number): Result {
   const raw = goBase64Decode(signature);
   if (!raw.ok) return { ok: false, detail: `decode base64: ${raw.error}` };
-  let p7;
+  let p7: SignedData;
   try {
     p7 = parsePkcs7(raw.bytes);
   } catch (err) {
@@ -117,7 +117,7 @@ function verifyContentSignature(info: SignerInfo, signer: X509Certificate, conte
   let signed = content;
   if (info.signedAttrsSet) {
     const digest = createHash(hash).update(content).digest();
-    if (!info.messageDigest || !info.messageDigest.equals(digest)) return 'pkcs7: message digest mismatch';
+    if (!info.messageDigest?.equals(digest)) return 'pkcs7: message digest mismatch';
     signed = info.signedAttrsSet;
   }
   let good = false;

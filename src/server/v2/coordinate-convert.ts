@@ -123,7 +123,7 @@ function mapsEqual<V>(a: { [key: string | number]: V }, b: { [key: string | numb
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   for (const k of keys) {
-    if (!Object.prototype.hasOwnProperty.call(b, k) || a[k] !== b[k]) return false;
+    if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false;
   }
   return true;
 }

@@ -17,7 +17,7 @@ import type { AgentRecord } from '../store.js';
 import { agentV2 } from './agent-state.js';
 import { AGENT_METHODS, RpcError, type AgentRpcContext } from './agent-service.js';
 import { ConnectionMonitor } from './connection-monitor.js';
-import { decodeCoordinateRequest } from './coordinate-decode.js';
+import { decodeCoordinateRequest, type DecodedCoordinateRequest } from './coordinate-decode.js';
 import { derpMapToProto } from './manifest.js';
 import type { CoordinateeAuth } from './tailnet-core.js';
 import type { CoordinateStream } from './v2-server.js';
@@ -111,7 +111,7 @@ function coordinateHandler(s: ServerState, peerId: () => string, auth: Coordinat
       stream.listen({
         onMessage(bytes) {
           if (done) return;
-          let decoded;
+          let decoded: DecodedCoordinateRequest;
           try {
             decoded = decodeCoordinateRequest(bytes);
           } catch {

@@ -263,7 +263,7 @@ export class TailnetCore<N> {
 
   private sendGone(recipientId: string, aboutId: string, kind: 'DISCONNECTED' | 'LOST', reason: string): void {
     const recipient = this.peers.get(recipientId);
-    if (!recipient || !recipient.sent.delete(aboutId)) return;
+    if (!recipient?.sent.delete(aboutId)) return;
     this.deliver(recipient, { peerUpdates: [{ id: aboutId, kind, reason }] });
   }
 

@@ -1,4 +1,4 @@
-import { Backoff } from '../../core/backoff.js';
+import { reconnectBackoff, type Backoff } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import type { Rng } from '../../core/rng.js';
@@ -15,6 +15,7 @@ import type { AgentDeps } from './deps.js';
 import { LifecycleReporter } from './lifecycle.js';
 import { AgentNodeTemplate } from './node-template.js';
 import type { AuthMode, LifecycleOutcome } from './section.js';
+import type { FleetConnections } from './http-model.js';
 import type { FleetSettings } from './settings.js';
 import { StatsCounters, StatsReporter, type StatsHost } from './stats-loop.js';
 import { pickWeighted, SeededStream, type Gate } from './timing.js';
@@ -26,7 +27,10 @@ import type { TimerHost } from '../../protocol/v2/timer-host.js';
 /** What every agent of one fleet shares. */
 export interface FleetEnv {
   options: FleetSettings;
+  /** The fleet-wide REST context (the shared pool). */
   http: RequestContext;
+  /** Each agent's REST context under `agents.http` (shared pool or its own connection). */
+  connections: FleetConnections;
   clock: Clock;
   metrics: MetricSink;
   log: Logger;
@@ -56,6 +60,9 @@ export interface AgentReport {
   appHealthAccepted: number;
   coordinateConnects: number;
   connected: boolean;
+  /** True while the agent waits out its reconnect backoff (between two passes of its run loop).
+   * Optional so agent kinds that do not track it still satisfy the interface. */
+  backingOff?: boolean;
   /** The last Healths body the target accepted. */
   readonly lastHealths?: Record<string, AppHealth>;
   /** v2 agents only: what they did over `/me/rpc` (src/workloads/agents/v2/report.ts). */
@@ -77,6 +84,7 @@ class AgentReportState implements AgentReport {
   appHealthAccepted = 0;
   coordinateConnects = 0;
   connected = false;
+  backingOff = false;
   healthIds: readonly string[] = [];
   healthStates: readonly AppHealth[] | undefined = undefined;
 
@@ -95,7 +103,8 @@ class AgentReportState implements AgentReport {
 /**
  * One fake agent following protocol §9: auth → version → metadata → (first pass) lifecycle, git
  * lookups, stats → app health → coordinate; when the socket drops, the run loop starts again
- * (identity modes exchange again) with backoff 100 ms → 10 s. Everything random is drawn from
+ * (identity modes exchange again) with the fleet's reconnect backoff (`agents.reconnect`; the Go
+ * agent's 100 ms → 10 s, no jitter, by default). Everything random is drawn from
  * the agent's own seeded stream, so the same seed replays the same agent.
  *
  * Memory matters here (20,000 agents per process): long-lived state lives in fields and class
@@ -109,6 +118,10 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
   readonly jitter: SeededStream;
   private readonly controller = new StopSource();
   private readonly client: AgentApiClient;
+  /** This agent's REST context (its own connection with `agents.http: per-agent`). */
+  private readonly http: RequestContext;
+  private readonly backoff: Backoff;
+  private readonly localAddress: string | undefined;
   private readonly outcome: LifecycleOutcome;
   private readonly usesGit: boolean;
   private readonly lifecycle: LifecycleReporter;
@@ -147,7 +160,13 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
     this.flaps = new SeededStream(rng);
     this.jitter = new SeededStream(rng);
     this.node = new AgentNodeTemplate(env.deps.createAgentNode(rng));
-    this.client = new AgentApiClient(env.http, env.options.requestTimeout);
+    // Last draw: the reconnect jitter's seed, and only with full jitter, so the draws above do
+    // not depend on the policy.
+    this.backoff = reconnectBackoff(env.options.reconnect, () => new SeededStream(rng));
+    const localAddresses = env.options.localAddresses;
+    this.localAddress = localAddresses.length > 0 ? localAddresses[index % localAddresses.length] : undefined;
+    this.http = env.connections.forAgent(this.localAddress);
+    this.client = new AgentApiClient(this.http, env.options.requestTimeout);
     this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.clock, this.controller.signal, this);
     this.report = new AgentReportState(index, credential.id, mode, this.lifecycle.accepted);
   }
@@ -221,7 +240,7 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
    */
   private async run(): Promise<void> {
     const signal = this.controller.signal;
-    const backoff = new Backoff(100, 10_000);
+    const { backoff, report } = this;
     try {
       while (!signal.aborted) {
         // The way up to an open socket holds a slot of the fleet's gate, so a step to thousands
@@ -238,9 +257,11 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
           this.releaseGate();
         }
         if (signal.aborted) break;
-        // A socket that was up resets the backoff: the reconnect comes 100 ms after the drop.
+        // A socket that was up resets the backoff: the reconnect comes `initial` after the drop.
         if (reached) backoff.reset();
+        report.backingOff = true;
         await this.env.clock.sleep(backoff.next(), signal);
+        report.backingOff = false;
       }
     } catch (error) {
       this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
@@ -249,6 +270,7 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
     await this.stats?.inFlight;
     await this.lifecycleRun;
     await this.healthRun;
+    await this.env.connections.release(this.http);
   }
 
   private releaseGate(): void {
@@ -294,9 +316,7 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
   }
 
   private session(): CoordinateSession {
-    const localAddresses = this.env.options.localAddresses;
-    const localAddress = localAddresses.length > 0 ? localAddresses[this.index % localAddresses.length] : undefined;
-    return new CoordinateSession(this, this.env, this.client.token ?? '', localAddress, this.controller.signal);
+    return new CoordinateSession(this, this.env, this.client.token ?? '', this.localAddress, this.controller.signal);
   }
 
   private startAppHealth(model: AppHealthModel, lastReported: Record<string, AppHealth>, passSignal: StopSignal): Promise<void> {

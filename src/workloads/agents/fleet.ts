@@ -1,11 +1,10 @@
 import { FleetsimError } from '../../core/errors.js';
-import { createHttpTransport } from '../../client/http.js';
 import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import type { AgentDeps } from './deps.js';
 import { FakeAgent, type AgentReport, type FleetAgent, type FleetEnv } from './fake-agent.js';
-import { FakeAgentV2 } from './v2/fake-agent-v2.js';
 import { SchedulerTimerHost } from './v2/scheduled.js';
+import { createFleetConnections } from './http-model.js';
 import { realDeps } from './real-deps.js';
 import type { AgentsConfig, AuthMode } from './section.js';
 import { fleetSettings, type FleetRun } from './settings.js';
@@ -52,12 +51,22 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
           hint: 'use token auth against a real Coder, or the credentials written by the embedded server',
         });
       }
-      const transport = createHttpTransport({ baseUrl: ctx.target.url, connections: resolved.maxHttpConnections });
+      // The v2 agent (protobuf, dRPC, yamux: a large module graph) is loaded only for a v2 fleet.
+      const FakeAgentV2 = resolved.protocol === 'v2' ? (await import('./v2/fake-agent-v2.js')).FakeAgentV2 : undefined;
       const { clock } = ctx;
+      const connections = createFleetConnections({
+        model: resolved.http,
+        baseUrl: ctx.target.url,
+        connections: resolved.httpConnections,
+        metrics: ctx.metrics,
+        clock,
+      });
+      const transport = connections.shared.transport;
       const heap = new TimerHeap(clock);
       const env: FleetEnv = {
         options: resolved,
-        http: { transport, metrics: ctx.metrics, clock },
+        http: connections.shared,
+        connections,
         clock,
         metrics: ctx.metrics,
         log: ctx.log,
@@ -80,7 +89,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       const startOne = (): void => {
         const index = active.length;
         const rng = ctx.rng.fork(`agent-${index}`);
-        const agent = resolved.protocol === 'v2' ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
+        const agent = FakeAgentV2 ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
         active.push(agent);
         reports.set(index, agent.report);
         void agent.start();
@@ -128,7 +137,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       while (active.length > 0) stopTop();
       await Promise.allSettled([...stopping]);
       heap.clear();
-      await transport.close();
+      await connections.close();
       ctx.metrics.gauge(METRIC.agentsConnected, env.connected.count);
       if (failure) throw failure;
     },

@@ -1,3 +1,5 @@
+import { FleetsimError } from '../../core/errors.js';
+import { openFilesSoftLimit } from '../../core/fd-limit.js';
 import { defineWorkloadKind } from '../kind.js';
 import { agentsRules, agentsSection, resolveAgents } from './section.js';
 
@@ -8,6 +10,19 @@ export const agentsKind = defineWorkloadKind({
   resolve: (agents) => resolveAgents(agents),
   async create(config, env) {
     if (env.plan.peakAgents === 0) return undefined;
+    // v2 agents with token auth make no REST request at all, so they never open their connection.
+    const usesRest = config.protocol !== 'v2' || config.auth.aws + config.auth.azure + config.auth.google > 0;
+    if (config.http === 'per-agent' && usesRest) {
+      // Fail before the first agent starts rather than with EMFILE halfway up the ramp.
+      // (http-model.js loads undici: imported here, so validating a scenario never does.)
+      const { fdBudgetIssue } = await import('./http-model.js');
+      const issue = fdBudgetIssue(env.plan.peakAgents, env.plan.peers?.peak ?? 0, openFilesSoftLimit());
+      if (issue) {
+        throw new FleetsimError('usage', issue, {
+          hint: 'use agents.http: "shared" (one pool for the fleet), lower the peak, or split the fleet over several processes',
+        });
+      }
+    }
     const { createAgentFleet } = await import('./fleet.js');
     return {
       kind: 'agents',

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { DeepReadonly } from '../../core/deep-readonly.js';
 import { formatDuration as fmt, showValue } from '../../scenario/duration.js';
-import { count, duration, isObj, num, ratio, weight, weightSum, type ReportIssue } from '../../scenario/fields.js';
+import { count, duration, int, isObj, num, ratio, weight, weightSum, type ReportIssue } from '../../scenario/fields.js';
+import { reconnectField, reconnectRules } from '../reconnect-section.js';
 
 const SEMVER_V = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
@@ -47,6 +48,16 @@ export const agentsSection = z.strictObject({
   pingInterval: duration.prefault('30s'),
   pingTimeout: duration.prefault('30s'),
   requestTimeout: duration.prefault('10s'),
+  /** Backoff of the run loop after a drop or failure: the Go agent's 100 ms → 10 s, no jitter. */
+  reconnect: reconnectField({ initial: '100ms', max: '10s' }),
+  /**
+   * REST connections: `shared` = one keep-alive pool of `httpConnections` for the whole fleet
+   * (cheap: one process holds ~19,000 agents); `per-agent` = one keep-alive connection per agent,
+   * like a real fleet (two descriptors per agent, so about half the agents per process).
+   */
+  http: z.enum(['shared', 'per-agent']).default('shared'),
+  /** Size of the shared pool (with `http: shared`). */
+  httpConnections: int().min(1).default(256),
 });
 
 /** The section with every default filled and `count` resolved (durations in ms). */
@@ -97,6 +108,7 @@ export function agentsRules(agents: Readonly<Record<string, unknown>>, durationM
   } else if (durationMs !== undefined && rampUp + rampDown > durationMs) {
     report(['rampUp'], `rampUp (${fmt(rampUp)}) + rampDown (${fmt(rampDown)}) exceed duration (${fmt(durationMs)})`);
   }
+  reconnectRules(agents.reconnect, report);
   if (weightSum(agents.auth) === 0) report(['auth'], 'the weights must sum to more than 0, e.g. { token: 1 }');
   if (isObj(agents.lifecycle) && weightSum(agents.lifecycle.outcomes) === 0) {
     report(['lifecycle', 'outcomes'], 'the weights must sum to more than 0, e.g. { ready: 1 }');

@@ -9,8 +9,6 @@ export interface FleetRun {
   /** The fleet stops by itself after this long (the run's AbortSignal may stop it earlier). */
   durationMs: number;
   observer?: CoordinateObserver;
-  /** Bound on pooled REST connections to the target (default 256). */
-  maxHttpConnections?: number;
   /** Bound on agents on their way up (auth → version → metadata → coordinate handshake) at once
    * (default 256): a step to thousands of agents then ramps as fast as the target admits them. */
   maxConcurrentDials?: number;
@@ -33,7 +31,7 @@ export interface FleetRun {
  */
 export const DEFAULT_V2_API_VERSION = '2.2';
 
-type Tuning = 'maxHttpConnections' | 'maxConcurrentDials' | 'localAddresses' | 'tickMs' | 'gitAuthUrl' | 'apiVersion';
+type Tuning = 'maxConcurrentDials' | 'localAddresses' | 'tickMs' | 'gitAuthUrl' | 'apiVersion';
 
 /** What every agent of the fleet reads: its section plus the tuning, defaults filled. */
 export type FleetSettings = AgentsConfig & Required<Pick<FleetRun, Tuning>>;
@@ -42,7 +40,6 @@ export function fleetSettings(config: AgentsConfig, run: FleetRun): FleetSetting
   return {
     ...config,
     gitAuthUrl: run.gitAuthUrl ?? 'https://github.com/coder/coder.git',
-    maxHttpConnections: run.maxHttpConnections ?? 256,
     maxConcurrentDials: run.maxConcurrentDials ?? 256,
     localAddresses: run.localAddresses ?? [],
     tickMs: run.tickMs ?? 100,

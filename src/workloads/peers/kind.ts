@@ -1,9 +1,10 @@
 import { defineWorkloadKind } from '../kind.js';
-import { peersSection } from './section.js';
+import { peersRules, peersSection } from './section.js';
 
 /** Kind `peers`: peers that dial the fleet's agents and account every node update. */
 export const peersKind = defineWorkloadKind({
   section: peersSection.optional(),
+  rules: (peers, _run, report) => peersRules(peers, report),
   async create(config, env) {
     const { createPeersWorkload } = await import('./peers-workload.js');
     // One knob: peers speak the agents' protocol (`auto` is resolved before workloads are made).

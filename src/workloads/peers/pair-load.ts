@@ -96,7 +96,9 @@ export class AgentSide {
     private readonly seqs: number[],
     private readonly clock: Clock,
   ) {
-    sockets.forEach((ws, i) => ws.on('close', () => this.closes.push([i, clock.wallNow()])));
+    sockets.forEach((ws, i) => {
+      ws.on('close', () => this.closes.push([i, clock.wallNow()]));
+    });
   }
 
   /** Opens `agents` agent sockets; each sends its (untagged-seq 0) node at once. */
@@ -156,7 +158,9 @@ export class PeerSide {
     private readonly sockets: WebSocket[],
     clock: Clock,
   ) {
-    sockets.forEach((ws, i) => ws.on('close', () => this.closes.push([i, clock.wallNow()])));
+    sockets.forEach((ws, i) => {
+      ws.on('close', () => this.closes.push([i, clock.wallNow()]));
+    });
   }
 
   /** Opens one peer socket per agent; resolves once every peer has its agent's first node. */

@@ -1,4 +1,4 @@
-import { Backoff } from '../../core/backoff.js';
+import { reconnectBackoff, type ReconnectPolicy } from '../../core/backoff.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { StopSource } from '../../client/stop-signal.js';
 import type { Rng } from '../../core/rng.js';
@@ -61,17 +61,18 @@ export interface PeerDeps {
   metrics: MetricSink;
   ledger: Ledger;
   dial: PeerDial;
+  /** Redial backoff (`peers.reconnect`); full jitter draws from `rng.fork('reconnect')`. */
+  reconnect: ReconnectPolicy;
   /** The number of peer sockets open now changed by `delta`. */
   onConnected(delta: number): void;
 }
 
-const REDIAL_MIN_MS = 50;
-const REDIAL_MAX_MS = 10_000;
 const ENDPOINT_TAGS = { endpoint: ENDPOINT.clientCoordinate } as const;
 
 /**
  * One client of the coordinator, like codersdk DialWorkspaceAgent: dial the agent's coordinate
- * socket, send our node, read `[agentNode]` arrays, redial with 50 ms → 10 s backoff.
+ * socket, send our node, read `[agentNode]` arrays, redial with backoff (`peers.reconnect`:
+ * 50 ms → 10 s, no jitter, by default).
  * Sends tagged node updates at `updateRate` (± jitter) while connected; each connect sends one.
  */
 export class Peer {
@@ -107,7 +108,9 @@ export class Peer {
 
   private async loop(): Promise<void> {
     // codersdk DialWorkspaceAgent: retry.New(50ms, 10s), doubling; a successful open resets it.
-    const backoff = new Backoff(REDIAL_MIN_MS, REDIAL_MAX_MS);
+    // Jitter draws come from their own fork, so switching jitter on does not move the update
+    // phases drawn from `rng`.
+    const backoff = reconnectBackoff(this.deps.reconnect, () => this.deps.rng.fork('reconnect'));
     while (!this.stopped) {
       const opened = await this.connectOnce();
       if (this.stopped) break;

@@ -91,6 +91,7 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
               metrics: ctx.metrics,
               ledger,
               dial,
+              reconnect: config.reconnect,
               onConnected,
             }),
           );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeepReadonly } from '../../core/deep-readonly.js';
-import { duration, int, ratio } from '../../scenario/fields.js';
+import { duration, int, ratio, type ReportIssue } from '../../scenario/fields.js';
+import { reconnectField, reconnectRules } from '../reconnect-section.js';
 
 /** The scenario's `peers` section: clients that dial each agent through the coordinator. */
 export const peersSection = z.strictObject({
@@ -15,7 +16,14 @@ export const peersSection = z.strictObject({
   /** How long to keep reading after the last update before counting what never arrived. */
   drainWindow: duration.prefault('2s'),
   auth: z.enum(['header', 'cookie']).default('cookie'),
+  /** Redial backoff: codersdk DialWorkspaceAgent's 50 ms → 10 s, no jitter. */
+  reconnect: reconnectField({ initial: '50ms', max: '10s' }),
 });
+
+/** Cross-field rules of the section (paths relative to it). */
+export function peersRules(peers: Readonly<Record<string, unknown>>, report: ReportIssue): void {
+  reconnectRules(peers.reconnect, report);
+}
 
 /** The validated section (durations in ms). */
 export type PeersConfig = DeepReadonly<z.output<typeof peersSection>>;

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { encodeNode } from '../../protocol/node-codec.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
-import type { PeerDial, PeerSocket } from './peer.js';
+import type { PeerDial, PeerDialOptions, PeerSocket } from './peer.js';
 
 const ID_RE = /"id":(-?\d+)/g;
 
@@ -24,13 +24,20 @@ export function decodeNodesFast(text: string): TailnetNode[] {
 }
 
 /**
- * A lightweight coordinate socket on `ws` (peers and benchmarks): token in the
+ * What a v1 coordinate socket needs: the part of {@link PeerDialOptions} that is not about the
+ * peer (the v1 wire carries no tunnel, so `agentId` and `node` are unused). Enough for an
+ * agent's `/me/coordinate` socket too (benchmarks, scripted test agents).
+ */
+export type WsCoordinateDialOptions = Pick<PeerDialOptions, 'url' | 'token' | 'tokenIn' | 'onNodes' | 'onClose'>;
+
+/**
+ * A lightweight coordinate socket on `ws` (peers, agent sockets in benchmarks): token in the
  * `coder_session_token` cookie (like the Go SDK) or the `Coder-Session-Token` header, no
  * compression (the SDK turns it off), one binary frame per Node out, one array per message in
  * (what coderd and the reference server send). Resolves once open; rejects with the ws error
  * (an HTTP refusal reads "Unexpected server response: <status>").
  */
-export const wsPeerDial: PeerDial = (options) =>
+export const wsCoordinateDial = (options: WsCoordinateDialOptions): Promise<PeerSocket> =>
   new Promise<PeerSocket>((resolve, reject) => {
     const headers: Record<string, string> =
       options.tokenIn === 'header'
@@ -76,3 +83,6 @@ export const wsPeerDial: PeerDial = (options) =>
       else reject(new Error('WebSocket closed before it opened'));
     });
   });
+
+/** The v1 peer dial: {@link wsCoordinateDial} (a v1 peer's node goes out with `sendNode`). */
+export const wsPeerDial: PeerDial = wsCoordinateDial;

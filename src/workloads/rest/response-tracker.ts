@@ -13,7 +13,10 @@ import type { WireRequest } from './request-plan.js';
  * documented; test/workloads/rest pins the rest against the installed autocannon.
  */
 export interface TrackedClient {
-  on(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: 'request' | 'timeout', listener: () => void): unknown;
+  on(event: 'headers', listener: (info: { headers?: unknown }) => void): unknown;
+  on(event: 'response', listener: (status: number) => void): unknown;
+  on(event: 'connError', listener: (error: unknown) => void): unknown;
   conn?: unknown;
   rate?: number;
   requestIterator?: { requests: { requestBuffer?: Buffer }[]; currentRequestIndex: number };

@@ -5,7 +5,7 @@ import { YamuxSession } from '../../../src/protocol/v2/yamux-session.js';
 import { YamuxFrameParser } from '../../../src/protocol/v2/yamux-frame.js';
 import { decodeFrames } from '../../../src/protocol/v2/drpc-frame.js';
 import { DrpcEofError, DrpcError, RpcAbortedError, RpcTimeoutError, YamuxClosedError, YamuxGoAwayError, YamuxResetError, wireErrorClass } from '../../../src/protocol/v2/wire-errors.js';
-import { MemoryTransport, concatBytes, hex, memoryPipe, settle, toHex, until } from './helpers.js';
+import { type MemoryTransport, concatBytes, hex, memoryPipe, settle, toHex, until } from './helpers.js';
 
 const UPDATE_STATS = '/coder.agent.v2.Agent/UpdateStats';
 const COORDINATE = '/coder.tailnet.v2.Tailnet/Coordinate';
@@ -16,7 +16,10 @@ function dataByStream(t: MemoryTransport): Map<number, Uint8Array[]> {
   const out = new Map<number, Uint8Array[]>();
   let current = 0;
   const p = new YamuxFrameParser({
-    onFrameHeader: (type, _flags, id) => ((current = type === 0 ? id : 0), true),
+    onFrameHeader: (type, _flags, id) => {
+      current = type === 0 ? id : 0;
+      return true;
+    },
     onFrameBody: (piece) => {
       if (piece.length) (out.get(current) ?? out.set(current, []).get(current))?.push(new Uint8Array(piece));
     },
@@ -242,7 +245,9 @@ describe('dRPC over yamux', () => {
     expect(Buffer.compare(echoed, big)).toBe(0);
     const calls = Array.from({ length: 100 }, (_, i) => t.client.client.unary('/echo', Uint8Array.of(i, i + 1)));
     const results = await Promise.all(calls);
-    results.forEach((r, i) => expect([...r]).toEqual([i, i + 1]));
+    results.forEach((r, i) => {
+      expect([...r]).toEqual([i, i + 1]);
+    });
     await until(() => t.client.session.streamCount === 0 && t.server.session.streamCount === 0, 'all closed');
     t.close();
   });

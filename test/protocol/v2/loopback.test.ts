@@ -70,7 +70,9 @@ describe('v2 wire over a real WebSocket (loopback)', () => {
 
     const payloads = Array.from({ length: 40 }, (_, i) => new Uint8Array(rng.bytes(i % 10 === 0 ? 300 * 1024 : i % 5 === 0 ? 70_000 : rng.int(0, 2000))));
     const results = await Promise.all(payloads.map((p) => conn.client.unary('/coder.agent.v2.Agent/UpdateStats', p)));
-    results.forEach((r, i) => expect(Buffer.compare(r, payloads[i] as Uint8Array)).toBe(0));
+    results.forEach((r, i) => {
+      expect(Buffer.compare(r, payloads[i] as Uint8Array)).toBe(0);
+    });
 
     const calls = Array.from({ length: 5 }, () => conn.client.bidi('/coder.tailnet.v2.Tailnet/Coordinate'));
     const sent = calls.map(() => Array.from({ length: 20 }, (_, j) => new Uint8Array(rng.bytes(j === 7 ? 280 * 1024 : rng.int(1, 500)))));
@@ -84,7 +86,9 @@ describe('v2 wire over a real WebSocket (loopback)', () => {
         await call.closeSend();
         await reading;
         expect(got.length).toBe(20);
-        got.forEach((m, j) => expect(Buffer.compare(m, (sent[i] as Uint8Array[])[j] as Uint8Array)).toBe(0));
+        got.forEach((m, j) => {
+          expect(Buffer.compare(m, (sent[i] as Uint8Array[])[j] as Uint8Array)).toBe(0);
+        });
       }),
     );
     const rtt = await conn.session.ping();

@@ -4,7 +4,7 @@ import type { YamuxStream, YamuxStreamHandler } from '../../../src/protocol/v2/y
 import { Flag, FrameType, YamuxFrameParser, encodeYamuxHeader } from '../../../src/protocol/v2/yamux-frame.js';
 import { YamuxClosedError, YamuxGoAwayError, YamuxProtocolError, YamuxResetError, YamuxTimeoutError } from '../../../src/protocol/v2/wire-errors.js';
 import { createRng } from '../../../src/core/rng.js';
-import { ManualTimers, MemoryTransport, concatBytes, hex, memoryPipe, settle, toHex, until } from './helpers.js';
+import { ManualTimers, type MemoryTransport, concatBytes, hex, memoryPipe, settle, toHex, until } from './helpers.js';
 
 const WINDOW = 256 * 1024;
 
@@ -54,7 +54,10 @@ function pair(serverOpts: Partial<YamuxSessionOptions> = {}, clientOpts: Partial
 function framesOf(t: MemoryTransport): Array<[number, number, number, number]> {
   const out: Array<[number, number, number, number]> = [];
   const p = new YamuxFrameParser({
-    onFrameHeader: (type, flags, id, length) => (out.push([type, flags, id, length]), true),
+    onFrameHeader: (type, flags, id, length) => {
+      out.push([type, flags, id, length]);
+      return true;
+    },
     onFrameBody: () => undefined,
     onFrameError: (m) => {
       throw new Error(m);
@@ -283,6 +286,7 @@ describe('yamux session', () => {
     await until(() => closed !== undefined, 'ends');
     expect(closed?.message).toMatch(/duplicate stream id 1/);
     expect(toHex(concatBytes(st.written))).toContain('00 03 00 00 00 00 00 00 00 00 00 01');
+    server.close(); // already ended by the protocol error; close() is idempotent
   });
 
   it('answers pings promptly with the same id and measures its own', async () => {
@@ -323,6 +327,7 @@ describe('yamux session', () => {
     expect(closed).toBeInstanceOf(YamuxTimeoutError);
     expect((closed as YamuxTimeoutError).errorClass).toBe('yamux_timeout');
     expect(timers.count).toBe(0);
+    client.close();
     server.close();
   });
 

@@ -70,7 +70,9 @@ export async function httpTarget(): Promise<Target & { requests: number; release
     get requests() {
       return state.requests;
     },
-    release: () => held.splice(0).forEach((answer) => answer()),
+    release: () => {
+      for (const answer of held.splice(0)) answer();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const ws of wss.clients) ws.terminate();

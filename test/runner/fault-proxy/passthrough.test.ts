@@ -110,7 +110,9 @@ describe('fault proxy: plain passthrough', () => {
     const target = await tcpTarget();
     const proxy = await proxyTo(target);
     const clients = await Promise.all([1, 2, 3].map(() => rawClient(proxy.port)));
-    cleanups.push(() => clients.forEach((c) => c.socket.destroy()));
+    cleanups.push(() => {
+      for (const c of clients) c.socket.destroy();
+    });
     await eventually(() => proxy.stats().targetOpen === 3, 'three target connections');
     for (const c of clients) expect(await roundTrip(c.socket, 'ping')).toBeGreaterThanOrEqual(0);
     clients[0]!.socket.end();

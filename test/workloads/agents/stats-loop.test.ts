@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '../../../src/core/clock.js';
+import { type ManualClock, systemClock } from '../../../src/core/clock.js';
 import { createRng } from '../../../src/core/rng.js';
 import { AgentApiClient, type AgentStats } from '../../../src/client/agent-client.js';
 import { createHttpTransport, type ApiResult, type HttpTransport } from '../../../src/client/http.js';

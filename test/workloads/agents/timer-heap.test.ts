@@ -17,7 +17,9 @@ describe('TimerHeap', () => {
     const fired: string[] = [];
     const tasks = Array.from({ length: 50 }, (_, i) => task(`t${i}`, fired));
     // Delays in a scrambled order: 0, 37, 74, … mod 500.
-    tasks.forEach((t, i) => heap.schedule(t, (i * 37) % 500));
+    tasks.forEach((t, i) => {
+      heap.schedule(t, (i * 37) % 500);
+    });
     expect(clock.pendingTimers).toBe(1);
     heap.cancel(tasks[3]!);
     heap.cancel(tasks[3]!);
@@ -25,7 +27,7 @@ describe('TimerHeap', () => {
     expect(tasks[3]!.slot).toBe(-1);
     clock.advance(600);
     const expected = tasks
-      .map((t, i) => ({ name: `t${i}`, at: (i * 37) % 500 }))
+      .map((_, i) => ({ name: `t${i}`, at: (i * 37) % 500 }))
       .filter((_, i) => i !== 3 && i !== 4)
       .sort((a, b) => a.at - b.at || 0);
     expect(fired.length).toBe(48);

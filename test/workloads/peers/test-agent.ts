@@ -3,7 +3,7 @@ import { tagNode } from '../../../src/protocol/node-tag.js';
 import { AGENT_IP, type TailnetNode } from '../../../src/protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../../../src/workloads/coordinate-observer.js';
 import type { PeerSocket } from '../../../src/workloads/peers/peer.js';
-import { wsPeerDial } from '../../../src/workloads/peers/ws-dial.js';
+import { wsCoordinateDial } from '../../../src/workloads/peers/ws-dial.js';
 
 /**
  * A minimal scripted agent for tests: it opens `/me/coordinate`, publishes tagged updates on
@@ -42,12 +42,10 @@ export class TestAgent {
   async connect(): Promise<void> {
     let onClosed!: () => void;
     this.closed = new Promise((resolve) => (onClosed = resolve));
-    this.socket = await wsPeerDial({
+    this.socket = await wsCoordinateDial({
       url: `${this.baseUrl.replace(/^http/, 'ws')}/api/v2/workspaceagents/me/coordinate`,
       token: this.token,
       tokenIn: 'cookie',
-      agentId: this.id,
-      node: this.node,
       onNodes: (nodes) => {
         this.received.push(nodes);
         this.observer.agentReceived(this.id, nodes, this.clock.wallNow());

@@ -2,7 +2,7 @@ import type { Clock } from '../../../core/clock.js';
 import { rpcErrorClass } from '../../../metrics/error-class.js';
 import type { MetricSink } from '../../../metrics/sink.js';
 import type { DrpcClientStream } from '../../../protocol/v2/drpc-client.js';
-import { CoordinateResponse_PeerUpdate_Kind } from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { type CoordinateResponse, CoordinateResponse_PeerUpdate_Kind } from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import type { MessageListener } from '../../../protocol/v2/message-queue.js';
 import { TAILNET_RPC } from '../../../protocol/v2/messages.js';
 import { nodeFromProto } from '../../../protocol/v2/node-convert.js';
@@ -64,6 +64,9 @@ export class CoordinateRoutine implements TaskOwner, MessageListener {
       this.port.client.recordFailure(COORDINATE.path, rpcErrorClass(error));
       return this.port.teardown();
     }
+    // The peers' ledger counts peer → agent updates only while the agent's stream is open, and
+    // agent → peer losses only against it: report the open before the first update_self.
+    this.env.observer?.agentSocket(this.host.agentId, true, this.env.clock.wallNow());
     // The first send carries the corked Invoke (docs/protocol-v2.md §2.4); listen afterwards.
     this.sendNode();
     this.stream.listen(this);
@@ -97,7 +100,7 @@ export class CoordinateRoutine implements TaskOwner, MessageListener {
   }
 
   onMessage(bytes: Uint8Array): void {
-    let response;
+    let response: CoordinateResponse;
     try {
       response = COORDINATE.decodeResponse(bytes);
     } catch {
@@ -130,6 +133,7 @@ export class CoordinateRoutine implements TaskOwner, MessageListener {
   onEnd(error: Error | undefined): void {
     if (this.ended) return;
     this.ended = true;
+    this.env.observer?.agentSocket(this.host.agentId, false, this.env.clock.wallNow());
     this.env.scheduler.cancel(this.task);
     const leaving = this.leaving;
     this.leaving = undefined;

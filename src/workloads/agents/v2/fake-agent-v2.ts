@@ -1,7 +1,8 @@
 import { AgentApiClient, type AppHealth } from '../../../client/agent-client.js';
+import type { RequestContext } from '../../../client/http.js';
 import { StopSource } from '../../../client/stop-signal.js';
 import type { AgentRpcClient } from '../../../client/v2/agent-rpc-client.js';
-import { Backoff } from '../../../core/backoff.js';
+import { reconnectBackoff, type Backoff } from '../../../core/backoff.js';
 import type { Rng } from '../../../core/rng.js';
 import { METRIC } from '../../../metrics/names.js';
 import type { CredentialAgent } from '../../../protocol/credentials.js';
@@ -38,8 +39,9 @@ const HEALTH_OF: Partial<Record<WorkspaceApp_Health, AppHealth>> = {
 /**
  * A fake agent speaking the v2 API (docs/protocol-v2.md, "What fleetsim's v2 fake agent
  * does"). Per run-loop pass: authenticate (identity modes exchange over REST, docs/protocol-v2.md §7), then one
- * {@link V2Session} on `/me/rpc`; when it ends, redial with backoff 100 ms → 10 s (reset after a
- * session the server ended). What outlives sessions lives here: the lifecycle and log queues,
+ * {@link V2Session} on `/me/rpc`; when it ends, redial with the fleet's backoff
+ * (`agents.reconnect`: 100 ms → 10 s, no jitter, by default; reset after a session the server
+ * ended). What outlives sessions lives here: the lifecycle and log queues,
  * the start scripts' progress, the app-health model and the tag sequence. Everything random is
  * drawn from the agent's seeded stream in a fixed order, so the same seed replays the same
  * agent; long-lived state is in fields and scheduler tasks, not closures (see timing.ts).
@@ -58,6 +60,10 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
   private readonly lifecycle: LifecycleQueue;
   private readonly logs: LogQueue;
   private readonly scripts: StartScripts;
+  private readonly backoff: Backoff;
+  private readonly localAddress: string | undefined;
+  /** This agent's REST context (its own connection with `agents.http: per-agent`). */
+  private readonly http: RequestContext;
   private readonly stepTask = new OwnedTask(this, TASK_STEP);
   private readonly deadlineTask = new OwnedTask(this, TASK_DEADLINE);
   private health: AppHealthModel | undefined;
@@ -92,7 +98,13 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     const { tailscale, coder } = agentTailnetAddresses(credential.id);
     this.nodeProto = new TaggedNodeProto({ ...node, addresses: [tailscale, coder], allowed_ips: [tailscale, coder] });
     this.values = new SeededStream(rng);
-    this.rest = new AgentApiClient(env.http, env.options.requestTimeout);
+    // Last draw, and only with full jitter (as in the v1 agent): the reconnect jitter's seed.
+    this.backoff = reconnectBackoff(env.options.reconnect, () => new SeededStream(rng));
+    const localAddresses = env.options.localAddresses;
+    this.localAddress = localAddresses.length > 0 ? localAddresses[index % localAddresses.length] : undefined;
+    // REST only for the identity exchanges: with token auth a per-agent connection is never opened.
+    this.http = env.connections.forAgent(this.localAddress);
+    this.rest = new AgentApiClient(this.http, env.options.requestTimeout);
     this.report = new V2ReportState(index, credential.id, mode);
     this.lifecycle = new LifecycleQueue(this.report.lifecycle, env.metrics, this);
     this.logs = new LogQueue(env.metrics, this);
@@ -269,7 +281,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
 
   private async run(): Promise<void> {
     const signal = this.controller.signal;
-    const backoff = new Backoff(100, 10_000);
+    const { backoff, report } = this;
     try {
       while (!signal.aborted && !this.stopping) {
         if (!(await this.env.gate.acquire(signal))) break;
@@ -278,9 +290,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
         try {
           const token = await this.authenticate();
           if (token !== undefined && !this.stopping) {
-            const localAddresses = this.env.options.localAddresses;
-            const local = localAddresses.length > 0 ? localAddresses[this.index % localAddresses.length] : undefined;
-            this.session = new V2Session(this, this.env, token, local);
+            this.session = new V2Session(this, this.env, token, this.localAddress);
             reached = (await this.session.run()) === 'closed';
           }
         } finally {
@@ -289,13 +299,16 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
         }
         if (signal.aborted || this.stopping) break;
         if (reached) backoff.reset();
+        report.backingOff = true;
         await this.env.clock.sleep(backoff.next(), signal);
+        report.backingOff = false;
       }
     } catch (error) {
       this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
     }
     this.env.scheduler.cancel(this.stepTask);
     this.env.scheduler.cancel(this.deadlineTask);
+    await this.env.connections.release(this.http);
   }
 
   /** The session token for this pass (identity modes exchange again every pass), or undefined. */

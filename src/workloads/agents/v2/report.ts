@@ -42,6 +42,7 @@ export class V2ReportState implements AgentReport, AgentV2Report {
   appHealthAccepted = 0;
   coordinateConnects = 0;
   connected = false;
+  backingOff = false;
   healthIds: readonly string[] = [];
   healthStates: readonly AppHealth[] | undefined = undefined;
   sessions = 0;

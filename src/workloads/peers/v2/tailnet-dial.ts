@@ -1,6 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import WebSocket from 'ws';
-import { CoordinateResponse_PeerUpdate_Kind as Kind, CoordinateResponseSchema } from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { CoordinateResponse_PeerUpdate_Kind as Kind, type CoordinateResponse, CoordinateResponseSchema } from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { TAILNET_METHODS, TAILNET_RPC } from '../../../protocol/v2/messages.js';
 import { nodeFromProto, nodeToProto } from '../../../protocol/v2/node-convert.js';
 import { connectRpcClient, type RpcClientConnection } from '../../../protocol/v2/rpc-connection.js';
@@ -133,7 +133,7 @@ class V2PeerSocket implements PeerSocket {
 
   private onResponse(bytes: Uint8Array, agentBytes: Uint8Array): void {
     const at = Date.now();
-    let response;
+    let response: CoordinateResponse;
     try {
       response = fromBinary(CoordinateResponseSchema, bytes);
     } catch {

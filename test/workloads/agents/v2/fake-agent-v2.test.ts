@@ -133,10 +133,15 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
   it('sends tagged update_self nodes with its derived addresses and answers NODE with ready_for_handshake', async () => {
     const seen: { nodes: TailnetNode[] }[] = [];
     const sent: number[] = [];
+    // The observer's view in order: the stream opens before the first send and closes at its end.
+    const events: string[] = [];
     const observer = {
-      agentSent: (_id: string, seq: number) => sent.push(seq),
+      agentSent: (_id: string, seq: number) => {
+        sent.push(seq);
+        events.push(`sent ${seq}`);
+      },
       agentReceived: (_id: string, nodes: TailnetNode[]) => seen.push({ nodes }),
-      agentSocket: () => undefined,
+      agentSocket: (id: string, open: boolean) => events.push(`${open ? 'open' : 'closed'} ${id}`),
     };
     const h = await started(harness({ observer }));
     await h.advance(10_000);
@@ -157,6 +162,12 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
     expect(seen).toHaveLength(1);
     expect(seen[0]!.nodes[0]!.key).toBe(peer.key);
     expect(h.agent.report.v2).toMatchObject({ peerUpdatesReceived: 1, readyForHandshakes: 1, nodeUpdatesSent: 2 });
+    expect(events).toEqual([`open ${AGENT_ID}`, 'sent 1', 'sent 2']);
+
+    const stopping = h.agent.stop();
+    await h.advance(6000);
+    await stopping;
+    expect(events).toEqual([`open ${AGENT_ID}`, 'sent 1', 'sent 2', `closed ${AGENT_ID}`]);
   });
 });
 
@@ -246,6 +257,32 @@ describe('v2 fake agent: failures and reconnects', () => {
     expect(errors(h)).toEqual(['GET /me/rpc http_400', 'GET /me/rpc http_400']);
     expect(h.dialedAt).toEqual([0, 100, 300]);
     expect(h.agent.report.connected).toBe(true);
+  });
+
+  it('redials under agents.reconnect: its initial and cap without jitter, within them with full jitter', async () => {
+    const refusing = async (reconnect: Record<string, unknown>): Promise<number[]> => {
+      const h = harness({ agents: { reconnect } });
+      const env = (h.agent as unknown as { env: { deps: { openAgentRpc: (o: unknown) => Promise<unknown> } } }).env;
+      env.deps.openAgentRpc = () => {
+        h.dialedAt.push(h.clock.now());
+        return Promise.reject(Object.assign(new Error('Unexpected server response: 400'), { statusCode: 400 }));
+      };
+      await started(h);
+      await h.advance(2_000);
+      expect(h.agent.report.backingOff).toBe(true);
+      // Two harnesses in one test: stop this one here (afterEach stops only the current one).
+      current = undefined;
+      const stopping = h.agent.stop();
+      await h.advance(6000);
+      await stopping;
+      expect(h.agent.report.backingOff).toBe(false);
+      return h.dialedAt.slice(1).map((t, i) => t - h.dialedAt[i]!);
+    };
+    expect(await refusing({ initial: '250ms', max: '500ms' })).toEqual([250, 500, 500, 500]);
+    const jittered = await refusing({ initial: '250ms', max: '500ms', jitter: 'full' });
+    expect(jittered.length).toBeGreaterThan(4);
+    for (const [i, nominal] of [250, 500, 500, 500].entries()) expect(jittered[i]).toBeLessThanOrEqual(nominal);
+    expect(jittered.slice(0, 4)).not.toEqual([250, 500, 500, 500]);
   });
 });
 

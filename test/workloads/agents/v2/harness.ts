@@ -177,9 +177,11 @@ export function harness(options: HarnessOptions = {}) {
     { durationMs: 60_000 },
   );
   const settings = fleetSettings(config, { schedule: () => 1, durationMs: 60_000, apiVersion: options.apiVersion });
+  const http = { transport: {} as HttpTransport, metrics, clock };
   const env: FleetEnv & V2SessionEnv = {
     options: settings,
-    http: { transport: {} as HttpTransport, metrics, clock },
+    http,
+    connections: { shared: http, forAgent: () => http, release: async () => {}, close: async () => {} },
     clock,
     metrics,
     log: silentLogger,

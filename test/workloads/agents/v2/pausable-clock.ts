@@ -46,7 +46,12 @@ export class PausableClock implements Clock {
   sleep(ms: number, signal?: StopSignal): Promise<boolean> {
     if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const onAbort = { handleEvent: () => (this.clearTimeout(timer), resolve(false)) };
+      const onAbort = {
+        handleEvent: () => {
+          this.clearTimeout(timer);
+          resolve(false);
+        },
+      };
       const timer = this.setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve(true);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createReferenceServer } from '../../../../src/server/reference-server.js';
 import { accountStep, drain } from '../../../../src/workloads/peers/pair-load.js';
 import { AgentSideV2, PeerSideV2 } from '../../../../src/workloads/peers/v2/pair-load-v2.js';
+import { startReferenceServer } from '../../../helpers/loopback.js';
 
 let closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -11,7 +11,7 @@ afterEach(async () => {
 
 describe('coordinator bench load over v2 (AgentSideV2 / PeerSideV2)', () => {
   it('drives the embedded v2 coordinator at a fixed count and accounts every update', async () => {
-    const server = await createReferenceServer({ port: 0, agents: 5, rateLimit: -1 });
+    const server = await startReferenceServer({ agents: 5 });
     closers.push(() => server.close());
     const agents = await AgentSideV2.connect(server.url, server.credentials, 5);
     closers.push(() => agents.close());

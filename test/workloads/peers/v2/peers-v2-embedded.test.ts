@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../../src/core/clock.js';
 import { createRng } from '../../../../src/core/rng.js';
 import { METRIC } from '../../../../src/metrics/names.js';
 import { createClientNode } from '../../../../src/protocol/node-factory.js';
@@ -8,9 +9,9 @@ import type { ReferenceServer } from '../../../../src/server/reference-server.js
 import type { CoordinateObserver } from '../../../../src/workloads/coordinate-observer.js';
 import type { PeerSocket } from '../../../../src/workloads/peers/peer.js';
 import { v2PeerDial } from '../../../../src/workloads/peers/v2/tailnet-dial.js';
-import { startPeers } from '../harness.js';
 import { eventually } from '../../../helpers/eventually.js';
 import { startReferenceServer } from '../../../helpers/loopback.js';
+import { startPeers } from '../harness.js';
 import { TestAgentV2 } from './test-agent-v2.js';
 
 const A2P = { direction: 'agent_to_peer' } as const;
@@ -45,7 +46,8 @@ describe('v2 peers against the embedded server', () => {
     server = await startReferenceServer({ agents: 1 });
     const creds = server.credentials;
     const agentCreds = creds.agents[0]!;
-    const agent = new TestAgentV2(agentCreds.id, server.url, agentCreds.token, nullObserver, 77n);
+    // No peers workload here: the agent and the direct peer both stamp real time.
+    const agent = new TestAgentV2(agentCreds.id, server.url, agentCreds.token, nullObserver, 77n, systemClock());
     await agent.connect();
     const seq = agent.publish();
 

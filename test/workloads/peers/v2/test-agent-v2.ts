@@ -1,6 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
-import { tagNode } from '../../../../src/protocol/node-tag.js';
 import type { Clock } from '../../../../src/core/clock.js';
+import { tagNode } from '../../../../src/protocol/node-tag.js';
 import { AGENT_IP, type TailnetNode } from '../../../../src/protocol/tailnet-node.js';
 import {
   CoordinateResponse_PeerUpdate_Kind as Kind,
@@ -43,7 +43,7 @@ export class TestAgentV2 {
     private readonly observer: CoordinateObserver,
     idNumber: bigint,
     /** The peers workload's clock: the ledger compares times from both sides. */
-    private readonly clock: Pick<Clock, 'wallNow'> = { wallNow: () => Date.now() },
+    private readonly clock: Clock,
   ) {
     const hex = idNumber.toString(16).padStart(64, '0');
     this.node = {
@@ -66,14 +66,13 @@ export class TestAgentV2 {
       token: this.token,
       node: this.node,
       onResponse: (bytes) => {
-        const at = this.clock.wallNow();
         const response = fromBinary(CoordinateResponseSchema, bytes);
         const nodes: TailnetNode[] = [];
         for (const u of response.peerUpdates) {
           this.updates.push({ peer: uuidFromBytes(u.id), kind: KIND_NAMES[u.kind] ?? 'UNSPECIFIED', reason: u.reason });
           if (u.kind === Kind.NODE && u.node) nodes.push(nodeFromProto(u.node));
         }
-        if (nodes.length > 0) this.observer.agentReceived(this.id, nodes, at);
+        if (nodes.length > 0) this.observer.agentReceived(this.id, nodes, this.clock.wallNow());
       },
       onClose: () => this.observer.agentSocket(this.id, false, this.clock.wallNow()),
     });

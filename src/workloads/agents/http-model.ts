@@ -1,0 +1,84 @@
+/**
+ * The fleet's REST connection model (`agents.http`):
+ * - `shared`: one keep-alive pool of `agents.httpConnections` for every agent. A real fleet has
+ *   one connection per agent; the pool trades that fidelity for descriptors, so one process
+ *   holds ~19,000 agents (docs/benchmarks.md#open-files-per-process).
+ * - `per-agent`: each agent has its own keep-alive connection, opened on its first request and
+ *   closed when it stops, like a real agent. Every agent then holds two descriptors (coordinate
+ *   socket + REST connection), so a process holds about half as many agents; {@link fdBudgetIssue}
+ *   refuses a fleet that cannot fit before it starts.
+ * Either way every connection opened to the target is counted (METRIC.httpConnectionsOpened).
+ */
+import type { Clock } from '../../core/clock.js';
+import { createHttpTransport, createSingleConnectionTransport, type RequestContext } from '../../client/http.js';
+import { METRIC } from '../../metrics/names.js';
+import type { MetricSink } from '../../metrics/sink.js';
+import type { AgentsConfig } from './section.js';
+
+export type HttpModel = AgentsConfig['http'];
+
+/** The REST contexts of one fleet. */
+export interface FleetConnections {
+  /** The fleet-wide context (the shared pool; with `per-agent` it opens nothing unless used). */
+  readonly shared: RequestContext;
+  /** The context agent `localAddress` sends with: the shared one, or a new one-connection one. */
+  forAgent(localAddress?: string): RequestContext;
+  /** Closes an agent's own connection (no-op for the shared context). */
+  release(ctx: RequestContext): Promise<void>;
+  /** Closes the shared pool (agents release their own first). */
+  close(): Promise<void>;
+}
+
+export interface FleetConnectionOptions {
+  model: HttpModel;
+  baseUrl: string;
+  /** Size of the shared pool. */
+  connections: number;
+  metrics: MetricSink;
+  clock: Clock;
+}
+
+export function createFleetConnections(options: FleetConnectionOptions): FleetConnections {
+  const { metrics, clock, baseUrl } = options;
+  // One listener for every connection of the fleet (no closure per agent).
+  const onConnect = (): void => metrics.count(METRIC.httpConnectionsOpened, 1);
+  const shared: RequestContext = {
+    transport: createHttpTransport({ baseUrl, connections: options.connections, onConnect }),
+    metrics,
+    clock,
+  };
+  return {
+    shared,
+    forAgent(localAddress) {
+      if (options.model === 'shared') return shared;
+      const transport = createSingleConnectionTransport({ baseUrl, onConnect, ...(localAddress ? { localAddress } : {}) });
+      return { transport, metrics, clock };
+    },
+    async release(ctx) {
+      if (ctx !== shared) await ctx.transport.close();
+    },
+    close: () => shared.transport.close(),
+  };
+}
+
+/** Descriptors kept free for the process itself (stdio, pipes, modules, report files). */
+export const FD_MARGIN = 256;
+
+/**
+ * Why a `per-agent` fleet of `peakAgents` (plus `peakPeers` peer sockets in the same process)
+ * cannot fit under the soft open-files limit `limit`, or undefined when it fits (or the limit is
+ * unknown). Each agent holds its coordinate socket and its REST connection.
+ */
+export function fdBudgetIssue(peakAgents: number, peakPeers: number, limit: number | undefined): string | undefined {
+  if (limit === undefined) return undefined;
+  const perAgent = 2 + (peakAgents > 0 ? peakPeers / peakAgents : 0);
+  const needed = Math.ceil(peakAgents * perAgent) + FD_MARGIN;
+  if (needed <= limit) return undefined;
+  const fit = Math.max(0, Math.floor((limit - FD_MARGIN) / perAgent));
+  const peers = peakPeers > 0 ? ` and ${peakPeers} peer sockets` : '';
+  return (
+    `agents.http "per-agent" holds 2 descriptors per agent (coordinate socket + REST connection): ` +
+    `${peakAgents} agents${peers} need about ${needed} open files, but this process may open ${limit} (ulimit -n); ` +
+    `at most ${fit} agents fit in one process`
+  );
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FleetsimError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/log.js';
+import { createRng } from '../../../src/core/rng.js';
+import { METRIC } from '../../../src/metrics/names.js';
+import type { Plan } from '../../../src/scenario/plan.js';
+import type { ReferenceServer } from '../../../src/server/reference-server.js';
+import { createAgentFleet } from '../../../src/workloads/agents/fleet.js';
+import { fdBudgetIssue, FD_MARGIN } from '../../../src/workloads/agents/http-model.js';
+import { agentsKind } from '../../../src/workloads/agents/kind.js';
+import { createCoordinateTap } from '../../../src/workloads/coordinate-observer.js';
+import { sectionConfig, type WorkloadEnv } from '../../../src/workloads/kind.js';
+import { manualClock } from '../../helpers/clock.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startReferenceServer } from '../../helpers/loopback.js';
+import { recordingSink } from '../../helpers/sink.js';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
+
+describe('fdBudgetIssue (agents.http: per-agent)', () => {
+  it('accepts a fleet that fits two descriptors per agent plus the margin', () => {
+    expect(fdBudgetIssue(9_000, 0, 20_000)).toBeUndefined();
+    expect(fdBudgetIssue((20_000 - FD_MARGIN) / 2, 0, 20_000)).toBeUndefined();
+    expect(fdBudgetIssue(1_000_000, 0, undefined)).toBeUndefined();
+  });
+
+  it('says how many agents fit when the fleet does not', () => {
+    expect(fdBudgetIssue(12_000, 0, 20_000)).toBe(
+      'agents.http "per-agent" holds 2 descriptors per agent (coordinate socket + REST connection): ' +
+        '12000 agents need about 24256 open files, but this process may open 20000 (ulimit -n); at most 9872 agents fit in one process',
+    );
+    // Peer sockets of the same process count too: three descriptors per agent here.
+    expect(fdBudgetIssue(7_000, 7_000, 20_000)).toMatch(/7000 agents and 7000 peer sockets need about 21256 open files.*at most 6581 agents fit/);
+  });
+
+  it.runIf(process.platform === 'linux')('makes the agents kind refuse to start with a usage error', async () => {
+    const config = sectionConfig(agentsKind, { count: 10, http: 'per-agent' }, { durationMs: 10_000 });
+    // More agents than any open-files limit Linux allows (nr_open is at most 2^30).
+    const env = { durationMs: 10_000, plan: { peakAgents: 2 ** 31 } as Plan, schedule: () => 10, agents: config, coordinate: createCoordinateTap() } satisfies WorkloadEnv;
+    const error = await agentsKind.create(config, env).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FleetsimError);
+    expect((error as FleetsimError).code).toBe('usage');
+    expect((error as FleetsimError).message).toMatch(/agents fit in one process/);
+    expect((error as FleetsimError).hint).toMatch(/agents\.http: "shared"/);
+    // The shared pool needs no such check, nor v2 agents that never make a REST request.
+    const shared = sectionConfig(agentsKind, { count: 10 }, { durationMs: 10_000 });
+    await expect(agentsKind.create(shared, { ...env, agents: shared })).resolves.toBeDefined();
+    const v2 = sectionConfig(agentsKind, { count: 10, http: 'per-agent', protocol: 'v2' }, { durationMs: 10_000 });
+    await expect(agentsKind.create(v2, { ...env, agents: v2 })).resolves.toBeDefined();
+  });
+});
+
+const AGENTS = 5;
+let server: ReferenceServer;
+let proxy: CountingProxy;
+
+beforeAll(async () => {
+  server = await startReferenceServer({ agents: AGENTS, seed: 'http-model', reportIntervalMs: 300 });
+});
+afterAll(() => server.close());
+
+/** Runs the fleet through the counting proxy until every agent is up and has reported twice. */
+async function runFleet(http: { http: 'shared' | 'per-agent'; httpConnections?: number }) {
+  proxy = await startCountingProxy(server.url);
+  const clock = manualClock();
+  const metrics = recordingSink();
+  const config = sectionConfig(agentsKind, { ...http, lifecycle: { startupDuration: 100 } }, { durationMs: 60_000 });
+  const fleet = createAgentFleet(config, { schedule: () => AGENTS, durationMs: 60_000 });
+  const stop = new AbortController();
+  const running = fleet.run({
+    signal: stop.signal,
+    clock,
+    metrics,
+    target: { url: proxy.url, embedded: true },
+    credentials: server.credentials,
+    rng: createRng('http-model'),
+    log: silentLogger,
+  });
+  try {
+    await eventually(
+      () => fleet.agents().length === AGENTS && fleet.agents().every((a) => a.connected && a.statsAccepted >= 2 && a.lifecycle.includes('ready')),
+      { what: 'agents up and reporting', clock, stepMs: 25 },
+    );
+  } catch (error) {
+    stop.abort();
+    await running;
+    await proxy.close();
+    throw error;
+  }
+  return {
+    metrics,
+    async stop() {
+      stop.abort();
+      await running;
+    },
+  };
+}
+
+describe('HTTP connection model against the embedded server', () => {
+  it('per-agent: each agent opens exactly one keep-alive connection and closes it when it stops', async () => {
+    const run = await runFleet({ http: 'per-agent' });
+    try {
+      expect(proxy.ws.opened).toBe(AGENTS);
+      expect(proxy.http.opened).toBe(AGENTS);
+      expect(run.metrics.total(METRIC.httpConnectionsOpened)).toBe(AGENTS);
+      // One agent per connection and one connection per agent, whatever overlapped in time.
+      const tokens = proxy.tokensByConnection();
+      expect(tokens.map((t) => t.length)).toEqual(Array(AGENTS).fill(1));
+      expect(new Set(tokens.flat()).size).toBe(AGENTS);
+      await run.stop();
+      await eventually(() => proxy.http.closed === AGENTS && proxy.ws.closed === AGENTS, 'every connection closed');
+    } finally {
+      await run.stop();
+      await proxy.close();
+    }
+  });
+
+  it('shared: the fleet opens at most the pool size, and counts what it opened', async () => {
+    const run = await runFleet({ http: 'shared', httpConnections: 2 });
+    try {
+      expect(proxy.http.opened).toBeGreaterThanOrEqual(1);
+      expect(proxy.http.opened).toBeLessThanOrEqual(2);
+      expect(run.metrics.total(METRIC.httpConnectionsOpened)).toBe(proxy.http.opened);
+      // Agents share connections: together they carried every agent's token.
+      expect(new Set(proxy.tokensByConnection().flat()).size).toBe(AGENTS);
+    } finally {
+      await run.stop();
+      await proxy.close();
+    }
+  });
+});
