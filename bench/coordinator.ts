@@ -283,7 +283,9 @@ async function main(): Promise<void> {
   const serverSteps = sides.find((s) => s.label === 'server')?.steps ?? [];
   const relaySteps = sides.find((s) => s.label === 'relay')?.steps ?? [];
   for (const side of sides) {
-    console.log(`${side.label.padEnd(6)} target CPU per delivered update: median ${median(side.cpuUsPerUpdate).toFixed(0)} µs over ${side.cpuUsPerUpdate.length} steps`);
+    console.log(
+      `${side.label.padEnd(6)} target CPU per delivered update: median ${median(side.cpuUsPerUpdate).toFixed(0)} µs over ${side.cpuUsPerUpdate.length} steps`,
+    );
   }
   const updates = best(serverSteps);
   const raw = best(relaySteps);

@@ -66,7 +66,14 @@ export function writePacket(
 }
 
 /** Encodes one packet as a new array. */
-export function encodePacket(kind: number, streamId: number, messageId: number, data: Uint8Array = EMPTY, control = false, splitSize = DRPC_SPLIT_SIZE): Uint8Array {
+export function encodePacket(
+  kind: number,
+  streamId: number,
+  messageId: number,
+  data: Uint8Array = EMPTY,
+  control = false,
+  splitSize = DRPC_SPLIT_SIZE,
+): Uint8Array {
   const out = new Uint8Array(packetSize(streamId, messageId, data.length, splitSize));
   writePacket(out, 0, kind, streamId, messageId, data, control, splitSize);
   return out;

@@ -169,9 +169,16 @@ export function serveAgentSession(s: ServerState, ws: WebSocket, agent: AgentRec
   const router = new DrpcRouter();
   addAgentService(router, { s, agent, apiVersion }, counters);
   // GET /{id} renders `latency` from the current session's node, as from a v1 socket's.
-  addTailnetService(router, s, () => agent.id, { kind: 'agent', agentId: agent.id }, counters, (node) => {
-    if (state.session === ref) state.latencyNode = { derp_latency: node.derpLatency, preferred_derp: node.preferredDerp };
-  });
+  addTailnetService(
+    router,
+    s,
+    () => agent.id,
+    { kind: 'agent', agentId: agent.id },
+    counters,
+    (node) => {
+      if (state.session === ref) state.latencyNode = { derp_latency: node.derpLatency, preferred_derp: node.preferredDerp };
+    },
+  );
   const conn: RpcConnection = serveRpc(wsByteStream(ws), router);
   const monitor = new ConnectionMonitor(s, agent, { ping: () => conn.session.ping(), close: () => conn.close() });
   const untrack = s.v2.track({ close: () => conn.close() });
