@@ -303,7 +303,12 @@ async function main(): Promise<void> {
   const search = (label: string): KneeSearch => sides.find((s) => s.label === label)?.search ?? new KneeSearch(rates);
   for (const side of sides) {
     const { search: s } = side;
-    const end = s.outcome === 'knee' ? `knee ${s.knee}/s (failed twice at ${s.lastRate}/s)` : s.outcome === 'exhausted' ? `no knee below ${s.lastRate}/s: raise --max-rate` : `no knee: stopped at ${s.lastRate}/s (time budget)`;
+    const end =
+      s.outcome === 'knee'
+        ? `knee ${s.knee}/s (failed twice at ${s.lastRate}/s)`
+        : s.outcome === 'exhausted'
+          ? `no knee below ${s.lastRate}/s: raise --max-rate`
+          : `no knee: stopped at ${s.lastRate}/s (time budget)`;
     console.log(`${side.label.padEnd(6)} ${end}; target CPU ${cpuUsPerUpdate(s.steps, new Set(rates)).toFixed(1)} µs per delivered update over all its steps`);
   }
   console.log(JSON.stringify(coordinatorVerdict(protocol, search('server'), search('relay'), at10k)));

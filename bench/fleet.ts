@@ -104,7 +104,20 @@ async function phase(name: 'agents' | 'raw'): Promise<PhaseResult> {
   const serverCpuBefore = processCpuMs(server.pid);
   const self = fileURLToPath(import.meta.url);
   const args = ['--expose-gc', '--import', 'tsx', self, '--phase', name, '--url', server.url, '--credentials', credentialsPath];
-  args.push('--agents', String(count), '--timeout', String(timeoutS), '--settle', String(settleS), '--addresses', String(addresses.length), '--dials', String(dials), '--warmup', String(values.warmup));
+  args.push(
+    '--agents',
+    String(count),
+    '--timeout',
+    String(timeoutS),
+    '--settle',
+    String(settleS),
+    '--addresses',
+    String(addresses.length),
+    '--dials',
+    String(dials),
+    '--warmup',
+    String(values.warmup),
+  );
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -173,7 +186,8 @@ function memoryKb(): MemoryKb {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
   const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-  if (process.env.FLEET_BENCH_DEBUG) process.stderr.write(`memory ${JSON.stringify(Object.fromEntries(Object.entries({ ...m, newSpace }).map(([k, v]) => [k, Math.round(v / 1024)])))}\n`);
+  if (process.env.FLEET_BENCH_DEBUG)
+    process.stderr.write(`memory ${JSON.stringify(Object.fromEntries(Object.entries({ ...m, newSpace }).map(([k, v]) => [k, Math.round(v / 1024)])))}\n`);
   return { rss: Math.round(m.rss / 1024), heap: Math.round(m.heapUsed / 1024), newSpace: Math.round(newSpace / 1024) };
 }
 
@@ -272,7 +286,15 @@ async function measurePhase(o: PhaseOptions, before: MemoryKb): Promise<PhaseRes
       maxConcurrentDials: o.dials,
     });
     const log = createLogger({ level: 'warn' });
-    const running = fleet.run({ signal: stop.signal, clock: systemClock(), metrics, target: { url: o.url, embedded: true }, credentials: { ...credentials, agents }, rng: createRng('bench-fleet'), log });
+    const running = fleet.run({
+      signal: stop.signal,
+      clock: systemClock(),
+      metrics,
+      target: { url: o.url, embedded: true },
+      credentials: { ...credentials, agents },
+      rng: createRng('bench-fleet'),
+      log,
+    });
     while (rampMs === 0 && performance.now() < deadline) await pause(50);
     if (rampMs === 0) {
       rampMs = performance.now() - started;
@@ -282,7 +304,21 @@ async function measurePhase(o: PhaseOptions, before: MemoryKb): Promise<PhaseRes
     const after = await steadyMemoryKb(o.settleMs);
     stop.abort();
     await running;
-    return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before.rss, rssAfterKb: after.rss, heapBeforeKb: before.heap, heapAfterKb: after.heap, newSpaceAfterKb: after.newSpace, errors, errorClasses, rampCpuMs, marks };
+    return {
+      phase: o.phase,
+      count: agents.length,
+      connected,
+      rampMs: Math.round(rampMs),
+      rssBeforeKb: before.rss,
+      rssAfterKb: after.rss,
+      heapBeforeKb: before.heap,
+      heapAfterKb: after.heap,
+      newSpaceAfterKb: after.newSpace,
+      errors,
+      errorClasses,
+      rampCpuMs,
+      marks,
+    };
   }
 
   // Raw: idle ws clients on the same route, token in the same cookie, same dial concurrency.
@@ -317,5 +353,17 @@ async function measurePhase(o: PhaseOptions, before: MemoryKb): Promise<PhaseRes
   for (const ws of sockets) ws.close(1000);
   await pause(500);
   for (const ws of sockets) ws.terminate();
-  return { phase: o.phase, count: agents.length, connected, rampMs: Math.round(rampMs), rssBeforeKb: before.rss, rssAfterKb: after.rss, heapBeforeKb: before.heap, heapAfterKb: after.heap, newSpaceAfterKb: after.newSpace, errors, rampCpuMs };
+  return {
+    phase: o.phase,
+    count: agents.length,
+    connected,
+    rampMs: Math.round(rampMs),
+    rssBeforeKb: before.rss,
+    rssAfterKb: after.rss,
+    heapBeforeKb: before.heap,
+    heapAfterKb: after.heap,
+    newSpaceAfterKb: after.newSpace,
+    errors,
+    rampCpuMs,
+  };
 }

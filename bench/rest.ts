@@ -75,7 +75,9 @@ async function runWrk(url: string, credentials: Credentials, seconds: number, di
       `done = function(summary, latency, requests)\n  if summary.errors.status > 0 then io.stderr:write("non-2xx: " .. summary.errors.status .. "\\n") end\nend\n`,
     { mode: 0o600 },
   );
-  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '-s', script, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '-s', script, url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -179,7 +181,9 @@ try {
       const b = await runAutocannon(server.url, server.credentials, turnS);
       bareSum += b;
       bareCpuSum += lastBareCpuUsPerRequest;
-      log(`round ${round}/${rounds}: bare autocannon ${connections} connections ${turnS}s: ${b.toFixed(0)} req/s (${lastBareCpuUsPerRequest.toFixed(1)} µs CPU/request)`);
+      log(
+        `round ${round}/${rounds}: bare autocannon ${connections} connections ${turnS}s: ${b.toFixed(0)} req/s (${lastBareCpuUsPerRequest.toFixed(1)} µs CPU/request)`,
+      );
     },
   };
   // A-B-C, C-B-A, …: no tool always runs first (JIT, background load drifting over the run).
@@ -208,7 +212,10 @@ try {
 // bound by its own CPU (autocannon's JS client needs several times wrk's CPU per request, which
 // shows most when other processes compete for the 2 cores).
 if (result) {
-  const bound = (result.ratio ?? 0) >= 0.9 ? 'both tools are bound by the one-process node server' : 'fleetsim is client-bound here: the server served wrk faster';
-  log(`${bound} (wrk ${result.wrk_rps} req/s; bare autocannon reaches ${result.autocannon_rps}, fleetsim ${result.fleetsim_rps} = ${result.hooks_ratio} of bare autocannon)`);
+  const bound =
+    (result.ratio ?? 0) >= 0.9 ? 'both tools are bound by the one-process node server' : 'fleetsim is client-bound here: the server served wrk faster';
+  log(
+    `${bound} (wrk ${result.wrk_rps} req/s; bare autocannon reaches ${result.autocannon_rps}, fleetsim ${result.fleetsim_rps} = ${result.hooks_ratio} of bare autocannon)`,
+  );
 }
 process.stdout.write(`${JSON.stringify({ bench: 'rest', ...result })}\n`);

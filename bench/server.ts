@@ -59,7 +59,10 @@ async function main(): Promise<void> {
   const { default: autocannon } = await import('autocannon');
   const { startReferenceServerProcess } = await import('../src/server/server-process.js');
   const server = await startReferenceServerProcess({ agents: 10, seed: 'bench-server', rateLimit: -1, identity: false });
-  const bare = fork(fileURLToPath(import.meta.url), ['--bare-child'], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const bare = fork(fileURLToPath(import.meta.url), ['--bare-child'], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
     const agent = server.credentials.agents[0]!;
     const byPath = {

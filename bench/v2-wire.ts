@@ -85,5 +85,7 @@ const result = {
   calls_per_s: Math.round(calls / elapsedS),
   cpu_us_per_call: Math.round((cpu.user + cpu.system) / Math.max(1, calls)),
 };
-console.log(`${calls} unary calls in ${elapsedS.toFixed(1)} s over ${sessions} sessions x ${concurrency}: ${result.calls_per_s} calls/s, ${result.cpu_us_per_call} µs CPU per call (both ends)`);
+console.log(
+  `${calls} unary calls in ${elapsedS.toFixed(1)} s over ${sessions} sessions x ${concurrency}: ${result.calls_per_s} calls/s, ${result.cpu_us_per_call} µs CPU per call (both ends)`,
+);
 console.log(JSON.stringify(result));

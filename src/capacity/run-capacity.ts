@@ -81,7 +81,9 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   // Without --slo the scenario's own thresholds are the SLOs.
   const slosText = options.slos.length > 0 ? [...options.slos] : [...validateScenario(applyOverrides(options.raw, overrides), options.source).thresholds];
   if (slosText.length === 0) {
-    throw new FleetsimError('usage', 'no SLO to search against', { hint: 'give one or more --slo, e.g. --slo "p99(POST /me/report-stats) < 200ms", or thresholds in the scenario' });
+    throw new FleetsimError('usage', 'no SLO to search against', {
+      hint: 'give one or more --slo, e.g. --slo "p99(POST /me/report-stats) < 200ms", or thresholds in the scenario',
+    });
   }
   const slos = slosText.map((text) => parseThreshold(text));
   if (hasFaults(options.raw)) log.warn('the scenario has faults: capacity steps do not run them (each step measures steady load)');
@@ -109,7 +111,18 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
       const index = runs.length + 1;
       log.info(`capacity step ${index} (${kind}): ${agents} agents`);
       const run = await runCapacityStep(
-        { reportDir, stepsDir, target, slos, timing: options.timing, clock, log, signal: options.signal, allowSaturated: options.allowSaturated, probe: options.probe?.(index, agents) },
+        {
+          reportDir,
+          stepsDir,
+          target,
+          slos,
+          timing: options.timing,
+          clock,
+          log,
+          signal: options.signal,
+          allowSaturated: options.allowSaturated,
+          probe: options.probe?.(index, agents),
+        },
         scenario,
         index,
         kind,
@@ -189,7 +202,13 @@ function detailRun(runs: readonly StepRun[], result: CapacityResult, knee: numbe
   return runs.at(-1);
 }
 
-function resultMessage(result: CapacityResult, knee: number | null, firstFailing: number | null, runs: readonly StepRun[], range: { from: number; to: number }): string {
+function resultMessage(
+  result: CapacityResult,
+  knee: number | null,
+  firstFailing: number | null,
+  runs: readonly StepRun[],
+  range: { from: number; to: number },
+): string {
   const brokenAt = (n: number | null) => {
     const run = [...runs].reverse().find((r) => r.step.agents === n && r.step.verdict === 'fail');
     return run ? run.step.broken.join(', ') : 'an SLO';
@@ -216,7 +235,9 @@ function costModel(scenario: Scenario): Pick<CapacitySummary, 'costModel'> {
   const c = scenario.server?.capacity;
   if (!c) return {};
   const saturationRequestsPerSecond = Math.round((c.workers * 1000 * 100) / c.serviceTime) / 100;
-  return { costModel: { serviceTimeMs: c.serviceTime, workers: c.workers, saturationRequestsPerSecond, ...(c.endpoints ? { endpoints: [...c.endpoints] } : {}) } };
+  return {
+    costModel: { serviceTimeMs: c.serviceTime, workers: c.workers, saturationRequestsPerSecond, ...(c.endpoints ? { endpoints: [...c.endpoints] } : {}) },
+  };
 }
 
 /** One step's verdict in a log line: `pass · p99(POST /me/report-stats) 31.2 ms`. */
@@ -229,7 +250,11 @@ export function stepLine(run: StepRun): string {
 
 function makeCapacityId(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'run';
   return `${stamp}-capacity-${slug}-${randomBytes(2).toString('hex')}`;
 }
 

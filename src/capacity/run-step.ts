@@ -78,7 +78,15 @@ export async function runCapacityStep(ctx: StepContext, scenario: Scenario, inde
     slos = ctx.slos.map((t) => ({ expression: t.expression, observed: null, pass: false, detail: 'the step stopped before its hold window' }));
   }
   const verdict: CapacityVerdict =
-    whole.outcome === 'invalid' ? 'invalid' : whole.outcome === 'interrupted' ? 'interrupted' : whole.outcome === 'errored' ? 'errored' : slos.every((s) => s.pass) ? 'pass' : 'fail';
+    whole.outcome === 'invalid'
+      ? 'invalid'
+      : whole.outcome === 'interrupted'
+        ? 'interrupted'
+        : whole.outcome === 'errored'
+          ? 'errored'
+          : slos.every((s) => s.pass)
+            ? 'pass'
+            : 'fail';
   if (summary) summary.outcome = verdict === 'pass' ? 'passed' : verdict === 'fail' ? 'failed' : whole.outcome;
   const g = whole.generator;
   const seconds = summary ? summary.meta.durationMs / 1000 : 0;

@@ -42,7 +42,13 @@ export function stepScenarioInput(raw: unknown, agents: number, timing: StepTimi
 }
 
 /** The validated step scenario (a bad scenario is a bad_scenario FleetsimError, exit 3). */
-export function stepScenario(raw: unknown, source: string, agents: number, timing: StepTiming, overrides: Pick<ScenarioOverrides, 'seed' | 'target'> = {}): Scenario {
+export function stepScenario(
+  raw: unknown,
+  source: string,
+  agents: number,
+  timing: StepTiming,
+  overrides: Pick<ScenarioOverrides, 'seed' | 'target'> = {},
+): Scenario {
   return validateScenario(stepScenarioInput(raw, agents, timing, overrides), source);
 }
 

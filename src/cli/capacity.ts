@@ -38,7 +38,10 @@ export function resolutionFlag(value: string): Resolution {
   } else if (/^\d+$/.test(text) && Number(text) >= 1) {
     return { kind: 'absolute', value: Number(text) };
   }
-  throw new FleetsimError('usage', `--resolution must be a percentage between 0% and 100% (e.g. 5%) or a whole number of agents >= 1, got ${JSON.stringify(value)}`);
+  throw new FleetsimError(
+    'usage',
+    `--resolution must be a percentage between 0% and 100% (e.g. 5%) or a whole number of agents >= 1, got ${JSON.stringify(value)}`,
+  );
 }
 
 /**
@@ -53,14 +56,24 @@ export const capacityCommand: CliCommand<CapacityArgs> = {
   builder: (yargs: Argv) =>
     yargs
       .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (.ts, .mts, .js, .mjs or .json)' })
-      .option('slo', { type: 'string', array: true, requiresArg: true, describe: 'an SLO in the threshold grammar, e.g. "p99(POST /me/report-stats) < 200ms" (repeatable; default: the scenario\'s thresholds)' })
+      .option('slo', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'an SLO in the threshold grammar, e.g. "p99(POST /me/report-stats) < 200ms" (repeatable; default: the scenario\'s thresholds)',
+      })
       .option('from', { type: 'string', requiresArg: true, default: '10', describe: 'first agent count' })
       .option('to', { type: 'string', requiresArg: true, default: '1000', describe: 'highest agent count to try' })
       .option('factor', { type: 'string', requiresArg: true, default: '1.5', describe: 'step-up factor (> 1)' })
       .option('hold', { type: 'string', requiresArg: true, default: '60s', describe: 'measured window of each step' })
       .option('ramp', { type: 'string', requiresArg: true, describe: 'ramp 0 → N agents at the start of each step (default: hold / 4)' })
       .option('settle', { type: 'string', requiresArg: true, describe: 'unmeasured time between the ramp and the hold (default: hold / 12)' })
-      .option('resolution', { type: 'string', requiresArg: true, default: '5%', describe: 'stop bisecting when the bounds are this close: 5% of the knee, or a number of agents' })
+      .option('resolution', {
+        type: 'string',
+        requiresArg: true,
+        default: '5%',
+        describe: 'stop bisecting when the bounds are this close: 5% of the knee, or a number of agents',
+      })
       .option('target', { type: 'string', requiresArg: true, describe: 'base URL of a Coder deployment (needs --credentials)' })
       .option('credentials', { type: 'string', requiresArg: true, describe: 'credentials file for --target (see README)' })
       .option('seed', { type: 'string', requiresArg: true, describe: 'override the seed' })

@@ -45,7 +45,12 @@ export const conformCommand: CliCommand<ConformArgs> = {
       .option('only', { type: 'string', requiresArg: true, describe: `run only these groups (comma-separated): ${GROUP_NAMES.join(', ')}` })
       .option('safe', { type: 'boolean', describe: 'leave out checks that change agent state users can see' })
       .option('wait', { type: 'string', requiresArg: true, default: '3s', describe: 'longest wait for one answer, message or close' })
-      .option('heartbeat', { type: 'string', requiresArg: true, default: '3s', describe: "the target's agent connection heartbeat (coderd: 3s); status waits derive from it" }) as unknown as Argv<ConformArgs>,
+      .option('heartbeat', {
+        type: 'string',
+        requiresArg: true,
+        default: '3s',
+        describe: "the target's agent connection heartbeat (coderd: 3s); status waits derive from it",
+      }) as unknown as Argv<ConformArgs>,
   run: async (args, io) => {
     const only = selectGroupNames(args.only);
     const heartbeatMs = durationFlag('heartbeat', args.heartbeat, { positive: true });
@@ -57,8 +62,17 @@ export const conformCommand: CliCommand<ConformArgs> = {
       });
     }
     // Loaded here, not at the top: other commands and --version/--help skip this module graph.
-    const [{ redactResult, redactor, renderConformJson, renderConformJunit, resultLines, summaryLine }, { runConformance }, { credentialSecrets }, { probeTarget }] =
-      await Promise.all([import('../conform/report.js'), import('../conform/run-conformance.js'), import('../runner/credentials-file.js'), import('../runner/target.js')]);
+    const [
+      { redactResult, redactor, renderConformJson, renderConformJunit, resultLines, summaryLine },
+      { runConformance },
+      { credentialSecrets },
+      { probeTarget },
+    ] = await Promise.all([
+      import('../conform/report.js'),
+      import('../conform/run-conformance.js'),
+      import('../runner/credentials-file.js'),
+      import('../runner/target.js'),
+    ]);
     const { CONFORM_GROUPS } = await import('../conform/groups.js');
     const groups = only === undefined ? CONFORM_GROUPS : CONFORM_GROUPS.filter((g) => only.includes(g.name));
     const target = await openTarget(args, io.cwd, heartbeatMs);
@@ -101,10 +115,15 @@ export const conformCommand: CliCommand<ConformArgs> = {
 /** The `--only` group names (undefined: every group), checked without loading the groups. */
 function selectGroupNames(only: string | undefined): string[] | undefined {
   if (only === undefined) return undefined;
-  const names = textFlag('only', only).split(',').map((n) => n.trim()).filter(Boolean);
+  const names = textFlag('only', only)
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !GROUP_NAMES.includes(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new FleetsimError('usage', `--only: unknown group ${unknown.map((n) => JSON.stringify(n)).join(', ') || '""'}`, { hint: `groups: ${GROUP_NAMES.join(', ')}` });
+    throw new FleetsimError('usage', `--only: unknown group ${unknown.map((n) => JSON.stringify(n)).join(', ') || '""'}`, {
+      hint: `groups: ${GROUP_NAMES.join(', ')}`,
+    });
   }
   return names;
 }

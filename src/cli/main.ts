@@ -28,7 +28,15 @@ function erased<A>(command: CliCommand<A>): CliCommand<unknown> {
   return { ...command, run: (args, io) => command.run(args as A, io) };
 }
 
-const COMMANDS: CliCommand<unknown>[] = [erased(runCommand), erased(planCommand), erased(serveCommand), erased(compareCommand), erased(conformCommand), erased(mergeCommand), erased(capacityCommand)];
+const COMMANDS: CliCommand<unknown>[] = [
+  erased(runCommand),
+  erased(planCommand),
+  erased(serveCommand),
+  erased(compareCommand),
+  erased(conformCommand),
+  erased(mergeCommand),
+  erased(capacityCommand),
+];
 
 /** Runs the CLI with `argv` (the arguments after the program name) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
@@ -93,7 +101,13 @@ function usageError(message: string, instance: Argv<unknown>, command: string | 
     const known = Object.keys((instance as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
     const suggestions = unknown[1]!
       .split(', ')
-      .map((word) => ({ word, match: closest(word, known.filter((k) => k.length > 1)) }))
+      .map((word) => ({
+        word,
+        match: closest(
+          word,
+          known.filter((k) => k.length > 1),
+        ),
+      }))
       .filter((s) => s.match !== undefined)
       .map((s) => `--${s.match} (not ${argv.some((a) => a.startsWith(`--${s.word}`)) ? `--${s.word}` : s.word})`);
     if (suggestions.length > 0) return new FleetsimError('usage', message, { hint: `did you mean ${suggestions.join(', ')}? ${help}` });

@@ -27,7 +27,7 @@ export const mergeCommand: CliCommand<MergeArgs> = {
       .positional('shards', { type: 'string', array: true, demandOption: true, describe: 'shard-K-of-N.json files, or folders holding them' })
       .option('out', { type: 'string', requiresArg: true, default: 'reports', describe: 'folder for the merged report (a run folder is made inside)' })
       .option('allow-partial', { type: 'boolean', describe: 'merge even when shards are missing; the report says which' })
-      .option('allow-saturated', { type: 'boolean', describe: 'keep the outcome when a shard\'s harness was saturated (exit 11 otherwise)' })
+      .option('allow-saturated', { type: 'boolean', describe: "keep the outcome when a shard's harness was saturated (exit 11 otherwise)" })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<MergeArgs>,
   run: async (args, io) => {
     textFlag('out', args.out);

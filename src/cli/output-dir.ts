@@ -14,7 +14,7 @@ export const OUTPUT_CHECK_TIMEOUT_MS = 5_000;
 /** Creates `dir` if needed and proves it writable; throws a `harness` FleetsimError otherwise. */
 export async function prepareOutputDir(
   dir: string,
-  options: { cwd?: string; timeoutMs?: number; /** Replaces the file-system probe (tests of the timeout). */ probe?: (path: string) => Promise<void> } = {},
+  options: { cwd?: string; timeoutMs?: number /** Replaces the file-system probe (tests of the timeout). */; probe?: (path: string) => Promise<void> } = {},
 ): Promise<string> {
   const path = resolve(options.cwd ?? process.cwd(), dir);
   const timeoutMs = options.timeoutMs ?? OUTPUT_CHECK_TIMEOUT_MS;

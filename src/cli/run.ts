@@ -48,14 +48,38 @@ export const runCommand: CliCommand<RunArgs> = {
       .option('agents', { type: 'string', requiresArg: true, describe: 'override the peak agent count (phases rescale)' })
       .option('duration', { type: 'string', requiresArg: true, describe: 'override the run duration, e.g. 30s' })
       .option('seed', { type: 'string', requiresArg: true, describe: 'override the seed' })
-      .option('protocol', { type: 'string', requiresArg: true, choices: ['v1', 'v2', 'auto'], describe: 'override the agent API (agents.protocol; auto: ask the target)' })
+      .option('protocol', {
+        type: 'string',
+        requiresArg: true,
+        choices: ['v1', 'v2', 'auto'],
+        describe: 'override the agent API (agents.protocol; auto: ask the target)',
+      })
       .option('out', { type: 'string', requiresArg: true, default: 'reports', describe: 'folder for run reports' })
       .option('live', { type: 'boolean', describe: 'live progress line (default: when stderr is a TTY)' })
-      .option('metrics-addr', { type: 'string', requiresArg: true, describe: 'serve Prometheus /metrics here during the run: HOST:PORT, or PORT for 127.0.0.1 (e.g. 127.0.0.1:9464)' })
-      .option('allow-saturated', { type: 'boolean', describe: 'keep the outcome when the harness itself was saturated (exit 11 otherwise); the report is marked' })
-      .option('shard', { type: 'string', requiresArg: true, describe: 'run only shard K of N (K from 0: agent i runs in shard i mod N) and write shard-K-of-N.json for fleetsim merge' })
-      .option('start-at', { type: 'string', requiresArg: true, describe: 'with --shard or --workers: start the timeline at this RFC 3339 instant (the same for every shard), e.g. 2030-01-02T15:04:05Z' })
-      .option('workers', { type: 'string', requiresArg: true, describe: 'run the fleet as N local worker processes (auto: one per CPU), one shard each, merged at the end' })
+      .option('metrics-addr', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'serve Prometheus /metrics here during the run: HOST:PORT, or PORT for 127.0.0.1 (e.g. 127.0.0.1:9464)',
+      })
+      .option('allow-saturated', {
+        type: 'boolean',
+        describe: 'keep the outcome when the harness itself was saturated (exit 11 otherwise); the report is marked',
+      })
+      .option('shard', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'run only shard K of N (K from 0: agent i runs in shard i mod N) and write shard-K-of-N.json for fleetsim merge',
+      })
+      .option('start-at', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'with --shard or --workers: start the timeline at this RFC 3339 instant (the same for every shard), e.g. 2030-01-02T15:04:05Z',
+      })
+      .option('workers', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'run the fleet as N local worker processes (auto: one per CPU), one shard each, merged at the end',
+      })
       // Internal: how `--workers` starts each worker (IPC with the parent).
       .option('worker', { type: 'boolean', hidden: true })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<RunArgs>,
@@ -71,13 +95,16 @@ export const runCommand: CliCommand<RunArgs> = {
     const shard = args.shard === undefined ? undefined : (await import('../runner/shard.js')).parseShard(textFlag('shard', args.shard));
     const startAtMs = args['start-at'] === undefined ? undefined : parseStartAt(textFlag('start-at', args['start-at']), Date.now());
     const workers = args.workers === undefined ? undefined : workersFlag(args.workers);
-    if (workers !== undefined && shard) throw new FleetsimError('usage', '--workers and --shard go separately', { hint: '--workers N starts the N shards itself' });
+    if (workers !== undefined && shard)
+      throw new FleetsimError('usage', '--workers and --shard go separately', { hint: '--workers N starts the N shards itself' });
     if (startAtMs !== undefined && !shard && workers === undefined) {
       throw new FleetsimError('usage', '--start-at needs --shard K/N (or --workers N)', { hint: 'it lines up the shards of one run' });
     }
     const parent = args.worker === true ? io.parent : undefined;
     if (args.worker === true && (!shard || !parent)) {
-      throw new FleetsimError('usage', '--worker is internal: fleetsim run --workers N starts its workers with it', { hint: 'use --workers N, or --shard K/N' });
+      throw new FleetsimError('usage', '--worker is internal: fleetsim run --workers N starts its workers with it', {
+        hint: 'use --workers N, or --shard K/N',
+      });
     }
     if (Boolean(args.target) !== Boolean(args.credentials)) {
       throw new FleetsimError('usage', '--target and --credentials go together', {
@@ -111,20 +138,23 @@ export const runCommand: CliCommand<RunArgs> = {
     const stopOnParentGone = parent ? (stop: (name: StopSignal) => void) => parent.on('disconnect', () => stop('SIGTERM')) : undefined;
     const hooks = parent ? workerShardHooks(parent) : {};
     const shardHooks = startAtMs !== undefined ? { progress: hooks.progress } : hooks;
-    return runWithSignals(args, io, (signal, log, tty) =>
-      runScenario({
-        scenario,
-        outDir,
-        signal,
-        log,
-        live: tty ? (line) => io.stderr.write(`\r\x1b[2K${line}`) : undefined,
-        print: (text) => writeLine(io.stdout, text),
-        observe: { metricsAddr, allowSaturated: args['allow-saturated'] === true ? true : undefined },
-        ...(shard ? { shard: { ...shard, startAtMs, allowSaturated: args['allow-saturated'] === true, ...shardHooks } } : {}),
-      }).then((result) => {
-        writeLine(io.stdout, `report: ${result.reportDir}`);
-        return result.exitCode;
-      }),
+    return runWithSignals(
+      args,
+      io,
+      (signal, log, tty) =>
+        runScenario({
+          scenario,
+          outDir,
+          signal,
+          log,
+          live: tty ? (line) => io.stderr.write(`\r\x1b[2K${line}`) : undefined,
+          print: (text) => writeLine(io.stdout, text),
+          observe: { metricsAddr, allowSaturated: args['allow-saturated'] === true ? true : undefined },
+          ...(shard ? { shard: { ...shard, startAtMs, allowSaturated: args['allow-saturated'] === true, ...shardHooks } } : {}),
+        }).then((result) => {
+          writeLine(io.stdout, `report: ${result.reportDir}`);
+          return result.exitCode;
+        }),
       stopOnParentGone,
     );
   },

@@ -83,8 +83,7 @@ function wallNowMs(): number {
 
 /** Dials the coordinate endpoint; resolves once open, rejects with the HTTP status or network error. */
 export function openCoordinateSocket(opts: CoordinateSocketOptions): Promise<CoordinateSocket> {
-  const headers: Record<string, string> =
-    opts.tokenIn === 'header' ? { 'Coder-Session-Token': opts.token } : { Cookie: `coder_session_token=${opts.token}` };
+  const headers: Record<string, string> = opts.tokenIn === 'header' ? { 'Coder-Session-Token': opts.token } : { Cookie: `coder_session_token=${opts.token}` };
   const ws = new WebSocket(opts.url, {
     headers,
     perMessageDeflate: false,

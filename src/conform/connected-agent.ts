@@ -15,7 +15,11 @@ export async function connectedAgent(ctx: ConformContext, scope: SocketScope, ke
   if (view.status === 'connected') return agent;
   if (ctx.safe) skipCheck(`the agent reads "${view.status}"; connecting it would change its state (--safe)`);
   await scope.agent(agent);
-  const result = await poll(() => readAgent(ctx, agent), (v) => v.status === 'connected', ctx.timing.heartbeatMs + 250);
+  const result = await poll(
+    () => readAgent(ctx, agent),
+    (v) => v.status === 'connected',
+    ctx.timing.heartbeatMs + 250,
+  );
   ensure(result.ok, 'agent connected after opening /me/coordinate', `status ${result.value.status}`);
   return agent;
 }

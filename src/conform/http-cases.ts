@@ -21,7 +21,9 @@ export interface HttpCase {
   cite: string;
   mutates?: boolean;
   /** The request and its expected answer, or a skip reason (a string). */
-  build(ctx: ConformContext): Promise<{ request: ProbeRequest; expect: HttpExpectation } | string> | { request: ProbeRequest; expect: HttpExpectation } | string;
+  build(
+    ctx: ConformContext,
+  ): Promise<{ request: ProbeRequest; expect: HttpExpectation } | string> | { request: ProbeRequest; expect: HttpExpectation } | string;
 }
 
 /** A codersdk.Response body exactly as Go's json.Encoder writes it (protocol §1.1, §1.2). */

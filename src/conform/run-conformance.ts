@@ -97,7 +97,10 @@ export async function runConformance(options: ConformOptions): Promise<ConformRe
           try {
             outcome = await check.run(ctx);
           } catch (error) {
-            outcome = error instanceof CheckStop ? error.outcome : { verdict: 'fail', expected: 'the check to complete', observed: `error: ${(error as Error)?.message ?? String(error)}` };
+            outcome =
+              error instanceof CheckStop
+                ? error.outcome
+                : { verdict: 'fail', expected: 'the check to complete', observed: `error: ${(error as Error)?.message ?? String(error)}` };
           }
         }
         const result: CheckResult = { id: check.id, group: group.name, title: check.title, cite: check.cite, ...outcome, durationMs: Date.now() - t0 };

@@ -34,7 +34,10 @@ export class SocketScope {
 
   /** A client `/{id}/coordinate` socket with the user key. */
   client(agent: CredentialAgent): Promise<WsProbe> {
-    return this.must({ path: `${AGENTS_PATH}/${agent.id}/coordinate`, tokens: [{ token: this.ctx.credentials.userToken, place: 'cookie' }] }, 'GET /{id}/coordinate');
+    return this.must(
+      { path: `${AGENTS_PATH}/${agent.id}/coordinate`, tokens: [{ token: this.ctx.credentials.userToken, place: 'cookie' }] },
+      'GET /{id}/coordinate',
+    );
   }
 
   async closeAll(): Promise<void> {
@@ -53,7 +56,12 @@ export async function withSockets<T>(ctx: ConformContext, body: (scope: SocketSc
 }
 
 /** Polls `read` every `stepMs` until `done` holds or `ms` passed; returns the last value read. */
-export async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number, stepMs = 25): Promise<{ value: T; ok: boolean; afterMs: number }> {
+export async function poll<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms: number,
+  stepMs = 25,
+): Promise<{ value: T; ok: boolean; afterMs: number }> {
   const start = Date.now();
   let value = await read();
   while (!done(value)) {

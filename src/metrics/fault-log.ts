@@ -32,9 +32,7 @@ export function createFaultLog(clock: { elapsedMs(): number; endElapsedMs(): num
     },
     windows() {
       const end = clock.endElapsedMs() ?? clock.elapsedMs();
-      return entries
-        .map((e) => ({ action: e.action, atMs: e.atMs, endedAtMs: e.endedAtMs ?? Math.max(e.atMs, end) }))
-        .sort((a, b) => a.atMs - b.atMs);
+      return entries.map((e) => ({ action: e.action, atMs: e.atMs, endedAtMs: e.endedAtMs ?? Math.max(e.atMs, end) })).sort((a, b) => a.atMs - b.atMs);
     },
   };
 }

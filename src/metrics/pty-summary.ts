@@ -11,8 +11,7 @@ const round2 = (v: number): number => Math.round(v * 100) / 100;
  */
 export function buildPty(recorder: Recorder, durationS: number, echoMs: LatencyStats): PtySummary | undefined {
   const used =
-    echoMs.count > 0 ||
-    [METRIC.ptyOpened, METRIC.ptyFailed, METRIC.ptyBytesSent, METRIC.ptyBytesReceived].some((n) => recorder.counterSeries(n).length > 0);
+    echoMs.count > 0 || [METRIC.ptyOpened, METRIC.ptyFailed, METRIC.ptyBytesSent, METRIC.ptyBytesReceived].some((n) => recorder.counterSeries(n).length > 0);
   if (!used) return undefined;
   const total = (name: string): number => recorder.counterTotal(name);
   const bytesSent = total(METRIC.ptyBytesSent);

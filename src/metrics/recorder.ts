@@ -1,16 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { addEncoded, encodeHistogram, msToUs, newHistogram, type Histogram } from './hdr.js';
 import { isAgentEndpoint, METRIC } from './names.js';
-import type {
-  CounterSeries,
-  EncodedRecorder,
-  GaugeSeries,
-  LiveSnapshot,
-  RateSeries,
-  Recorder,
-  TimeSeriesPoint,
-  TrendSeries,
-} from './recorder-types.js';
+import type { CounterSeries, EncodedRecorder, GaugeSeries, LiveSnapshot, RateSeries, Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
 import { seriesKey } from './series-key.js';
 import type { Tags } from './sink.js';
 import { SecondBuckets } from './time-series.js';

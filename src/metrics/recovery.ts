@@ -109,7 +109,8 @@ export function computeRecovery(series: readonly RecoverySecond[], faults: reado
   return ordered.map(({ f }) => {
     const startSecond = Math.floor(f.atMs / 1000);
     const endSecond = Math.floor(f.endedAtMs / 1000);
-    const baseline = windowBaseline(series, startSecond, disturbed, o.baselineSeconds) ??
+    const baseline =
+      windowBaseline(series, startSecond, disturbed, o.baselineSeconds) ??
       (previous ? { ...previous, source: 'earlier-fault' as const } : wholeRunBaseline(series, startSecond, endSecond));
     const recovered = f.open ? null : recoverySecond(series, endSecond, baseline, o);
     const impactEnd = Math.min(n - 1, recovered ?? n - 1);
@@ -134,7 +135,12 @@ function normalise(f: FaultWindow, n: number): FaultWindow & { open: boolean } {
   return { action: f.action, atMs, endedAtMs: Math.max(atMs, open ? n * 1000 : f.endedAtMs), open };
 }
 
-function windowBaseline(series: readonly RecoverySecond[], start: number, disturbed: readonly { from: number; to: number }[], seconds: number): FaultBaseline | undefined {
+function windowBaseline(
+  series: readonly RecoverySecond[],
+  start: number,
+  disturbed: readonly { from: number; to: number }[],
+  seconds: number,
+): FaultBaseline | undefined {
   const clean: number[] = [];
   for (let s = Math.max(0, start - seconds); s < Math.min(start, series.length); s++) {
     if (!disturbed.some((d) => s >= d.from && s < d.to)) clean.push(s);

@@ -222,12 +222,11 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
   const timeSeriesAll = recorder.timeSeries();
   const end = runEnd(recorder, input, durationMs);
   const timeSeries = timeSeriesAll.length > end.seconds ? timeSeriesAll.slice(0, end.seconds) : timeSeriesAll;
-  const connectedAtEnd =
-    end.marked
-      ? connectedSeries.reduce((n, s) => n + (s.atEnd ?? 0), 0)
-      : end.fromPlan && connectedSeries.length > 0 && timeSeriesAll.length > end.seconds
-        ? timeSeriesAll[end.seconds - 1]!.connected
-        : connectedSeries.reduce((n, s) => n + s.last, 0);
+  const connectedAtEnd = end.marked
+    ? connectedSeries.reduce((n, s) => n + (s.atEnd ?? 0), 0)
+    : end.fromPlan && connectedSeries.length > 0 && timeSeriesAll.length > end.seconds
+      ? timeSeriesAll[end.seconds - 1]!.connected
+      : connectedSeries.reduce((n, s) => n + s.last, 0);
 
   const faults = input.faults && input.faults.length > 0 ? buildFaults(recorder, timeSeries, input.faults, input.recovery) : undefined;
   const coordinator = buildCoordinator(recorder, durationS);

@@ -119,9 +119,13 @@ export function parseThreshold(expression: string): Threshold {
     if (close < 0) fail(open, `missing ")" to close the "(" of ${name}(`);
     argStart = i + 1;
     while (argStart < close && /\s/.test(text[argStart]!)) argStart++;
-    argument = text.slice(i + 1, close).trim().replace(/\s+/g, ' ');
+    argument = text
+      .slice(i + 1, close)
+      .trim()
+      .replace(/\s+/g, ' ');
     if (argument === '' && isRecovery) fail(argStart, 'recovery() needs a fault action such as recovery(restart-target), or no parentheses for every fault');
-    if (argument === '') fail(argStart, `${name}() needs an argument: an endpoint like "POST /me/report-stats"${isLatency ? ', "propagation", "first_node" or "echo"' : ''}`);
+    if (argument === '')
+      fail(argStart, `${name}() needs an argument: an endpoint like "POST /me/report-stats"${isLatency ? ', "propagation", "first_node" or "echo"' : ''}`);
     i = close + 1;
   }
 
@@ -129,7 +133,10 @@ export function parseThreshold(expression: string): Threshold {
   if (isLatency) {
     const stat = name as LatencyStat;
     if (argument === undefined) {
-      fail(argStart, `${name} needs an argument: ${name}(<METHOD> <route>) such as ${name}(POST /me/report-stats), or ${name}(propagation) / ${name}(first_node) / ${name}(echo)`);
+      fail(
+        argStart,
+        `${name} needs an argument: ${name}(<METHOD> <route>) such as ${name}(POST /me/report-stats), or ${name}(propagation) / ${name}(first_node) / ${name}(echo)`,
+      );
     }
     const arg = argument!;
     if (arg.toLowerCase() === 'propagation' || arg.toLowerCase() === 'first_node') {
@@ -200,12 +207,12 @@ function checkEndpoint(arg: string, at: number, fail: (index: number, message: s
     const upper = METHODS.includes(method.toUpperCase()) ? ` (methods are upper case: ${method.toUpperCase()})` : '';
     fail(at, `expected ${expected}, found "${arg}"${upper}`);
   }
-  if (!route.startsWith('/') || /\s/.test(route)) fail(at + space + 1, `the route after ${method} must start with "/" (a template like /me/report-stats), found "${route}"`);
+  if (!route.startsWith('/') || /\s/.test(route))
+    fail(at + space + 1, `the route after ${method} must start with "/" (a template like /me/report-stats), found "${route}"`);
   return `${method} ${route}`;
 }
 
-const pickLatency = (stats: LatencyStats | undefined, stat: LatencyStat): number | null =>
-  stats && stats.count > 0 ? stats[stat] : null;
+const pickLatency = (stats: LatencyStats | undefined, stat: LatencyStat): number | null => (stats && stats.count > 0 ? stats[stat] : null);
 
 /** The measured value for one threshold metric, or null when it cannot be measured. */
 function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
@@ -237,7 +244,13 @@ function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
     case 'coordinator': {
       const c = summary.coordinator;
       if (!c) return null;
-      return metric.stat === 'lost' ? c.lost : metric.stat === 'duplicated' ? c.duplicated : metric.stat === 'out_of_order' ? c.outOfOrder : c.deliveredPerSecond;
+      return metric.stat === 'lost'
+        ? c.lost
+        : metric.stat === 'duplicated'
+          ? c.duplicated
+          : metric.stat === 'out_of_order'
+            ? c.outOfOrder
+            : c.deliveredPerSecond;
     }
     case 'recovery':
       return observeRecovery(summary, metric.action).observed;

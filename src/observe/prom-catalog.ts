@@ -69,7 +69,7 @@ export const TREND_FAMILIES: Readonly<Record<string, TrendFamily>> = {
   [METRIC.coordFirstNode]: {
     kind: 'histogram',
     prom: 'fleetsim_coordinator_first_node_seconds',
-    help: "Peer coordinate socket open to the first agent node received.",
+    help: 'Peer coordinate socket open to the first agent node received.',
     labels: [],
     bucketsMs: PROPAGATION_BUCKETS_MS,
   },
@@ -83,16 +83,51 @@ export const COUNTER_FAMILIES: Readonly<Record<string, CounterFamily>> = {
     help: 'Failed requests and socket events by endpoint and error class (http_<status>, rate_limited, timeout, reset, refused, ws_close_<code>, protocol, other).',
     labels: ['endpoint', 'class'],
   },
-  [METRIC.agentsAuthenticated]: { kind: 'counter', prom: 'fleetsim_agents_authenticated_total', help: 'Agents that obtained a working session token (first time per agent).', labels: [] },
-  [METRIC.agentsReconnects]: { kind: 'counter', prom: 'fleetsim_coordinate_reconnects_total', help: 'Agent coordinate-socket reconnects (an open after a drop).', labels: [] },
-  [METRIC.lifecycleReported]: { kind: 'counter', prom: 'fleetsim_lifecycle_reports_total', help: 'Lifecycle states accepted by the target.', labels: ['state'] },
+  [METRIC.agentsAuthenticated]: {
+    kind: 'counter',
+    prom: 'fleetsim_agents_authenticated_total',
+    help: 'Agents that obtained a working session token (first time per agent).',
+    labels: [],
+  },
+  [METRIC.agentsReconnects]: {
+    kind: 'counter',
+    prom: 'fleetsim_coordinate_reconnects_total',
+    help: 'Agent coordinate-socket reconnects (an open after a drop).',
+    labels: [],
+  },
+  [METRIC.lifecycleReported]: {
+    kind: 'counter',
+    prom: 'fleetsim_lifecycle_reports_total',
+    help: 'Lifecycle states accepted by the target.',
+    labels: ['state'],
+  },
   [METRIC.statsReported]: { kind: 'counter', prom: 'fleetsim_stats_reports_total', help: 'report-stats POSTs accepted by the target.', labels: [] },
   [METRIC.appHealthReported]: { kind: 'counter', prom: 'fleetsim_app_health_reports_total', help: 'app-health POSTs accepted by the target.', labels: [] },
   [METRIC.coordUpdatesSent]: { kind: 'counter', prom: 'fleetsim_coordinator_updates_sent_total', help: 'Tagged node updates sent.', labels: ['direction'] },
-  [METRIC.coordUpdatesDelivered]: { kind: 'counter', prom: 'fleetsim_coordinator_updates_delivered_total', help: 'Tagged node updates delivered (first arrival per receiver).', labels: ['direction'] },
-  [METRIC.coordLost]: { kind: 'counter', prom: 'fleetsim_coordinator_updates_lost_total', help: 'Tagged node updates never delivered within the drain window.', labels: ['direction'] },
-  [METRIC.coordDuplicated]: { kind: 'counter', prom: 'fleetsim_coordinator_updates_duplicated_total', help: 'Tagged node updates delivered more than once to the same receiver.', labels: ['direction'] },
-  [METRIC.coordOutOfOrder]: { kind: 'counter', prom: 'fleetsim_coordinator_updates_out_of_order_total', help: 'Tagged node updates older than one already seen from the same sender.', labels: ['direction'] },
+  [METRIC.coordUpdatesDelivered]: {
+    kind: 'counter',
+    prom: 'fleetsim_coordinator_updates_delivered_total',
+    help: 'Tagged node updates delivered (first arrival per receiver).',
+    labels: ['direction'],
+  },
+  [METRIC.coordLost]: {
+    kind: 'counter',
+    prom: 'fleetsim_coordinator_updates_lost_total',
+    help: 'Tagged node updates never delivered within the drain window.',
+    labels: ['direction'],
+  },
+  [METRIC.coordDuplicated]: {
+    kind: 'counter',
+    prom: 'fleetsim_coordinator_updates_duplicated_total',
+    help: 'Tagged node updates delivered more than once to the same receiver.',
+    labels: ['direction'],
+  },
+  [METRIC.coordOutOfOrder]: {
+    kind: 'counter',
+    prom: 'fleetsim_coordinator_updates_out_of_order_total',
+    help: 'Tagged node updates older than one already seen from the same sender.',
+    labels: ['direction'],
+  },
 };
 
 /** Sink gauges → Prometheus gauges (summed over tag sets, like the recorder's totals). */
@@ -101,7 +136,12 @@ export const GAUGE_FAMILIES: Readonly<Record<string, GaugeFamily>> = {
   [METRIC.agentsConnected]: { kind: 'gauge', prom: 'fleetsim_agents_connected', help: 'Agents whose coordinate socket is open now.', labels: [] },
   [METRIC.peersConnected]: { kind: 'gauge', prom: 'fleetsim_peers_connected', help: 'Peers whose coordinate socket is open now.', labels: [] },
   [METRIC.rateLimitLimit]: { kind: 'gauge', prom: 'fleetsim_rate_limit_limit', help: 'Last X-RateLimit-Limit header seen (REST load).', labels: ['endpoint'] },
-  [METRIC.rateLimitRemaining]: { kind: 'gauge', prom: 'fleetsim_rate_limit_remaining', help: 'Last X-RateLimit-Remaining header seen (REST load).', labels: ['endpoint'] },
+  [METRIC.rateLimitRemaining]: {
+    kind: 'gauge',
+    prom: 'fleetsim_rate_limit_remaining',
+    help: 'Last X-RateLimit-Remaining header seen (REST load).',
+    labels: ['endpoint'],
+  },
 };
 
 /** Derived from the request histogram's counts at scrape time (no hot-path cost). */

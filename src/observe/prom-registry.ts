@@ -130,10 +130,26 @@ function registerGenerator(registry: Registry, generator: NonNullable<RegistrySo
         if (latest) this.set(read(latest));
       },
     });
-  lastSecond('fleetsim_generator_event_loop_delay_p50_seconds', "Harness event-loop delay p50 in the last sampled second.", (s) => s.eventLoopDelayMs.p50 / 1000);
-  lastSecond('fleetsim_generator_event_loop_delay_p99_seconds', "Harness event-loop delay p99 in the last sampled second (saturated above 0.05).", (s) => s.eventLoopDelayMs.p99 / 1000);
-  lastSecond('fleetsim_generator_event_loop_delay_max_seconds', "Harness event-loop delay max in the last sampled second.", (s) => s.eventLoopDelayMs.max / 1000);
-  lastSecond('fleetsim_generator_cpu_ratio', 'Harness process CPU in the last sampled second, as a fraction of one core (saturated at 0.95).', (s) => s.cpuPercent / 100);
+  lastSecond(
+    'fleetsim_generator_event_loop_delay_p50_seconds',
+    'Harness event-loop delay p50 in the last sampled second.',
+    (s) => s.eventLoopDelayMs.p50 / 1000,
+  );
+  lastSecond(
+    'fleetsim_generator_event_loop_delay_p99_seconds',
+    'Harness event-loop delay p99 in the last sampled second (saturated above 0.05).',
+    (s) => s.eventLoopDelayMs.p99 / 1000,
+  );
+  lastSecond(
+    'fleetsim_generator_event_loop_delay_max_seconds',
+    'Harness event-loop delay max in the last sampled second.',
+    (s) => s.eventLoopDelayMs.max / 1000,
+  );
+  lastSecond(
+    'fleetsim_generator_cpu_ratio',
+    'Harness process CPU in the last sampled second, as a fraction of one core (saturated at 0.95).',
+    (s) => s.cpuPercent / 100,
+  );
   lastSecond('fleetsim_generator_resident_memory_bytes', 'Harness resident set size at the last sample.', (s) => s.rssBytes);
   lastSecond('fleetsim_generator_saturated', '1 when the last sampled second broke the saturation limits, else 0.', (s) => (s.saturated ? 1 : 0));
 

@@ -13,8 +13,20 @@ export class GoTimeError extends Error {
 
 type Step = { lit: string } | { num: '2006' | '01' | '02' | '15' | '04' | '05' } | { zone: true };
 const STEPS: Step[] = [
-  { lit: '"' }, { num: '2006' }, { lit: '-' }, { num: '01' }, { lit: '-' }, { num: '02' }, { lit: 'T' },
-  { num: '15' }, { lit: ':' }, { num: '04' }, { lit: ':' }, { num: '05' }, { zone: true }, { lit: '"' },
+  { lit: '"' },
+  { num: '2006' },
+  { lit: '-' },
+  { num: '01' },
+  { lit: '-' },
+  { num: '02' },
+  { lit: 'T' },
+  { num: '15' },
+  { lit: ':' },
+  { num: '04' },
+  { lit: ':' },
+  { num: '05' },
+  { zone: true },
+  { lit: '"' },
 ];
 
 function isDigitAt(s: string, i: number): boolean {
@@ -23,7 +35,7 @@ function isDigitAt(s: string, i: number): boolean {
 }
 
 function daysIn(month: number, year: number): number {
-  if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 

@@ -6,7 +6,7 @@ export function formatGoTime(epochMs: number): string {
   const wholeMs = Math.floor(epochMs);
   const micros = Math.round((epochMs - wholeMs) * 1000);
   const base = new Date(wholeMs).toISOString(); // 2023-01-29T21:47:24.123Z
-  const totalMicros = (wholeMs % 1000 + 1000) % 1000 * 1000 + Math.min(micros, 999);
+  const totalMicros = (((wholeMs % 1000) + 1000) % 1000) * 1000 + Math.min(micros, 999);
   const head = base.slice(0, 19);
   if (totalMicros === 0) return `${head}Z`;
   const digits = String(totalMicros).padStart(6, '0').replace(/0+$/, '');

@@ -54,5 +54,5 @@ interface WsInternals {
  */
 export function directSocket(ws: WebSocket): WsInternals['_socket'] | undefined {
   const internals = ws as unknown as WsInternals;
-  return internals._isServer === true && internals._sender?._state === 0 ? internals._socket ?? undefined : undefined;
+  return internals._isServer === true && internals._sender?._state === 0 ? (internals._socket ?? undefined) : undefined;
 }

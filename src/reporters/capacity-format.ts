@@ -50,7 +50,9 @@ export function stepRows(c: CapacitySummary): { header: string[]; rows: string[]
 
 function detailNote(c: CapacitySummary): string | undefined {
   const step = c.steps.find((s) => s.index === c.detailStep);
-  return step ? `The figures below are the hold window of step ${step.index} (${step.agents} agents); every step's full report is under ${step.report.replace(/[^/]+$/, '')}.` : undefined;
+  return step
+    ? `The figures below are the hold window of step ${step.index} (${step.agents} agents); every step's full report is under ${step.report.replace(/[^/]+$/, '')}.`
+    : undefined;
 }
 
 /** Console lines (before the usual tables). */
@@ -59,7 +61,12 @@ export function capacityConsole(summary: RunSummary, alignTable: (rows: readonly
   if (!c) return [];
   const { header, rows } = stepRows(c);
   const lines = [`capacity: ${c.message}`, `  ${searchLine(c)}`, ''];
-  lines.push(...alignTable([header, ...rows], header.map((_, i) => (i === 1 || i === 3 ? 'l' : 'r'))));
+  lines.push(
+    ...alignTable(
+      [header, ...rows],
+      header.map((_, i) => (i === 1 || i === 3 ? 'l' : 'r')),
+    ),
+  );
   const note = detailNote(c);
   if (note) lines.push('', note);
   lines.push('');
@@ -122,7 +129,10 @@ export function capacityJunit(summary: RunSummary): { cases: string[]; failures:
     ['capacity.result', c.result],
     ['capacity.knee', c.knee === null ? 'none' : String(c.knee)],
     ['capacity.firstFailing', c.firstFailing === null ? 'none' : String(c.firstFailing)],
-    ...c.steps.map((s): [string, string] => [`capacity.step.${s.index}`, `${s.kind} ${s.agents} agents: ${s.verdict}${s.broken.length ? ` (broke ${s.broken.join(', ')})` : ''}`]),
+    ...c.steps.map((s): [string, string] => [
+      `capacity.step.${s.index}`,
+      `${s.kind} ${s.agents} agents: ${s.verdict}${s.broken.length ? ` (broke ${s.broken.join(', ')})` : ''}`,
+    ]),
   ];
   const { header, rows } = stepRows(c);
   return { cases, failures, errors, properties, out: [c.message, header.join(' | '), ...rows.map((r) => r.join(' | '))] };

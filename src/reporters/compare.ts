@@ -31,7 +31,14 @@ export interface Comparison {
 type Better = 'lower' | 'higher';
 const FLOOR = { ms: 1, ratio: 0.001, number: 0 } as const;
 
-function row(metric: string, unit: ComparisonRow['unit'], better: Better, baseline: number | null | undefined, current: number | null | undefined, tolerancePct: number): ComparisonRow {
+function row(
+  metric: string,
+  unit: ComparisonRow['unit'],
+  better: Better,
+  baseline: number | null | undefined,
+  current: number | null | undefined,
+  tolerancePct: number,
+): ComparisonRow {
   const b = baseline ?? null;
   const c = current ?? null;
   const delta = b !== null && c !== null ? c - b : null;
@@ -89,7 +96,8 @@ export function compareSummaries(baseline: RunSummary, current: RunSummary, opts
   };
 }
 
-const fmt = (unit: ComparisonRow['unit'], v: number | null) => (unit === 'ms' ? fmtMs(v) : unit === 'ratio' ? fmtPct(v) : fmtNum(v === null ? null : Math.round(v * 100) / 100));
+const fmt = (unit: ComparisonRow['unit'], v: number | null) =>
+  unit === 'ms' ? fmtMs(v) : unit === 'ratio' ? fmtPct(v) : fmtNum(v === null ? null : Math.round(v * 100) / 100);
 const fmtDelta = (r: ComparisonRow) => {
   if (r.delta === null) return '-';
   const sign = r.delta > 0 ? '+' : r.delta < 0 ? '−' : '±';

@@ -76,7 +76,12 @@ export function renderConsole(summary: RunSummary): string {
   if (summary.errors.length > 0) {
     lines.push('');
     lines.push(summary.errors.length > TOP_ERRORS ? `errors (top ${TOP_ERRORS} of ${summary.errors.length})` : 'errors');
-    lines.push(...alignTable(summary.errors.slice(0, TOP_ERRORS).map((e) => ['  ' + e.endpoint, e.class, fmtNum(e.count)]), ['l', 'l', 'r']));
+    lines.push(
+      ...alignTable(
+        summary.errors.slice(0, TOP_ERRORS).map((e) => ['  ' + e.endpoint, e.class, fmtNum(e.count)]),
+        ['l', 'l', 'r'],
+      ),
+    );
   }
 
   if (summary.faults && summary.faults.length > 0) {
@@ -88,7 +93,14 @@ export function renderConsole(summary: RunSummary): string {
           ['  ACTION', 'AT', 'RECOVERED AFTER', 'PEAK RECONNECTS/S', 'ERRORS', 'TOP ERROR'],
           ...summary.faults.map((f) => {
             const top = f.errors[0];
-            return ['  ' + f.action, fmtWindow(f), fmtRecovered(f), fmtNum(f.peakReconnectsPerSecond), fmtNum(faultErrorTotal(f)), top ? `${top.class} ${top.endpoint}` : '-'];
+            return [
+              '  ' + f.action,
+              fmtWindow(f),
+              fmtRecovered(f),
+              fmtNum(f.peakReconnectsPerSecond),
+              fmtNum(faultErrorTotal(f)),
+              top ? `${top.class} ${top.endpoint}` : '-',
+            ];
           }),
         ],
         ['l', 'l', 'r', 'r', 'r', 'l'],

@@ -37,7 +37,13 @@ function faultBands(summary: RunSummary, bucketSeconds: number): ChartBand[] {
     const title = `${f.action} ${fmtWindow(f)}: ${f.recoveredAfterMs === null ? 'not recovered' : `recovered after ${fmtMs(f.recoveredAfterMs)}`}`;
     bands.push({ kind: 'fault', fromSeconds: at(f.at), toSeconds: at(f.endedAt), label: f.action, title });
     const recoveredAt = f.recoveredAfterMs === null ? runEndSeconds : (f.endedAt + f.recoveredAfterMs) / 1000;
-    bands.push({ kind: 'recovery', fromSeconds: at(f.endedAt), toSeconds: recoveredAt - bucketSeconds / 2, label: '', title: `${title} (recovering from ${fmtAt(f.endedAt)})` });
+    bands.push({
+      kind: 'recovery',
+      fromSeconds: at(f.endedAt),
+      toSeconds: recoveredAt - bucketSeconds / 2,
+      label: '',
+      title: `${title} (recovering from ${fmtAt(f.endedAt)})`,
+    });
   }
   return bands;
 }
@@ -72,7 +78,11 @@ export function renderHtml(summary: RunSummary): string {
     body.push(
       table(
         ['threshold', 'observed', 'result'],
-        summary.thresholds.map((t) => [`<code>${esc(t.expression)}</code>`, esc(fmtObserved(t)), t.pass ? '<span class="pass">✓ pass</span>' : '<span class="fail">✗ fail</span>']),
+        summary.thresholds.map((t) => [
+          `<code>${esc(t.expression)}</code>`,
+          esc(fmtObserved(t)),
+          t.pass ? '<span class="pass">✓ pass</span>' : '<span class="fail">✗ fail</span>',
+        ]),
       ),
     );
   }
@@ -83,14 +93,27 @@ export function renderHtml(summary: RunSummary): string {
     const xs = buckets.map((b) => b.row.t);
     const bands = faultBands(summary, buckets[0]!.seconds);
     body.push(
-      lineChart('Requests per second and p99 latency', xs, [
-        { label: 'req/s', color: '#1a73e8', axis: 'left', values: buckets.map((b) => b.row.requests / b.seconds), format: (v) => fmtNum(Math.round(v)) },
-        { label: 'p99 (worst second)', color: '#e8710a', axis: 'right', values: buckets.map((b) => b.row.p99Ms), format: fmtMs },
-      ], bands),
+      lineChart(
+        'Requests per second and p99 latency',
+        xs,
+        [
+          { label: 'req/s', color: '#1a73e8', axis: 'left', values: buckets.map((b) => b.row.requests / b.seconds), format: (v) => fmtNum(Math.round(v)) },
+          { label: 'p99 (worst second)', color: '#e8710a', axis: 'right', values: buckets.map((b) => b.row.p99Ms), format: fmtMs },
+        ],
+        bands,
+      ),
     );
-    const second: ChartSeries[] = [{ label: 'agents connected', color: '#137333', axis: 'left', values: buckets.map((b) => b.row.connected), format: (v: number) => fmtNum(Math.round(v)) }];
+    const second: ChartSeries[] = [
+      { label: 'agents connected', color: '#137333', axis: 'left', values: buckets.map((b) => b.row.connected), format: (v: number) => fmtNum(Math.round(v)) },
+    ];
     if (summary.coordinator) {
-      second.push({ label: 'updates delivered/s', color: '#9334e6', axis: 'right', values: buckets.map((b) => b.row.delivered / b.seconds), format: (v: number) => fmtNum(Math.round(v)) });
+      second.push({
+        label: 'updates delivered/s',
+        color: '#9334e6',
+        axis: 'right',
+        values: buckets.map((b) => b.row.delivered / b.seconds),
+        format: (v: number) => fmtNum(Math.round(v)),
+      });
     }
     body.push(lineChart(summary.coordinator ? 'Connected agents and coordinator deliveries' : 'Connected agents', xs, second, bands));
   }
@@ -111,7 +134,9 @@ export function renderHtml(summary: RunSummary): string {
         ]),
       ),
     );
-    body.push('<p class="meta">Shaded on the charts: red, the fault; amber, until the fleet recovered (agents connected and their p99 back to the baseline before the fault, and holding). Errors and reconnects count from the fault to its recovery.</p>');
+    body.push(
+      '<p class="meta">Shaded on the charts: red, the fault; amber, until the fleet recovered (agents connected and their p99 back to the baseline before the fault, and holding). Errors and reconnects count from the fault to its recovery.</p>',
+    );
   }
 
   body.push('<h2>Endpoints</h2>');
@@ -124,7 +149,19 @@ export function renderHtml(summary: RunSummary): string {
     esc(fmtMs(e.mean)),
     ...lat(e),
   ]);
-  rows.push(['<strong>total</strong>', esc(fmtNum(totals.requests)), esc(`${fmtNum(totals.errors)} (${fmtPct(totals.errorRate)})`), '', '', '', '', '', '', '', '']);
+  rows.push([
+    '<strong>total</strong>',
+    esc(fmtNum(totals.requests)),
+    esc(`${fmtNum(totals.errors)} (${fmtPct(totals.errorRate)})`),
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+  ]);
   body.push(table(['endpoint', 'count', 'errors', 'req/s', 'min', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows));
   body.push(
     `<p>Agents: ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
@@ -138,7 +175,12 @@ export function renderHtml(summary: RunSummary): string {
 
   if (summary.errors.length > 0) {
     body.push('<h2>Errors</h2>');
-    body.push(table(['endpoint', 'class', 'count'], summary.errors.map((e) => [`<code>${esc(e.endpoint)}</code>`, esc(e.class), esc(fmtNum(e.count))])));
+    body.push(
+      table(
+        ['endpoint', 'class', 'count'],
+        summary.errors.map((e) => [`<code>${esc(e.endpoint)}</code>`, esc(e.class), esc(fmtNum(e.count))]),
+      ),
+    );
   }
 
   const c = summary.coordinator;
@@ -147,11 +189,16 @@ export function renderHtml(summary: RunSummary): string {
     body.push(
       table(
         ['sent', 'delivered', 'delivered/s', 'lost', 'duplicated', 'out of order', 'peers (end/peak)'],
-        [[c.updatesSent, c.updatesDelivered, c.deliveredPerSecond, c.lost, c.duplicated, c.outOfOrder].map((v) => esc(fmtNum(v))).concat(c.peersConnected ? `${c.peersConnected.last}/${c.peersConnected.peak}` : '-')],
+        [
+          [c.updatesSent, c.updatesDelivered, c.deliveredPerSecond, c.lost, c.duplicated, c.outOfOrder]
+            .map((v) => esc(fmtNum(v)))
+            .concat(c.peersConnected ? `${c.peersConnected.last}/${c.peersConnected.peak}` : '-'),
+        ],
       ),
     );
     const latencyRows = [['propagation (all)', esc(fmtNum(c.propagationMs.count)), ...lat(c.propagationMs)]];
-    for (const [dir, d] of Object.entries(c.byDirection)) latencyRows.push([`propagation ${esc(dir)}`, esc(fmtNum(d.propagationMs.count)), ...lat(d.propagationMs)]);
+    for (const [dir, d] of Object.entries(c.byDirection))
+      latencyRows.push([`propagation ${esc(dir)}`, esc(fmtNum(d.propagationMs.count)), ...lat(d.propagationMs)]);
     if (c.firstNodeMs.count > 0) latencyRows.push(['first node', esc(fmtNum(c.firstNodeMs.count)), ...lat(c.firstNodeMs)]);
     body.push(table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows));
   }
@@ -162,7 +209,20 @@ export function renderHtml(summary: RunSummary): string {
     body.push(
       table(
         ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
-        [[fmtNum(p.sessions), fmtNum(p.opened), fmtNum(p.failed), fmtNum(p.reconnects), fmtBytes(p.bytesSent), fmtBytes(p.bytesReceived), fmtRate(p.sentPerSessionSecond), fmtNum(p.echoLost), fmtReplay(p), fmtCloses(p.closes)].map(esc)],
+        [
+          [
+            fmtNum(p.sessions),
+            fmtNum(p.opened),
+            fmtNum(p.failed),
+            fmtNum(p.reconnects),
+            fmtBytes(p.bytesSent),
+            fmtBytes(p.bytesReceived),
+            fmtRate(p.sentPerSessionSecond),
+            fmtNum(p.echoLost),
+            fmtReplay(p),
+            fmtCloses(p.closes),
+          ].map(esc),
+        ],
       ),
     );
     body.push(table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['echo', esc(fmtNum(p.echoMs.count)), ...lat(p.echoMs)]]));
@@ -173,7 +233,12 @@ export function renderHtml(summary: RunSummary): string {
     body.push(
       table(
         ['endpoint', 'limit', 'remaining', 'lowest remaining'],
-        Object.entries(summary.rateLimit).map(([name, r]) => [`<code>${esc(name)}</code>`, esc(fmtNum(r.limit)), esc(fmtNum(r.remaining)), esc(fmtNum(r.minRemaining))]),
+        Object.entries(summary.rateLimit).map(([name, r]) => [
+          `<code>${esc(name)}</code>`,
+          esc(fmtNum(r.limit)),
+          esc(fmtNum(r.remaining)),
+          esc(fmtNum(r.minRemaining)),
+        ]),
       ),
     );
   }

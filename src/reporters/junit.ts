@@ -45,12 +45,16 @@ export function renderJunit(summary: RunSummary): string {
     if (t.pass) cases.push(`${head}/>`);
     else {
       const message = `observed ${fmtObserved(t)}`;
-      cases.push(`${head}>\n      <failure ${attr('type', 'threshold')} ${attr('message', message)}>${escapeXml(`${t.expression}: ${message}`)}</failure>\n    </testcase>`);
+      cases.push(
+        `${head}>\n      <failure ${attr('type', 'threshold')} ${attr('message', message)}>${escapeXml(`${t.expression}: ${message}`)}</failure>\n    </testcase>`,
+      );
     }
   }
   const broken = summary.outcome === 'errored' || summary.outcome === 'interrupted';
   const runHead = `    <testcase ${attr('classname', `fleetsim.${meta.scenario}`)} name="run completed" ${attr('time', time)}`;
-  cases.push(broken ? `${runHead}>\n      <error ${attr('type', summary.outcome)} ${attr('message', `run ${summary.outcome}`)}/>\n    </testcase>` : `${runHead}/>`);
+  cases.push(
+    broken ? `${runHead}>\n      <error ${attr('type', summary.outcome)} ${attr('message', `run ${summary.outcome}`)}/>\n    </testcase>` : `${runHead}/>`,
+  );
 
   const g = summary.generator;
   let harnessFailed = 0;
@@ -65,7 +69,9 @@ export function renderJunit(summary: RunSummary): string {
     } else {
       harnessFailed = 1;
       const text = saturationNote(summary) ?? 'the harness was saturated';
-      cases.push(`${head}>\n      <failure ${attr('type', 'saturated')} ${attr('message', `run invalid: ${figures}`)}>${escapeXml(text)}</failure>\n    </testcase>`);
+      cases.push(
+        `${head}>\n      <failure ${attr('type', 'saturated')} ${attr('message', `run invalid: ${figures}`)}>${escapeXml(text)}</failure>\n    </testcase>`,
+      );
     }
   }
 
@@ -90,10 +96,7 @@ export function renderJunit(summary: RunSummary): string {
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)
     .join('\n');
-  const faultOut = (summary.faults ?? []).flatMap((f) => [
-    faultLine(f),
-    ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`),
-  ]).concat(capacity.out);
+  const faultOut = (summary.faults ?? []).flatMap((f) => [faultLine(f), ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`)]).concat(capacity.out);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${attr('name', 'fleetsim')} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', time)}>`,

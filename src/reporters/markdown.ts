@@ -39,7 +39,14 @@ export function renderMarkdown(summary: RunSummary): string {
 
   if (summary.thresholds.length > 0) {
     out.push('## Thresholds', '');
-    out.push(...table(['', 'threshold', 'observed'], summary.thresholds.map((t) => [t.pass ? '✅' : '❌', `\`${t.expression}\``, fmtObserved(t)]), 2), '');
+    out.push(
+      ...table(
+        ['', 'threshold', 'observed'],
+        summary.thresholds.map((t) => [t.pass ? '✅' : '❌', `\`${t.expression}\``, fmtObserved(t)]),
+        2,
+      ),
+      '',
+    );
   }
 
   out.push('## Endpoints', '');
@@ -61,7 +68,8 @@ export function renderMarkdown(summary: RunSummary): string {
       (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
     '',
   );
-  if (agents.httpConnectionsOpened !== undefined) out.push(`**Connections:** ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`, '');
+  if (agents.httpConnectionsOpened !== undefined)
+    out.push(`**Connections:** ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`, '');
 
   const g = summary.generator;
   if (g) {
@@ -69,16 +77,18 @@ export function renderMarkdown(summary: RunSummary): string {
     out.push(
       ...table(
         ['verdict', 'saturated seconds', 'event-loop p50', 'event-loop p99', 'event-loop max', 'CPU mean', 'CPU max', 'RSS max'],
-        [[
-          g.verdict === 'saturated' ? (g.saturationAllowed ? 'saturated (allowed)' : 'saturated') : 'ok',
-          `${fmtNum(g.saturatedSeconds)}/${fmtNum(g.seconds)}`,
-          fmtMs(g.eventLoopDelayMs.p50),
-          fmtMs(g.eventLoopDelayMs.p99),
-          fmtMs(g.eventLoopDelayMs.max),
-          `${fmtNum(g.cpuPercent.mean)}%`,
-          `${fmtNum(g.cpuPercent.max)}%`,
-          `${fmtNum(Math.round(g.maxRssBytes / 1_048_576))} MiB`,
-        ]],
+        [
+          [
+            g.verdict === 'saturated' ? (g.saturationAllowed ? 'saturated (allowed)' : 'saturated') : 'ok',
+            `${fmtNum(g.saturatedSeconds)}/${fmtNum(g.seconds)}`,
+            fmtMs(g.eventLoopDelayMs.p50),
+            fmtMs(g.eventLoopDelayMs.p99),
+            fmtMs(g.eventLoopDelayMs.max),
+            `${fmtNum(g.cpuPercent.mean)}%`,
+            `${fmtNum(g.cpuPercent.max)}%`,
+            `${fmtNum(Math.round(g.maxRssBytes / 1_048_576))} MiB`,
+          ],
+        ],
       ),
       '',
     );
@@ -86,7 +96,14 @@ export function renderMarkdown(summary: RunSummary): string {
 
   if (summary.errors.length > 0) {
     out.push('## Errors', '');
-    out.push(...table(['endpoint', 'class', 'count'], summary.errors.map((e) => [`\`${e.endpoint}\``, e.class, fmtNum(e.count)]), 2), '');
+    out.push(
+      ...table(
+        ['endpoint', 'class', 'count'],
+        summary.errors.map((e) => [`\`${e.endpoint}\``, e.class, fmtNum(e.count)]),
+        2,
+      ),
+      '',
+    );
   }
 
   if (summary.faults && summary.faults.length > 0) {
@@ -110,13 +127,24 @@ export function renderMarkdown(summary: RunSummary): string {
     out.push(
       ...table(
         ['sent', 'delivered', 'delivered/s', 'lost', 'duplicated', 'out of order', 'peers (end/peak)'],
-        [[fmtNum(c.updatesSent), fmtNum(c.updatesDelivered), fmtNum(c.deliveredPerSecond), fmtNum(c.lost), fmtNum(c.duplicated), fmtNum(c.outOfOrder), c.peersConnected ? `${c.peersConnected.last}/${c.peersConnected.peak}` : '-']],
+        [
+          [
+            fmtNum(c.updatesSent),
+            fmtNum(c.updatesDelivered),
+            fmtNum(c.deliveredPerSecond),
+            fmtNum(c.lost),
+            fmtNum(c.duplicated),
+            fmtNum(c.outOfOrder),
+            c.peersConnected ? `${c.peersConnected.last}/${c.peersConnected.peak}` : '-',
+          ],
+        ],
         0,
       ),
       '',
     );
     const latencyRows = [['propagation (all)', fmtNum(c.propagationMs.count), ...latencyCells(c.propagationMs)]];
-    for (const [dir, d] of Object.entries(c.byDirection)) latencyRows.push([`propagation ${dir}`, fmtNum(d.propagationMs.count), ...latencyCells(d.propagationMs)]);
+    for (const [dir, d] of Object.entries(c.byDirection))
+      latencyRows.push([`propagation ${dir}`, fmtNum(d.propagationMs.count), ...latencyCells(d.propagationMs)]);
     if (c.firstNodeMs.count > 0) latencyRows.push(['first node', fmtNum(c.firstNodeMs.count), ...latencyCells(c.firstNodeMs)]);
     out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows), '');
   }
@@ -127,7 +155,20 @@ export function renderMarkdown(summary: RunSummary): string {
     out.push(
       ...table(
         ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
-        [[fmtNum(p.sessions), fmtNum(p.opened), fmtNum(p.failed), fmtNum(p.reconnects), fmtBytes(p.bytesSent), fmtBytes(p.bytesReceived), fmtRate(p.sentPerSessionSecond), fmtNum(p.echoLost), fmtReplay(p), fmtCloses(p.closes)]],
+        [
+          [
+            fmtNum(p.sessions),
+            fmtNum(p.opened),
+            fmtNum(p.failed),
+            fmtNum(p.reconnects),
+            fmtBytes(p.bytesSent),
+            fmtBytes(p.bytesReceived),
+            fmtRate(p.sentPerSessionSecond),
+            fmtNum(p.echoLost),
+            fmtReplay(p),
+            fmtCloses(p.closes),
+          ],
+        ],
         0,
       ),
       '',
@@ -137,7 +178,13 @@ export function renderMarkdown(summary: RunSummary): string {
 
   if (summary.rateLimit) {
     out.push('## Rate limit (last headers seen)', '');
-    out.push(...table(['endpoint', 'limit', 'remaining', 'lowest remaining'], Object.entries(summary.rateLimit).map(([name, r]) => [`\`${name}\``, fmtNum(r.limit), fmtNum(r.remaining), fmtNum(r.minRemaining)])), '');
+    out.push(
+      ...table(
+        ['endpoint', 'limit', 'remaining', 'lowest remaining'],
+        Object.entries(summary.rateLimit).map(([name, r]) => [`\`${name}\``, fmtNum(r.limit), fmtNum(r.remaining), fmtNum(r.minRemaining)]),
+      ),
+      '',
+    );
   }
 
   if (summary.timeSeries.length > 0) {

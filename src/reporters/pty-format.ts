@@ -19,7 +19,8 @@ export function fmtCloses(closes: Readonly<Record<string, number>>): string {
 }
 
 /** `0 of 12` or `-` when nothing was checked. */
-export const fmtReplay = (p: PtySummary): string => (p.replayChecks === 0 ? 'not checked' : `${fmtNum(p.replayMismatches)} of ${fmtNum(p.replayChecks)} mismatched`);
+export const fmtReplay = (p: PtySummary): string =>
+  p.replayChecks === 0 ? 'not checked' : `${fmtNum(p.replayMismatches)} of ${fmtNum(p.replayChecks)} mismatched`;
 
 /** The figures every reporter shows for terminal traffic, as label → text, in reading order. */
 export function ptyFacts(p: PtySummary): [string, string][] {
@@ -27,7 +28,10 @@ export function ptyFacts(p: PtySummary): [string, string][] {
     ['sessions', `${fmtNum(p.sessions)} (opened ${fmtNum(p.opened)}, failed ${fmtNum(p.failed)}, reconnects ${fmtNum(p.reconnects)})`],
     ['sent', `${fmtBytes(p.bytesSent)} (${fmtRate(p.bytesSentPerSecond)}; ${fmtRate(p.sentPerSessionSecond)} per open session)`],
     ['received', `${fmtBytes(p.bytesReceived)} (${fmtRate(p.bytesReceivedPerSecond)})`],
-    ['echo', `p50 ${fmtMs(p.echoMs.p50)} · p90 ${fmtMs(p.echoMs.p90)} · p99 ${fmtMs(p.echoMs.p99)} · p99.9 ${fmtMs(p.echoMs.p999)} · max ${fmtMs(p.echoMs.max)} (${fmtNum(p.echoMs.count)} echoes, ${fmtNum(p.echoLost)} lost${p.writesSkipped > 0 ? `, ${fmtNum(p.writesSkipped)} writes skipped` : ''})`],
+    [
+      'echo',
+      `p50 ${fmtMs(p.echoMs.p50)} · p90 ${fmtMs(p.echoMs.p90)} · p99 ${fmtMs(p.echoMs.p99)} · p99.9 ${fmtMs(p.echoMs.p999)} · max ${fmtMs(p.echoMs.max)} (${fmtNum(p.echoMs.count)} echoes, ${fmtNum(p.echoLost)} lost${p.writesSkipped > 0 ? `, ${fmtNum(p.writesSkipped)} writes skipped` : ''})`,
+    ],
     ['replay', fmtReplay(p)],
     ['closed by server', fmtCloses(p.closes)],
   ];

@@ -63,7 +63,9 @@ export function lineChart(title: string, xSeconds: readonly number[], series: re
       const s = series.find((c) => c.axis === axis);
       if (!s) continue;
       const tx = axis === 'left' ? M.left - 6 : W - M.right + 6;
-      parts.push(`<text x="${tx}" y="${gy + 4}" text-anchor="${axis === 'left' ? 'end' : 'start'}" fill="${s.color}">${escapeXml(s.format(f * max[axis]))}</text>`);
+      parts.push(
+        `<text x="${tx}" y="${gy + 4}" text-anchor="${axis === 'left' ? 'end' : 'start'}" fill="${s.color}">${escapeXml(s.format(f * max[axis]))}</text>`,
+      );
     }
   }
   parts.push(...bandParts(bands, xSeconds, x, plotH));

@@ -106,7 +106,9 @@ export function scheduleFaultTimeline(options: FaultTimelineOptions): FaultTimel
   const runProxy = async (fault: ProxyAction, proxy: ProxyFaultControl): Promise<void> => {
     const end = ending(faultLog.begin(fault.action));
     const { affected, ended } = await proxy.apply(fault);
-    log.info(`fault ${fault.action} started at ${at()}: ${affected} connection(s) affected${fault.duration > 0 ? `; ends in ${fault.duration} ms` : ' (instant)'}`);
+    log.info(
+      `fault ${fault.action} started at ${at()}: ${affected} connection(s) affected${fault.duration > 0 ? `; ends in ${fault.duration} ms` : ' (instant)'}`,
+    );
     void ended.then(() => {
       if (signal.aborted) return;
       end();

@@ -8,12 +8,7 @@ import { formatLiveLine } from '../reporters/live-line.js';
  * moment, so the line never shows more connected than planned because of a stale gauge.
  * `stop()` calls `write('', true)` so the caller can clear the line before the final table.
  */
-export function startLiveProgress(
-  recorder: Recorder,
-  plannedNow: () => number,
-  write: (line: string, final: boolean) => void,
-  clock: Clock,
-): { stop(): void } {
+export function startLiveProgress(recorder: Recorder, plannedNow: () => number, write: (line: string, final: boolean) => void, clock: Clock): { stop(): void } {
   const ticker = clock.every(1000, () => {
     write(formatLiveLine({ ...recorder.snapshot(), agentsPlanned: plannedNow() }), false);
   });

@@ -54,7 +54,10 @@ export async function loadCheckedShards(options: Pick<MergeOptions, 'paths' | 'c
 }
 
 /** Merges checked shards into a RunSummary with thresholds and outcome; pure apart from `log`. */
-export function mergeShardSummary(checked: CheckedShards, options: Pick<MergeOptions, 'allowSaturated' | 'errored' | 'log'> & { runId: string }): { summary: RunSummary; exitCode: number } {
+export function mergeShardSummary(
+  checked: CheckedShards,
+  options: Pick<MergeOptions, 'allowSaturated' | 'errored' | 'log'> & { runId: string },
+): { summary: RunSummary; exitCode: number } {
   const { shards, count, missing } = checked;
   const files = shards.map((s) => s.file);
   const first = files[0]!;
@@ -65,8 +68,7 @@ export function mergeShardSummary(checked: CheckedShards, options: Pick<MergeOpt
   for (const file of files) recorder.merge(file.recorder);
 
   const scenario = first.scenario as { observe?: { allowSaturated?: boolean }; thresholds?: string[] };
-  const allowSaturated =
-    options.allowSaturated === true || scenario.observe?.allowSaturated === true || files.every((f) => f.meta.allowSaturated);
+  const allowSaturated = options.allowSaturated === true || scenario.observe?.allowSaturated === true || files.every((f) => f.meta.allowSaturated);
   const generator = worstGenerator(files.map((f) => f.generator));
   if (generator?.verdict === 'saturated' && allowSaturated) generator.saturationAllowed = true;
 
@@ -105,7 +107,10 @@ export function mergeShardSummary(checked: CheckedShards, options: Pick<MergeOpt
     ...(generator ? { generator } : {}),
     faults: faultWindows(shards, startedAtMs),
   });
-  summary.thresholds = evaluateThresholds(summary, (scenario.thresholds ?? []).map((expression) => parseThreshold(expression)));
+  summary.thresholds = evaluateThresholds(
+    summary,
+    (scenario.thresholds ?? []).map((expression) => parseThreshold(expression)),
+  );
   const stopped = files.find((f) => f.meta.stopReason !== 'completed');
   const { outcome, exitCode } = runOutcome({
     stopReason: (stopped?.meta.stopReason ?? 'completed') as StopReason,
@@ -118,7 +123,9 @@ export function mergeShardSummary(checked: CheckedShards, options: Pick<MergeOpt
   const versions = [...new Set(files.map((f) => f.meta.fleetsimVersion))];
   if (versions.length > 1) options.log.warn(`the shards ran different fleetsim versions (${versions.join(', ')}); merging anyway`);
   if (missing.length > 0) {
-    options.log.warn(`partial merge: shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} missing; the figures cover ${files.length} of ${count} shards`);
+    options.log.warn(
+      `partial merge: shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} missing; the figures cover ${files.length} of ${count} shards`,
+    );
   }
   return { summary, exitCode };
 }

@@ -310,6 +310,10 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
 export function makeRunId(scenarioName: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  const slug = scenarioName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+  const slug =
+    scenarioName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'run';
   return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
 }

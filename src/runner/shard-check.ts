@@ -99,11 +99,9 @@ export function checkShards(loaded: readonly LoadedShard[], options: { allowPart
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length > 0 && !options.allowPartial) {
     const have = [...byIndex.keys()].sort((a, b) => a - b);
-    throw new FleetsimError(
-      'usage',
-      `missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} (have ${have.join(', ')})`,
-      { hint: 'pass every shard file of the run, or --allow-partial to merge what is there (the report says so)' },
-    );
+    throw new FleetsimError('usage', `missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} (have ${have.join(', ')})`, {
+      hint: 'pass every shard file of the run, or --allow-partial to merge what is there (the report says so)',
+    });
   }
   return { shards: [...byIndex.values()].sort((a, b) => a.file.meta.shard.index - b.file.meta.shard.index), count, missing };
 }

@@ -88,7 +88,9 @@ export function shareableScenario(scenario: Scenario): Record<string, unknown> {
 
 /** sha256 (hex) of the shareable scenario in canonical JSON (sorted keys). */
 export function scenarioHash(scenario: Scenario): string {
-  return createHash('sha256').update(JSON.stringify(shareableScenario(scenario))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(shareableScenario(scenario)))
+    .digest('hex');
 }
 
 export interface ShardFileInput {

@@ -57,7 +57,7 @@ async function withFaultProxy(direct: RunTarget, seed: string, log: Logger): Pro
   const upstream = new URL(direct.upstreamUrl);
   if (upstream.protocol === 'https:') {
     throw new FleetsimError('usage', `network faults need a plain-HTTP target; ${direct.upstreamUrl} is https and the fault proxy does not terminate TLS`, {
-      hint: 'run the network faults against an http:// address of the deployment (e.g. coderd\'s own listener inside the cluster), or use the embedded server',
+      hint: "run the network faults against an http:// address of the deployment (e.g. coderd's own listener inside the cluster), or use the embedded server",
     });
   }
   const port = Number(upstream.port || 80);

@@ -160,7 +160,19 @@ export async function runWorkers(options: WorkersOptions): Promise<MergeResult &
 }
 
 function startWorker(index: number, options: WorkersOptions, out: string, changed: () => void): Worker {
-  const args = [...ENTRY.execArgv, ENTRY.path, 'run', options.file, '--shard', `${index}/${options.count}`, '--worker', '--no-live', '--out', out, ...options.args];
+  const args = [
+    ...ENTRY.execArgv,
+    ENTRY.path,
+    'run',
+    options.file,
+    '--shard',
+    `${index}/${options.count}`,
+    '--worker',
+    '--no-live',
+    '--out',
+    out,
+    ...options.args,
+  ];
   const child = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: options.env as NodeJS.ProcessEnv,

@@ -34,7 +34,7 @@ export async function buildWorkloads(
     .map(([mode]) => mode);
   if (plan.peakAgents > 0 && identityModes.length > 0 && !target.credentials.identity) {
     throw new FleetsimError('usage', `the scenario asks for ${identityModes.join(', ')} instance-identity auth but the credentials have no identity material`, {
-      hint: 'a real Coder trusts only the clouds\' keys: use agents.auth: { token: 1 } against it',
+      hint: "a real Coder trusts only the clouds' keys: use agents.auth: { token: 1 } against it",
     });
   }
   const env: WorkloadEnv = {

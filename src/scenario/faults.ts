@@ -94,7 +94,10 @@ export function faultRules(faults: unknown, durationMs: number | undefined, hasT
     const action = typeof fault.action === 'string' ? fault.action : undefined;
     const at = num(fault.at);
     if (hasTarget && action && EMBEDDED.has(action)) {
-      report(['faults', index, 'action'], `"${action}" needs the embedded server, so it cannot go with "target": remove this fault, or use a network fault (${PROXY_ACTION_KINDS.join(', ')})`);
+      report(
+        ['faults', index, 'action'],
+        `"${action}" needs the embedded server, so it cannot go with "target": remove this fault, or use a network fault (${PROXY_ACTION_KINDS.join(', ')})`,
+      );
     }
     if (at === undefined) continue;
     const lengthKey = 'downFor' in fault ? 'downFor' : 'duration';
@@ -102,7 +105,10 @@ export function faultRules(faults: unknown, durationMs: number | undefined, hasT
     if (durationMs !== undefined) {
       if (at >= durationMs) report(['faults', index, 'at'], `${fmt(at)} is not before the end of the run (duration ${fmt(durationMs)})`);
       else if (at + length > durationMs) {
-        report(['faults', index, lengthKey], `the fault would end at ${fmt(at + length)}, after the end of the run (duration ${fmt(durationMs)}); shorten it or start it earlier`);
+        report(
+          ['faults', index, lengthKey],
+          `the fault would end at ${fmt(at + length)}, after the end of the run (duration ${fmt(durationMs)}); shorten it or start it earlier`,
+        );
       }
     }
     if (action === 'revoke-tokens') revokedBefore ??= at;
@@ -111,7 +117,10 @@ export function faultRules(faults: unknown, durationMs: number | undefined, hasT
     }
     if (action === 'restart-target') {
       if (restartEnds && at < restartEnds.end) {
-        report(['faults', index, 'at'], `restart-target at ${fmt(at)} starts while faults[${restartEnds.index}] (restart-target at ${fmt(restartEnds.at)}) is still down until ${fmt(restartEnds.end)}`);
+        report(
+          ['faults', index, 'at'],
+          `restart-target at ${fmt(at)} starts while faults[${restartEnds.index}] (restart-target at ${fmt(restartEnds.at)}) is still down until ${fmt(restartEnds.end)}`,
+        );
       }
       restartEnds = { at, end: at + length, index };
     }

@@ -9,8 +9,7 @@ import { parseDuration, showValue } from './duration.js';
 /** A duration: "30s", "1m30s", "250ms" or a number of ms; outputs ms. */
 export const duration = z
   .union([z.string(), z.number()], {
-    error: (issue) =>
-      issue.input === undefined ? 'required (a duration like "30s")' : `expected a duration like "30s", got ${showValue(issue.input)}`,
+    error: (issue) => (issue.input === undefined ? 'required (a duration like "30s")' : `expected a duration like "30s", got ${showValue(issue.input)}`),
   })
   .transform((value, ctx) => {
     try {

@@ -84,11 +84,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodT
         break;
       }
       case 'too_small':
-        lines.push(
-          issue.origin === 'array' || issue.origin === 'string'
-            ? `${at}: must not be empty`
-            : `${at}: must be ${bound(issue, true)}${got}`,
-        );
+        lines.push(issue.origin === 'array' || issue.origin === 'string' ? `${at}: must not be empty` : `${at}: must be ${bound(issue, true)}${got}`);
         break;
       case 'too_big':
         lines.push(`${at}: must be ${bound(issue, false)}${got}`);

@@ -123,18 +123,23 @@ function moduleLoadError(file: string, path: string, error: unknown): FleetsimEr
   const message = typeof e?.message === 'string' ? e.message : String(error);
   // tsx/esbuild syntax errors read "Transform failed with 1 error:\n<file>:2:18: ERROR: <what>".
   const compiler = /: ERROR: (.+)/.exec(message)?.[1];
-  const lines = message.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = message
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   // A heading such as "Transform failed with 1 error:" says nothing without the line after it.
   const headline = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? message);
   const firstLine = compiler ? `syntax error: ${compiler}` : headline;
   const location = errorLocation(path, `${message}\n${typeof e?.stack === 'string' ? e.stack : ''}`);
   const where = location && !firstLine.includes(location) ? ` (at ${location})` : '';
   const code = typeof e?.code === 'string' ? e.code : '';
-  const hint = NOT_FOUND.has(code) && /['"]fleetsim['"]/.test(message)
-    ? 'install fleetsim in the project that holds the scenario: npm i -D fleetsim'
-    : code === 'ERR_UNKNOWN_FILE_EXTENSION' && /"\.m?ts"/.test(message)
-    ? 'a JavaScript scenario is loaded without TypeScript support: name the scenario file .ts (or .mts) to import TypeScript modules from it'
-    : 'fix the scenario file (or a module it imports); it must be valid TypeScript/JavaScript with a default export';
+  const hint =
+    NOT_FOUND.has(code) && /['"]fleetsim['"]/.test(message)
+      ? 'install fleetsim in the project that holds the scenario: npm i -D fleetsim'
+      : code === 'ERR_UNKNOWN_FILE_EXTENSION' && /"\.m?ts"/.test(message)
+        ? 'a JavaScript scenario is loaded without TypeScript support: name the scenario file .ts (or .mts) to import TypeScript modules from it'
+        : 'fix the scenario file (or a module it imports); it must be valid TypeScript/JavaScript with a default export';
   return new FleetsimError('bad_scenario', `${file}: the scenario module failed to load: ${firstLine}${where}`, { cause: error, hint });
 }
 
@@ -178,9 +183,7 @@ export function applyOverrides(raw: unknown, overrides: ScenarioOverrides): unkn
       const tos = agents.phases.map((p) => (isObj(p) && typeof p.to === 'number' ? p.to : undefined));
       const original = typeof agents.count === 'number' ? agents.count : tos.every((t) => t !== undefined) ? Math.max(0, ...(tos as number[])) : undefined;
       if (original !== undefined && original > 0) {
-        agents.phases = agents.phases.map((p) =>
-          isObj(p) && typeof p.to === 'number' ? { ...p, to: Math.round((p.to * target) / original) } : p,
-        );
+        agents.phases = agents.phases.map((p) => (isObj(p) && typeof p.to === 'number' ? { ...p, to: Math.round((p.to * target) / original) } : p));
       }
     }
     agents.count = target;

@@ -19,7 +19,9 @@ export function formatPlan(plan: Plan): string {
   lines.push(`Scenario "${plan.scenario}"${plan.description ? `: ${plan.description}` : ''}`);
   lines.push(`  duration ${formatDuration(plan.durationMs)}, seed ${JSON.stringify(plan.seed)}, target ${target}`);
   lines.push('');
-  const auth = Object.entries(plan.auth).map(([mode, share]) => `${mode} ${pct(share)}`).join(', ');
+  const auth = Object.entries(plan.auth)
+    .map(([mode, share]) => `${mode} ${pct(share)}`)
+    .join(', ');
   lines.push(`Agents: peak ${plan.peakAgents}, ${plan.agentStarts} started, ~${Math.round(plan.agentSeconds)} agent-seconds; auth ${auth}`);
   lines.push(`  ${pad('phase', 14)}${pad('start', 9)}${pad('end', 9)}agents`);
   for (const p of plan.phases) {
@@ -45,7 +47,10 @@ export function formatPlan(plan: Plan): string {
       r.expectedRequests !== undefined
         ? `${r.model === 'open' && r.amount === undefined ? '' : 'up to '}${r.expectedRequests} requests`
         : 'volume unknown (closed model: as fast as the target answers)';
-    lines.push('', `REST (${r.model} model, ${r.connections} connections, pipelining ${r.pipelining}${rate}): ${formatDuration(r.startMs)} -> ${formatDuration(r.endMs)}, ${volume}`);
+    lines.push(
+      '',
+      `REST (${r.model} model, ${r.connections} connections, pipelining ${r.pipelining}${rate}): ${formatDuration(r.startMs)} -> ${formatDuration(r.endMs)}, ${volume}`,
+    );
     lines.push(`  mix: ${r.mix.map((m) => `${m.endpoint} ${pct(m.share)}`).join(', ')}`);
   }
   if (plan.faults.length > 0) {

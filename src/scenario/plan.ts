@@ -144,9 +144,12 @@ function agentTraffic(s: Scenario, plan: Plan): PlanVolume[] {
   add(ENDPOINT.metadata, passes, drops > 0);
   add(ENDPOINT.reportLifecycle, starts * 2, true, '"starting" then the drawn outcome; retries add more');
   const reportMs = s.server?.reportInterval ?? REMOTE_REPORT_INTERVAL_MS;
-  add(ENDPOINT.reportStats, starts + (seconds * 1000) / reportMs, true, s.server
-    ? `one at start, then every ${reportMs} ms`
-    : `one at start, then every report_interval (the target decides; ${reportMs} ms assumed)`);
+  add(
+    ENDPOINT.reportStats,
+    starts + (seconds * 1000) / reportMs,
+    true,
+    s.server ? `one at start, then every ${reportMs} ms` : `one at start, then every report_interval (the target decides; ${reportMs} ms assumed)`,
+  );
   const flapsPerSecond = Math.min(1, (a.apps.flapRate * 1000) / a.apps.checkInterval);
   add(ENDPOINT.appHealth, starts + seconds * flapsPerSecond, true, 'assumes one app with a healthcheck per agent; changes are batched per second');
   if (a.gitauth > 0) add(ENDPOINT.gitauth, starts * a.gitauth, true, `a ${a.gitauth} share of agents, once each`);

@@ -64,9 +64,7 @@ export interface GitAuthProvider {
 }
 
 /** The one configured git-auth provider (coderd tries every provider; the last match wins). */
-export const GIT_AUTH_PROVIDERS: readonly GitAuthProvider[] = [
-  { id: 'github', type: 'github', regex: /^(https?:\/\/)?github\.com(\/.*)?$/ },
-];
+export const GIT_AUTH_PROVIDERS: readonly GitAuthProvider[] = [{ id: 'github', type: 'github', regex: /^(https?:\/\/)?github\.com(\/.*)?$/ }];
 
 export const DEFAULT_TROUBLESHOOTING_URL = 'https://coder.com/docs/coder-oss/latest/templates#troubleshooting-templates';
 
@@ -79,7 +77,13 @@ export function fixtureUser(seed: string): FixtureUser {
   faker.seed(seedFor(seed, 'user'));
   return {
     id: faker.string.uuid(),
-    username: faker.internet.username().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'owner',
+    username:
+      faker.internet
+        .username()
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 32) || 'owner',
     apiKeyId: faker.string.alphanumeric(10),
     apiKeySecret: faker.string.alphanumeric(22),
     sshSeed: createHash('sha256').update(`${seed}/ssh-key`).digest(),

@@ -15,8 +15,7 @@ export const MINIMUM_LISTENING_PORT = 9;
 
 /** codersdk.IgnoredListeningPorts: well-known non-HTTP services. */
 export const IGNORED_LISTENING_PORTS: ReadonlySet<number> = new Set([
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 20, 21, 22, 23, 25, 53, 110, 143, 179, 389, 465, 587, 636, 989, 990, 993, 995, 3306,
-  3389, 5432, 27017, 27018, 27019, 28017,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 20, 21, 22, 23, 25, 53, 110, 143, 179, 389, 465, 587, 636, 989, 990, 993, 995, 3306, 3389, 5432, 27017, 27018, 27019, 28017,
 ]);
 
 /**

@@ -121,7 +121,9 @@ function resolveProtocols(list: readonly string[] | undefined): { v1: boolean; v
   if (list === undefined) return { v1: true, v2: true };
   const unknown = list.filter((p) => p !== 'v1' && p !== 'v2');
   if (unknown.length > 0) {
-    throw new FleetsimError('usage', `server.protocols: unknown protocol ${unknown.map((p) => JSON.stringify(p)).join(', ')}`, { hint: "use 'v1' and/or 'v2'" });
+    throw new FleetsimError('usage', `server.protocols: unknown protocol ${unknown.map((p) => JSON.stringify(p)).join(', ')}`, {
+      hint: "use 'v1' and/or 'v2'",
+    });
   }
   if (list.length === 0) throw new FleetsimError('usage', 'server.protocols: empty', { hint: "use 'v1' and/or 'v2'" });
   return { v1: list.includes('v1'), v2: list.includes('v2') };

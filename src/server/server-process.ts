@@ -41,9 +41,7 @@ export type ChildMessage =
   | { type: 'reply'; id: number; ok: false; message: string };
 
 /** Messages parent → child. */
-export type ParentMessage =
-  | { type: 'start'; options: RemoteServerOptions }
-  | { type: 'call'; id: number; op: CallOp; args: unknown[] };
+export type ParentMessage = { type: 'start'; options: RemoteServerOptions } | { type: 'call'; id: number; op: CallOp; args: unknown[] };
 
 /** The IPC operations the child serves (one per ReferenceServer method the parent exposes). */
 export type CallOp =

@@ -64,8 +64,7 @@ export type AnyWorkloadKind = WorkloadKind<z.ZodType, unknown>;
 
 /** What the parsed scenario holds under a kind's key: its config, or undefined when the
  * section is optional and absent. */
-export type SectionValue<K> =
-  K extends WorkloadKind<infer S, infer C> ? (undefined extends z.output<S> ? C | undefined : C) : never;
+export type SectionValue<K> = K extends WorkloadKind<infer S, infer C> ? (undefined extends z.output<S> ? C | undefined : C) : never;
 
 /**
  * A kind's config from a section written by hand (the schema's defaults, then `resolve`):

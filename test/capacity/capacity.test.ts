@@ -70,9 +70,31 @@ describe('fleetsim capacity', () => {
     // decide a p99 here; the model predicts every percentile the same once the queue builds.
     // --allow-saturated: this test is about the search; the harness check has its own test below,
     // and a busy CI machine must not stop this one half way.
-    const result = await runMain(
-      ['capacity', file, '--slo', slo, '--from', '40', '--to', '200', '--factor', '1.5', '--hold', '1500ms', '--ramp', '750ms', '--settle', '750ms', '--resolution', '10%', '--out', out, '--allow-saturated', '--log-level', 'warn'],
-    );
+    const result = await runMain([
+      'capacity',
+      file,
+      '--slo',
+      slo,
+      '--from',
+      '40',
+      '--to',
+      '200',
+      '--factor',
+      '1.5',
+      '--hold',
+      '1500ms',
+      '--ramp',
+      '750ms',
+      '--settle',
+      '750ms',
+      '--resolution',
+      '10%',
+      '--out',
+      out,
+      '--allow-saturated',
+      '--log-level',
+      'warn',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const runDir = await onlyRunDir(out);
     const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));

@@ -34,7 +34,11 @@ describe('README examples', () => {
     for (const file of await readdir(join(REPO, 'scenarios'))) {
       const scenario = await loadScenario(join(REPO, 'scenarios', file));
       const endsAtZero = planScenario(scenario).phases.at(-1)?.to === 0;
-      if (endsAtZero) expect(scenario.thresholds.filter((t) => t.startsWith('connected_ratio')), file).toEqual([]);
+      if (endsAtZero)
+        expect(
+          scenario.thresholds.filter((t) => t.startsWith('connected_ratio')),
+          file,
+        ).toEqual([]);
     }
   });
 

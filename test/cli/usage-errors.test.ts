@@ -37,12 +37,24 @@ const cases: [string, () => string[], RegExp][] = [
   ['run without a file', () => ['run'], /Not enough non-option arguments: got 0, need at least 1/],
   ['plan without a file', () => ['plan'], /Not enough non-option arguments: got 0, need at least 1/],
   ['plan --agents NaN', () => ['plan', 'scenarios/smoke.ts', '--agents', 'NaN'], /--agents must be a whole number >= 0, got "NaN"/],
-  ['a bad --metrics-addr', () => [...RUN, '--metrics-addr', '127.0.0.1:99999', '--out', out], /invalid metrics address "127\.0\.0\.1:99999": the port must be 0-65535/],
+  [
+    'a bad --metrics-addr',
+    () => [...RUN, '--metrics-addr', '127.0.0.1:99999', '--out', out],
+    /invalid metrics address "127\.0\.0\.1:99999": the port must be 0-65535/,
+  ],
   ['--metrics-addr with no value', () => [...RUN, '--metrics-addr', '--out', out], /Not enough arguments following: metrics-addr/],
   ['--shard 2/2', () => [...RUN, '--shard', '2/2', '--out', out], /--shard 2\/2: K must be less than N \(shards are numbered 0 to 1\)/],
   ['--shard 1of2', () => [...RUN, '--shard', '1of2', '--out', out], /--shard must be K\/N \(shard K of N, K counted from 0\), got "1of2"/],
-  ['--start-at without --shard', () => [...RUN, '--start-at', new Date(Date.now() + 60_000).toISOString(), '--out', out], /--start-at needs --shard K\/N \(or --workers N\)/],
-  ['--start-at in the past', () => [...RUN, '--shard', '0/2', '--start-at', '2020-01-01T00:00:00Z', '--out', out], /--start-at 2020-01-01T00:00:00Z is in the past/],
+  [
+    '--start-at without --shard',
+    () => [...RUN, '--start-at', new Date(Date.now() + 60_000).toISOString(), '--out', out],
+    /--start-at needs --shard K\/N \(or --workers N\)/,
+  ],
+  [
+    '--start-at in the past',
+    () => [...RUN, '--shard', '0/2', '--start-at', '2020-01-01T00:00:00Z', '--out', out],
+    /--start-at 2020-01-01T00:00:00Z is in the past/,
+  ],
   ['--workers 0', () => [...RUN, '--workers', '0', '--out', out], /--workers must be a whole number from 1 to 64, got "0"/],
   ['--workers with --shard', () => [...RUN, '--workers', '2', '--shard', '0/2', '--out', out], /--workers and --shard go separately/],
   ['--workers with --metrics-addr', () => [...RUN, '--workers', '2', '--metrics-addr', '9464', '--out', out], /--workers cannot serve \/metrics yet/],
@@ -58,7 +70,11 @@ const cases: [string, () => string[], RegExp][] = [
   ['serve --heartbeat 0s', () => ['serve', '--heartbeat', '0s'], /--heartbeat must be a duration greater than 0, got "0s"/],
   ['compare with one file', () => ['compare', join(dir, 'a.json')], /Not enough non-option arguments: got 1, need at least 2/],
   ['compare --format xml', () => ['compare', join(dir, 'a.json'), join(dir, 'b.json'), '--format', 'xml'], /Argument: format, Given: "xml"/],
-  ['compare --tolerance abc', () => ['compare', join(dir, 'a.json'), join(dir, 'b.json'), '--tolerance', 'abc'], /--tolerance must be a number >= 0, got "abc"/],
+  [
+    'compare --tolerance abc',
+    () => ['compare', join(dir, 'a.json'), join(dir, 'b.json'), '--tolerance', 'abc'],
+    /--tolerance must be a number >= 0, got "abc"/,
+  ],
   ['compare --tolerance -5', () => ['compare', join(dir, 'a.json'), join(dir, 'b.json'), '--tolerance=-5'], /--tolerance must be a number >= 0, got "-5"/],
 ];
 

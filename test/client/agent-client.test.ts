@@ -35,7 +35,8 @@ beforeAll(async () => {
         res.end(status === 204 ? undefined : JSON.stringify(value) + '\n');
       };
       if (path.endsWith('/me/report-lifecycle')) return json(JSON.parse(body).state === 'ready' ? 204 : 200, null);
-      if (path.endsWith('/me/report-stats')) return json(200, { report_interval: 600_000_000_000 }, { 'x-ratelimit-limit': '512', 'x-ratelimit-remaining': '511' });
+      if (path.endsWith('/me/report-stats'))
+        return json(200, { report_interval: 600_000_000_000 }, { 'x-ratelimit-limit': '512', 'x-ratelimit-remaining': '511' });
       if (path.endsWith('/me/metadata')) return json(401, { message: 'Workspace agent not authorized.' });
       if (path.endsWith('/me/gitsshkey')) {
         hanging.add(() => res.destroy());

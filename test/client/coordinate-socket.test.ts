@@ -37,7 +37,9 @@ async function dial(url: string, extra: Partial<Parameters<typeof openCoordinate
 }
 
 /** A bare server that records the handshake headers and lets the test drive the server socket. */
-async function rawServer(opts: { autoPong?: boolean; status?: number } = {}): Promise<{ url: string; sockets: WebSocket[]; headers: http.IncomingHttpHeaders[] }> {
+async function rawServer(
+  opts: { autoPong?: boolean; status?: number } = {},
+): Promise<{ url: string; sockets: WebSocket[]; headers: http.IncomingHttpHeaders[] }> {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, autoPong: opts.autoPong ?? true });
   const sockets: WebSocket[] = [];
   const headers: http.IncomingHttpHeaders[] = [];
@@ -46,7 +48,9 @@ async function rawServer(opts: { autoPong?: boolean; status?: number } = {}): Pr
     headers.push(req.headers);
     if (opts.status) {
       const body = '{"message":"Unauthorized"}\n';
-      socket.end(`HTTP/1.1 ${opts.status} Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${opts.status} Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -159,14 +163,18 @@ describe('openCoordinateSocket', () => {
 
   it('rejects with the HTTP status or the network error', async () => {
     const srv = await rawServer({ status: 401 });
-    await expect(openCoordinateSocket({ url: srv.url, token: 't', tokenIn: 'cookie', onNodes: () => undefined, onClose: () => undefined })).rejects.toMatchObject({
+    await expect(
+      openCoordinateSocket({ url: srv.url, token: 't', tokenIn: 'cookie', onNodes: () => undefined, onClose: () => undefined }),
+    ).rejects.toMatchObject({
       statusCode: 401,
     });
     const dead = http.createServer();
     await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
     const port = (dead.address() as AddressInfo).port;
     await new Promise<void>((r) => dead.close(() => r()));
-    await expect(openCoordinateSocket({ url: `ws://127.0.0.1:${port}/x`, token: 't', tokenIn: 'cookie', onNodes: () => undefined, onClose: () => undefined })).rejects.toMatchObject({
+    await expect(
+      openCoordinateSocket({ url: `ws://127.0.0.1:${port}/x`, token: 't', tokenIn: 'cookie', onNodes: () => undefined, onClose: () => undefined }),
+    ).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
   });
@@ -178,7 +186,11 @@ describe('FixedDelayQueue', () => {
     try {
       let now = 0;
       const fired: string[] = [];
-      const q = new FixedDelayQueue<string>(1000, (s) => fired.push(s), () => now);
+      const q = new FixedDelayQueue<string>(
+        1000,
+        (s) => fired.push(s),
+        () => now,
+      );
       const [a, b, c] = ['a', 'b', 'c'].map((s) => new QueueEntry(s)) as [QueueEntry<string>, QueueEntry<string>, QueueEntry<string>];
       q.add(a);
       now = 300;

@@ -19,7 +19,18 @@ describe('signAwsIdentity', () => {
     const b = signAwsIdentity('i-0123456789abcdef0', id.aws, { nowMs: NOW, region: 'us-west-2' });
     const doc = JSON.parse(b.document);
     expect(Object.keys(doc)).toEqual(
-      expect.arrayContaining(['accountId', 'architecture', 'availabilityZone', 'imageId', 'instanceId', 'instanceType', 'pendingTime', 'privateIp', 'region', 'version']),
+      expect.arrayContaining([
+        'accountId',
+        'architecture',
+        'availabilityZone',
+        'imageId',
+        'instanceId',
+        'instanceType',
+        'pendingTime',
+        'privateIp',
+        'region',
+        'version',
+      ]),
     );
     expect(doc).toMatchObject({ instanceId: 'i-0123456789abcdef0', region: 'us-west-2', version: '2017-09-30' });
     expect(doc.availabilityZone).toMatch(/^us-west-2[abc]$/);

@@ -12,7 +12,8 @@ import { runMain, testIO } from '../cli/cli-io.js';
 import { startDeviatingProxy, type DeviatingProxy } from './deviating-proxy.js';
 
 /** The verdict line of one check in the text output. */
-const verdictOf = (stdout: string, id: string): string | undefined => new RegExp(`^(PASS|FAIL|SKIP) ${id.replace(/\./g, '\\.')}(?:\\s|$)`, 'm').exec(stdout)?.[1];
+const verdictOf = (stdout: string, id: string): string | undefined =>
+  new RegExp(`^(PASS|FAIL|SKIP) ${id.replace(/\./g, '\\.')}(?:\\s|$)`, 'm').exec(stdout)?.[1];
 const failed = (stdout: string): string[] => [...stdout.matchAll(/^FAIL (\S+)/gm)].map((m) => m[1]!);
 
 describe('fleetsim conform against the embedded server', () => {
@@ -47,7 +48,8 @@ describe('fleetsim conform against a deviating target', () => {
     for (const key of Object.keys(proxy.hooks)) delete proxy.hooks[key as keyof typeof proxy.hooks];
   });
 
-  const conform = (...extra: string[]) => runMain(['conform', '--target', proxy.url, '--credentials', credentialsFile, '--heartbeat', '250ms', '--wait', '1s', ...extra]);
+  const conform = (...extra: string[]) =>
+    runMain(['conform', '--target', proxy.url, '--credentials', credentialsFile, '--heartbeat', '250ms', '--wait', '1s', ...extra]);
 
   it('passes every group through the proxy while it deviates in nothing', async () => {
     const { code, stdout } = await conform();
@@ -86,7 +88,9 @@ describe('fleetsim conform against a deviating target', () => {
       what: 'node ids rounded to doubles on the way to clients',
       install: (p) =>
         (p.hooks.message = (path, toServer, data, binary) =>
-          !toServer && /\/[0-9a-f-]{36}\/coordinate/.test(path) ? { data: Buffer.from(JSON.stringify(JSON.parse(data.toString('utf8')))), binary } : { data, binary }),
+          !toServer && /\/[0-9a-f-]{36}\/coordinate/.test(path)
+            ? { data: Buffer.from(JSON.stringify(JSON.parse(data.toString('utf8')))), binary }
+            : { data, binary }),
     },
     {
       group: 'status',
@@ -106,7 +110,10 @@ describe('fleetsim conform against a deviating target', () => {
       check: 'listening-ports.filtered',
       what: 'port 22 (on the ignore list) listed',
       install: (p) =>
-        (p.hooks.http = (_m, path, a) => (path.endsWith('/listening-ports') && a.status === 200 ? { ...a, body: a.body.replace('{"ports":[', '{"ports":[{"process_name":"sshd","network":"tcp","port":22},') } : a)),
+        (p.hooks.http = (_m, path, a) =>
+          path.endsWith('/listening-ports') && a.status === 200
+            ? { ...a, body: a.body.replace('{"ports":[', '{"ports":[{"process_name":"sshd","network":"tcp","port":22},') }
+            : a),
     },
     {
       group: 'pty',
@@ -144,11 +151,16 @@ describe('fleetsim conform against a deviating target', () => {
   }, 30_000);
 
   it('--json prints a machine-readable result and --junit writes XML, neither with a secret', async () => {
-    proxy.hooks.http = (_m, path, a) => (path.includes('version=abc') ? { ...a, body: a.body.replace('Unknown or unsupported API version', 'Unsupported API version') } : a);
+    proxy.hooks.http = (_m, path, a) =>
+      path.includes('version=abc') ? { ...a, body: a.body.replace('Unknown or unsupported API version', 'Unsupported API version') } : a;
     const junit = join(dir, 'conform.xml');
     const { code, stdout } = await conform('--only', 'v2,routes', '--json', '--junit', junit);
     expect(code).toBe(10);
-    const json = JSON.parse(stdout) as { schemaVersion: number; counts: { fail: number }; results: { id: string; verdict: string; expected: string; observed: string }[] };
+    const json = JSON.parse(stdout) as {
+      schemaVersion: number;
+      counts: { fail: number };
+      results: { id: string; verdict: string; expected: string; observed: string }[];
+    };
     expect(json.schemaVersion).toBe(1);
     expect(json.results.find((r) => r.id === 'v2.version-invalid')).toMatchObject({ verdict: 'fail' });
     expect(json.counts.fail).toBe(json.results.filter((r) => r.verdict === 'fail').length);

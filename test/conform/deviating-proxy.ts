@@ -49,7 +49,8 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
 }
 
 /** A close code that may be sent in a close frame (1005/1006 may not). */
-const sendable = (code: number): boolean => code === 1000 || (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+const sendable = (code: number): boolean =>
+  code === 1000 || (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
 
 export async function startDeviatingProxy(upstream: string): Promise<DeviatingProxy> {
   const hooks: ProxyHooks = {};
@@ -95,7 +96,12 @@ export async function startDeviatingProxy(upstream: string): Promise<DeviatingPr
       res.on('end', () => {
         let answer: HttpAnswer = { status: res.statusCode ?? 502, headers: flatHeaders(res.headers), body: text };
         answer = hooks.http?.(req.method ?? 'GET', path, answer) ?? answer;
-        const lines = [`HTTP/1.1 ${answer.status} ${res.statusMessage ?? ''}`, ...Object.entries(answer.headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${Buffer.byteLength(answer.body)}`, 'Connection: close'];
+        const lines = [
+          `HTTP/1.1 ${answer.status} ${res.statusMessage ?? ''}`,
+          ...Object.entries(answer.headers).map(([k, v]) => `${k}: ${v}`),
+          `Content-Length: ${Buffer.byteLength(answer.body)}`,
+          'Connection: close',
+        ];
         socket.end(`${lines.join('\r\n')}\r\n\r\n${answer.body}`);
         up.terminate();
       });

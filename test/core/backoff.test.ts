@@ -36,7 +36,11 @@ describe('reconnectBackoff', () => {
   });
 
   it('with full jitter replays the same delays from the same seed, and others from another', () => {
-    const run = (seed: string): number[] => take(reconnectBackoff({ ...AGENT, jitter: 'full' }, () => createRng(seed).fork('reconnect')), 8);
+    const run = (seed: string): number[] =>
+      take(
+        reconnectBackoff({ ...AGENT, jitter: 'full' }, () => createRng(seed).fork('reconnect')),
+        8,
+      );
     expect(run('a')).toEqual(run('a'));
     expect(run('a')).not.toEqual(run('b'));
   });

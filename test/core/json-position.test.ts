@@ -14,7 +14,11 @@ describe('jsonSyntaxErrorPosition', () => {
   });
 
   it('agrees with JSON.parse on what is valid, over seeded mutations of a credentials-like document', () => {
-    const base = JSON.stringify({ url: 'http://127.0.0.1:7080', userToken: 'abcdefghij-0123456789abcdefghijkl', agents: [{ id: 1, ok: true, n: null, x: -1.5e3 }] }, null, 2);
+    const base = JSON.stringify(
+      { url: 'http://127.0.0.1:7080', userToken: 'abcdefghij-0123456789abcdefghijkl', agents: [{ id: 1, ok: true, n: null, x: -1.5e3 }] },
+      null,
+      2,
+    );
     const rng = createRng('json-position');
     const alphabet = '{}[]",: \n\\-.0123456789eEtrufalsn';
     for (let i = 0; i < 2_000; i++) {

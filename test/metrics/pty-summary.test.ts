@@ -61,7 +61,10 @@ describe('pty summary', () => {
 
   it('thresholds p99(echo), replay_mismatches and echo_lost', () => {
     const s = ptySummary();
-    const results = evaluateThresholds(s, ['p99(echo) < 100ms', 'P99( echo ) < 50', 'replay_mismatches == 0', 'replay_mismatches <= 1', 'echo_lost < 5'].map((e) => parseThreshold(e)));
+    const results = evaluateThresholds(
+      s,
+      ['p99(echo) < 100ms', 'P99( echo ) < 50', 'replay_mismatches == 0', 'replay_mismatches <= 1', 'echo_lost < 5'].map((e) => parseThreshold(e)),
+    );
     expect(results[0]!.observed).toBeCloseTo(99, 1);
     expect(results.map((r) => [Math.round(r.observed!), r.pass])).toEqual([
       [99, true],

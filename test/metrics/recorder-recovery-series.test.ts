@@ -53,7 +53,7 @@ describe('recorder time series for recovery metrics', () => {
     const clocks = [0, 1, 2].map(() => manualClock({ wallStartMs: 1_800_000_000_000 }));
     const [all, a, b] = clocks.map((clock) => createRecorder({ clock, startedAtMs: 1_800_000_000_000 }));
     let seed = 11;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const classes = ['reset', 'timeout', 'http_502'];
     for (let i = 0; i < 3000; i++) {
       const t = Math.floor((i / 3000) * 6000);
@@ -61,7 +61,10 @@ describe('recorder time series for recovery metrics', () => {
       const shardClock = clocks[i % 2 === 0 ? 1 : 2]!;
       const ms = rnd() < 0.02 ? 500 + rnd() * 2000 : rnd() * 30;
       const endpoint = rnd() < 0.3 ? ENDPOINT.agent : ENDPOINT.reportStats;
-      for (const [rec, clock] of [[all!, clocks[0]!], [shard, shardClock]] as const) {
+      for (const [rec, clock] of [
+        [all!, clocks[0]!],
+        [shard, shardClock],
+      ] as const) {
         clock.set(t);
         rec.trend(METRIC.request, ms, { endpoint });
         if (i % 37 === 0) rec.count(METRIC.agentsReconnects, 1);
@@ -72,7 +75,12 @@ describe('recorder time series for recovery metrics', () => {
     // The encodings travel as JSON between shards and processes.
     merged.merge(JSON.parse(JSON.stringify(b!.encode())) as EncodedRecorder);
     merged.merge(JSON.parse(JSON.stringify(a!.encode())) as EncodedRecorder);
-    const pick = (p: { agentP99Ms: number | null; p99Ms: number | null; reconnects: number; errors: number }) => [p.agentP99Ms, p.p99Ms, p.reconnects, p.errors];
+    const pick = (p: { agentP99Ms: number | null; p99Ms: number | null; reconnects: number; errors: number }) => [
+      p.agentP99Ms,
+      p.p99Ms,
+      p.reconnects,
+      p.errors,
+    ];
     expect(merged.timeSeries().map(pick)).toEqual(all!.timeSeries().map(pick));
     const sorted = (rows: { endpoint: string; class: string; count: number }[][]) =>
       rows.map((row) => [...row].sort((x, y) => (x.endpoint + x.class).localeCompare(y.endpoint + y.class)));

@@ -4,8 +4,7 @@ import { createRecorder, type Recorder } from '../../src/metrics/recorder.js';
 import { manualClock } from '../helpers/clock.js';
 
 const STATS = { endpoint: ENDPOINT.reportStats };
-const p = (r: Recorder, name: string, pct: number, tags?: Record<string, string>) =>
-  r.histogram(name, tags)!.getValueAtPercentile(pct);
+const p = (r: Recorder, name: string, pct: number, tags?: Record<string, string>) => r.histogram(name, tags)!.getValueAtPercentile(pct);
 
 describe('recorder', () => {
   it('computes percentiles from known samples (µs resolution, exact min/max/mean)', () => {
@@ -111,7 +110,7 @@ describe('recorder', () => {
     const a = createRecorder({ clock: clockA });
     const b = createRecorder({ clock: clockB, startedAtMs: a.startedAtMs });
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const times = Array.from({ length: 5000 }, () => Math.floor(rnd() * 4000)).sort((x, y) => x - y);
     for (let i = 0; i < 5000; i++) {
       const t = times[i]!;
@@ -119,7 +118,10 @@ describe('recorder', () => {
       const endpoint = rnd() < 0.5 ? ENDPOINT.reportStats : ENDPOINT.appHealth;
       const shard = i % 2 === 0 ? a : b;
       const shardClock = i % 2 === 0 ? clockA : clockB;
-      for (const [rec, clk] of [[all, clockAll], [shard, shardClock]] as const) {
+      for (const [rec, clk] of [
+        [all, clockAll],
+        [shard, shardClock],
+      ] as const) {
         clk.set(t);
         rec.trend(METRIC.request, ms, { endpoint });
         if (ms > 100) rec.count(METRIC.error, 1, { endpoint, class: 'timeout' });
@@ -174,7 +176,11 @@ describe('recorder', () => {
     main.merge(late.encode());
     main.merge(early.encode());
     const ts = main.timeSeries();
-    expect(ts.slice(0, 3).map((x) => [x.requests, x.connected])).toEqual([[1, 0], [0, 0], [1, 3]]);
+    expect(ts.slice(0, 3).map((x) => [x.requests, x.connected])).toEqual([
+      [1, 0],
+      [0, 0],
+      [1, 3],
+    ]);
   });
 
   it('rejects a foreign encoding with a clear message', () => {

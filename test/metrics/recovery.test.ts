@@ -55,7 +55,9 @@ describe('computeRecovery', () => {
   });
 
   it('never recovers: null, and the impact runs to the end of the series', () => {
-    const series = run(30, (s) => (s >= 10 ? { connected: 80, reconnects: s === 10 ? 3 : 1, errors: [{ endpoint: COORD, class: 'http_401', count: 2 }] } : undefined));
+    const series = run(30, (s) =>
+      s >= 10 ? { connected: 80, reconnects: s === 10 ? 3 : 1, errors: [{ endpoint: COORD, class: 'http_401', count: 2 }] } : undefined,
+    );
     const [r] = computeRecovery(series, [{ action: 'revoke-tokens', atMs: 10_000, endedAtMs: 12_000 }]);
     expect(r!.recoveredAfterMs).toBeNull();
     expect(r!.errors).toEqual([{ endpoint: COORD, class: 'http_401', count: 40 }]);
@@ -111,10 +113,14 @@ describe('computeRecovery', () => {
     // From 40 on: 100 agents, 10 ms; the bar is max(1.5 × 4, 4 + 1) = 6 ms, so never.
     expect(outer!.recoveredAfterMs).toBeNull();
     expect(inner!.recoveredAfterMs).toBeNull();
-    const [, loose] = computeRecovery(series, [
-      { action: 'bandwidth', atMs: 5_000, endedAtMs: 38_000 },
-      { action: 'reset', atMs: 20_000, endedAtMs: 20_000 },
-    ], { p99Factor: 3 });
+    const [, loose] = computeRecovery(
+      series,
+      [
+        { action: 'bandwidth', atMs: 5_000, endedAtMs: 38_000 },
+        { action: 'reset', atMs: 20_000, endedAtMs: 20_000 },
+      ],
+      { p99Factor: 3 },
+    );
     expect(loose!.recoveredAfterMs).toBe(41_000 - 20_000);
   });
 

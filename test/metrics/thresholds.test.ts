@@ -3,8 +3,7 @@ import { FleetsimError } from '../../src/core/errors.js';
 import { evaluateThresholds, parseThreshold } from '../../src/metrics/thresholds.js';
 import { handFedSummary } from './fixtures.js';
 
-const evalOne = (expression: string, coordinator = false) =>
-  evaluateThresholds(handFedSummary({ coordinator }), [parseThreshold(expression)])[0]!;
+const evalOne = (expression: string, coordinator = false) => evaluateThresholds(handFedSummary({ coordinator }), [parseThreshold(expression)])[0]!;
 
 describe('parseThreshold', () => {
   it.each([
@@ -19,7 +18,13 @@ describe('parseThreshold', () => {
     ['count(GET /{id}) >= 100', { kind: 'endpoint', stat: 'count', endpoint: 'GET /{id}' }, '>=', 100, 'number'],
     ['errors(GET /{id}) == 0', { kind: 'endpoint', stat: 'errors', endpoint: 'GET /{id}' }, '==', 0, 'number'],
     ['p99(RPC /coder.agent.v2.Agent/UpdateStats) < 500ms', { kind: 'latency', stat: 'p99', endpoint: 'RPC /coder.agent.v2.Agent/UpdateStats' }, '<', 500, 'ms'],
-    ['errors(RPC /coder.tailnet.v2.Tailnet/Coordinate) == 0', { kind: 'endpoint', stat: 'errors', endpoint: 'RPC /coder.tailnet.v2.Tailnet/Coordinate' }, '==', 0, 'number'],
+    [
+      'errors(RPC /coder.tailnet.v2.Tailnet/Coordinate) == 0',
+      { kind: 'endpoint', stat: 'errors', endpoint: 'RPC /coder.tailnet.v2.Tailnet/Coordinate' },
+      '==',
+      0,
+      'number',
+    ],
     ['connected_ratio >= 0.99', { kind: 'agents', stat: 'connected_ratio' }, '>=', 0.99, 'ratio'],
     ['peak_connected_ratio == 100%', { kind: 'agents', stat: 'peak_connected_ratio' }, '==', 1, 'ratio'],
     ['reconnects < 5', { kind: 'agents', stat: 'reconnects' }, '<', 5, 'number'],

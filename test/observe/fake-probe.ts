@@ -10,7 +10,10 @@ export interface FakeWindow {
  * A scripted harness: each `takeWindow()` returns the next scripted window (the last one repeats),
  * so tests can make a calm or a lagging harness without busy loops.
  */
-export function fakeProbe(script: readonly FakeWindow[], overall: DelayStats = { p50: 1, p99: 2, max: 3 }): GeneratorProbe & { started: boolean; stopped: boolean; taken: number } {
+export function fakeProbe(
+  script: readonly FakeWindow[],
+  overall: DelayStats = { p50: 1, p99: 2, max: 3 },
+): GeneratorProbe & { started: boolean; stopped: boolean; taken: number } {
   const windows = script.length > 0 ? script : [{}];
   const probe = {
     started: false,

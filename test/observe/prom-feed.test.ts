@@ -33,7 +33,10 @@ describe('Prometheus feed', () => {
     expect(sampleValue(families, 'fleetsim_request_duration_seconds_count', STATS)).toBe(5);
     expect(sampleValue(families, 'fleetsim_request_duration_seconds_sum', STATS)).toBeCloseTo((0.2 + 1 + 1 + 3 + 40_000) / 1000, 9);
     expect(sampleValue(families, 'fleetsim_requests_total', STATS)).toBe(5);
-    const edges = families.get('fleetsim_request_duration_seconds')!.samples.filter((s) => s.name.endsWith('_bucket')).map((s) => s.labels.le);
+    const edges = families
+      .get('fleetsim_request_duration_seconds')!
+      .samples.filter((s) => s.name.endsWith('_bucket'))
+      .map((s) => s.labels.le);
     expect(edges).toEqual([...REQUEST_BUCKETS_MS.map((ms) => String(ms / 1000)), '+Inf']);
   });
 
@@ -91,7 +94,9 @@ describe('Prometheus feed', () => {
     sink.rate('ok', true);
     const { families } = await scrape(feed);
     expect(sampleValue(families, 'fleetsim_requests_total', STATS)).toBe(recorder.histogram(METRIC.request, STATS)!.totalCount);
-    expect(sampleValue(families, 'fleetsim_request_errors_total', { endpoint: ENDPOINT.reportStats, class: 'reset' })).toBe(recorder.counterTotal(METRIC.error));
+    expect(sampleValue(families, 'fleetsim_request_errors_total', { endpoint: ENDPOINT.reportStats, class: 'reset' })).toBe(
+      recorder.counterTotal(METRIC.error),
+    );
     expect(sampleValue(families, 'fleetsim_agents_connected')).toBe(recorder.gaugeValue(METRIC.agentsConnected)!.last);
     expect(recorder.rateValue('ok')).toEqual({ passes: 1, total: 1 });
   });

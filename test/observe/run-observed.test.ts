@@ -109,7 +109,10 @@ describe('watching a run', () => {
     expect(c.updatesDelivered).toBeGreaterThan(0);
     // Summed over every label set of the family (e.g. both directions).
     const sum = (name: string) =>
-      [...end.values()].flatMap((f) => f.samples).filter((s) => s.name === name).reduce((n, s) => n + s.value, 0);
+      [...end.values()]
+        .flatMap((f) => f.samples)
+        .filter((s) => s.name === name)
+        .reduce((n, s) => n + s.value, 0);
     expect(sum('fleetsim_coordinator_updates_sent_total')).toBe(c.updatesSent);
     expect(sum('fleetsim_coordinator_updates_delivered_total')).toBe(c.updatesDelivered);
     expect(sum('fleetsim_coordinator_updates_lost_total')).toBe(c.lost);

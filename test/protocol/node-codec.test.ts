@@ -20,7 +20,10 @@ describe('node codec', () => {
 
   it('decodes {} to Go zero values', () => {
     expect(encodeNode(decodeNode('{}'))).toBe(
-      '{"id":0,"as_of":"0001-01-01T00:00:00Z","key":"nodekey:' + '0'.repeat(64) + '","disco":"discokey:' + '0'.repeat(64) +
+      '{"id":0,"as_of":"0001-01-01T00:00:00Z","key":"nodekey:' +
+        '0'.repeat(64) +
+        '","disco":"discokey:' +
+        '0'.repeat(64) +
         '","preferred_derp":0,"derp_latency":null,"addresses":null,"allowed_ips":null,"endpoints":null}',
     );
     expect(decodeNode('null').id).toBe(0n);

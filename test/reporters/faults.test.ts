@@ -12,7 +12,10 @@ import { assertWellFormedXml } from './xml-check.js';
 
 function withRecoveryThresholds(): RunSummary {
   const s = faultedSummary();
-  s.thresholds = evaluateThresholds(s, ['recovery(drop-agent-sockets) < 30s', 'recovery(restart-target) < 30s'].map((e) => parseThreshold(e)));
+  s.thresholds = evaluateThresholds(
+    s,
+    ['recovery(drop-agent-sockets) < 30s', 'recovery(restart-target) < 30s'].map((e) => parseThreshold(e)),
+  );
   s.outcome = 'failed';
   return s;
 }
@@ -57,10 +60,10 @@ describe('reporters with faults', () => {
   it('junit: a property per fault and the details in system-out, well-formed', () => {
     const xml = renderJunit(s);
     assertWellFormedXml(xml);
+    expect(xml).toContain('<property name="fault.1" value="drop-agent-sockets at 10.5s: recovered after 3.50s, peak 50 reconnects/s, 100 errors"/>');
     expect(xml).toContain(
-      '<property name="fault.1" value="drop-agent-sockets at 10.5s: recovered after 3.50s, peak 50 reconnects/s, 100 errors"/>',
+      '<property name="fault.2" value="restart-target at 20.0s–21.0s: not recovered by the end of the run, peak 0 reconnects/s, 5 errors"/>',
     );
-    expect(xml).toContain('<property name="fault.2" value="restart-target at 20.0s–21.0s: not recovered by the end of the run, peak 0 reconnects/s, 5 errors"/>');
     expect(xml).toMatch(/<system-out>drop-agent-sockets at 10\.5s[^<]*\n {2}GET \/me\/coordinate reset: 100\n/);
     expect(xml).toMatch(/<testcase classname="fleetsim\.unit\.thresholds" name="recovery\(restart-target\) &lt; 30s" time="0">\n {6}<failure/);
   });

@@ -73,7 +73,13 @@ describe('writeReports', () => {
         throw new Error('disk on fire');
       },
     };
-    const reporters = [boom, fileReporter('throws-sync', 'x.txt', () => { throw new Error('render failed'); }), ...REPORTERS];
+    const reporters = [
+      boom,
+      fileReporter('throws-sync', 'x.txt', () => {
+        throw new Error('render failed');
+      }),
+      ...REPORTERS,
+    ];
     const printed: string[] = [];
     const { written, failed } = await writeReports(summaryWithThresholds(), dir, { reporters, console: (t) => printed.push(t) });
     expect(failed).toEqual([
@@ -117,7 +123,7 @@ describe('console', () => {
     expect(renderConsole(handFedSummary())).not.toContain('coordinator');
   });
 
-  it('prints a connections line when the agents\' HTTP connections were counted', () => {
+  it("prints a connections line when the agents' HTTP connections were counted", () => {
     const s = handFedSummary();
     expect(renderConsole(s)).not.toContain('connections');
     s.agents.httpConnectionsOpened = 12;
@@ -156,7 +162,15 @@ describe('junit', () => {
 describe('formatLiveLine', () => {
   it('prints the progress line', () => {
     expect(
-      formatLiveLine({ elapsedMs: 12_000, agentsConnected: 48, agentsPlanned: 50, peersConnected: 0, requestsPerSecond: 132, totalRequests: 900, totalErrors: 0 }),
+      formatLiveLine({
+        elapsedMs: 12_000,
+        agentsConnected: 48,
+        agentsPlanned: 50,
+        peersConnected: 0,
+        requestsPerSecond: 132,
+        totalRequests: 900,
+        totalErrors: 0,
+      }),
     ).toBe('  12.0s  agents 48/50  peers 0  req/s 132  errors 0');
   });
 });

@@ -51,7 +51,10 @@ function feed(): { all: Recorder; shards: Recorder[] } {
     const ms = rnd() < 0.02 ? 300 + rnd() * 2000 : rnd() * 30;
     const endpoint = rnd() < 0.5 ? ENDPOINT.reportStats : ENDPOINT.metadata;
     const k = i % STREAMS;
-    for (const [rec, clock] of [[all, clocks[0]!], [shards[k]!, clocks[k + 1]!]] as const) {
+    for (const [rec, clock] of [
+      [all, clocks[0]!],
+      [shards[k]!, clocks[k + 1]!],
+    ] as const) {
       clock.set(t);
       rec.trend(METRIC.request, ms, { endpoint });
       if (ms > 1000) rec.count(METRIC.error, 1, { endpoint, class: 'timeout' });
@@ -69,14 +72,27 @@ function feed(): { all: Recorder; shards: Recorder[] } {
 const END = new Date(TEST_WALL_START_MS + 4000).toISOString();
 const START = new Date(TEST_WALL_START_MS).toISOString();
 
-function shardFile(recorder: Recorder, index: number, count: number, overrides: { scenario?: typeof scenario; stopReason?: 'completed' | 'SIGINT' } = {}): ShardFile {
+function shardFile(
+  recorder: Recorder,
+  index: number,
+  count: number,
+  overrides: { scenario?: typeof scenario; stopReason?: 'completed' | 'SIGINT' } = {},
+): ShardFile {
   const s = overrides.scenario ?? scenario;
   return buildShardFile({
     scenario: s,
     plan: planScenario(s),
     slice: shardSlice(planScenario(s), s, { index, count }),
     recorder: JSON.parse(JSON.stringify(recorder.encode())),
-    meta: { startedAt: START, endedAt: END, runId: `run-${index}`, target: 'embedded', stopReason: overrides.stopReason ?? 'completed', errored: false, allowSaturated: false },
+    meta: {
+      startedAt: START,
+      endedAt: END,
+      runId: `run-${index}`,
+      target: 'embedded',
+      stopReason: overrides.stopReason ?? 'completed',
+      errored: false,
+      allowSaturated: false,
+    },
   });
 }
 
@@ -94,7 +110,7 @@ async function writeShards(files: ShardFile[], dir?: string): Promise<string[]> 
 }
 
 describe('merging shards', () => {
-  it("equals one recorder fed both streams: percentiles, counts, per-second series, thresholds", async () => {
+  it('equals one recorder fed both streams: percentiles, counts, per-second series, thresholds', async () => {
     const { all, shards } = feed();
     const paths = await writeShards(shards.map((r, i) => shardFile(r, i, STREAMS)));
     const checked = await loadCheckedShards({ paths, cwd: '/' });

@@ -29,6 +29,11 @@ describe('runOutcome: one precedence for the outcome and the exit code', () => {
   });
 
   it('maps an abort reason to its signal (anything unknown is SIGINT)', () => {
-    expect([stopReasonOf('SIGTERM'), stopReasonOf('SIGHUP'), stopReasonOf('SIGINT'), stopReasonOf(undefined)]).toEqual(['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGINT']);
+    expect([stopReasonOf('SIGTERM'), stopReasonOf('SIGHUP'), stopReasonOf('SIGINT'), stopReasonOf(undefined)]).toEqual([
+      'SIGTERM',
+      'SIGHUP',
+      'SIGINT',
+      'SIGINT',
+    ]);
   });
 });

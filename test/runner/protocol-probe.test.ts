@@ -93,7 +93,12 @@ describe('the embedded server answers buildinfo', () => {
   it('default (both APIs, dev build version): version and agent_api_version → v2', async () => {
     const s = await start({});
     const body = (await (await fetch(`${s.url}/api/v2/buildinfo`)).json()) as Record<string, unknown>;
-    expect(body).toEqual({ external_url: 'https://github.com/coder/coder', version: 'v0.15.3-devel+fleetsim', workspace_proxy: false, agent_api_version: '2.13' });
+    expect(body).toEqual({
+      external_url: 'https://github.com/coder/coder',
+      version: 'v0.15.3-devel+fleetsim',
+      workspace_proxy: false,
+      agent_api_version: '2.13',
+    });
     expect((await probeProtocol(s.url)).protocol).toBe('v2');
   });
 

@@ -49,7 +49,12 @@ const classes = (summary: RunSummary): Set<string> => new Set(summary.errors.map
 describe('faults through the runner (embedded server, loopback)', () => {
   it('restart-target: the fleet is cut off, every agent reconnects, recovery is measured', async () => {
     // A long tail after the restart: recovery needs 3 calm seconds, which a busy machine delays.
-    const { summary, exitCode, lines } = await run('restart', '12s', [{ at: '3s', action: 'restart-target', downFor: '1s' }], ['recovery(restart-target) < 8s']);
+    const { summary, exitCode, lines } = await run(
+      'restart',
+      '12s',
+      [{ at: '3s', action: 'restart-target', downFor: '1s' }],
+      ['recovery(restart-target) < 8s'],
+    );
     expect(summary.outcome).not.toBe('errored');
     expect(summary.faults).toHaveLength(1);
     const fault = summary.faults![0]!;

@@ -24,7 +24,15 @@ const scenario = validateScenario(
     name: 'shards',
     seed: 'shard-seed',
     duration: '20s',
-    agents: { count: 23, phases: [{ duration: '4s', to: 23 }, { duration: '3s', to: 23 }, { duration: '4s', to: 5 }, { duration: '5s', to: 17 }] },
+    agents: {
+      count: 23,
+      phases: [
+        { duration: '4s', to: 23 },
+        { duration: '3s', to: 23 },
+        { duration: '4s', to: 5 },
+        { duration: '5s', to: 17 },
+      ],
+    },
     rest: { mix: { 'GET /me/metadata': 1 }, model: 'open', connections: 5, rate: 30, amount: 1001 },
   },
   'test',
@@ -94,7 +102,7 @@ describe('--shard K/N', () => {
     }
   });
 
-  it('maps a shard agent\'s random stream to its global index; other streams are unchanged', () => {
+  it("maps a shard agent's random stream to its global index; other streams are unchanged", () => {
     const rng = createRng('seed');
     const shard = shardRng(rng, { index: 1, count: 3 });
     expect(shard.fork('agent-2').next()).toBe(rng.fork('agent-7').next());
@@ -111,7 +119,12 @@ describe('--shard K/N', () => {
 
   it("an embedded server of a shard provisions exactly that shard's agents of the one-process fleet", async () => {
     const whole = await createReferenceServer({ agents: 7, seed: 'fx', identity: false });
-    const part = await createReferenceServer({ agents: shardAgentCount({ index: 2, count: 3 }, 7), seed: 'fx', identity: false, agentSlice: { index: 2, count: 3 } });
+    const part = await createReferenceServer({
+      agents: shardAgentCount({ index: 2, count: 3 }, 7),
+      seed: 'fx',
+      identity: false,
+      agentSlice: { index: 2, count: 3 },
+    });
     try {
       expect(part.credentials.agents).toEqual([whole.credentials.agents[2], whole.credentials.agents[5]]);
       expect(part.credentials.userToken).toBe(whole.credentials.userToken);
@@ -128,8 +141,12 @@ describe('--start-at', () => {
     expect(parseStartAt('2030-01-02T17:04:05.5+02:00', now)).toBe(Date.parse('2030-01-02T15:04:05.500Z'));
   });
   it('refuses the past, more than 24 h ahead, and times without a zone', () => {
-    expect(usageMessage(() => parseStartAt('2030-01-02T14:59:59Z', now))).toBe('--start-at 2030-01-02T14:59:59Z is in the past (now is 2030-01-02T15:00:00.000Z)');
-    expect(usageMessage(() => parseStartAt('2030-01-03T15:00:01Z', now))).toBe('--start-at 2030-01-03T15:00:01Z is more than 24 h ahead (now is 2030-01-02T15:00:00.000Z)');
+    expect(usageMessage(() => parseStartAt('2030-01-02T14:59:59Z', now))).toBe(
+      '--start-at 2030-01-02T14:59:59Z is in the past (now is 2030-01-02T15:00:00.000Z)',
+    );
+    expect(usageMessage(() => parseStartAt('2030-01-03T15:00:01Z', now))).toBe(
+      '--start-at 2030-01-03T15:00:01Z is more than 24 h ahead (now is 2030-01-02T15:00:00.000Z)',
+    );
     expect(usageMessage(() => parseStartAt('2030-01-02T15:04:05', now))).toBe('--start-at must be an RFC 3339 time with a zone, got "2030-01-02T15:04:05"');
     expect(usageMessage(() => parseStartAt('tomorrow', now))).toMatch(/^--start-at must be an RFC 3339/);
   });

@@ -76,7 +76,7 @@ describe('scenario faults timeline', () => {
     ).toEqual(['thresholds[1]: threshold "recovery(refuse) < 10s": recovery(refuse) names no scheduled fault; the scenario\'s faults are: restart-target']);
   });
 
-  it('--duration rescales each fault\'s start and window, not a latency\'s delay', () => {
+  it("--duration rescales each fault's start and window, not a latency's delay", () => {
     const raw = {
       ...base,
       faults: [
@@ -91,7 +91,7 @@ describe('scenario faults timeline', () => {
     ]);
   });
 
-  it('the plan shows each fault\'s window, who applies it and what it does', () => {
+  it("the plan shows each fault's window, who applies it and what it does", () => {
     const s = validateScenario(
       {
         ...base,
@@ -109,7 +109,9 @@ describe('scenario faults timeline', () => {
     ]);
     const text = formatPlan(plan);
     expect(text).toContain('Faults (network faults go through the fault proxy in front of the target):');
-    expect(text).toContain('  10s-13s     restart-target      embedded server down for 3s (every connection cut, state kept, same port) (10 agents, ~10 agent sockets drop)');
+    expect(text).toContain(
+      '  10s-13s     restart-target      embedded server down for 3s (every connection cut, state kept, same port) (10 agents, ~10 agent sockets drop)',
+    );
     expect(text).toContain('  30s-40s     latency             +200ms ±20ms both ways on 50% of connections for 10s (10 agents)');
   });
 });

@@ -86,7 +86,9 @@ describe('the ready scenarios', async () => {
     const s = await loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v2' });
     expect(s.agents.protocol).toBe('v2');
     expect(s.agents.count).toBe(50);
-    await expect(loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v3' })).rejects.toMatchObject({ issues: ['agents.protocol: expected "v1" or "v2" or "auto", got "v3"'] });
+    await expect(loadScenario(join(SCENARIOS, 'smoke.ts'), { protocol: 'v3' })).rejects.toMatchObject({
+      issues: ['agents.protocol: expected "v1" or "v2" or "auto", got "v3"'],
+    });
   });
 });
 
@@ -130,7 +132,20 @@ describe('loadScenario', () => {
   });
 
   it('names the file and lists every issue of an invalid file', async () => {
-    const path = await file('bad.json', JSON.stringify({ name: 'bad', duration: '1m', agents: { phases: [{ duration: '1s', to: 1 }, { duration: '3x', to: 2 }] }, x: 1 }));
+    const path = await file(
+      'bad.json',
+      JSON.stringify({
+        name: 'bad',
+        duration: '1m',
+        agents: {
+          phases: [
+            { duration: '1s', to: 1 },
+            { duration: '3x', to: 2 },
+          ],
+        },
+        x: 1,
+      }),
+    );
     const error = await rejection(loadScenario(path));
     expect(error.code).toBe('bad_scenario');
     expect(error.message).toBe(`${path}: 2 problems in the scenario`);
@@ -163,7 +178,13 @@ describe('loadScenario', () => {
         name: 'phased',
         duration: '1m',
         server: { agents: 40 },
-        agents: { phases: [{ duration: '10s', to: 20 }, { duration: '20s', to: 40 }, { duration: '10s', to: 10 }] },
+        agents: {
+          phases: [
+            { duration: '10s', to: 20 },
+            { duration: '20s', to: 40 },
+            { duration: '10s', to: 10 },
+          ],
+        },
       }),
     );
     const s = await loadScenario(path, { agents: 100, duration: '90s', seed: 'abc' });
@@ -183,7 +204,12 @@ describe('loadScenario', () => {
       JSON.stringify({
         name: 'timeline',
         duration: '20s',
-        agents: { phases: [{ duration: '4s', to: 10 }, { duration: '16s', to: 10 }] },
+        agents: {
+          phases: [
+            { duration: '4s', to: 10 },
+            { duration: '16s', to: 10 },
+          ],
+        },
         faults: [{ at: '10s', action: 'drop-agent-sockets' }],
         rest: { mix: { 'GET /{id}': 1 }, startAfter: '5s', duration: '10s' },
       }),
@@ -210,7 +236,8 @@ describe('loadScenario', () => {
     ];
     const withFaults = await file('faults.json', JSON.stringify({ name: 'f', duration: '1m', faults }));
     const error = await rejection(loadScenario(withFaults, { target }));
-    const why = 'needs the embedded server, so it cannot go with "target": remove this fault, or use a network fault (latency, bandwidth, reset, blackhole, refuse, slow-close)';
+    const why =
+      'needs the embedded server, so it cannot go with "target": remove this fault, or use a network fault (latency, bandwidth, reset, blackhole, refuse, slow-close)';
     expect(error.issues).toEqual([`faults[0].action: "drop-agent-sockets" ${why}`, `faults[2].action: "restart-target" ${why}`]);
     // Network faults alone are fine with a real target: the proxy goes in front of it.
     const networkOnly = await file('network.json', JSON.stringify({ name: 'n', duration: '1m', faults: [faults[1], faults[3]] }));

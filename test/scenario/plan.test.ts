@@ -113,9 +113,7 @@ describe('planScenario: implicit ramp', () => {
       { name: 'hold', startMs: 15_000, endMs: 45_000, from: 30, to: 30, implicit: true },
       { name: 'ramp-down', startMs: 45_000, endMs: 60_000, from: 30, to: 0, implicit: true },
     ]);
-    expect([0, 500, 7_500, 15_000, 30_000, 45_000, 52_500, 59_999, 60_000].map((t) => agentCountAt(plan, t))).toEqual([
-      0, 1, 15, 30, 30, 30, 15, 1, 0,
-    ]);
+    expect([0, 500, 7_500, 15_000, 30_000, 45_000, 52_500, 59_999, 60_000].map((t) => agentCountAt(plan, t))).toEqual([0, 1, 15, 30, 30, 30, 15, 1, 0]);
     expect(plan.agentSeconds).toBe(225 + 900 + 225);
     expect(plan.rest).toBeUndefined();
   });

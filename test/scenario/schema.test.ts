@@ -56,7 +56,12 @@ describe('validateScenario: defaults', () => {
         name: 'full',
         seed: 7,
         duration: '1m',
-        agents: { phases: [{ duration: '10s', to: 40 }, { duration: '20s', to: 20 }] },
+        agents: {
+          phases: [
+            { duration: '10s', to: 40 },
+            { duration: '20s', to: 20 },
+          ],
+        },
         peers: { perAgent: 2 },
         rest: { mix: { 'GET /me/metadata': 1 }, startAfter: '15s' },
         faults: [{ at: '30s', action: 'drop-agent-sockets' }],
@@ -66,7 +71,14 @@ describe('validateScenario: defaults', () => {
     expect(s.seed).toBe('7');
     expect(s.agents.count).toBe(40);
     expect(s.server?.agents).toBe(40);
-    expect(s.peers).toEqual({ perAgent: 2, updateRate: 0, jitter: 0.1, drainWindow: 2_000, auth: 'cookie', reconnect: { initial: 50, max: 10_000, jitter: 'none' } });
+    expect(s.peers).toEqual({
+      perAgent: 2,
+      updateRate: 0,
+      jitter: 0.1,
+      drainWindow: 2_000,
+      auth: 'cookie',
+      reconnect: { initial: 50, max: 10_000, jitter: 'none' },
+    });
     expect(s.rest).toEqual({
       mix: { 'GET /me/metadata': 1 },
       model: 'closed',
@@ -95,7 +107,10 @@ describe('validateScenario: problems', () => {
       server: { rateLimit: 1.5 },
       agents: {
         count: 5,
-        phases: [{ duration: '10s', to: 10 }, { duration: '3x', to: -1 }],
+        phases: [
+          { duration: '10s', to: 10 },
+          { duration: '3x', to: -1 },
+        ],
         auht: {},
         auth: { token: 0 },
         version: '1.2.3',
@@ -122,7 +137,9 @@ describe('validateScenario: problems', () => {
       'peers.perAgent: must be >= 1, got 0',
       'peers.auth: expected "header" or "cookie", got "basic"',
       'rest.connections: must be >= 1, got 0',
-      expect.stringMatching(/^faults\[0\]\.action: unknown action "drop" \(did you mean "drop-agent-sockets"\?\); expected one of "drop-agent-sockets", "restart-target", /),
+      expect.stringMatching(
+        /^faults\[0\]\.action: unknown action "drop" \(did you mean "drop-agent-sockets"\?\); expected one of "drop-agent-sockets", "restart-target", /,
+      ),
       expect.stringMatching(/^thresholds\[0\]: /),
       'thresholds[1]: expected a string, got 5',
       'extra: unknown key',
@@ -169,7 +186,13 @@ describe('validateScenario: problems', () => {
       issuesOf({
         name: 'x',
         duration: '10s',
-        agents: { phases: [{ duration: '8s', to: 5 }, { duration: '5s', to: 0 }], rampUp: '1s' },
+        agents: {
+          phases: [
+            { duration: '8s', to: 5 },
+            { duration: '5s', to: 0 },
+          ],
+          rampUp: '1s',
+        },
         server: { agents: 3 },
         faults: [{ at: '10s', action: 'drop-agent-sockets' }],
         rest: { mix: { 'GET /{id}': 1 }, startAfter: '5s', duration: '6s' },

@@ -57,8 +57,7 @@ describe('agent token (§2.1, §2.2)', () => {
     expect(r.status).toBe(401);
     expect(JSON.parse(r.text)).toEqual({
       message: 'Workspace agent not authorized.',
-      detail:
-        'The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.',
+      detail: 'The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.',
     });
   });
 

@@ -82,9 +82,21 @@ describe('isCanonicalNode', () => {
     for (const t of ['2024-02-29T00:00:00Z', '2026-12-31T23:59:59.5Z', '1999-01-01T12:30:45.123456789Z', '0001-01-01T00:00:00Z']) {
       expect(agreesWithStrictCodec(withTime(t)), t).toBe(true);
     }
-    for (const t of ['2023-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:60:00Z',
-      '2026-01-01T00:00:60Z', '2026-01-01T00:00:00.1234567891Z', '2026-01-01T00:00:00.Z', '2026-01-01T00:00:00.10Z', '2026-01-01T00:00:00',
-      '2026-01-01 00:00:00Z', '2026-1-01T00:00:00Z', '2026-01-01T00:00:00+01:00']) {
+    for (const t of [
+      '2023-02-29T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T00:60:00Z',
+      '2026-01-01T00:00:60Z',
+      '2026-01-01T00:00:00.1234567891Z',
+      '2026-01-01T00:00:00.Z',
+      '2026-01-01T00:00:00.10Z',
+      '2026-01-01T00:00:00',
+      '2026-01-01 00:00:00Z',
+      '2026-1-01T00:00:00Z',
+      '2026-01-01T00:00:00+01:00',
+    ]) {
       expect(isCanonicalNode(Buffer.from(withTime(t))), t).toBe(false);
     }
   });
@@ -150,7 +162,9 @@ describe('coordinator fast and generic paths on the wire', () => {
     expect(node).toEqual(decodeNode(canonical));
     expect(h.coordinator.agentNode(AGENT)).toBe(node);
     // Upper-case key hex and spaces: the strict path rewrites it as Go would.
-    const loose = canonical.replace('"key":"nodekey:', '"key" : "nodekey:').replace(/nodekey:([0-9a-f]{64})/, (_m, hex: string) => `nodekey:${hex.toUpperCase()}`);
+    const loose = canonical
+      .replace('"key":"nodekey:', '"key" : "nodekey:')
+      .replace(/nodekey:([0-9a-f]{64})/, (_m, hex: string) => `nodekey:${hex.toUpperCase()}`);
     agent.ws.send(Buffer.from(loose));
     expect(await client.next()).toBe(`[${canonical}]`);
     expect(h.coordinator.agentNode(AGENT)).not.toBe(node);

@@ -131,7 +131,10 @@ describe('Coordinator', () => {
     const agent = await open(`agent/${AGENT}`);
     send(agent, '{}');
     expect(await client.next()).toBe(
-      '[{"id":0,"as_of":"0001-01-01T00:00:00Z","key":"nodekey:' + '0'.repeat(64) + '","disco":"discokey:' + '0'.repeat(64) +
+      '[{"id":0,"as_of":"0001-01-01T00:00:00Z","key":"nodekey:' +
+        '0'.repeat(64) +
+        '","disco":"discokey:' +
+        '0'.repeat(64) +
         '","preferred_derp":0,"derp_latency":null,"addresses":null,"allowed_ips":null,"endpoints":null}]',
     );
   });

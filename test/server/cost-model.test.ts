@@ -9,7 +9,11 @@ describe('cost model queue', () => {
     const clock = manualClock();
     const queue = createCostQueue({ serviceTimeMs: 10, workers: 2 }, clock);
     const done: { id: number; at: number }[] = [];
-    for (let id = 0; id < 6; id++) queue.admit(() => false, () => done.push({ id, at: clock.now() }));
+    for (let id = 0; id < 6; id++)
+      queue.admit(
+        () => false,
+        () => done.push({ id, at: clock.now() }),
+      );
     expect(queue.pending).toBe(6);
     clock.advance(9);
     expect(done).toEqual([]);
@@ -32,9 +36,15 @@ describe('cost model queue', () => {
     const clock = manualClock();
     const queue = createCostQueue({ serviceTimeMs: 5, workers: 1 }, clock);
     const at: number[] = [];
-    queue.admit(() => false, () => at.push(clock.now()));
+    queue.admit(
+      () => false,
+      () => at.push(clock.now()),
+    );
     clock.advance(100);
-    queue.admit(() => false, () => at.push(clock.now()));
+    queue.admit(
+      () => false,
+      () => at.push(clock.now()),
+    );
     clock.advance(10);
     expect(at).toEqual([5, 105]);
     queue.close();
@@ -45,9 +55,18 @@ describe('cost model queue', () => {
     const queue = createCostQueue({ serviceTimeMs: 10, workers: 1 }, clock);
     const done: number[] = [];
     let goneTwo = false;
-    queue.admit(() => false, () => done.push(1));
-    queue.admit(() => goneTwo, () => done.push(2));
-    queue.admit(() => false, () => done.push(3));
+    queue.admit(
+      () => false,
+      () => done.push(1),
+    );
+    queue.admit(
+      () => goneTwo,
+      () => done.push(2),
+    );
+    queue.admit(
+      () => false,
+      () => done.push(3),
+    );
     goneTwo = true;
     clock.advance(20);
     // Job 3 started when job 1 finished (t=10): job 2 took no service time.
@@ -59,7 +78,11 @@ describe('cost model queue', () => {
     const clock = manualClock();
     const queue = createCostQueue({ serviceTimeMs: 10, workers: 1 }, clock);
     const at: number[] = [];
-    for (let i = 0; i < 4; i++) queue.admit(() => false, () => at.push(clock.now()));
+    for (let i = 0; i < 4; i++)
+      queue.admit(
+        () => false,
+        () => at.push(clock.now()),
+      );
     // One big jump: every job's virtual finish (10, 20, 30, 40) is past; all run in this advance.
     clock.advance(45);
     expect(at).toHaveLength(4);
@@ -71,12 +94,21 @@ describe('cost model queue', () => {
     const clock = manualClock();
     const queue = createCostQueue({ serviceTimeMs: 10, workers: 1 }, clock);
     const done: number[] = [];
-    queue.admit(() => false, () => done.push(1));
-    queue.admit(() => false, () => done.push(2));
+    queue.admit(
+      () => false,
+      () => done.push(1),
+    );
+    queue.admit(
+      () => false,
+      () => done.push(2),
+    );
     queue.close();
     clock.advance(100);
     expect(done).toEqual([]);
-    queue.admit(() => false, () => done.push(3));
+    queue.admit(
+      () => false,
+      () => done.push(3),
+    );
     clock.advance(100);
     expect(done).toEqual([]);
   });

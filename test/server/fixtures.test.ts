@@ -30,7 +30,10 @@ describe('fixtures', () => {
         expect(app.url).toMatch(/^http:\/\/localhost:\d+$/);
         if (app.healthcheck) healthchecked++;
       }
-      const kept = filterListeningPorts(a.listeningPorts, a.apps.map((x) => x.url));
+      const kept = filterListeningPorts(
+        a.listeningPorts,
+        a.apps.map((x) => x.url),
+      );
       filtered += a.listeningPorts.length - kept.length;
     }
     expect(ids.size).toBe(200);
@@ -54,7 +57,8 @@ describe('fixtures', () => {
 describe('Go text ports', () => {
   it('parses uuids like google/uuid', () => {
     const id = '3d3e79c8-431b-472e-8464-a99444522ff3';
-    for (const form of [id, id.toUpperCase(), id.replaceAll('-', ''), `{${id}}`, `(${id})`, `URN:UUID:${id}`]) expect(parseGoUuid(form)).toEqual({ ok: true, uuid: id });
+    for (const form of [id, id.toUpperCase(), id.replaceAll('-', ''), `{${id}}`, `(${id})`, `URN:UUID:${id}`])
+      expect(parseGoUuid(form)).toEqual({ ok: true, uuid: id });
     expect(parseGoUuid('abc')).toEqual({ ok: false, error: 'invalid UUID length: 3' });
     expect(parseGoUuid('')).toEqual({ ok: false, error: 'invalid UUID length: 0' });
     expect(parseGoUuid(id.replace('-', 'x'))).toEqual({ ok: false, error: 'invalid UUID format' });
@@ -64,6 +68,7 @@ describe('Go text ports', () => {
 
   it('validates semver like x/mod/semver', () => {
     for (const v of ['v1', 'v1.2', 'v1.2.3', 'v0.15.3-devel+7ad87505', 'v1.2.3-rc.1', 'v1.2.3+build.5']) expect(isValidGoSemver(v), v).toBe(true);
-    for (const v of ['', '1.2.3', 'v', 'v1.', 'v01', 'v1.2-pre', 'v1-pre', 'v1.2.3-', 'v1.2.3-01', 'v1.2.3+', 'v1.2.3.4']) expect(isValidGoSemver(v), v).toBe(false);
+    for (const v of ['', '1.2.3', 'v', 'v1.', 'v01', 'v1.2-pre', 'v1-pre', 'v1.2.3-', 'v1.2.3-01', 'v1.2.3+', 'v1.2.3.4'])
+      expect(isValidGoSemver(v), v).toBe(false);
   });
 });

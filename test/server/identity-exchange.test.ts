@@ -104,14 +104,38 @@ describe('aws', () => {
   });
 
   it.each([
-    ['tampered document', (b: { document: string; signature: string }) => ({ ...b, document: b.document.replace('i-0abc', 'i-0abd') }), 'crypto/rsa: verification error'],
+    [
+      'tampered document',
+      (b: { document: string; signature: string }) => ({ ...b, document: b.document.replace('i-0abc', 'i-0abd') }),
+      'crypto/rsa: verification error',
+    ],
     ['whitespace change', (b: { document: string; signature: string }) => ({ ...b, document: `${b.document} ` }), 'crypto/rsa: verification error'],
-    ['tampered signature', (b: { document: string; signature: string }) => ({ ...b, signature: `A${b.signature.slice(1)}`.replace(/^AA/, 'BA') }), 'crypto/rsa: verification error'],
-    ['document not JSON', (b: { document: string; signature: string }) => ({ ...b, document: 'nope' }), "parse document: invalid character 'o' in literal null (expecting 'u')"],
-    ['truncated document', (b: { document: string; signature: string }) => ({ ...b, document: '{"instanceId":' }), 'parse document: unexpected end of JSON input'],
-    ['wrong field type', (b: { document: string; signature: string }) => ({ ...b, document: '{"instanceId":7}' }), 'parse document: json: cannot unmarshal number into Go struct field EC2InstanceIdentityDocument.instanceId of type string'],
+    [
+      'tampered signature',
+      (b: { document: string; signature: string }) => ({ ...b, signature: `A${b.signature.slice(1)}`.replace(/^AA/, 'BA') }),
+      'crypto/rsa: verification error',
+    ],
+    [
+      'document not JSON',
+      (b: { document: string; signature: string }) => ({ ...b, document: 'nope' }),
+      "parse document: invalid character 'o' in literal null (expecting 'u')",
+    ],
+    [
+      'truncated document',
+      (b: { document: string; signature: string }) => ({ ...b, document: '{"instanceId":' }),
+      'parse document: unexpected end of JSON input',
+    ],
+    [
+      'wrong field type',
+      (b: { document: string; signature: string }) => ({ ...b, document: '{"instanceId":7}' }),
+      'parse document: json: cannot unmarshal number into Go struct field EC2InstanceIdentityDocument.instanceId of type string',
+    ],
     ['bad base64', (b: { document: string; signature: string }) => ({ ...b, signature: 'ab$d' }), 'decode signature: illegal base64 data at input byte 2'],
-    ['missing padding', (b: { document: string; signature: string }) => ({ ...b, signature: 'abcdab' }), 'decode signature: illegal base64 data at input byte 4'],
+    [
+      'missing padding',
+      (b: { document: string; signature: string }) => ({ ...b, signature: 'abcdab' }),
+      'decode signature: illegal base64 data at input byte 4',
+    ],
   ])('%s → 401', (_name, mutate, detail) => {
     const b = mutate(signAwsIdentity('i-0abc', id.aws, { nowMs: NOW }));
     expect(exchangeInstanceIdentity('aws', b, trust, NOW)).toEqual({

@@ -94,7 +94,10 @@ class Client {
     while (!pred(this)) {
       if (this.closeCode !== undefined) throw new Error(`closed (${this.closeCode}) while waiting for ${what}; got ${JSON.stringify(this.text.slice(-200))}`);
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.text.slice(-200))}`)), Math.max(1, deadline - Date.now()));
+        const t = setTimeout(
+          () => reject(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.text.slice(-200))}`)),
+          Math.max(1, deadline - Date.now()),
+        );
         this.waiters.push(() => {
           clearTimeout(t);
           resolve();

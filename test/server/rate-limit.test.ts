@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalIp, createRateLimiter } from '../../src/server/http/rate-limit.js';
 import type { ReferenceServer } from '../../src/server/reference-server.js';
 import { call, ME } from './helpers.js';
-import { manualClock, } from '../helpers/clock.js';
+import { manualClock } from '../helpers/clock.js';
 import { startReferenceServer } from '../helpers/loopback.js';
 
 describe('rate limiter (§3) unit', () => {

@@ -35,7 +35,10 @@ describe('malformed input never crashes the server or half-writes state', () => 
       const partial = `POST ${ME}/report-lifecycle HTTP/1.1\r\nHost: x\r\nCoder-Session-Token: ${token}\r\nContent-Length: 100\r\n\r\n{"state":"ready"`;
       await raw(server.url, partial, true);
       // An upgrade to a plain route is answered as plain HTTP.
-      const upgrade = await raw(server.url, `GET ${ME}/metadata HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nCoder-Session-Token: ${token}\r\n\r\n`);
+      const upgrade = await raw(
+        server.url,
+        `GET ${ME}/metadata HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nCoder-Session-Token: ${token}\r\n\r\n`,
+      );
       expect(upgrade).toMatch(/^HTTP\/1\.1 200 OK/);
       expect(upgrade).toContain('"git_auth_configs":1');
       const counters = server.counters();

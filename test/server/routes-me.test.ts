@@ -65,7 +65,9 @@ describe('GET /me/metadata (§5.2)', () => {
       const a = other.credentials.agents[0]!;
       const body = JSON.parse((await call(other, `${ME}/metadata`, { token: a.token })).text);
       const port = new URL(other.url).port;
-      expect(body.vscode_port_proxy_uri).toMatch(new RegExp(`^http://\\{\\{port\\}\\}--${a.name}--${a.workspaceName}--[a-z0-9-]+\\.apps\\.example\\.com:${port}$`));
+      expect(body.vscode_port_proxy_uri).toMatch(
+        new RegExp(`^http://\\{\\{port\\}\\}--${a.name}--${a.workspaceName}--[a-z0-9-]+\\.apps\\.example\\.com:${port}$`),
+      );
     } finally {
       await other.close();
     }
@@ -94,7 +96,13 @@ describe('POST /me/version (§5.3)', () => {
 
 describe('POST /me/report-lifecycle (§5.8)', () => {
   it('answers 204 with an empty body for every state, any order, any key casing', async () => {
-    for (const [key, state] of [['state', 'starting'], ['State', 'ready'], ['STATE', 'created'], ['state', 'start_error'], ['state', 'start_timeout']]) {
+    for (const [key, state] of [
+      ['state', 'starting'],
+      ['State', 'ready'],
+      ['STATE', 'created'],
+      ['state', 'start_error'],
+      ['state', 'start_timeout'],
+    ]) {
       const r = await post(server, `${ME}/report-lifecycle`, token, JSON.stringify({ [key as string]: state }));
       expect(r.status).toBe(204);
       expect(r.text).toBe('');
@@ -117,7 +125,12 @@ describe('POST /me/report-stats (§5.7)', () => {
     const zero = await post(server, `${ME}/report-stats`, token, '{}');
     expect(zero.status).toBe(200);
     expect(zero.text).toBe('{"report_interval":90000000000}\n');
-    const full = await post(server, `${ME}/report-stats`, token, JSON.stringify({ conns_by_proto: { tcp: 2 }, num_comms: 2, rx_packets: 10, rx_bytes: 1200, tx_packets: 9, tx_bytes: 800 }));
+    const full = await post(
+      server,
+      `${ME}/report-stats`,
+      token,
+      JSON.stringify({ conns_by_proto: { tcp: 2 }, num_comms: 2, rx_packets: 10, rx_bytes: 1200, tx_packets: 9, tx_bytes: 800 }),
+    );
     expect(full.text).toBe('{"report_interval":90000000000}\n');
     const c = server.counters().agents[agent.id]!;
     expect(c.reportStats - before).toBe(2);
@@ -127,7 +140,10 @@ describe('POST /me/report-stats (§5.7)', () => {
   it('400 for wrong int64 types', async () => {
     const frac = await post(server, `${ME}/report-stats`, token, '{"rx_bytes":1.5}');
     expect(frac.status).toBe(400);
-    expect(JSON.parse(frac.text)).toEqual({ message: INVALID_JSON, detail: 'json: cannot unmarshal number 1.5 into Go struct field Stats.rx_bytes of type int64' });
+    expect(JSON.parse(frac.text)).toEqual({
+      message: INVALID_JSON,
+      detail: 'json: cannot unmarshal number 1.5 into Go struct field Stats.rx_bytes of type int64',
+    });
     const str = await post(server, `${ME}/report-stats`, token, '{"tx_bytes":"1"}');
     expect(JSON.parse(str.text).detail).toBe('json: cannot unmarshal string into Go struct field Stats.tx_bytes of type int64');
     const map = await post(server, `${ME}/report-stats`, token, '{"conns_by_proto":[]}');

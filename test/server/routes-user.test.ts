@@ -49,7 +49,25 @@ describe('GET /{id} (§6)', () => {
     const { body, text } = await view();
     const keys = Object.keys(body);
     expect(keys[0]).toBe('id');
-    const order = ['id', 'created_at', 'updated_at', 'status', 'lifecycle_state', 'name', 'resource_id', 'instance_id', 'architecture', 'environment_variables', 'operating_system', 'version', 'apps', 'connection_timeout_seconds', 'troubleshooting_url', 'login_before_ready', 'startup_script_timeout_seconds'];
+    const order = [
+      'id',
+      'created_at',
+      'updated_at',
+      'status',
+      'lifecycle_state',
+      'name',
+      'resource_id',
+      'instance_id',
+      'architecture',
+      'environment_variables',
+      'operating_system',
+      'version',
+      'apps',
+      'connection_timeout_seconds',
+      'troubleshooting_url',
+      'login_before_ready',
+      'startup_script_timeout_seconds',
+    ];
     expect(keys.filter((k) => order.includes(k))).toEqual(order);
     for (const absent of ['first_connected_at', 'last_connected_at', 'disconnected_at', 'latency']) expect(keys).not.toContain(absent);
     expect(body.status).toBe('connecting');
@@ -154,7 +172,7 @@ describe('heartbeat with real timers', () => {
 });
 
 describe('reconnect race with real timers', () => {
-  it('reads connected again after the new socket\'s next heartbeat', async () => {
+  it("reads connected again after the new socket's next heartbeat", async () => {
     const fast = await startReferenceServer({ agents: 1, heartbeatMs: 30, inactiveMs: 5_000 });
     const a = fast.credentials.agents[0]!;
     const dial = () => {

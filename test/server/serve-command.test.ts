@@ -24,7 +24,11 @@ describe('fleetsim serve', () => {
     const creds = JSON.parse(readFileSync(credentials, 'utf8'));
     expect(creds.url).toBe(url);
     expect(creds.agents).toHaveLength(2);
-    const res = await fetch(`${url}/api/v2/workspaceagents/me/report-stats`, { method: 'POST', headers: { 'Coder-Session-Token': creds.agents[0].token }, body: '{}' });
+    const res = await fetch(`${url}/api/v2/workspaceagents/me/report-stats`, {
+      method: 'POST',
+      headers: { 'Coder-Session-Token': creds.agents[0].token },
+      body: '{}',
+    });
     expect(await res.text()).toBe('{"report_interval":60000000000}\n');
     io.signals.emit(signal);
     expect(await exited).toBe(0);

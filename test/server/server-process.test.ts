@@ -44,7 +44,9 @@ describe('server child lifetime', () => {
 const s = await startReferenceServerProcess({ agents: 1, identity: false });
 process.stdout.write(String(s.pid) + '\\n');
 setInterval(() => {}, 1000);`;
-    const parent = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const pid = await new Promise<number>((resolve, reject) => {
       let out = '';
       parent.stdout.on('data', (d: Buffer) => {

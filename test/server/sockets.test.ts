@@ -74,7 +74,9 @@ describe('agent and client coordinate (§5.10, §5.13, §7)', () => {
   it('puts the build version and rate-limit headers on the 101 answer', async () => {
     const limited = await startReferenceServer({ agents: 1, rateLimit: 10, buildVersion: 'v1.2.3-x' });
     try {
-      const ws = new WebSocket(`${limited.url.replace('http', 'ws')}${ME}/coordinate`, { headers: { 'Coder-Session-Token': limited.credentials.agents[0]!.token } });
+      const ws = new WebSocket(`${limited.url.replace('http', 'ws')}${ME}/coordinate`, {
+        headers: { 'Coder-Session-Token': limited.credentials.agents[0]!.token },
+      });
       sockets.push(ws);
       const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
         ws.once('upgrade', (res) => resolve(res.headers));

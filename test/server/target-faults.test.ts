@@ -9,8 +9,7 @@ import { call, ME, post } from './helpers.js';
 
 const NOT_AUTHORIZED = {
   message: 'Workspace agent not authorized.',
-  detail:
-    'The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.',
+  detail: 'The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.',
 };
 
 function coordinate(server: { url: string }, token: string): Promise<WebSocket> {
@@ -56,7 +55,7 @@ describe('embedded target faults', () => {
     await once(again, 'close');
   });
 
-  it('revoke-tokens: a seeded share answers coderd\'s 401 and loses its socket until restore', async () => {
+  it("revoke-tokens: a seeded share answers coderd's 401 and loses its socket until restore", async () => {
     server = await startServer({ agents: 4, seed: 'revoke' });
     const s = server;
     const sockets = await Promise.all(s.credentials.agents.map((agent) => coordinate(s, agent.token)));

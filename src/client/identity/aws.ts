@@ -15,11 +15,7 @@ export interface AwsIdentityBody {
  * credentials file. The document's other fields are derived from the instance id, so the same
  * instance always describes itself the same way. ~1-2 ms per call (one RSA-2048 signature).
  */
-export function signAwsIdentity(
-  instanceId: string,
-  material: IdentityMaterial['aws'],
-  opts: { region?: string; nowMs?: number } = {},
-): AwsIdentityBody {
+export function signAwsIdentity(instanceId: string, material: IdentityMaterial['aws'], opts: { region?: string; nowMs?: number } = {}): AwsIdentityBody {
   const region = opts.region ?? 'us-east-1';
   const h = createHash('sha256').update(instanceId).digest();
   const pending = new Date(Math.floor((opts.nowMs ?? Date.now()) / 1000) * 1000 - 3_600_000);

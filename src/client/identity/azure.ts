@@ -65,11 +65,7 @@ function azureTime(ms: number): string {
  * cert of the credentials file (which is included as the only certificate). The DER is built by
  * hand and signed with node:crypto: ~1-2 ms per call.
  */
-export function signAzureIdentity(
-  vmId: string,
-  material: IdentityMaterial['azure'],
-  opts: { nowMs?: number } = {},
-): AzureIdentityBody {
+export function signAzureIdentity(vmId: string, material: IdentityMaterial['azure'], opts: { nowMs?: number } = {}): AzureIdentityBody {
   const now = opts.nowMs ?? Date.now();
   const h = createHash('sha256').update(vmId).digest('hex');
   const subscription = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -104,13 +100,7 @@ export function signAzureIdentity(
     seq(oid(OID.rsaEncryption), nullValue()),
     octets(signature),
   );
-  const signedData = seq(
-    smallInt(1),
-    setOf(sha256Alg),
-    seq(oid(OID.data), explicit(0, octets(content))),
-    tlv(0xa0, cert.der),
-    setOf(signerInfo),
-  );
+  const signedData = seq(smallInt(1), setOf(sha256Alg), seq(oid(OID.data), explicit(0, octets(content))), tlv(0xa0, cert.der), setOf(signerInfo));
   const contentInfo = seq(oid(OID.signedData), explicit(0, signedData));
   return { signature: contentInfo.toString('base64'), encoding: 'pkcs7' };
 }

@@ -54,7 +54,13 @@ const agentCases: HttpCase[] = [
     title: 'a bad cookie wins over a valid header (cookie is read first)',
     cite: 'protocol §2.1',
     build: (ctx) => ({
-      request: { path: METADATA, tokens: [{ token: ctx.agent('auth').token, place: 'header' }, { token: NOT_A_UUID, place: 'cookie' }] },
+      request: {
+        path: METADATA,
+        tokens: [
+          { token: ctx.agent('auth').token, place: 'header' },
+          { token: NOT_A_UUID, place: 'cookie' },
+        ],
+      },
       expect: { status: 401, body: invalidAgentToken(NOT_A_UUID) },
     }),
   },
@@ -63,7 +69,13 @@ const agentCases: HttpCase[] = [
     title: 'a bad query parameter wins over a valid header',
     cite: 'protocol §2.1',
     build: (ctx) => ({
-      request: { path: METADATA, tokens: [{ token: ctx.agent('auth').token, place: 'header' }, { token: NOT_A_UUID, place: 'query' }] },
+      request: {
+        path: METADATA,
+        tokens: [
+          { token: ctx.agent('auth').token, place: 'header' },
+          { token: NOT_A_UUID, place: 'query' },
+        ],
+      },
       expect: { status: 401, body: invalidAgentToken(NOT_A_UUID) },
     }),
   },
@@ -72,7 +84,13 @@ const agentCases: HttpCase[] = [
     title: 'a valid header wins over a bad dev-URL cookie',
     cite: 'protocol §2.1',
     build: (ctx) => ({
-      request: { path: METADATA, tokens: [{ token: ctx.agent('auth').token, place: 'header' }, { token: NOT_A_UUID, place: 'devcookie' }] },
+      request: {
+        path: METADATA,
+        tokens: [
+          { token: ctx.agent('auth').token, place: 'header' },
+          { token: NOT_A_UUID, place: 'devcookie' },
+        ],
+      },
       expect: { status: 200 },
     }),
   },
@@ -108,13 +126,43 @@ const SECRET22 = 'abcdefghijklmnopqrstuv';
 
 /** User-key failures (protocol §2.3): token text → detail. */
 const userKeyTable: { name: string; title: string; token: (real: string) => string; detail: (token: string) => string }[] = [
-  { name: 'one-part', title: 'no dash', token: () => 'conformkey', detail: () => 'Invalid API key format: incorrect amount of API key parts, expected 2 got 1' },
-  { name: 'three-parts', title: 'two dashes', token: () => 'a-b-c', detail: () => 'Invalid API key format: incorrect amount of API key parts, expected 2 got 3' },
-  { name: 'id-length', title: 'a 5-character id', token: () => `short-${SECRET22}`, detail: () => 'Invalid API key format: invalid API key ID length, expected 10 got 5' },
-  { name: 'secret-length', title: 'a 5-character secret', token: () => 'abcdefghij-short', detail: () => 'Invalid API key format: invalid API key secret length, expected 22 got 5' },
+  {
+    name: 'one-part',
+    title: 'no dash',
+    token: () => 'conformkey',
+    detail: () => 'Invalid API key format: incorrect amount of API key parts, expected 2 got 1',
+  },
+  {
+    name: 'three-parts',
+    title: 'two dashes',
+    token: () => 'a-b-c',
+    detail: () => 'Invalid API key format: incorrect amount of API key parts, expected 2 got 3',
+  },
+  {
+    name: 'id-length',
+    title: 'a 5-character id',
+    token: () => `short-${SECRET22}`,
+    detail: () => 'Invalid API key format: invalid API key ID length, expected 10 got 5',
+  },
+  {
+    name: 'secret-length',
+    title: 'a 5-character secret',
+    token: () => 'abcdefghij-short',
+    detail: () => 'Invalid API key format: invalid API key secret length, expected 22 got 5',
+  },
   { name: 'unknown-id', title: 'an id the server never issued', token: () => `zzconform0-${SECRET22}`, detail: () => 'API key is invalid.' },
-  { name: 'wrong-secret', title: 'the right id with a wrong secret', token: (real) => `${real.split('-')[0]}-${SECRET22}`, detail: () => 'API key secret is invalid.' },
-  { name: 'agent-token', title: 'an agent token (a UUID has five parts)', token: () => UNKNOWN_UUID, detail: () => 'Invalid API key format: incorrect amount of API key parts, expected 2 got 5' },
+  {
+    name: 'wrong-secret',
+    title: 'the right id with a wrong secret',
+    token: (real) => `${real.split('-')[0]}-${SECRET22}`,
+    detail: () => 'API key secret is invalid.',
+  },
+  {
+    name: 'agent-token',
+    title: 'an agent token (a UUID has five parts)',
+    token: () => UNKNOWN_UUID,
+    detail: () => 'Invalid API key format: incorrect amount of API key parts, expected 2 got 5',
+  },
 ];
 
 const userCases: HttpCase[] = [
@@ -135,7 +183,10 @@ const userCases: HttpCase[] = [
         cite: 'protocol §2.1, §2.3',
         build: (ctx) => {
           const token = row.token(ctx.credentials.userToken);
-          return { request: { path: agentPath(ctx.agent('auth').id), tokens: [{ token, place }] }, expect: { status: 401, body: signedOut(row.detail(token)) } };
+          return {
+            request: { path: agentPath(ctx.agent('auth').id), tokens: [{ token, place }] },
+            expect: { status: 401, body: signedOut(row.detail(token)) },
+          };
         },
       }),
     ),
@@ -163,7 +214,10 @@ const userCases: HttpCase[] = [
     cite: 'protocol §2.5',
     build: () => ({
       request: { method: 'POST', path: `${AGENTS_PATH}/google-instance-identity`, body: {}, tokens: [{ token: NOT_A_UUID, place: 'header' }] },
-      expect: { status: 400, body: sdkBody('Validation failed.', undefined, [{ field: 'json_web_token', detail: 'Validation failed for tag "required" with value: ""' }]) },
+      expect: {
+        status: 400,
+        body: sdkBody('Validation failed.', undefined, [{ field: 'json_web_token', detail: 'Validation failed for tag "required" with value: ""' }]),
+      },
     }),
   },
 ];

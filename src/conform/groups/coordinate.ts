@@ -36,7 +36,13 @@ async function expectFrame(ctx: ConformContext, probe: WsProbe, text: string, wh
   ensure(message?.binary === true && message.data.toString('utf8') === text, expected, observed);
 }
 
-function coordinateCheck(name: string, title: string, cite: string, body: (ctx: ConformContext, scope: SocketScope, key: string) => Promise<string>, mutates = true): ConformCheck {
+function coordinateCheck(
+  name: string,
+  title: string,
+  cite: string,
+  body: (ctx: ConformContext, scope: SocketScope, key: string) => Promise<string>,
+  mutates = true,
+): ConformCheck {
   const id = `coordinate.${name}`;
   return {
     id,
@@ -55,7 +61,10 @@ const ZERO_NODE_ARRAY = `[{"id":0,"as_of":"0001-01-01T00:00:00Z","key":"${ZERO_N
 async function textFrameCloses(ctx: ConformContext, probe: WsProbe, who: string): Promise<string> {
   probe.send('{}', false);
   const closed = await probe.waitClose(ctx.waitMs);
-  return compareClose(`${who} closed 1003 ${JSON.stringify(TEXT_FRAME_REASON)}`, closed ? `${who} closed ${closed.code} ${JSON.stringify(closed.reason)}` : `${who} still open after ${ctx.waitMs} ms`);
+  return compareClose(
+    `${who} closed 1003 ${JSON.stringify(TEXT_FRAME_REASON)}`,
+    closed ? `${who} closed ${closed.code} ${JSON.stringify(closed.reason)}` : `${who} still open after ${ctx.waitMs} ms`,
+  );
 }
 
 function compareClose(expected: string, observed: string): string {
@@ -67,19 +76,30 @@ export const coordinateGroup: ConformGroup = {
   name: 'coordinate',
   describe: 'coordinate WebSocket framing, node ids and routing (§7)',
   checks: [
-    coordinateCheck('client-text-frame-closes-1003', 'a text frame from a client closes its socket 1003', 'protocol §7.1', async (ctx, scope, key) =>
-      textFrameCloses(ctx, await scope.client(ctx.agent(key)), 'client'), false),
+    coordinateCheck(
+      'client-text-frame-closes-1003',
+      'a text frame from a client closes its socket 1003',
+      'protocol §7.1',
+      async (ctx, scope, key) => textFrameCloses(ctx, await scope.client(ctx.agent(key)), 'client'),
+      false,
+    ),
     coordinateCheck('agent-text-frame-closes-1003', 'a text frame from the agent closes its socket 1003', 'protocol §7.1', async (ctx, scope, key) =>
-      textFrameCloses(ctx, await scope.agent(ctx.agent(key)), 'agent')),
-    coordinateCheck('agent-node-to-client', "the agent's node reaches a client as one binary array, no newline", 'protocol §7.1, §7.3', async (ctx, scope, key) => {
-      const agent = ctx.agent(key);
-      const a = await scope.agent(agent);
-      const c = await scope.client(agent);
-      const node = agentNode();
-      a.send(encodeNode(node));
-      await expectFrame(ctx, c, array(node), 'client');
-      return `client: binary ${showText(array(node), 80)}`;
-    }),
+      textFrameCloses(ctx, await scope.agent(ctx.agent(key)), 'agent'),
+    ),
+    coordinateCheck(
+      'agent-node-to-client',
+      "the agent's node reaches a client as one binary array, no newline",
+      'protocol §7.1, §7.3',
+      async (ctx, scope, key) => {
+        const agent = ctx.agent(key);
+        const a = await scope.agent(agent);
+        const c = await scope.client(agent);
+        const node = agentNode();
+        a.send(encodeNode(node));
+        await expectFrame(ctx, c, array(node), 'client');
+        return `client: binary ${showText(array(node), 80)}`;
+      },
+    ),
     coordinateCheck('client-node-to-agent', "a client's node reaches the agent as one binary array", 'protocol §7.3, §7.4', async (ctx, scope, key) => {
       const agent = ctx.agent(key);
       const a = await scope.agent(agent);
@@ -138,39 +158,60 @@ export const coordinateGroup: ConformGroup = {
       await expectFrame(ctx, late, array(latest), 'late client');
       return 'late client: [latest]';
     }),
-    coordinateCheck('unknown-keys-dropped', 'a Node is re-encoded: unknown keys dropped, missing ones Go zero values', 'protocol §7.2', async (ctx, scope, key) => {
-      const agent = ctx.agent(key);
-      const a = await scope.agent(agent);
-      const c = await scope.client(agent);
-      a.send('{"conform":true}');
-      await expectFrame(ctx, c, ZERO_NODE_ARRAY, 'client');
-      return 'client: the zero node';
-    }),
-    coordinateCheck('agent-gets-waiting-clients', 'an agent that connects gets the waiting clients\u2019 nodes in one array', 'protocol §7.4', async (ctx, scope, key) => {
-      const agent = ctx.agent(key);
-      const c = await scope.client(agent);
-      const node = clientNode();
-      c.send(encodeNode(node));
-      const a = await connectAfterNodeStored(ctx, scope, agent);
-      await expectFrame(ctx, a, array(node), 'agent');
-      return 'agent: [client node]';
-    }),
+    coordinateCheck(
+      'unknown-keys-dropped',
+      'a Node is re-encoded: unknown keys dropped, missing ones Go zero values',
+      'protocol §7.2',
+      async (ctx, scope, key) => {
+        const agent = ctx.agent(key);
+        const a = await scope.agent(agent);
+        const c = await scope.client(agent);
+        a.send('{"conform":true}');
+        await expectFrame(ctx, c, ZERO_NODE_ARRAY, 'client');
+        return 'client: the zero node';
+      },
+    ),
+    coordinateCheck(
+      'agent-gets-waiting-clients',
+      'an agent that connects gets the waiting clients\u2019 nodes in one array',
+      'protocol §7.4',
+      async (ctx, scope, key) => {
+        const agent = ctx.agent(key);
+        const c = await scope.client(agent);
+        const node = clientNode();
+        c.send(encodeNode(node));
+        const a = await connectAfterNodeStored(ctx, scope, agent);
+        await expectFrame(ctx, a, array(node), 'agent');
+        return 'agent: [client node]';
+      },
+    ),
     coordinateCheck('overwrite-closes-old-1000', 'a second agent socket replaces the first, which closes 1000', 'protocol §7.4', async (ctx, scope, key) => {
       const agent = ctx.agent(key);
       const first = await scope.agent(agent);
       await scope.agent(agent);
       const closed = await first.waitClose(ctx.waitMs);
-      return compareClose('first socket closed 1000 ""', closed ? `first socket closed ${closed.code} ${JSON.stringify(closed.reason)}` : `first socket still open after ${ctx.waitMs} ms`);
+      return compareClose(
+        'first socket closed 1000 ""',
+        closed ? `first socket closed ${closed.code} ${JSON.stringify(closed.reason)}` : `first socket still open after ${ctx.waitMs} ms`,
+      );
     }),
-    coordinateCheck('invalid-node-closes-1011', 'a Node that does not decode closes the socket 1011 with the decoder error', 'protocol §7.2', async (ctx, scope, key) => {
-      const a = await scope.agent(ctx.agent(key));
-      a.send('{"id":"not a number"}');
-      const closed = await a.waitClose(ctx.waitMs);
-      const expected = 'agent closed 1011 "handle next agent message: read json: …"';
-      ensure(closed !== undefined && closed.code === 1011 && closed.reason.startsWith('handle next agent message: read json: '), expected,
-        closed ? `agent closed ${closed.code} ${JSON.stringify(closed.reason)}` : `still open after ${ctx.waitMs} ms`);
-      return expected;
-    }),
+    coordinateCheck(
+      'invalid-node-closes-1011',
+      'a Node that does not decode closes the socket 1011 with the decoder error',
+      'protocol §7.2',
+      async (ctx, scope, key) => {
+        const a = await scope.agent(ctx.agent(key));
+        a.send('{"id":"not a number"}');
+        const closed = await a.waitClose(ctx.waitMs);
+        const expected = 'agent closed 1011 "handle next agent message: read json: …"';
+        ensure(
+          closed !== undefined && closed.code === 1011 && closed.reason.startsWith('handle next agent message: read json: '),
+          expected,
+          closed ? `agent closed ${closed.code} ${JSON.stringify(closed.reason)}` : `still open after ${ctx.waitMs} ms`,
+        );
+        return expected;
+      },
+    ),
   ],
 };
 

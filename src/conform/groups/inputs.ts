@@ -24,17 +24,45 @@ function agentPost(name: string, title: string, cite: string, path: string, body
 }
 
 const cases: HttpCase[] = [
-  agentPost('version-not-semver', 'version without a leading v', 'protocol §5.3', 'version', { version: '1.2.3' }, 400,
-    sdkBody('Invalid workspace agent version provided.', 'invalid semver version: "1.2.3"')),
+  agentPost(
+    'version-not-semver',
+    'version without a leading v',
+    'protocol §5.3',
+    'version',
+    { version: '1.2.3' },
+    400,
+    sdkBody('Invalid workspace agent version provided.', 'invalid semver version: "1.2.3"'),
+  ),
   agentPost('version-empty-body', 'empty body', 'protocol §1.3', 'version', '', 400, sdkBody(BAD_JSON, 'EOF')),
-  agentPost('version-wrong-type', 'version as a number', 'protocol §1.3', 'version', { version: 1 }, 400,
-    sdkBody(BAD_JSON, 'json: cannot unmarshal number into Go struct field PostVersionRequest.version of type string')),
+  agentPost(
+    'version-wrong-type',
+    'version as a number',
+    'protocol §1.3',
+    'version',
+    { version: 1 },
+    400,
+    sdkBody(BAD_JSON, 'json: cannot unmarshal number into Go struct field PostVersionRequest.version of type string'),
+  ),
   agentPost('app-health-empty', 'app-health with an empty map', 'protocol §5.4', 'app-health', { Healths: {} }, 400, sdkBody('Health field is empty')),
   agentPost('app-health-absent', 'app-health without the map', 'protocol §5.4', 'app-health', {}, 400, sdkBody('Health field is empty')),
-  agentPost('app-health-unknown-app', 'app-health for an app the agent does not have (lower-case key: decoding is case-insensitive)', 'protocol §1.3, §5.4',
-    'app-health', { healths: { [UNKNOWN_UUID]: 'healthy' } }, 404, sdkBody('Error setting workspace app health', `workspace app name ${UNKNOWN_UUID} not found`)),
-  agentPost('app-health-key-not-uuid', 'app-health keyed by a non-UUID', 'protocol §5.4', 'app-health', { Healths: { nope: 'healthy' } }, 400,
-    /^\{"message":"Request body must be valid JSON\.","detail":"[^"]+"\}\n$/),
+  agentPost(
+    'app-health-unknown-app',
+    'app-health for an app the agent does not have (lower-case key: decoding is case-insensitive)',
+    'protocol §1.3, §5.4',
+    'app-health',
+    { healths: { [UNKNOWN_UUID]: 'healthy' } },
+    404,
+    sdkBody('Error setting workspace app health', `workspace app name ${UNKNOWN_UUID} not found`),
+  ),
+  agentPost(
+    'app-health-key-not-uuid',
+    'app-health keyed by a non-UUID',
+    'protocol §5.4',
+    'app-health',
+    { Healths: { nope: 'healthy' } },
+    400,
+    /^\{"message":"Request body must be valid JSON\.","detail":"[^"]+"\}\n$/,
+  ),
   {
     name: 'app-health-invalid-value',
     title: 'app-health value "disabled" for a health-checked app',
@@ -43,7 +71,12 @@ const cases: HttpCase[] = [
       const found = ctx.credentials.agents.flatMap((a) => a.apps.filter((app) => app.healthcheck).map((app) => ({ a, app })))[0];
       if (!found) return 'no agent in the credentials has an app with a health check';
       return {
-        request: { method: 'POST', path: `${AGENTS_PATH}/me/app-health`, body: { Healths: { [found.app.id]: 'disabled' } }, tokens: [{ token: found.a.token, place: 'header' }] },
+        request: {
+          method: 'POST',
+          path: `${AGENTS_PATH}/me/app-health`,
+          body: { Healths: { [found.app.id]: 'disabled' } },
+          tokens: [{ token: found.a.token, place: 'header' }],
+        },
         expect: { status: 400, body: sdkBody('Error setting workspace app health', 'workspace app health disabled is not a valid value') },
       };
     },
@@ -56,17 +89,43 @@ const cases: HttpCase[] = [
       const found = ctx.credentials.agents.flatMap((a) => a.apps.filter((app) => !app.healthcheck).map((app) => ({ a, app })))[0];
       if (!found) return 'no agent in the credentials has an app without a health check';
       return {
-        request: { method: 'POST', path: `${AGENTS_PATH}/me/app-health`, body: { Healths: { [found.app.id]: 'healthy' } }, tokens: [{ token: found.a.token, place: 'header' }] },
+        request: {
+          method: 'POST',
+          path: `${AGENTS_PATH}/me/app-health`,
+          body: { Healths: { [found.app.id]: 'healthy' } },
+          tokens: [{ token: found.a.token, place: 'header' }],
+        },
         expect: { status: 404, body: sdkBody('Error setting workspace app health', `health checking is disabled for workspace app ${found.app.id}`) },
       };
     },
   },
-  agentPost('report-stats-wrong-type', 'report-stats with a string count', 'protocol §1.3, §5.7', 'report-stats', { rx_bytes: '1' }, 400,
-    sdkBody(BAD_JSON, 'json: cannot unmarshal string into Go struct field Stats.rx_bytes of type int64')),
-  agentPost('report-stats-float', 'report-stats with a fractional int64', 'protocol §1.3, §5.7', 'report-stats', { rx_bytes: 1.5 }, 400,
-    sdkBody(BAD_JSON, 'json: cannot unmarshal number 1.5 into Go struct field Stats.rx_bytes of type int64')),
-  agentPost('report-lifecycle-invalid', 'report-lifecycle with an unknown state ("be be" included)', 'protocol §5.8', 'report-lifecycle', { state: 'conform' }, 400,
-    sdkBody('Invalid lifecycle state.', 'Invalid lifecycle state "conform", must be be one of ["created" "starting" "start_timeout" "start_error" "ready"].')),
+  agentPost(
+    'report-stats-wrong-type',
+    'report-stats with a string count',
+    'protocol §1.3, §5.7',
+    'report-stats',
+    { rx_bytes: '1' },
+    400,
+    sdkBody(BAD_JSON, 'json: cannot unmarshal string into Go struct field Stats.rx_bytes of type int64'),
+  ),
+  agentPost(
+    'report-stats-float',
+    'report-stats with a fractional int64',
+    'protocol §1.3, §5.7',
+    'report-stats',
+    { rx_bytes: 1.5 },
+    400,
+    sdkBody(BAD_JSON, 'json: cannot unmarshal number 1.5 into Go struct field Stats.rx_bytes of type int64'),
+  ),
+  agentPost(
+    'report-lifecycle-invalid',
+    'report-lifecycle with an unknown state ("be be" included)',
+    'protocol §5.8',
+    'report-lifecycle',
+    { state: 'conform' },
+    400,
+    sdkBody('Invalid lifecycle state.', 'Invalid lifecycle state "conform", must be be one of ["created" "starting" "start_timeout" "start_error" "ready"].'),
+  ),
   agentPost('report-lifecycle-empty-body', 'report-lifecycle with an empty body', 'protocol §1.3, §5.8', 'report-lifecycle', '', 400, sdkBody(BAD_JSON, 'EOF')),
   {
     name: 'gitauth-missing-url',
@@ -82,7 +141,10 @@ const cases: HttpCase[] = [
     title: 'gitauth for a URL no provider matches',
     cite: 'protocol §5.5',
     build: (ctx) => ({
-      request: { path: `${AGENTS_PATH}/me/gitauth?url=${encodeURIComponent('https://conform.invalid/x')}`, tokens: [{ token: ctx.agent('inputs').token, place: 'header' }] },
+      request: {
+        path: `${AGENTS_PATH}/me/gitauth?url=${encodeURIComponent('https://conform.invalid/x')}`,
+        tokens: [{ token: ctx.agent('inputs').token, place: 'header' }],
+      },
       expect: { status: 404, body: sdkBody('No git provider found for URL "https://conform.invalid/x"') },
     }),
   },
@@ -112,8 +174,12 @@ const cases: HttpCase[] = [
       request: { method: 'POST', path: `${AGENTS_PATH}/aws-instance-identity`, body: {} },
       expect: {
         status: 400,
-        bodyMatch: /^\{"message":"Validation failed\.","validations":\[(\{"field":"(signature|document)","detail":"Validation failed for tag \\"required\\" with value: \\"\\""\},?){2}\]\}\n$/,
-        also: (res) => (res.text.includes('"signature"') && res.text.includes('"document"') ? undefined : { expected: 'fields signature and document', observed: 'one of them missing' }),
+        bodyMatch:
+          /^\{"message":"Validation failed\.","validations":\[(\{"field":"(signature|document)","detail":"Validation failed for tag \\"required\\" with value: \\"\\""\},?){2}\]\}\n$/,
+        also: (res) =>
+          res.text.includes('"signature"') && res.text.includes('"document"')
+            ? undefined
+            : { expected: 'fields signature and document', observed: 'one of them missing' },
       },
     }),
   },

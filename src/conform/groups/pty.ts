@@ -24,12 +24,21 @@ async function openPty(ctx: ConformContext, scope: SocketScope, agentId: string,
 /** Waits (bounded) until the output holds `text`; FAIL otherwise. Also insists every frame was binary. */
 async function expectOutput(ctx: ConformContext, pty: WsProbe, text: string, what: string): Promise<void> {
   const seen = await pty.until(() => pty.text().includes(text), ctx.waitMs);
-  ensure(seen, `${what}: output containing ${text}`, `${what}: ${showText(pty.text(), 160) || '(no output)'}${pty.closed ? ` (closed ${pty.closed.code})` : ''}`);
+  ensure(
+    seen,
+    `${what}: output containing ${text}`,
+    `${what}: ${showText(pty.text(), 160) || '(no output)'}${pty.closed ? ` (closed ${pty.closed.code})` : ''}`,
+  );
   const text_ = pty.messages.find((m) => !m.binary);
   ensure(text_ === undefined, 'binary output frames only', `a text frame: ${showText(text_?.data.toString('utf8') ?? '')}`);
 }
 
-function ptyCheck(name: string, title: string, cite: string, body: (ctx: ConformContext, scope: SocketScope, agentId: string) => Promise<string>): ConformCheck {
+function ptyCheck(
+  name: string,
+  title: string,
+  cite: string,
+  body: (ctx: ConformContext, scope: SocketScope, agentId: string) => Promise<string>,
+): ConformCheck {
   const id = `pty.${name}`;
   return {
     id,
@@ -68,7 +77,10 @@ export const ptyGroup: ConformGroup = {
         withSockets(ctx, async (scope) => {
           const agent = await connectedAgent(ctx, scope, 'pty.invalid-reconnect');
           const res = await ctx.http.send({ path: ptyPath(agent.id, 'not-a-uuid'), tokens: [{ token: ctx.credentials.userToken, place: 'header' }] });
-          return judge({ status: 400, body: sdkBody("Query param 'reconnect' must be a valid UUID.", undefined, [{ field: 'reconnect', detail: 'invalid UUID' }]) }, res);
+          return judge(
+            { status: 400, body: sdkBody("Query param 'reconnect' must be a valid UUID.", undefined, [{ field: 'reconnect', detail: 'invalid UUID' }]) },
+            res,
+          );
         }),
     },
     ptyCheck('echo-binary', 'typed input (one JSON object per binary frame) comes back as binary output', 'protocol §8.1', async (ctx, scope, agentId) => {

@@ -41,7 +41,12 @@ function headersProblem(headers: Record<string, string>, nowSec: number): string
 const EXPECTED_HEADERS = 'X-RateLimit-Limit, -Remaining (<= limit), -Reset (Unix s, within the minute)';
 const uniquePath = (tag: string): string => `${AGENTS_PATH}/me/conform-rate-${tag}-${randomBytes(4).toString('hex')}`;
 
-function headerCheck(name: string, title: string, send: (ctx: ConformContext) => Promise<{ headers: Record<string, string>; what: string }>, mutates = false): ConformCheck {
+function headerCheck(
+  name: string,
+  title: string,
+  send: (ctx: ConformContext) => Promise<{ headers: Record<string, string>; what: string }>,
+  mutates = false,
+): ConformCheck {
   return {
     id: `rate-limit.${name}`,
     title,
@@ -50,7 +55,9 @@ function headerCheck(name: string, title: string, send: (ctx: ConformContext) =>
     run: async (ctx) => {
       const { headers, what } = await send(ctx);
       const problem = headersProblem(headers, Math.floor(Date.now() / 1000));
-      return problem ? fail(`${what}: ${EXPECTED_HEADERS}`, `${what}: ${problem}`) : pass(`${what}: ${EXPECTED_HEADERS}`, `${what}: ${JSON.stringify(headersOf(headers))}`);
+      return problem
+        ? fail(`${what}: ${EXPECTED_HEADERS}`, `${what}: ${problem}`)
+        : pass(`${what}: ${EXPECTED_HEADERS}`, `${what}: ${JSON.stringify(headersOf(headers))}`);
     },
   };
 }
@@ -96,7 +103,10 @@ export const rateLimitGroup: ConformGroup = {
     }),
     headerCheck('headers-on-upgrade', 'rate-limit headers on a 101 upgrade', (ctx) =>
       withSockets(ctx, async (scope) => {
-        const result = await scope.open({ path: `${AGENTS_PATH}/${ctx.agent('rate-limit').id}/coordinate`, tokens: [{ token: ctx.credentials.userToken, place: 'cookie' }] });
+        const result = await scope.open({
+          path: `${AGENTS_PATH}/${ctx.agent('rate-limit').id}/coordinate`,
+          tokens: [{ token: ctx.credentials.userToken, place: 'cookie' }],
+        });
         return { headers: result.headers, what: result.ok ? '101 GET /{id}/coordinate' : `${describeResponse(result)} GET /{id}/coordinate` };
       }),
     ),

@@ -33,11 +33,17 @@ export async function readAgent(ctx: ConformContext, agent: CredentialAgent): Pr
 }
 
 const showView = (v: AgentView): string =>
-  `status ${v.status}` + (v.last_connected_at ? `, last_connected_at ${v.last_connected_at}` : '') + (v.disconnected_at ? `, disconnected_at ${v.disconnected_at}` : '');
+  `status ${v.status}` +
+  (v.last_connected_at ? `, last_connected_at ${v.last_connected_at}` : '') +
+  (v.disconnected_at ? `, disconnected_at ${v.disconnected_at}` : '');
 
 /** Waits (bounded) until the agent reads `status`; FAIL with the last view otherwise. */
 async function expectStatus(ctx: ConformContext, agent: CredentialAgent, status: string, withinMs: number, when: string): Promise<AgentView> {
-  const result = await poll(() => readAgent(ctx, agent), (v) => v.status === status, withinMs);
+  const result = await poll(
+    () => readAgent(ctx, agent),
+    (v) => v.status === status,
+    withinMs,
+  );
   ensure(result.ok, `${when}: status ${status} within ${withinMs} ms`, `${when}: ${showView(result.value)} after ${result.afterMs} ms`);
   return result.value;
 }
@@ -58,9 +64,17 @@ export const statusGroup: ConformGroup = {
         if (!agent) return skip('every agent in the credentials has connected before');
         const view = await readAgent(ctx, agent);
         const expected = 'status connecting, no first_connected_at';
-        const timedOut = (view.connection_timeout_seconds ?? 0) > 0 && view.created_at !== undefined && Date.now() - Date.parse(view.created_at) > (view.connection_timeout_seconds ?? 0) * 1000;
-        if (timedOut) return view.status === 'timeout' ? pass('status timeout (connection timeout passed)') : { verdict: 'fail', expected: 'status timeout', observed: showView(view) };
-        return view.status === 'connecting' && !view.first_connected_at ? pass(expected, showView(view)) : { verdict: 'fail', expected, observed: showView(view) };
+        const timedOut =
+          (view.connection_timeout_seconds ?? 0) > 0 &&
+          view.created_at !== undefined &&
+          Date.now() - Date.parse(view.created_at) > (view.connection_timeout_seconds ?? 0) * 1000;
+        if (timedOut)
+          return view.status === 'timeout'
+            ? pass('status timeout (connection timeout passed)')
+            : { verdict: 'fail', expected: 'status timeout', observed: showView(view) };
+        return view.status === 'connecting' && !view.first_connected_at
+          ? pass(expected, showView(view))
+          : { verdict: 'fail', expected, observed: showView(view) };
       },
     },
     {
@@ -91,7 +105,11 @@ export const statusGroup: ConformGroup = {
           await new Promise((resolve) => setTimeout(resolve, holdMs));
           const later = await readAgent(ctx, agent);
           const expected = `after ${holdMs} ms: status connected, last_connected_at later than ${first.last_connected_at}`;
-          ensure(later.status === 'connected' && Date.parse(later.last_connected_at ?? '') > Date.parse(first.last_connected_at ?? ''), expected, `after ${holdMs} ms: ${showView(later)}`);
+          ensure(
+            later.status === 'connected' && Date.parse(later.last_connected_at ?? '') > Date.parse(first.last_connected_at ?? ''),
+            expected,
+            `after ${holdMs} ms: ${showView(later)}`,
+          );
           return pass(expected, showView(later));
         }),
     },
@@ -107,7 +125,11 @@ export const statusGroup: ConformGroup = {
           await expectStatus(ctx, agent, 'connected', settleMs(ctx), 'after open');
           await socket.close(ctx.waitMs);
           const view = await expectStatus(ctx, agent, 'disconnected', settleMs(ctx), 'after close');
-          ensure(Date.parse(view.disconnected_at ?? '') > Date.parse(view.last_connected_at ?? ''), 'disconnected_at later than last_connected_at', showView(view));
+          ensure(
+            Date.parse(view.disconnected_at ?? '') > Date.parse(view.last_connected_at ?? ''),
+            'disconnected_at later than last_connected_at',
+            showView(view),
+          );
           return pass(`disconnected within ${settleMs(ctx)} ms`, showView(view));
         }),
     },

@@ -43,7 +43,11 @@ function httpV2Check(name: string, title: string, cite: string, request: (ctx: C
 /** Dials /me/rpc as the agent and runs `body` on the dRPC client; the session is closed after. */
 async function withRpc(ctx: ConformContext, key: string, body: (conn: RpcClientConnection, agentId: string) => Promise<CheckOutcome>): Promise<CheckOutcome> {
   const agent = ctx.agent(key);
-  const ws = new WebSocket(ctx.url.replace(/^http/, 'ws') + `${RPC}?version=2.0`, { ...V2_WS_CLIENT_OPTIONS, headers: { 'Coder-Session-Token': agent.token }, handshakeTimeout: ctx.waitMs });
+  const ws = new WebSocket(ctx.url.replace(/^http/, 'ws') + `${RPC}?version=2.0`, {
+    ...V2_WS_CLIENT_OPTIONS,
+    headers: { 'Coder-Session-Token': agent.token },
+    handshakeTimeout: ctx.waitMs,
+  });
   ws.on('error', () => undefined);
   const opened = await new Promise<ProbeResponse | undefined>((resolve) => {
     ws.once('open', () => resolve(undefined));
@@ -57,7 +61,9 @@ async function withRpc(ctx: ConformContext, key: string, body: (conn: RpcClientC
   });
   if (opened) {
     ws.terminate();
-    return notServed(opened) ? skip('the target does not serve /me/rpc (404 Route not found.)') : fail('GET /me/rpc?version=2.0: 101', describeResponse(opened));
+    return notServed(opened)
+      ? skip('the target does not serve /me/rpc (404 Route not found.)')
+      : fail('GET /me/rpc?version=2.0: 101', describeResponse(opened));
   }
   const conn = connectRpcClient(wsByteStream(ws), { keepAliveIntervalMs: 0 });
   try {
@@ -80,23 +86,50 @@ export const v2Group: ConformGroup = {
   describe: '/me/rpc: auth, version negotiation, GetManifest, unknown method (protocol-v2 §1–§2, §5.1)',
   checks: [
     httpV2Check('auth-missing', '/me/rpc without a token: 401', 'protocol-v2 §1.2', () => ({ path: `${RPC}?version=2.0` }), { status: 401, body: NO_TOKEN }),
-    httpV2Check('auth-not-uuid', '/me/rpc with a token that is not a UUID: 401', 'protocol-v2 §1.2', () => ({ path: `${RPC}?version=2.0`, tokens: [{ token: 'conform-not-a-uuid', place: 'header' }] }), {
+    httpV2Check(
+      'auth-not-uuid',
+      '/me/rpc with a token that is not a UUID: 401',
+      'protocol-v2 §1.2',
+      () => ({ path: `${RPC}?version=2.0`, tokens: [{ token: 'conform-not-a-uuid', place: 'header' }] }),
+      {
+        status: 401,
+        body: sdkBody('Workspace agent token invalid.', 'An agent token must be a valid UUIDv4. (len 18)'),
+      },
+    ),
+    httpV2Check('auth-before-version', 'a request wrong in both token and version gets the 401', 'protocol-v2 §1.2', () => ({ path: `${RPC}?version=abc` }), {
       status: 401,
-      body: sdkBody('Workspace agent token invalid.', 'An agent token must be a valid UUIDv4. (len 18)'),
+      body: NO_TOKEN,
     }),
-    httpV2Check('auth-before-version', 'a request wrong in both token and version gets the 401', 'protocol-v2 §1.2', () => ({ path: `${RPC}?version=abc` }), { status: 401, body: NO_TOKEN }),
-    httpV2Check('version-invalid', 'version "abc": 400 invalid version string', 'protocol-v2 §1.3', (ctx) => ({ path: `${RPC}?version=abc`, tokens: [{ token: ctx.agent('v2').token, place: 'header' }] }), {
-      status: 400,
-      body: versionBody('invalid version string: abc'),
-    }),
-    httpV2Check('version-major-too-new', 'version 3.0: 400 server is behind the requested major', 'protocol-v2 §1.3', (ctx) => ({ path: `${RPC}?version=3.0`, tokens: [{ token: ctx.agent('v2').token, place: 'header' }] }), {
-      status: 400,
-      bodyMatch: new RegExp(`^${escapeRe(versionBody('server is at version 2.M, behind requested major version 3.0')).replace('2\\.M', '2\\.\\d+')}$`),
-    }),
-    httpV2Check('version-minor-too-new', 'version 2.999: 400 server is behind the requested minor', 'protocol-v2 §1.3', (ctx) => ({ path: `${RPC}?version=2.999`, tokens: [{ token: ctx.agent('v2').token, place: 'header' }] }), {
-      status: 400,
-      bodyMatch: new RegExp(`^${escapeRe(versionBody('server is at version 2.M, behind requested minor version 2.999')).replace('2\\.M', '2\\.\\d+')}$`),
-    }),
+    httpV2Check(
+      'version-invalid',
+      'version "abc": 400 invalid version string',
+      'protocol-v2 §1.3',
+      (ctx) => ({ path: `${RPC}?version=abc`, tokens: [{ token: ctx.agent('v2').token, place: 'header' }] }),
+      {
+        status: 400,
+        body: versionBody('invalid version string: abc'),
+      },
+    ),
+    httpV2Check(
+      'version-major-too-new',
+      'version 3.0: 400 server is behind the requested major',
+      'protocol-v2 §1.3',
+      (ctx) => ({ path: `${RPC}?version=3.0`, tokens: [{ token: ctx.agent('v2').token, place: 'header' }] }),
+      {
+        status: 400,
+        bodyMatch: new RegExp(`^${escapeRe(versionBody('server is at version 2.M, behind requested major version 3.0')).replace('2\\.M', '2\\.\\d+')}$`),
+      },
+    ),
+    httpV2Check(
+      'version-minor-too-new',
+      'version 2.999: 400 server is behind the requested minor',
+      'protocol-v2 §1.3',
+      (ctx) => ({ path: `${RPC}?version=2.999`, tokens: [{ token: ctx.agent('v2').token, place: 'header' }] }),
+      {
+        status: 400,
+        bodyMatch: new RegExp(`^${escapeRe(versionBody('server is at version 2.M, behind requested minor version 2.999')).replace('2\\.M', '2\\.\\d+')}$`),
+      },
+    ),
     {
       id: 'v2.get-manifest',
       title: 'GetManifest decodes, names this agent, and passes the Go agent\u2019s checks',
@@ -104,8 +137,12 @@ export const v2Group: ConformGroup = {
       mutates: true,
       run: (ctx) =>
         withRpc(ctx, 'v2.get-manifest', async (conn, agentId) => {
-          const answer = await withTimeout(conn.client.unary(AGENT_RPC.GetManifest.path, AGENT_RPC.GetManifest.encodeRequest({})).catch((e: Error) => e), ctx.waitMs);
-          if (answer === 'timeout' || answer instanceof Error) return fail('a Manifest', answer === 'timeout' ? `no answer within ${ctx.waitMs} ms` : `${answer.name}: ${answer.message}`);
+          const answer = await withTimeout(
+            conn.client.unary(AGENT_RPC.GetManifest.path, AGENT_RPC.GetManifest.encodeRequest({})).catch((e: Error) => e),
+            ctx.waitMs,
+          );
+          if (answer === 'timeout' || answer instanceof Error)
+            return fail('a Manifest', answer === 'timeout' ? `no answer within ${ctx.waitMs} ms` : `${answer.name}: ${answer.message}`);
           let manifest: Manifest;
           try {
             manifest = AGENT_RPC.GetManifest.decodeResponse(answer);
@@ -125,7 +162,10 @@ export const v2Group: ConformGroup = {
       run: (ctx) =>
         withRpc(ctx, 'v2.unknown-method', async (conn) => {
           const method = '/coder.agent.v2.Agent/ConformNoSuchMethod';
-          const answer = await withTimeout(conn.client.unary(method, new Uint8Array()).catch((e: Error) => e), ctx.waitMs);
+          const answer = await withTimeout(
+            conn.client.unary(method, new Uint8Array()).catch((e: Error) => e),
+            ctx.waitMs,
+          );
           const expected = `DrpcError code 0 ${JSON.stringify(`protocol error: unknown rpc: "${method}"`)}`;
           if (answer === 'timeout') return fail(expected, `no answer within ${ctx.waitMs} ms`);
           if (!(answer instanceof DrpcError)) return fail(expected, answer instanceof Error ? `${answer.name}: ${answer.message}` : 'a response');

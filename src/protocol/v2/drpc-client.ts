@@ -188,9 +188,9 @@ export class DrpcClientStream extends ClientCall implements QueueOwner, AsyncIte
       this.corkedInvoke = null;
       this.sentCloseSend = true;
       this.nextId = 4;
-      void this.writeBytes(encodeSequence(STREAM_ID, 1, PacketKind.Invoke, methodBytes(method), PacketKind.Message, request, PacketKind.CloseSend, EMPTY)).catch(
-        (error: Error) => this.fail(error),
-      );
+      void this.writeBytes(
+        encodeSequence(STREAM_ID, 1, PacketKind.Invoke, methodBytes(method), PacketKind.Message, request, PacketKind.CloseSend, EMPTY),
+      ).catch((error: Error) => this.fail(error));
     } else {
       // drpc corks the Invoke until the first send or receive (protocol-v2 §2.2).
       this.corkedInvoke = methodBytes(method);
@@ -217,7 +217,9 @@ export class DrpcClientStream extends ClientCall implements QueueOwner, AsyncIte
     const invoke = this.corkedInvoke;
     this.corkedInvoke = null;
     const bytes =
-      invoke !== null ? encodeSequence(STREAM_ID, 1, PacketKind.Invoke, invoke, PacketKind.CloseSend, EMPTY) : encodePacket(PacketKind.CloseSend, STREAM_ID, this.nextId++);
+      invoke !== null
+        ? encodeSequence(STREAM_ID, 1, PacketKind.Invoke, invoke, PacketKind.CloseSend, EMPTY)
+        : encodePacket(PacketKind.CloseSend, STREAM_ID, this.nextId++);
     if (invoke !== null) this.nextId = 3;
     const sent = this.writeBytes(bytes);
     this.maybeFinished();

@@ -69,7 +69,14 @@ export function writePacket(
  * Encodes one packet as a new array: a `Buffer.allocUnsafe` one (writePacket fills every byte), so
  * a small packet is a slice of Node's pool rather than an off-heap allocation of its own.
  */
-export function encodePacket(kind: number, streamId: number, messageId: number, data: Uint8Array = EMPTY, control = false, splitSize = DRPC_SPLIT_SIZE): Uint8Array {
+export function encodePacket(
+  kind: number,
+  streamId: number,
+  messageId: number,
+  data: Uint8Array = EMPTY,
+  control = false,
+  splitSize = DRPC_SPLIT_SIZE,
+): Uint8Array {
   const out = Buffer.allocUnsafe(packetSize(streamId, messageId, data.length, splitSize));
   writePacket(out, 0, kind, streamId, messageId, data, control, splitSize);
   return out;

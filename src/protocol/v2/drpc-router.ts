@@ -47,10 +47,7 @@ export type ServerStreamHandler = (request: Uint8Array, stream: ServerSendStream
 export type BidiHandler = (stream: ServerBidiStream, ctx: RpcContext) => void | Promise<void>;
 
 /** A registered method. */
-export type Route =
-  | { kind: 'unary'; handler: UnaryHandler }
-  | { kind: 'server-stream'; handler: ServerStreamHandler }
-  | { kind: 'bidi'; handler: BidiHandler };
+export type Route = { kind: 'unary'; handler: UnaryHandler } | { kind: 'server-stream'; handler: ServerStreamHandler } | { kind: 'bidi'; handler: BidiHandler };
 
 export class DrpcRouter {
   private readonly routes = new Map<string, Route>();

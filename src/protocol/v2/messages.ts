@@ -131,12 +131,7 @@ type CodecsOf<S extends GenServiceMethods> = {
   readonly [K in keyof S & string as Capitalize<K>]: RpcCodec<S[K]['input'], S[K]['output']>;
 };
 
-function codec<I extends DescMessage, O extends DescMessage>(
-  path: string,
-  kind: RpcKind,
-  input: I,
-  output: O,
-): RpcCodec<I, O> {
+function codec<I extends DescMessage, O extends DescMessage>(path: string, kind: RpcKind, input: I, output: O): RpcCodec<I, O> {
   return {
     path,
     kind,

@@ -127,7 +127,7 @@ class WsByteStream implements ByteTransport {
     if (this.closeError !== null) return;
     // 1000/1001 read as EOF, like coder/websocket's NetConn (protocol-v2 §1.5); 1005 = closed without a code.
     const clean = code === 1000 || code === 1001 || code === 1005;
-    this.closeError = clean ? undefined : this.lastError ?? new WsClosedError(code, reason);
+    this.closeError = clean ? undefined : (this.lastError ?? new WsClosedError(code, reason));
     if (this.closeError === undefined && this.lastError) this.closeError = this.lastError;
     const sink = this.sink;
     if (sink) {
@@ -141,4 +141,3 @@ class WsByteStream implements ByteTransport {
 export function wsByteStream(ws: WebSocket, options: WsByteStreamOptions = {}): ByteTransport {
   return new WsByteStream(ws, options);
 }
-

@@ -64,10 +64,7 @@ function writeU32(out: Uint8Array, offset: number, value: number): void {
 }
 
 function readU32(bytes: Uint8Array, offset: number): number {
-  return (
-    (bytes[offset] as number) * 0x1000000 +
-    (((bytes[offset + 1] as number) << 16) | ((bytes[offset + 2] as number) << 8) | (bytes[offset + 3] as number))
-  );
+  return (bytes[offset] as number) * 0x1000000 + (((bytes[offset + 1] as number) << 16) | ((bytes[offset + 2] as number) << 8) | (bytes[offset + 3] as number));
 }
 
 /** Receiver of parsed frames. */

@@ -7,7 +7,16 @@
  * the next microtask (the Go reader does not care about message boundaries), so a unary call's
  * SYN, data header and body cost one WebSocket message instead of three.
  */
-import { Flag, FrameType, GoAwayCode, YAMUX_HEADER_SIZE, YAMUX_INITIAL_WINDOW, YamuxFrameParser, writeYamuxHeader, type YamuxFrameSink } from './yamux-frame.js';
+import {
+  Flag,
+  FrameType,
+  GoAwayCode,
+  YAMUX_HEADER_SIZE,
+  YAMUX_INITIAL_WINDOW,
+  YamuxFrameParser,
+  writeYamuxHeader,
+  type YamuxFrameSink,
+} from './yamux-frame.js';
 import { YamuxStream, type YamuxStreamOwner } from './yamux-stream.js';
 import type { ByteSink, ByteTransport } from './ws-byte-stream.js';
 import { realTimers, type TimerHost } from './timer-host.js';

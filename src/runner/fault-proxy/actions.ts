@@ -21,8 +21,7 @@ export type ProxyActionKind = (typeof PROXY_ACTION_KINDS)[number];
 /** A duration ("30s", "250ms", or a number of ms); outputs ms. Same rules as the scenario's. */
 const duration = z
   .union([z.string(), z.number()], {
-    error: (issue) =>
-      issue.input === undefined ? 'required (a duration like "30s")' : `expected a duration like "30s", got ${showValue(issue.input)}`,
+    error: (issue) => (issue.input === undefined ? 'required (a duration like "30s")' : `expected a duration like "30s", got ${showValue(issue.input)}`),
   })
   .transform((value, ctx) => {
     try {

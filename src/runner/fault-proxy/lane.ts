@@ -181,10 +181,13 @@ export class Lane {
 
   private wait(ms: number): void {
     // Timers may fire a fraction of a millisecond early; never release before the due time.
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(1, Math.ceil(ms)));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
     this.updateFlow();
   }
 

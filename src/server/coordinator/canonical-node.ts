@@ -168,7 +168,19 @@ function canonicalTimeEnd(b: Buffer, i: number): number {
   const minute = twoDigits(b, i + 14);
   const second = twoDigits(b, i + 17);
   if (century < 0 || yy < 0 || b[i + 4] !== 0x2d || b[i + 7] !== 0x2d || b[i + 10] !== 0x54 || b[i + 13] !== 0x3a || b[i + 16] !== 0x3a) return -1;
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(month, century * 100 + yy) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysIn(month, century * 100 + yy) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
+  )
+    return -1;
   let j = i + 19;
   if (b[j] === 0x2e) {
     const from = ++j;

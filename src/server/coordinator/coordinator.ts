@@ -171,7 +171,16 @@ export class Coordinator {
   /** Serves a client socket (ServeClient) that wants to reach `agentId`. */
   attachClient(agentId: string, ws: WebSocket): void {
     if (this.refuseIfClosed(ws)) return;
-    const conn: ClientConn = { coord: this, ws, agentId, role: 'client', decoder: new JsonStreamDecoder(), awaitingPong: false, slot: this.takeSlot(), frame: undefined };
+    const conn: ClientConn = {
+      coord: this,
+      ws,
+      agentId,
+      role: 'client',
+      decoder: new JsonStreamDecoder(),
+      awaitingPong: false,
+      slot: this.takeSlot(),
+      frame: undefined,
+    };
     this.listen(ws, conn);
     const latest = this.agentNodes.get(agentId);
     if (latest) this.send(ws, latest.frame);

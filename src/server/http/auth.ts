@@ -67,8 +67,7 @@ export function authenticateAgent(token: string, store: AgentStore): AgentRecord
 const NOT_AUTHORIZED: AuthFailure = {
   status: 401,
   message: 'Workspace agent not authorized.',
-  detail:
-    'The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.',
+  detail: 'The agent cannot authenticate until the workspace provision job has been completed. If the job is no longer running, this agent is invalid.',
 };
 
 /** A revoked token (revoke-tokens fault) is answered as coderd answers a token it does not know. */
@@ -102,7 +101,8 @@ export class UserAuth {
       return { status: 401, message: SIGNED_OUT, detail: `Invalid API key format: incorrect amount of API key parts, expected 2 got ${parts.length}` };
     }
     const [id = '', secret = ''] = parts;
-    if (byteLength(id) !== 10) return { status: 401, message: SIGNED_OUT, detail: `Invalid API key format: invalid API key ID length, expected 10 got ${byteLength(id)}` };
+    if (byteLength(id) !== 10)
+      return { status: 401, message: SIGNED_OUT, detail: `Invalid API key format: invalid API key ID length, expected 10 got ${byteLength(id)}` };
     if (byteLength(secret) !== 22) {
       return { status: 401, message: SIGNED_OUT, detail: `Invalid API key format: invalid API key secret length, expected 22 got ${byteLength(secret)}` };
     }

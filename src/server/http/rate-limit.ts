@@ -52,7 +52,10 @@ export function createRateLimiter(limit: number, wallNow: () => number, windowMs
       const rate = Math.round((e.previous * (windowMs - (now - window))) / windowMs + e.current);
       const reset = String(Math.floor((window + windowMs) / 1000));
       if (rate >= limit) {
-        return { allowed: false, headers: ['X-RateLimit-Limit', limitText, 'X-RateLimit-Remaining', '0', 'X-RateLimit-Reset', reset, 'Retry-After', retryAfter] };
+        return {
+          allowed: false,
+          headers: ['X-RateLimit-Limit', limitText, 'X-RateLimit-Remaining', '0', 'X-RateLimit-Reset', reset, 'Retry-After', retryAfter],
+        };
       }
       e.current++;
       return { allowed: true, headers: ['X-RateLimit-Limit', limitText, 'X-RateLimit-Remaining', String(limit - rate - 1), 'X-RateLimit-Reset', reset] };
@@ -68,5 +71,8 @@ export function canonicalIp(ip: string): string {
   const left = head ? head.split(':') : [];
   const right = ip.includes('::') && tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '').toLowerCase()).join(':')}::`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, '').toLowerCase())
+    .join(':')}::`;
 }

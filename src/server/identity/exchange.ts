@@ -40,12 +40,7 @@ const MESSAGES: Record<IdentityProvider, string> = {
  * bodies itself, then does the shared lookup (404 for an unknown instance) with `instanceId`.
  * Synchronous and ~0.1-0.3 ms (one RSA-2048 verification; two for Azure).
  */
-export function exchangeInstanceIdentity(
-  provider: IdentityProvider,
-  body: unknown,
-  trust: TrustMaterial,
-  nowMs: number,
-): ExchangeResult {
+export function exchangeInstanceIdentity(provider: IdentityProvider, body: unknown, trust: TrustMaterial, nowMs: number): ExchangeResult {
   const spec = BODIES[provider];
   const decoded = decodeGoStruct(body, spec.struct, spec.fields);
   if (!decoded.ok) return { ok: false, status: 400, body: coderResponse('Request body must be valid JSON.', decoded.error) };

@@ -82,7 +82,10 @@ export function goJsonParse(bytes: Buffer): { ok: true; value: unknown } | { ok:
   if (texts.length === 0) return { ok: false, error: 'unexpected end of JSON input' };
   if (texts.length > 1 || dec.pending) {
     const first = Buffer.from(texts[0] ?? '', 'utf8');
-    const rest = bytes.subarray(bytes.indexOf(first) + first.length).toString('latin1').trimStart();
+    const rest = bytes
+      .subarray(bytes.indexOf(first) + first.length)
+      .toString('latin1')
+      .trimStart();
     return { ok: false, error: `invalid character '${rest[0] ?? '?'}' after top-level value` };
   }
   try {

@@ -122,7 +122,9 @@ export function buildTrustMaterial(seed: string): TrustMaterial {
 
   const googlePublic = createPublicKey(googleKey);
   // Google's kids are 40 hex digits; a hash of the public key keeps ours stable per seed.
-  const kid = createHash('sha1').update(googlePublic.export({ type: 'spki', format: 'der' })).digest('hex');
+  const kid = createHash('sha1')
+    .update(googlePublic.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 
   return {
     aws: { privateKeyPem: awsKey, certificatePem: awsCert },

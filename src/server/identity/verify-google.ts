@@ -8,9 +8,7 @@ export interface GoogleKey {
   publicKeyPem: string;
 }
 
-export type GoogleResult =
-  | { ok: true; instanceId: string }
-  | { ok: false; status: 401 | 400; detail: string };
+export type GoogleResult = { ok: true; instanceId: string } | { ok: false; status: 401 | 400; detail: string };
 
 /** Parses one JWT segment: Go's RawURLEncoding then json.Unmarshal. */
 function segment(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -83,7 +81,10 @@ function goTypeName(v: unknown): string {
 function goValue(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
   if (v !== null && typeof v === 'object') {
-    return `map[${Object.keys(v).sort().map((k) => `${k}:${goValue((v as Record<string, unknown>)[k])}`).join(' ')}]`;
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${goValue((v as Record<string, unknown>)[k])}`)
+      .join(' ')}]`;
   }
   if (v === null) return '<nil>';
   return String(v);

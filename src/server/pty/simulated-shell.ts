@@ -164,7 +164,8 @@ function splitWords(text: string): string[] {
   let last = -1;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const part = m[1] ?? m[2] ?? m[3] ?? '';
-    if (m.index === last) cur += part; // adjacent pieces form one word: a"b"c
+    if (m.index === last)
+      cur += part; // adjacent pieces form one word: a"b"c
     else {
       if (last !== -1) words.push(cur);
       cur = part;

@@ -14,7 +14,11 @@ import { LIFECYCLE_STATES, type AgentRecord, type AppHealth, type LifecycleState
  */
 const INVALID_JSON = 'Request body must be valid JSON.';
 
-const VERSION_SPEC: StructSpec = { name: 'PostVersionRequest', goType: 'agentsdk.PostVersionRequest', fields: [{ json: 'version', kind: 'string', goType: 'string' }] };
+const VERSION_SPEC: StructSpec = {
+  name: 'PostVersionRequest',
+  goType: 'agentsdk.PostVersionRequest',
+  fields: [{ json: 'version', kind: 'string', goType: 'string' }],
+};
 const LIFECYCLE_SPEC: StructSpec = {
   name: 'PostLifecycleRequest',
   goType: 'agentsdk.PostLifecycleRequest',

@@ -4,12 +4,7 @@ import { DrpcRouter, type ServerBidiStream } from '../../protocol/v2/drpc-router
 import { serveRpc, type RpcConnection } from '../../protocol/v2/rpc-connection.js';
 import { DRPC_UNIMPLEMENTED, DrpcError } from '../../protocol/v2/wire-errors.js';
 import { wsByteStream } from '../../protocol/v2/ws-byte-stream.js';
-import {
-  DERPMapSchema,
-  TelemetryRequestSchema,
-  TelemetryResponseSchema,
-  type Node,
-} from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { DERPMapSchema, TelemetryRequestSchema, TelemetryResponseSchema, type Node } from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import type { AgentV2Counters } from '../counters.js';
 import type { DERPMap as JsonDerpMap } from '../../protocol/derp-map.js';
 import type { ServerState } from '../state.js';
@@ -181,9 +176,16 @@ export function serveAgentSession(s: ServerState, ws: WebSocket, agent: AgentRec
   const router = new DrpcRouter();
   addAgentService(router, { s, agent, apiVersion }, counters);
   // GET /{id} renders `latency` from the current session's node, as from a v1 socket's.
-  addTailnetService(router, s, () => agent.id, { kind: 'agent', agentId: agent.id }, counters, (node) => {
-    if (state.session === ref) state.latencyNode = { derp_latency: node.derpLatency, preferred_derp: node.preferredDerp };
-  });
+  addTailnetService(
+    router,
+    s,
+    () => agent.id,
+    { kind: 'agent', agentId: agent.id },
+    counters,
+    (node) => {
+      if (state.session === ref) state.latencyNode = { derp_latency: node.derpLatency, preferred_derp: node.preferredDerp };
+    },
+  );
   const conn: RpcConnection = serveRpc(wsByteStream(ws), router);
   const monitor = new ConnectionMonitor(s, agent, { ping: () => conn.session.ping(), close: () => conn.close() });
   const untrack = s.v2.track({ close: () => conn.close() });

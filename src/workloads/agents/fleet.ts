@@ -111,10 +111,13 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         if (wanted > planned) {
           const more = wanted - planned;
           for (let j = 0; j < more; j++) {
-            const timer = clock.setTimeout(() => {
-              pending.delete(timer);
-              startOne();
-            }, (j * resolved.tickMs) / more);
+            const timer = clock.setTimeout(
+              () => {
+                pending.delete(timer);
+                startOne();
+              },
+              (j * resolved.tickMs) / more,
+            );
             pending.add(timer);
           }
         } else if (wanted < planned) {

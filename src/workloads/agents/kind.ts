@@ -31,7 +31,10 @@ export const agentsKind = defineWorkloadKind({
       run: (ctx) => {
         const rate = env.coordinate.agentUpdateRate;
         const nodeUpdateInterval = rate !== undefined && rate > 0 ? 1000 / rate : config.nodeUpdateInterval;
-        const fleet = createAgentFleet({ ...config, nodeUpdateInterval }, { schedule: env.schedule, durationMs: env.durationMs, observer: env.coordinate.observer });
+        const fleet = createAgentFleet(
+          { ...config, nodeUpdateInterval },
+          { schedule: env.schedule, durationMs: env.durationMs, observer: env.coordinate.observer },
+        );
         return fleet.run(ctx);
       },
     };

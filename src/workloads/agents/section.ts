@@ -40,9 +40,7 @@ export const agentsSection = z.strictObject({
     .default('v0.15.3'),
   nodeUpdateInterval: duration.prefault('30s'),
   nodeUpdateJitter: ratio.default(0.1),
-  apps: z
-    .strictObject({ checkInterval: duration.prefault('1s'), healthyAfter: duration.prefault('2s'), flapRate: ratio.default(0) })
-    .prefault({}),
+  apps: z.strictObject({ checkInterval: duration.prefault('1s'), healthyAfter: duration.prefault('2s'), flapRate: ratio.default(0) }).prefault({}),
   lifecycle: z.strictObject({ outcomes: outcomes.prefault({ ready: 1 }), startupDuration: duration.prefault('1s') }).prefault({}),
   gitauth: ratio.default(0),
   pingInterval: duration.prefault('30s'),

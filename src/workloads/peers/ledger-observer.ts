@@ -22,11 +22,7 @@ export interface LedgerObserver extends CoordinateObserver {
  * @param peerByNodeId node id (decimal text) → peer ledger key, filled in as peers are created
  * @param peerKeysOf   the peers an agent's update fans out to (every peer of that agent)
  */
-export function createLedgerObserver(
-  ledger: Ledger,
-  peerByNodeId: ReadonlyMap<string, string>,
-  peerKeysOf: (agentId: string) => string[],
-): LedgerObserver {
+export function createLedgerObserver(ledger: Ledger, peerByNodeId: ReadonlyMap<string, string>, peerKeysOf: (agentId: string) => string[]): LedgerObserver {
   const receivers = new Map<string, string[]>();
   let stopped = false;
   let clock: Clock | undefined;

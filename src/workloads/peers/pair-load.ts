@@ -113,7 +113,12 @@ export class AgentSide {
       sockets[i] = await open(`${wsBase(url)}/api/v2/workspaceagents/me/coordinate`, agent.token);
       sockets[i]?.send(templates[i]?.encode(0, clock.wallNow()) ?? '', SEND);
     });
-    return new AgentSide(sockets, templates, sockets.map(() => 0), clock);
+    return new AgentSide(
+      sockets,
+      templates,
+      sockets.map(() => 0),
+      clock,
+    );
   }
 
   /** Sends `rate` updates/s round-robin over the agents for `durationMs` (count-bounded). */
@@ -275,7 +280,13 @@ export function accountStep(rate: number, sent: SendRecord, arrived: ArrivalReco
 }
 
 /** Waits until `expected` arrivals, or none new for `quietMs`, or `maxMs`; returns when it ended. */
-export async function drain(arrived: () => Promise<number> | number, expected: number, quietMs: number, maxMs: number, clock = preciseWallClock()): Promise<number> {
+export async function drain(
+  arrived: () => Promise<number> | number,
+  expected: number,
+  quietMs: number,
+  maxMs: number,
+  clock = preciseWallClock(),
+): Promise<number> {
   const started = clock.now();
   let last = -1;
   let lastChange = started;

@@ -102,7 +102,10 @@ export class Peer {
     this.stopUpdates();
     this.closing.abort();
     this.socket?.close(1000);
-    void this.dialing?.then((s) => s.close(1000), () => {});
+    void this.dialing?.then(
+      (s) => s.close(1000),
+      () => {},
+    );
     return this.done;
   }
 

@@ -46,8 +46,7 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
   const ledger = new Ledger({ drainWindowMs: config.drainWindow, metrics: sink });
   /** Node id (decimal) → peer ledger key, so the agent side can tell which peer a node is from. */
   const peerByNodeId = new Map<string, string>();
-  const peerKeysOf = (agentId: string): string[] =>
-    Array.from({ length: config.perAgent }, (_, i) => peerKey(agentId, i));
+  const peerKeysOf = (agentId: string): string[] => Array.from({ length: config.perAgent }, (_, i) => peerKey(agentId, i));
   const observer = createLedgerObserver(ledger, peerByNodeId, peerKeysOf);
 
   const workload: Workload = {

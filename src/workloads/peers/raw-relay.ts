@@ -28,8 +28,7 @@ function tokenOf(req: IncomingMessage): string | undefined {
   return cookie || (typeof header === 'string' ? header : undefined);
 }
 
-const bytes = (data: RawData): Buffer =>
-  Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+const bytes = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
 
 export async function startRawRelay(options: {
   /** agent token → agent id */
@@ -55,9 +54,7 @@ export async function startRawRelay(options: {
     agents.get(agentId)?.close(1000);
     agents.set(agentId, ws);
     ws.on('message', (data) => {
-      const message = strict
-        ? Buffer.from(`[${encodeNode(decodeNode(bytes(data).toString()))}]`)
-        : Buffer.concat([OPEN, bytes(data), CLOSE]);
+      const message = strict ? Buffer.from(`[${encodeNode(decodeNode(bytes(data).toString()))}]`) : Buffer.concat([OPEN, bytes(data), CLOSE]);
       latest.set(agentId, message);
       for (const peer of peers.get(agentId) ?? []) peer.send(message, SEND);
     });

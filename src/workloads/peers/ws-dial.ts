@@ -40,9 +40,7 @@ export type WsCoordinateDialOptions = Pick<PeerDialOptions, 'url' | 'token' | 't
 export const wsCoordinateDial = (options: WsCoordinateDialOptions): Promise<PeerSocket> =>
   new Promise<PeerSocket>((resolve, reject) => {
     const headers: Record<string, string> =
-      options.tokenIn === 'header'
-        ? { 'Coder-Session-Token': options.token }
-        : { Cookie: `coder_session_token=${options.token}` };
+      options.tokenIn === 'header' ? { 'Coder-Session-Token': options.token } : { Cookie: `coder_session_token=${options.token}` };
     const ws = new WebSocket(options.url, { headers, perMessageDeflate: false, handshakeTimeout: 10_000 });
     let opened = false;
     const socket: PeerSocket = {

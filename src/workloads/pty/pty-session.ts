@@ -84,7 +84,10 @@ export class PtySession {
     this.stopping = true;
     this.wake?.();
     this.stopCurrent?.();
-    void this.dialing?.then((c) => c.ws.close(1000), () => {});
+    void this.dialing?.then(
+      (c) => c.ws.close(1000),
+      () => {},
+    );
     return this.done ?? Promise.resolve();
   }
 
@@ -145,7 +148,12 @@ export class PtySession {
       let closing: 'planned' | 'stop' | undefined;
       let closed = false;
       let draining: 'planned' | 'stop' | undefined;
-      const timers_: Record<'replay' | 'reconnect' | 'quiet' | 'drain', Cancel | undefined> = { replay: undefined, reconnect: undefined, quiet: undefined, drain: undefined };
+      const timers_: Record<'replay' | 'reconnect' | 'quiet' | 'drain', Cancel | undefined> = {
+        replay: undefined,
+        reconnect: undefined,
+        quiet: undefined,
+        drain: undefined,
+      };
       const cancel = (name: keyof typeof timers_): void => {
         timers_[name]?.();
         timers_[name] = undefined;

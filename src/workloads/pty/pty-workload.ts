@@ -39,21 +39,29 @@ export function createPtyWorkload(config: PtyConfig, run: PtyRun): Workload {
       const loggedDial = new Set<string>();
       log.addSecret(credentials.userToken);
 
-      const onMismatch = (label: string) => (v: ReplayVerdict, streamOffset: number): void => {
-        if (loggedMismatch) return;
-        loggedMismatch = true;
-        const at = v.mismatchAt ?? 0;
-        const what =
-          v.expectedByte !== undefined
-            ? `byte ${at} of ${v.expected} differs (expected ${v.expectedByte}, got ${v.receivedByte ?? 'nothing'})`
-            : `cut short: ${v.received} of ${v.expected} bytes arrived`;
-        log.warn(`pty: replay mismatch on ${label}: ${what}; replay window starts at output offset ${streamOffset}, so the first bad byte is output byte ${streamOffset + at} (further mismatches are counted, not logged)`);
-      };
-      const onDialError = (label: string) => (error: unknown, cls: string): void => {
-        if (loggedDial.has(cls)) return;
-        loggedDial.add(cls);
-        log.warn(`pty: dial failed on ${label} (${cls}): ${log.redact(String((error as Error)?.message ?? error))} (further ${cls} failures are counted, not logged)`);
-      };
+      const onMismatch =
+        (label: string) =>
+        (v: ReplayVerdict, streamOffset: number): void => {
+          if (loggedMismatch) return;
+          loggedMismatch = true;
+          const at = v.mismatchAt ?? 0;
+          const what =
+            v.expectedByte !== undefined
+              ? `byte ${at} of ${v.expected} differs (expected ${v.expectedByte}, got ${v.receivedByte ?? 'nothing'})`
+              : `cut short: ${v.received} of ${v.expected} bytes arrived`;
+          log.warn(
+            `pty: replay mismatch on ${label}: ${what}; replay window starts at output offset ${streamOffset}, so the first bad byte is output byte ${streamOffset + at} (further mismatches are counted, not logged)`,
+          );
+        };
+      const onDialError =
+        (label: string) =>
+        (error: unknown, cls: string): void => {
+          if (loggedDial.has(cls)) return;
+          loggedDial.add(cls);
+          log.warn(
+            `pty: dial failed on ${label} (${cls}): ${log.redact(String((error as Error)?.message ?? error))} (further ${cls} failures are counted, not logged)`,
+          );
+        };
 
       const startAgent = (index: number): void => {
         const agent = credentials.agents[index];
@@ -115,7 +123,7 @@ export function createPtyWorkload(config: PtyConfig, run: PtyRun): Workload {
               if (id !== undefined && sessions.has(id)) stopAgent(id);
             }
           }
-          const wait = elapsed < config.startAfter ? config.startAfter - elapsed : run.tickMs ?? 250;
+          const wait = elapsed < config.startAfter ? config.startAfter - elapsed : (run.tickMs ?? 250);
           cancel = timers.after(Math.min(wait, Math.max(0, endAt - clock.now())), tick);
         };
         if (signal.aborted) return finish();

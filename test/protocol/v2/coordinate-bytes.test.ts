@@ -3,10 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
 import { createClientNode } from '../../../src/protocol/node-factory.js';
 import { tagNode } from '../../../src/protocol/node-tag.js';
-import {
-  CoordinateResponseSchema,
-  CoordinateResponse_PeerUpdate_Kind,
-} from '../../../src/protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { CoordinateResponseSchema, CoordinateResponse_PeerUpdate_Kind } from '../../../src/protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { TAILNET_RPC } from '../../../src/protocol/v2/messages.js';
 import { nodeToProto } from '../../../src/protocol/v2/node-convert.js';
 import { DISCONNECT_REQUEST, encodeAddTunnel, readTagSeqsProto } from '../../../src/protocol/v2/coordinate-bytes.js';

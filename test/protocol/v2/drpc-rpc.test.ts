@@ -4,7 +4,16 @@ import { DrpcRouter } from '../../../src/protocol/v2/drpc-router.js';
 import { YamuxSession } from '../../../src/protocol/v2/yamux-session.js';
 import { YamuxFrameParser } from '../../../src/protocol/v2/yamux-frame.js';
 import { decodeFrames } from '../../../src/protocol/v2/drpc-frame.js';
-import { DrpcEofError, DrpcError, RpcAbortedError, RpcTimeoutError, YamuxClosedError, YamuxGoAwayError, YamuxResetError, wireErrorClass } from '../../../src/protocol/v2/wire-errors.js';
+import {
+  DrpcEofError,
+  DrpcError,
+  RpcAbortedError,
+  RpcTimeoutError,
+  YamuxClosedError,
+  YamuxGoAwayError,
+  YamuxResetError,
+  wireErrorClass,
+} from '../../../src/protocol/v2/wire-errors.js';
 import { type MemoryTransport, concatBytes, hex, memoryPipe, settle, toHex, until } from './helpers.js';
 
 const UPDATE_STATS = '/coder.agent.v2.Agent/UpdateStats';
@@ -58,9 +67,7 @@ describe('dRPC over yamux', () => {
     expect(toHex(response)).toBe('0a 02 08 1e');
     await until(() => t.client.session.streamCount === 0 && t.server.session.streamCount === 0, 'stream closed both ways');
     // Client: SYN, then one Data frame of 45 bytes (header 00 00 00 00 00 00 00 01 00 00 00 2d).
-    expect(toHex(t.ct.written[0]?.subarray(0, 24) as Uint8Array)).toBe(
-      '00 01 00 01 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 2d',
-    );
+    expect(toHex(t.ct.written[0]?.subarray(0, 24) as Uint8Array)).toBe('00 01 00 01 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 2d');
     const clientData = dataByStream(t.ct).get(1) ?? [];
     expect(toHex(clientData[0] as Uint8Array)).toBe(toHex(concatBytes([hex('03 01 01 21'), Buffer.from(UPDATE_STATS), hex('05 01 02 00 0d 01 03 00')])));
     // Server: Message(1) and CloseSend(2) as separate data frames, as Go flushes them.
@@ -186,7 +193,10 @@ describe('dRPC over yamux', () => {
   });
 
   it('timeoutMs and AbortSignal reject with typed errors', async () => {
-    const router = new DrpcRouter().unary('/slow', (_req, ctx) => new Promise<Uint8Array>((resolve) => ctx.signal.addEventListener('abort', () => resolve(new Uint8Array(0)))));
+    const router = new DrpcRouter().unary(
+      '/slow',
+      (_req, ctx) => new Promise<Uint8Array>((resolve) => ctx.signal.addEventListener('abort', () => resolve(new Uint8Array(0)))),
+    );
     const t = setup(router);
     const timedOut = await t.client.client.unary('/slow', new Uint8Array(0), { timeoutMs: 20 }).catch((e: unknown) => e);
     expect(timedOut).toBeInstanceOf(RpcTimeoutError);

@@ -8,7 +8,9 @@ export function hex(text: string): Uint8Array {
 }
 
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 }
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array {

@@ -28,7 +28,9 @@ function hex(text: string): Uint8Array {
 }
 /** bytes → `"0a 02 08 1e"`, so a mismatch shows as readable text. */
 function show(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return Buffer.from(bytes)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 }
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
@@ -120,9 +122,7 @@ describe('protobuf vectors (docs/protocol-v2.md §8)', () => {
 
   it('CoordinateResponse{peer_updates[{id=agent, kind=READY_FOR_HANDSHAKE}]}', () => {
     const bytes = TAILNET_RPC.Coordinate.encodeResponse({
-      peerUpdates: [
-        { id: uuidToBytes(AGENT_ID), kind: tailnetpb.CoordinateResponse_PeerUpdate_Kind.READY_FOR_HANDSHAKE },
-      ],
+      peerUpdates: [{ id: uuidToBytes(AGENT_ID), kind: tailnetpb.CoordinateResponse_PeerUpdate_Kind.READY_FOR_HANDSHAKE }],
     });
     expect(show(bytes)).toBe('0a 14 0a 10 aa aa aa aa bb bb cc cc dd dd ee ee ee ee ee ee 18 04');
     const back = TAILNET_RPC.Coordinate.decodeResponse(bytes);
@@ -150,9 +150,7 @@ describe('protobuf vectors (docs/protocol-v2.md §8)', () => {
       logSourceId: uuidToBytes(EXTERNAL_LOG_SOURCE_ID),
       logs: [{ createdAt: msToTimestamp(T_1700000000), output: 'hello', level: agentpb.Log_Level.INFO }],
     });
-    expect(show(bytes)).toBe(
-      '0a 10 3b 57 9b f4 1e d8 4b 99 87 a8 e9 a1 e3 41 04 10 12 11 0a 06 08 80 e2 cf aa 06 12 05 68 65 6c 6c 6f 18 03',
-    );
+    expect(show(bytes)).toBe('0a 10 3b 57 9b f4 1e d8 4b 99 87 a8 e9 a1 e3 41 04 10 12 11 0a 06 08 80 e2 cf aa 06 12 05 68 65 6c 6c 6f 18 03');
     const back = AGENT_RPC.BatchCreateLogs.decodeRequest(bytes);
     expect(uuidFromBytes(back.logSourceId)).toBe(EXTERNAL_LOG_SOURCE_ID);
     expect(back.logs).toHaveLength(1);
@@ -176,7 +174,10 @@ describe('protobuf vectors (docs/protocol-v2.md §8)', () => {
   });
 
   it('InvokeMetadata: a repeated key keeps its last value; empty input is no entries', () => {
-    const bytes = encodeInvokeMetadata([['a', '1'], ['a', '2']]);
+    const bytes = encodeInvokeMetadata([
+      ['a', '1'],
+      ['a', '2'],
+    ]);
     expect(decodeInvokeMetadata(bytes).get('a')).toBe('2');
     expect(decodeInvokeMetadata(new Uint8Array(0)).size).toBe(0);
   });
@@ -310,9 +311,7 @@ describe('round trips', () => {
         txBytes: 4096n,
         sessionCountSsh: 1n,
         sessionCounts: { vscode: 1n, ssh: 2n, jetbrains: 0n },
-        metrics: [
-          { name: 'agent_up', type: agentpb.Stats_Metric_Type.GAUGE, value: 1, labels: [{ name: 'a', value: 'b' }] },
-        ],
+        metrics: [{ name: 'agent_up', type: agentpb.Stats_Metric_Type.GAUGE, value: 1, labels: [{ name: 'a', value: 'b' }] }],
       },
     });
     const back = AGENT_RPC.UpdateStats.decodeRequest(AGENT_RPC.UpdateStats.encodeRequest(request));

@@ -76,10 +76,7 @@ describe('yamux frame parser', () => {
   it('parses every vector merged into one chunk', () => {
     const { frames, parser } = collect();
     parser.push(concatBytes([...VECTORS.slice(0, 9).map((v) => hex(v[5])), hex('00 00 00 00 00 00 00 01 00 00 00 03 61 62 63')]));
-    expect(frames.map((f) => [f.type, f.flags, f.streamId, f.length])).toEqual([
-      ...VECTORS.slice(0, 9).map((v) => [v[1], v[2], v[3], v[4]]),
-      [0, 0, 1, 3],
-    ]);
+    expect(frames.map((f) => [f.type, f.flags, f.streamId, f.length])).toEqual([...VECTORS.slice(0, 9).map((v) => [v[1], v[2], v[3], v[4]]), [0, 0, 1, 3]]);
     expect(toHex(concatBytes(frames[9]?.body ?? []))).toBe('61 62 63');
   });
 

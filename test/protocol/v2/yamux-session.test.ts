@@ -155,7 +155,11 @@ describe('yamux session', () => {
     await s.whenWritten();
     await until(() => srv.sink.bytes === WINDOW + 5000, 'rest delivered');
     // One WindowUpdate for the whole window once it was consumed (delta >= half the max).
-    expect(framesOf(st).filter((f) => f[0] === FrameType.WindowUpdate && f[3] > 0).map((f) => f[3])).toEqual([WINDOW]);
+    expect(
+      framesOf(st)
+        .filter((f) => f[0] === FrameType.WindowUpdate && f[3] > 0)
+        .map((f) => f[3]),
+    ).toEqual([WINDOW]);
     client.close();
     server.close();
   });
@@ -318,11 +322,19 @@ describe('yamux session', () => {
     await settle(3); // the pong reaches the client
     timers.advance(10_000); // answered: no timeout
     expect(closed).toBeUndefined();
-    expect(framesOf(ct).filter((f) => f[0] === FrameType.Ping).map((f) => f[3])).toEqual([0]);
+    expect(
+      framesOf(ct)
+        .filter((f) => f[0] === FrameType.Ping)
+        .map((f) => f[3]),
+    ).toEqual([0]);
     st.hold = true; // the peer stops answering
     timers.advance(20_000);
     await settle(3);
-    expect(framesOf(ct).filter((f) => f[0] === FrameType.Ping).map((f) => f[3])).toEqual([0, 1]);
+    expect(
+      framesOf(ct)
+        .filter((f) => f[0] === FrameType.Ping)
+        .map((f) => f[3]),
+    ).toEqual([0, 1]);
     timers.advance(10_000);
     expect(closed).toBeInstanceOf(YamuxTimeoutError);
     expect((closed as YamuxTimeoutError).errorClass).toBe('yamux_timeout');

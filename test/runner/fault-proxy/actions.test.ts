@@ -29,7 +29,13 @@ describe('proxy action schema', () => {
       fraction: 1,
       direction: 'downstream',
     });
-    expect(parseProxyAction({ at: '5s', action: 'reset', fraction: 0.25 })).toEqual({ at: 5_000, action: 'reset', fraction: 0.25, duration: 0, direction: 'both' });
+    expect(parseProxyAction({ at: '5s', action: 'reset', fraction: 0.25 })).toEqual({
+      at: 5_000,
+      action: 'reset',
+      fraction: 0.25,
+      duration: 0,
+      direction: 'both',
+    });
     expect(parseProxyAction({ at: 0, action: 'refuse', duration: '10s' })).toEqual({ at: 0, action: 'refuse', duration: 10_000 });
     expect(parseProxyAction({ at: '1s', action: 'blackhole', duration: '2s' })).toMatchObject({ action: 'blackhole', duration: 2_000, fraction: 1 });
     expect(parseProxyAction({ at: '1s', action: 'slow-close', ms: 500, duration: '2s' })).toMatchObject({ action: 'slow-close', ms: 500 });

@@ -32,7 +32,10 @@ describe('fault proxy: windows on the injected clock', () => {
     const started: string[] = [];
     const schedule = scheduleProxyActions(
       proxy,
-      [act({ at: '1s', action: 'latency', ms: 50, duration: '2s' }), act({ at: '2s', action: 'bandwidth', bytesPerSecond: 1000, duration: '5s', direction: 'upstream' })],
+      [
+        act({ at: '1s', action: 'latency', ms: 50, duration: '2s' }),
+        act({ at: '2s', action: 'bandwidth', bytesPerSecond: 1000, duration: '5s', direction: 'upstream' }),
+      ],
       { clock, onApplied: (h) => started.push(h.action.action) },
     );
     cleanups.push(() => schedule.cancel());
@@ -54,11 +57,10 @@ describe('fault proxy: windows on the injected clock', () => {
   it('cancel (or an aborted signal) stops what has not started and ends what runs', async () => {
     const { clock, proxy } = await setup();
     const controller = new AbortController();
-    const schedule = scheduleProxyActions(
-      proxy,
-      [act({ at: 0, action: 'blackhole', duration: '1m' }), act({ at: '10s', action: 'refuse', duration: '1s' })],
-      { clock, signal: controller.signal },
-    );
+    const schedule = scheduleProxyActions(proxy, [act({ at: 0, action: 'blackhole', duration: '1m' }), act({ at: '10s', action: 'refuse', duration: '1s' })], {
+      clock,
+      signal: controller.signal,
+    });
     clock.advance(0);
     expect(proxy.stats().activeActions).toBe(1);
     controller.abort();

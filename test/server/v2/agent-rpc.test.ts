@@ -63,7 +63,10 @@ describe('GET /me/rpc (docs/protocol-v2.md §1, §5)', () => {
     expect(none).toMatchObject({ ok: false, status: 401 });
     expect(JSON.parse((none as { body: string }).body)).toEqual({ message: 'Cookie "coder_session_token" must be provided.' });
     const bad = await dialV2(server.url, `${RPC}?version=2.0`, 'nope');
-    expect(JSON.parse((bad as { body: string }).body)).toEqual({ message: 'Workspace agent token invalid.', detail: 'An agent token must be a valid UUIDv4. (len 4)' });
+    expect(JSON.parse((bad as { body: string }).body)).toEqual({
+      message: 'Workspace agent token invalid.',
+      detail: 'An agent token must be a valid UUIDv4. (len 4)',
+    });
     const unknown = await dialV2(server.url, `${RPC}?version=2.0`, '11111111-2222-3333-4444-555555555555');
     expect(JSON.parse((unknown as { body: string }).body).message).toBe('Workspace agent not authorized.');
     // A plain request gets the handshake error after auth and version.
@@ -78,22 +81,33 @@ describe('GET /me/rpc (docs/protocol-v2.md §1, §5)', () => {
     if (!dialed.ok) throw new Error(dialed.body);
     const c: V2Client = dialed.client;
     try {
-      const manifest = fromBinary(ManifestSchema, await c.client.unary(A + 'GetManifest', toBinary(GetManifestRequestSchema, create(GetManifestRequestSchema))));
+      const manifest = fromBinary(
+        ManifestSchema,
+        await c.client.unary(A + 'GetManifest', toBinary(GetManifestRequestSchema, create(GetManifestRequestSchema))),
+      );
       expect(uuidFromBytes(manifest.agentId)).toEqual({ ok: true, uuid: agent.id });
       expect(manifest.derpMap?.homeParams).toBeDefined();
 
-      const stats = fromBinary(UpdateStatsResponseSchema, await c.client.unary(A + 'UpdateStats', toBinary(UpdateStatsRequestSchema, create(UpdateStatsRequestSchema))));
+      const stats = fromBinary(
+        UpdateStatsResponseSchema,
+        await c.client.unary(A + 'UpdateStats', toBinary(UpdateStatsRequestSchema, create(UpdateStatsRequestSchema))),
+      );
       expect(stats.reportInterval).toMatchObject({ seconds: 30n, nanos: 0 });
       await c.client.unary(A + 'UpdateStats', toBinary(UpdateStatsRequestSchema, create(UpdateStatsRequestSchema, { stats: { rxBytes: 10n } })));
 
       for (const state of [Lifecycle_State.STARTING, Lifecycle_State.READY]) {
         const echoed = fromBinary(
           LifecycleSchema,
-          await c.client.unary(A + 'UpdateLifecycle', toBinary(UpdateLifecycleRequestSchema, create(UpdateLifecycleRequestSchema, { lifecycle: { state, changedAt: { seconds: 1_700_000_000n } } }))),
+          await c.client.unary(
+            A + 'UpdateLifecycle',
+            toBinary(UpdateLifecycleRequestSchema, create(UpdateLifecycleRequestSchema, { lifecycle: { state, changedAt: { seconds: 1_700_000_000n } } })),
+          ),
         );
         expect(echoed.state).toBe(state);
       }
-      expect(await rpcError(c.client.unary(A + 'UpdateLifecycle', toBinary(UpdateLifecycleRequestSchema, create(UpdateLifecycleRequestSchema, { lifecycle: {} }))))).toEqual({
+      expect(
+        await rpcError(c.client.unary(A + 'UpdateLifecycle', toBinary(UpdateLifecycleRequestSchema, create(UpdateLifecycleRequestSchema, { lifecycle: {} })))),
+      ).toEqual({
         code: 0,
         message: 'unknown lifecycle state "STATE_UNSPECIFIED"',
       });
@@ -105,7 +119,10 @@ describe('GET /me/rpc (docs/protocol-v2.md §1, §5)', () => {
         message: `workspace app ID "${unknownApp}" not found`,
       });
       expect(await rpcError(c.client.unary(A + 'CreateSubAgent', new Uint8Array()))).toEqual({ code: 12, message: 'Unimplemented' });
-      expect(await rpcError(c.client.unary(A + 'NoSuchThing', new Uint8Array()))).toEqual({ code: 0, message: 'protocol error: unknown rpc: "/coder.agent.v2.Agent/NoSuchThing"' });
+      expect(await rpcError(c.client.unary(A + 'NoSuchThing', new Uint8Array()))).toEqual({
+        code: 0,
+        message: 'protocol error: unknown rpc: "/coder.agent.v2.Agent/NoSuchThing"',
+      });
 
       const counted = server.counters().agents[agent.id]!.v2;
       expect(counted).toMatchObject({

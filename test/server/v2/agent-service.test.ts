@@ -106,9 +106,13 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
       code: 0,
       message: 'unknown lifecycle state "STATE_UNSPECIFIED"',
     });
-    expect(rpcError(() => call(ctx, 'UpdateLifecycle', create(UpdateLifecycleRequestSchema, { lifecycle: { state: 42 as Lifecycle_State } }))).message).toBe('unknown lifecycle state "42"');
+    expect(rpcError(() => call(ctx, 'UpdateLifecycle', create(UpdateLifecycleRequestSchema, { lifecycle: { state: 42 as Lifecycle_State } }))).message).toBe(
+      'unknown lifecycle state "42"',
+    );
     // changed_at absent: the server's time, echoed back.
-    const echoed = call(ctx, 'UpdateLifecycle', create(UpdateLifecycleRequestSchema, { lifecycle: { state: Lifecycle_State.READY } })) as { changedAt?: { seconds: bigint } };
+    const echoed = call(ctx, 'UpdateLifecycle', create(UpdateLifecycleRequestSchema, { lifecycle: { state: Lifecycle_State.READY } })) as {
+      changedAt?: { seconds: bigint };
+    };
     expect(echoed.changedAt?.seconds).toBe(BigInt(Math.floor(ctx.s.wallNow() / 1000)));
   });
 
@@ -118,11 +122,20 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
     const without = agent.apps.find((a) => !a.healthcheck)!;
     const unknown = '11111111-2222-3333-4444-555555555555';
     const req = (id: string | Uint8Array, health = AppHealth.HEALTHY) =>
-      create(BatchUpdateAppHealthRequestSchema, { updates: [{ id: uuidToBytes(withHc.id), health: AppHealth.UNHEALTHY }, { id: typeof id === 'string' ? uuidToBytes(id) : id, health }] });
+      create(BatchUpdateAppHealthRequestSchema, {
+        updates: [
+          { id: uuidToBytes(withHc.id), health: AppHealth.UNHEALTHY },
+          { id: typeof id === 'string' ? uuidToBytes(id) : id, health },
+        ],
+      });
     expect(rpcError(() => call(ctx, 'BatchUpdateAppHealths', req(unknown))).message).toBe(`workspace app ID "${unknown}" not found`);
     expect(agent.appHealth.get(withHc.id)).toBe('initializing'); // nothing written
-    expect(rpcError(() => call(ctx, 'BatchUpdateAppHealths', req(without.id))).message).toBe(`workspace app "${without.id}" ("${without.slug}") does not have healthchecks enabled`);
-    expect(rpcError(() => call(ctx, 'BatchUpdateAppHealths', req(new Uint8Array([1, 2])))).message).toBe('parse workspace app ID "\\x01\\x02": invalid UUID (got 2 bytes)');
+    expect(rpcError(() => call(ctx, 'BatchUpdateAppHealths', req(without.id))).message).toBe(
+      `workspace app "${without.id}" ("${without.slug}") does not have healthchecks enabled`,
+    );
+    expect(rpcError(() => call(ctx, 'BatchUpdateAppHealths', req(new Uint8Array([1, 2])))).message).toBe(
+      'parse workspace app ID "\\x01\\x02": invalid UUID (got 2 bytes)',
+    );
     expect(rpcError(() => call(ctx, 'BatchUpdateAppHealths', req(withHc.id, AppHealth.APP_HEALTH_UNSPECIFIED))).message).toBe(
       `unknown health status "APP_HEALTH_UNSPECIFIED" for app "${withHc.id}" ("${withHc.slug}")`,
     );
@@ -133,11 +146,17 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
 
   it('UpdateStartup requires a Go semver with a leading v and known subsystems', () => {
     const { ctx, agent } = setup();
-    expect(rpcError(() => call(ctx, 'UpdateStartup', create(UpdateStartupRequestSchema, { startup: { version: '2.21.0' } }))).message).toBe('invalid agent semver version "2.21.0"');
+    expect(rpcError(() => call(ctx, 'UpdateStartup', create(UpdateStartupRequestSchema, { startup: { version: '2.21.0' } }))).message).toBe(
+      'invalid agent semver version "2.21.0"',
+    );
     expect(rpcError(() => call(ctx, 'UpdateStartup', create(UpdateStartupRequestSchema, { startup: { version: 'v2.21.0', subsystems: [0] } }))).message).toBe(
       'invalid agent subsystem "SUBSYSTEM_UNSPECIFIED"',
     );
-    call(ctx, 'UpdateStartup', create(UpdateStartupRequestSchema, { startup: { version: 'v2.21.0', expandedDirectory: '/home/coder', subsystems: [3, 1, 3] } }));
+    call(
+      ctx,
+      'UpdateStartup',
+      create(UpdateStartupRequestSchema, { startup: { version: 'v2.21.0', expandedDirectory: '/home/coder', subsystems: [3, 1, 3] } }),
+    );
     expect(agent.version).toBe('v2.21.0');
     expect(agent.v2).toMatchObject({ expandedDirectory: '/home/coder', subsystems: ['envbox', 'exectrace'], apiVersion: '2.4' });
   });
@@ -171,20 +190,22 @@ describe('Agent service handlers (docs/protocol-v2.md §5)', () => {
     expect(agent.v2!.logSources).toEqual(new Set(['3b579bf4-1ed8-4b99-87a8-e9a1e3410410']));
     // An overflowed agent is answered before anything is parsed; a fresh one gets the parse error.
     const fresh = setup().ctx;
-    expect(rpcError(() => call(fresh, 'BatchCreateLogs', create(BatchCreateLogsRequestSchema, { logSourceId: new Uint8Array(3), logs: [{ output: 'a' }] }))).message).toMatch(
-      /^parse log source ID ".*": invalid UUID \(got 3 bytes\)$/,
-    );
+    expect(
+      rpcError(() => call(fresh, 'BatchCreateLogs', create(BatchCreateLogsRequestSchema, { logSourceId: new Uint8Array(3), logs: [{ output: 'a' }] }))).message,
+    ).toMatch(/^parse log source ID ".*": invalid UUID \(got 3 bytes\)$/);
   });
 
   it('ScriptCompleted and ReportConnection check their ids and count', () => {
     const { ctx, agent } = setup();
     const id = uuidToBytes('11111111-2222-3333-4444-555555555555');
-    expect(rpcError(() => call(ctx, 'ScriptCompleted', create(WorkspaceAgentScriptCompletedRequestSchema, { timing: { scriptId: new Uint8Array(4) } }))).message).toBe(
-      'script id from bytes: invalid UUID (got 4 bytes)',
-    );
+    expect(
+      rpcError(() => call(ctx, 'ScriptCompleted', create(WorkspaceAgentScriptCompletedRequestSchema, { timing: { scriptId: new Uint8Array(4) } }))).message,
+    ).toBe('script id from bytes: invalid UUID (got 4 bytes)');
     call(ctx, 'ScriptCompleted', create(WorkspaceAgentScriptCompletedRequestSchema, { timing: { scriptId: id, exitCode: 0 } }));
     const report = (connection: object) => call(ctx, 'ReportConnection', create(ReportConnectionRequestSchema, { connection }));
-    expect(rpcError(() => report({ id: new Uint8Array(16), action: Connection_Action.CONNECT, type: Connection_Type.SSH })).message).toBe('connection ID cannot be nil');
+    expect(rpcError(() => report({ id: new Uint8Array(16), action: Connection_Action.CONNECT, type: Connection_Type.SSH })).message).toBe(
+      'connection ID cannot be nil',
+    );
     expect(rpcError(() => report({ id: new Uint8Array(2), action: Connection_Action.CONNECT, type: Connection_Type.SSH })).message).toBe(
       'connection id from bytes: invalid UUID (got 2 bytes)',
     );

@@ -81,7 +81,7 @@ describe('decodeCoordinateRequest: update_self by hand, everything else by proto
     const plain = encode({ id: 9n, disco: 'd', addresses: ['a'] });
     const cases: Uint8Array[] = [
       encode({ disco: 'dïsco' }),
-      encode({ derpLatency: { 'ré': 1 } }),
+      encode({ derpLatency: { ré: 1 } }),
       Buffer.concat([plain, Buffer.from([0x98, 0x06, 0x01])]), // unknown field 99
       Buffer.concat([plain, Buffer.from([0x08, 0x07])]), // id twice: the last wins
       Buffer.concat([plain, field(2, Buffer.from([0x08, 0x01])), field(2, Buffer.from([0x10, 0x02]))]), // as_of twice: merged
@@ -105,10 +105,19 @@ describe('decodeCoordinateRequest: update_self by hand, everything else by proto
       CoordinateRequestSchema,
       create(CoordinateRequestSchema, { updateSelf: { node: fromBinary(NodeSchema, node) }, addTunnel: { id: new Uint8Array(16) } }),
     );
-    for (const request of [withTunnel, toBinary(CoordinateRequestSchema, create(CoordinateRequestSchema, { disconnect: {} })), new Uint8Array(0), Buffer.concat([updateSelf(node), updateSelf(node)])]) {
+    for (const request of [
+      withTunnel,
+      toBinary(CoordinateRequestSchema, create(CoordinateRequestSchema, { disconnect: {} })),
+      new Uint8Array(0),
+      Buffer.concat([updateSelf(node), updateSelf(node)]),
+    ]) {
       same(request);
     }
-    for (const broken of [Buffer.from([0x0a, 0x05, 0x0a, 0x03, 0x08]), Buffer.from([0x0a, 0x02, 0x0a, 0x02, 0x08, 0xff]), Buffer.from([0x0a, 0x02, 0x0a, 0x00, 0x07])]) {
+    for (const broken of [
+      Buffer.from([0x0a, 0x05, 0x0a, 0x03, 0x08]),
+      Buffer.from([0x0a, 0x02, 0x0a, 0x02, 0x08, 0xff]),
+      Buffer.from([0x0a, 0x02, 0x0a, 0x00, 0x07]),
+    ]) {
       let expected: unknown;
       try {
         expected = fromBinary(CoordinateRequestSchema, broken);

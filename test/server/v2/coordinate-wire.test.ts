@@ -1,11 +1,6 @@
 import { create, equals, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import {
-  CoordinateRequestSchema,
-  CoordinateResponseSchema,
-  NodeSchema,
-  type Node,
-} from '../../../src/protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { CoordinateRequestSchema, CoordinateResponseSchema, NodeSchema, type Node } from '../../../src/protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { nodesEqual, toProtoResponse } from '../../../src/server/v2/coordinate-convert.js';
 import { encodeResponse, updateSelfNodeBytes, wireNode, type WireNode } from '../../../src/server/v2/coordinate-wire.js';
 import type { CoordinateResponse } from '../../../src/server/v2/tailnet-core.js';
@@ -50,8 +45,24 @@ const reference = (res: CoordinateResponse<WireNode>): Uint8Array => toBinary(Co
 describe('coordinate-wire: CoordinateResponse bytes without reflection', () => {
   const cases: [string, CoordinateResponse<WireNode>][] = [
     ['one NODE', { peerUpdates: [{ id: A, kind: 'NODE', node: node(5n), reason: 'node update' }] }],
-    ['a batch of NODEs (init)', { peerUpdates: [{ id: A, kind: 'NODE', node: node(5n), reason: 'init' }, { id: B, kind: 'NODE', node: node(-7n), reason: 'init' }] }],
-    ['DISCONNECTED and LOST', { peerUpdates: [{ id: A, kind: 'DISCONNECTED', reason: 'graceful disconnect' }, { id: B, kind: 'LOST', reason: 'lost' }] }],
+    [
+      'a batch of NODEs (init)',
+      {
+        peerUpdates: [
+          { id: A, kind: 'NODE', node: node(5n), reason: 'init' },
+          { id: B, kind: 'NODE', node: node(-7n), reason: 'init' },
+        ],
+      },
+    ],
+    [
+      'DISCONNECTED and LOST',
+      {
+        peerUpdates: [
+          { id: A, kind: 'DISCONNECTED', reason: 'graceful disconnect' },
+          { id: B, kind: 'LOST', reason: 'lost' },
+        ],
+      },
+    ],
     ['READY_FOR_HANDSHAKE with an empty reason', { peerUpdates: [{ id: B, kind: 'READY_FOR_HANDSHAKE', reason: '' }] }],
     ['an error alone', { peerUpdates: [], error: 'you do not share a tunnel with "x" — ünïcode' }],
     ['an empty node and a non-ASCII reason', { peerUpdates: [{ id: A, kind: 'NODE', node: wireNode(create(NodeSchema)), reason: 'añadido' }] }],

@@ -64,7 +64,9 @@ describe('v2 tailnet coordinator over loopback (docs/protocol-v2.md §6)', () =>
     try {
       const agentSide = new Coord(agentConn);
       await agentSide.send({
-        updateSelf: { node: { id: 1n, key: key(0xaa), addresses: [`${agentAddresses(agent.id)[0]}/128`], preferredDerp: 999, derpLatency: { '999-v4': 0.012 } } },
+        updateSelf: {
+          node: { id: 1n, key: key(0xaa), addresses: [`${agentAddresses(agent.id)[0]}/128`], preferredDerp: 999, derpLatency: { '999-v4': 0.012 } },
+        },
       });
       await eventually(() => server.counters().agents[agent.id]?.v2.nodeUpdates === 1, 'agent node stored');
 
@@ -84,7 +86,10 @@ describe('v2 tailnet coordinator over loopback (docs/protocol-v2.md §6)', () =>
       expect(peer.updates[1]).toMatchObject({ id: agent.id, kind: Kind.READY_FOR_HANDSHAKE });
 
       // A DERP map is pushed at once on StreamDERPMaps.
-      const derp = agentConn.client.serverStream('/coder.tailnet.v2.Tailnet/StreamDERPMaps', toBinary(StreamDERPMapsRequestSchema, create(StreamDERPMapsRequestSchema)));
+      const derp = agentConn.client.serverStream(
+        '/coder.tailnet.v2.Tailnet/StreamDERPMaps',
+        toBinary(StreamDERPMapsRequestSchema, create(StreamDERPMapsRequestSchema)),
+      );
       const map = fromBinary(DERPMapSchema, (await derp.recv())!);
       expect(map.homeParams).toBeDefined();
       expect(Object.keys(map.regions)).toEqual(['999']);

@@ -26,7 +26,9 @@ class Sink implements PeerSink<TestNode> {
   }
   /** Flattened updates as `kind id reason`. */
   lines(): string[] {
-    return this.got.flatMap((r) => (r.error ? [`error ${r.error}`] : r.peerUpdates.map((u) => `${u.kind} ${u.id} ${u.reason}${u.node ? ` ${u.node.key}` : ''}`)));
+    return this.got.flatMap((r) =>
+      r.error ? [`error ${r.error}`] : r.peerUpdates.map((u) => `${u.kind} ${u.id} ${u.reason}${u.node ? ` ${u.node.key}` : ''}`),
+    );
   }
 }
 
@@ -191,6 +193,10 @@ describe('TailnetCore (coordinator routing, docs/protocol-v2.md §6.3)', () => {
 
 describe('agentAddresses', () => {
   it('derives the Tailscale-prefix and Coder-prefix addresses from the last 10 UUID bytes', () => {
-    expect(agentAddresses(AGENT)).toEqual(['fd7a:115c:a1e0:3333:4444:5555:5555:5555', 'fd60:627a:a42b:3333:4444:5555:5555:5555', 'fd7a:115c:a1e0:49d6:b259:b7ac:b1b2:48f4']);
+    expect(agentAddresses(AGENT)).toEqual([
+      'fd7a:115c:a1e0:3333:4444:5555:5555:5555',
+      'fd60:627a:a42b:3333:4444:5555:5555:5555',
+      'fd7a:115c:a1e0:49d6:b259:b7ac:b1b2:48f4',
+    ]);
   });
 });

@@ -38,7 +38,8 @@ function disagreements(fleet: AgentFleet, metrics: RecordingSink): string[] {
   const t = counters.totals;
   if (metrics.total(METRIC.statsReported) !== t.reportStats) out.push(`total stats ${metrics.total(METRIC.statsReported)} vs ${t.reportStats}`);
   if (metrics.total(METRIC.appHealthReported) !== t.appHealth) out.push(`total app-health ${metrics.total(METRIC.appHealthReported)} vs ${t.appHealth}`);
-  if (metrics.total(METRIC.lifecycleReported) !== t.lifecycleStates) out.push(`total lifecycle ${metrics.total(METRIC.lifecycleReported)} vs ${t.lifecycleStates}`);
+  if (metrics.total(METRIC.lifecycleReported) !== t.lifecycleStates)
+    out.push(`total lifecycle ${metrics.total(METRIC.lifecycleReported)} vs ${t.lifecycleStates}`);
   const connected = fleet.agents().filter((a) => a.connected).length;
   if (connected !== t.agentsConnected) out.push(`connected ${connected} vs ${t.agentsConnected}`);
   return out;
@@ -84,11 +85,12 @@ describe('agent fleet against the reference server', () => {
       log: silentLogger,
     });
     try {
-      await until(() => fleet.agents().length === AGENTS && fleet.agents().every((a) => a.connected && a.statsAccepted >= 2), () => `agents up: ${JSON.stringify(fleet.agents().map((a) => [a.authMode, a.connected, a.statsAccepted, a.lifecycle.join()]))} ${JSON.stringify(metrics.samples.filter((x) => x.name === METRIC.error).slice(0, 5))}}`);
       await until(
-        () => fleet.agents().every((a) => ['ready', 'start_error'].includes(a.lifecycle[a.lifecycle.length - 1] ?? '')),
-        'lifecycle settled',
+        () => fleet.agents().length === AGENTS && fleet.agents().every((a) => a.connected && a.statsAccepted >= 2),
+        () =>
+          `agents up: ${JSON.stringify(fleet.agents().map((a) => [a.authMode, a.connected, a.statsAccepted, a.lifecycle.join()]))} ${JSON.stringify(metrics.samples.filter((x) => x.name === METRIC.error).slice(0, 5))}}`,
       );
+      await until(() => fleet.agents().every((a) => ['ready', 'start_error'].includes(a.lifecycle[a.lifecycle.length - 1] ?? '')), 'lifecycle settled');
       const modes = new Set(fleet.agents().map((a) => a.authMode));
       expect([...modes].sort()).toEqual(['aws', 'azure', 'google', 'token']);
       await until(() => fleet.agents().some((a) => a.appHealthAccepted > 0), 'an app-health report');

@@ -17,8 +17,7 @@ import { startHttpServer, type LoopbackHttp } from '../../helpers/loopback.js';
 import { recordingSink } from '../../helpers/sink.js';
 
 /** The `agents` section as the scenario schema resolves it. */
-const agentsConfig = (input: z.input<typeof agentsSection> = {}) =>
-  sectionConfig(agentsKind, input, { durationMs: 60_000 });
+const agentsConfig = (input: z.input<typeof agentsSection> = {}) => sectionConfig(agentsKind, input, { durationMs: 60_000 });
 
 const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const APP = (n: number): string => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -64,7 +63,15 @@ function credentials(n: number, identity = false): Credentials {
       instanceId: `i-${i}`,
       apps: [{ id: APP(1), slug: 'app', healthcheck: true }],
     })),
-    ...(identity ? { identity: { aws: { privateKeyPem: 'x', certificatePem: 'x' }, azure: { privateKeyPem: 'x', certificatePem: 'x', caCertificatePem: 'x' }, google: { privateKeyPem: 'x', kid: 'k' } } } : {}),
+    ...(identity
+      ? {
+          identity: {
+            aws: { privateKeyPem: 'x', certificatePem: 'x' },
+            azure: { privateKeyPem: 'x', certificatePem: 'x', caCertificatePem: 'x' },
+            google: { privateKeyPem: 'x', kid: 'k' },
+          },
+        }
+      : {}),
   };
 }
 
@@ -90,7 +97,17 @@ function fakeSockets(): FakeSockets {
       }
     },
     deps: {
-      createAgentNode: (rng: Rng) => ({ id: BigInt(rng.int(1, 1e9)), as_of: '', key: 'nodekey:00', disco: 'discokey:00', preferred_derp: 999, derp_latency: null, addresses: [], allowed_ips: [], endpoints: [] }),
+      createAgentNode: (rng: Rng) => ({
+        id: BigInt(rng.int(1, 1e9)),
+        as_of: '',
+        key: 'nodekey:00',
+        disco: 'discokey:00',
+        preferred_derp: 999,
+        derp_latency: null,
+        addresses: [],
+        allowed_ips: [],
+        endpoints: [],
+      }),
       signAws: () => ({ document: '{}', signature: 'x' }),
       signAzure: () => ({ signature: 'x', encoding: 'pkcs7' }),
       signGoogle: () => ({ json_web_token: 'x' }),
@@ -120,7 +137,13 @@ function context(creds: Credentials, seed = 'fleet') {
   const metrics = recordingSink();
   const clock = manualClock();
   const until = (check: () => boolean, what: EventuallyOptions['what']): Promise<boolean> => eventually(check, { what, clock, stepMs: 20 });
-  return { stop, metrics, clock, until, ctx: { signal: stop.signal, clock, metrics, target: { url, embedded: false }, credentials: creds, rng: createRng(seed), log: silentLogger } };
+  return {
+    stop,
+    metrics,
+    clock,
+    until,
+    ctx: { signal: stop.signal, clock, metrics, target: { url, embedded: false }, credentials: creds, rng: createRng(seed), log: silentLogger },
+  };
 }
 
 describe('agent fleet (fake sockets)', () => {
@@ -128,14 +151,24 @@ describe('agent fleet (fake sockets)', () => {
     const sockets = fakeSockets();
     const { stop, metrics, ctx, until } = context(credentials(4, true));
     const fleet = createAgentFleet(
-      agentsConfig({ auth: { token: 1, aws: 1, azure: 1, google: 1 }, lifecycle: { startupDuration: 50, outcomes: { start_timeout: 1 } }, apps: { healthyAfter: 0, checkInterval: 100, flapRate: 0 } }),
+      agentsConfig({
+        auth: { token: 1, aws: 1, azure: 1, google: 1 },
+        lifecycle: { startupDuration: 50, outcomes: { start_timeout: 1 } },
+        apps: { healthyAfter: 0, checkInterval: 100, flapRate: 0 },
+      }),
       { schedule: () => 4, durationMs: 60_000 },
       { deps: sockets.deps },
     );
     const running = fleet.run(ctx);
     await until(() => sockets.open.size === 4, '4 sockets');
     // Only the newest state is sent: on a slow machine start_timeout may be superseded by ready.
-    await until(() => fleet.agents().every((a) => ['starting,start_timeout,ready', 'starting,ready'].includes(a.lifecycle.join()) && a.statsAccepted >= 2 && a.appHealthAccepted === 1), () => `agent sequence: ${JSON.stringify(fleet.agents())}`);
+    await until(
+      () =>
+        fleet
+          .agents()
+          .every((a) => ['starting,start_timeout,ready', 'starting,ready'].includes(a.lifecycle.join()) && a.statsAccepted >= 2 && a.appHealthAccepted === 1),
+      () => `agent sequence: ${JSON.stringify(fleet.agents())}`,
+    );
     expect(sockets.sent.length).toBeGreaterThanOrEqual(4);
     sockets.closeAll(1000);
     await until(() => sockets.open.size === 4 && fleet.agents().every((a) => a.coordinateConnects === 2), 'reconnects');
@@ -152,7 +185,11 @@ describe('agent fleet (fake sockets)', () => {
   it('ramps on the clock: each tick re-reads the schedule and spreads its starts inside the tick', async () => {
     const sockets = fakeSockets();
     const { stop, ctx, clock } = context(credentials(4));
-    const fleet = createAgentFleet(agentsConfig(), { schedule: (t) => Math.min(4, Math.floor(t / 100) * 2), durationMs: 60_000, tickMs: 100 }, { deps: sockets.deps });
+    const fleet = createAgentFleet(
+      agentsConfig(),
+      { schedule: (t) => Math.min(4, Math.floor(t / 100) * 2), durationMs: 60_000, tickMs: 100 },
+      { deps: sockets.deps },
+    );
     const running = fleet.run(ctx);
     const started = (): number => fleet.agents().length;
     expect(started()).toBe(0);
@@ -182,7 +219,12 @@ describe('agent fleet (fake sockets)', () => {
     await until(() => sockets.open.size === 5, '5 sockets');
     wanted = 2;
     await until(() => sockets.open.size === 2, 'ramp down');
-    expect(fleet.agents().filter((a) => a.connected).map((a) => a.index)).toEqual([0, 1]);
+    expect(
+      fleet
+        .agents()
+        .filter((a) => a.connected)
+        .map((a) => a.index),
+    ).toEqual([0, 1]);
     stop.abort();
     await running;
   });
@@ -192,7 +234,11 @@ describe('agent fleet (fake sockets)', () => {
     const run = async (seed: string): Promise<{ modes: string[]; nodes: string[] }> => {
       const sockets = fakeSockets();
       const { stop, ctx, until } = context(creds, seed);
-      const fleet = createAgentFleet(agentsConfig({ auth: { token: 1, aws: 1, azure: 1, google: 1 } }), { schedule: () => 6, durationMs: 60_000 }, { deps: sockets.deps });
+      const fleet = createAgentFleet(
+        agentsConfig({ auth: { token: 1, aws: 1, azure: 1, google: 1 } }),
+        { schedule: () => 6, durationMs: 60_000 },
+        { deps: sockets.deps },
+      );
       const running = fleet.run(ctx);
       const nodeOf = (sent: FakeSockets['sent'][number]) => `${sent.node.id}/${sent.node.key}/${sent.node.disco}/${sent.node.preferred_derp}`;
       await until(() => sockets.open.size === 6 && new Set(sockets.sent.map(nodeOf)).size === 6, '6 sockets with a node each');
@@ -214,8 +260,12 @@ describe('agent fleet (fake sockets)', () => {
   it('refuses identity auth without identity material, and a schedule beyond the credentials', async () => {
     const sockets = fakeSockets();
     const a = context(credentials(2));
-    await expect(createAgentFleet(agentsConfig({ auth: { aws: 1 } }), { schedule: () => 1, durationMs: 1000 }, { deps: sockets.deps }).run(a.ctx)).rejects.toThrow(FleetsimError);
+    await expect(
+      createAgentFleet(agentsConfig({ auth: { aws: 1 } }), { schedule: () => 1, durationMs: 1000 }, { deps: sockets.deps }).run(a.ctx),
+    ).rejects.toThrow(FleetsimError);
     const b = context(credentials(2));
-    await expect(createAgentFleet(agentsConfig(), { schedule: () => 3, durationMs: 5000 }, { deps: sockets.deps }).run(b.ctx)).rejects.toThrow(/credentials hold 2/);
+    await expect(createAgentFleet(agentsConfig(), { schedule: () => 3, durationMs: 5000 }, { deps: sockets.deps }).run(b.ctx)).rejects.toThrow(
+      /credentials hold 2/,
+    );
   });
 });

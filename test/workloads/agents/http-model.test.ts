@@ -35,7 +35,13 @@ describe('fdBudgetIssue (agents.http: per-agent)', () => {
   it.runIf(process.platform === 'linux')('makes the agents kind refuse to start with a usage error', async () => {
     const config = sectionConfig(agentsKind, { count: 10, http: 'per-agent' }, { durationMs: 10_000 });
     // More agents than any open-files limit Linux allows (nr_open is at most 2^30).
-    const env = { durationMs: 10_000, plan: { peakAgents: 2 ** 31 } as Plan, schedule: () => 10, agents: config, coordinate: createCoordinateTap() } satisfies WorkloadEnv;
+    const env = {
+      durationMs: 10_000,
+      plan: { peakAgents: 2 ** 31 } as Plan,
+      schedule: () => 10,
+      agents: config,
+      coordinate: createCoordinateTap(),
+    } satisfies WorkloadEnv;
     const error = await agentsKind.create(config, env).then(
       () => undefined,
       (e: unknown) => e,

@@ -54,7 +54,10 @@ async function storm(jitter: 'none' | 'full'): Promise<number[]> {
       await eventually(settled, 'reconnects in flight settled');
     }
     expect(agents().map((a) => a.coordinateConnects)).toEqual(Array(AGENTS).fill(2));
-    return recorder.timeSeries().slice(dropSecond).map((p) => p.reconnects);
+    return recorder
+      .timeSeries()
+      .slice(dropSecond)
+      .map((p) => p.reconnects);
   } finally {
     stop.abort();
     await running;

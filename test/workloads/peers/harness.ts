@@ -32,7 +32,15 @@ export function startPeers(credentials: Credentials, overrides: Partial<PeersCon
   const metrics: RecordingSink = recordingSink();
   const clock = manualClock();
   const { dial, protocol, tickMs = 10, ...section } = overrides;
-  const config: PeersConfig = { perAgent: 2, updateRate: 0, jitter: 0, drainWindow: 150, auth: 'cookie', reconnect: { initial: 50, max: 10_000, jitter: 'none' }, ...section };
+  const config: PeersConfig = {
+    perAgent: 2,
+    updateRate: 0,
+    jitter: 0,
+    drainWindow: 150,
+    auth: 'cookie',
+    reconnect: { initial: 50, max: 10_000, jitter: 'none' },
+    ...section,
+  };
   const { workload, observer } = createPeersWorkload(config, {
     schedule: () => credentials.agents.length,
     durationMs: 60_000,

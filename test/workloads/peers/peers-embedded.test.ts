@@ -21,9 +21,7 @@ afterEach(async () => {
 async function setup(agents: number, overrides: Parameters<typeof startPeers>[1] = {}) {
   server = await startReferenceServer({ agents });
   const peers = startPeers(server.credentials, overrides);
-  const list = server.credentials.agents.map(
-    (a, i) => new TestAgent(a.id, server!.url, a.token, peers.observer, BigInt(5000 + i), peers.clock),
-  );
+  const list = server.credentials.agents.map((a, i) => new TestAgent(a.id, server!.url, a.token, peers.observer, BigInt(5000 + i), peers.clock));
   cleanups.push(async () => {
     await peers.stop();
     for (const a of list) await a.disconnect();

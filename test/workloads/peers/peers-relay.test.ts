@@ -41,8 +41,14 @@ describe('peers workload against a §7.4 relay double', () => {
     const creds = await setup(2);
     const peers = startPeers(creds, { auth: 'header' });
     const agents = agentsFor(creds, peers);
-    cleanups.push(async () => { await peers.stop(); for (const a of agents) await a.disconnect(); });
-    for (const a of agents) { await a.connect(); a.publish(); }
+    cleanups.push(async () => {
+      await peers.stop();
+      for (const a of agents) await a.disconnect();
+    });
+    for (const a of agents) {
+      await a.connect();
+      a.publish();
+    }
     peers.start();
     await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
     await eventually(() => peers.metrics.values(METRIC.coordFirstNode).length === 4, 'first agent nodes');
@@ -69,8 +75,14 @@ describe('peers workload against a §7.4 relay double', () => {
     const creds = await setup(2, 10);
     const peers = startPeers(creds);
     const agents = agentsFor(creds, peers);
-    cleanups.push(async () => { await peers.stop(); for (const a of agents) await a.disconnect(); });
-    for (const a of agents) { await a.connect(); a.publish(); } // relay messages #1, #2
+    cleanups.push(async () => {
+      await peers.stop();
+      for (const a of agents) await a.disconnect();
+    });
+    for (const a of agents) {
+      await a.connect();
+      a.publish();
+    } // relay messages #1, #2
     peers.start();
     await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
     for (const a of agents) for (let i = 0; i < 10; i++) a.publish(); // #3..#22: #10 and #20 dropped
@@ -86,7 +98,10 @@ describe('peers workload against a §7.4 relay double', () => {
     const creds = await setup(1);
     const peers = startPeers(creds);
     const agent = agentsFor(creds, peers)[0]!;
-    cleanups.push(async () => { await peers.stop(); await agent.disconnect(); });
+    cleanups.push(async () => {
+      await peers.stop();
+      await agent.disconnect();
+    });
     await agent.connect();
     for (let i = 0; i < 5; i++) agent.publish(); // seq 1..5 before any peer exists
     peers.start();
@@ -109,7 +124,10 @@ describe('peers workload against a §7.4 relay double', () => {
     const creds = await setup(1);
     const peers = startPeers(creds);
     const agent = agentsFor(creds, peers)[0]!;
-    cleanups.push(async () => { await peers.stop(); await agent.disconnect(); });
+    cleanups.push(async () => {
+      await peers.stop();
+      await agent.disconnect();
+    });
     await agent.connect();
     agent.publish();
     peers.start();
@@ -132,7 +150,10 @@ describe('peers workload against a §7.4 relay double', () => {
     const creds = await setup(1);
     const peers = startPeers(creds, { updateRate: 100, jitter: 0.2 });
     const agent = agentsFor(creds, peers)[0]!;
-    cleanups.push(async () => { await peers.stop(); await agent.disconnect(); });
+    cleanups.push(async () => {
+      await peers.stop();
+      await agent.disconnect();
+    });
     await agent.connect();
     agent.publish();
     peers.start();

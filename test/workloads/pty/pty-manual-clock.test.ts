@@ -24,7 +24,11 @@ describe('pty workload on a manual clock', () => {
     const metrics = recordingSink();
     const controller = new AbortController();
     // 40-byte writes at 4000 B/s: one every 10 ms from a random phase in [0, 10 ms).
-    const config = sectionConfig(ptyKind, { bytesPerSecond: 4000, messageSize: 40, jitter: 0, reconnectEvery: '100ms', duration: '10s' }, { durationMs: 10_000 });
+    const config = sectionConfig(
+      ptyKind,
+      { bytesPerSecond: 4000, messageSize: 40, jitter: 0, reconnectEvery: '100ms', duration: '10s' },
+      { durationMs: 10_000 },
+    );
     const workload = createPtyWorkload(config, { schedule: () => 1, tickMs: 1000 });
     const running = workload.run({
       signal: controller.signal,

@@ -40,7 +40,16 @@ describe('REST workload against the reference server', () => {
     server = await createReferenceServer({ agents: 6, seed: 'rest', rateLimit: 0 });
     const sink = recordingSink();
     const { samples: calls, by } = sink;
-    const mix = { 'GET /{id}': 1, 'GET /{id}/connection': 1, 'GET /me/metadata': 1, 'GET /me/gitsshkey': 1, 'POST /me/report-stats': 1, 'POST /me/app-health': 1, 'POST /me/version': 1, 'POST /me/report-lifecycle': 1 };
+    const mix = {
+      'GET /{id}': 1,
+      'GET /{id}/connection': 1,
+      'GET /me/metadata': 1,
+      'GET /me/gitsshkey': 1,
+      'POST /me/report-stats': 1,
+      'POST /me/app-health': 1,
+      'POST /me/version': 1,
+      'POST /me/report-lifecycle': 1,
+    };
     await createRestWorkload(closed(mix, 480)).run(ctx(server, sink));
 
     expect(calls.filter((c) => c.name === METRIC.error)).toEqual([]);
@@ -60,7 +69,7 @@ describe('REST workload against the reference server', () => {
     }
   });
 
-  it('counts an injected 500 and the real rate limiter\'s 429s, with the X-RateLimit gauges', async () => {
+  it("counts an injected 500 and the real rate limiter's 429s, with the X-RateLimit gauges", async () => {
     server = await createReferenceServer({ agents: 3, seed: 'rest', rateLimit: 5 });
     server.faults.set('GET /me/gitsshkey', { status: 500 });
     const sink = recordingSink();
@@ -71,7 +80,8 @@ describe('REST workload against the reference server', () => {
     const recorded = by('trend', METRIC.request, 'endpoint');
     expect(recorded).toEqual({ 'GET /me/gitsshkey': 20, 'POST /me/version': 20 });
     const errors: Record<string, number> = {};
-    for (const c of calls.filter((x) => x.name === METRIC.error)) errors[`${c.tags.endpoint}|${c.tags.class}`] = (errors[`${c.tags.endpoint}|${c.tags.class}`] ?? 0) + 1;
+    for (const c of calls.filter((x) => x.name === METRIC.error))
+      errors[`${c.tags.endpoint}|${c.tags.class}`] = (errors[`${c.tags.endpoint}|${c.tags.class}`] ?? 0) + 1;
     // The limiter keys by IP + path: /me/version is one path for every agent, 5 per minute pass.
     // gitsshkey is limited too (the limiter runs before faults): 5 reach the fault, 15 are 429s.
     expect(errors).toEqual({ 'POST /me/version|rate_limited': 15, 'GET /me/gitsshkey|http_500': 5, 'GET /me/gitsshkey|rate_limited': 15 });
@@ -80,7 +90,7 @@ describe('REST workload against the reference server', () => {
     expect(last(METRIC.rateLimitRemaining, 'POST /me/version')).toBe(0);
   });
 
-  it('lands in the summary endpoints and errors beside another workload\'s numbers', async () => {
+  it("lands in the summary endpoints and errors beside another workload's numbers", async () => {
     server = await createReferenceServer({ agents: 2, seed: 'rest', rateLimit: 0 });
     server.faults.set('POST /me/report-stats', { status: 500, every: 2 });
     const clock = systemClock();

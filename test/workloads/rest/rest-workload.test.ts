@@ -79,9 +79,7 @@ describe('REST workload against a node:http double', () => {
     const sink = recordingSink();
     const credentials = fakeCredentials(server.url, 12);
     const mix = { 'GET /{id}': 1, 'POST /me/report-stats': 1, 'POST /me/app-health': 1, 'POST /me/version': 1, 'POST /me/report-lifecycle': 1 };
-    await createRestWorkload(rest({ mix, model: 'closed', connections: 4, pipelining: 1, amount: 300 })).run(
-      context(server.url, credentials, sink),
-    );
+    await createRestWorkload(rest({ mix, model: 'closed', connections: 4, pipelining: 1, amount: 300 })).run(context(server.url, credentials, sink));
 
     const userSide = server.seen.filter((r) => template(r) === 'GET /{id}');
     expect(new Set(userSide.map((r) => r.url.slice(BASE.length + 1)))).toEqual(new Set(credentials.agents.map((a) => a.id)));
@@ -154,7 +152,10 @@ describe('REST workload against a node:http double', () => {
     await createRestWorkload(rest({ mix, model: 'closed', connections: 1, pipelining: 1, amount: 12 }), { timeoutMs: 1 }).run(
       context(server.url, fakeCredentials(server.url, 3), sink),
     );
-    const errors = countBy(calls.filter((c) => c.name === METRIC.error), (c) => `${c.tags.endpoint}|${c.tags.class}`);
+    const errors = countBy(
+      calls.filter((c) => c.name === METRIC.error),
+      (c) => `${c.tags.endpoint}|${c.tags.class}`,
+    );
     expect(errors['GET /me/gitsshkey|timeout']).toBe(1);
     expect(errors['POST /me/version|reset']).toBeGreaterThanOrEqual(1);
     // A lost attempt is a sample too (time until the loss was noticed).
@@ -230,9 +231,9 @@ describe('REST workload against a node:http double', () => {
     const sink = recordingSink();
     const { samples: calls } = sink;
     const controller = new AbortController();
-    const running = createRestWorkload(rest({ mix: { 'GET /{id}': 1 }, model: 'closed', connections: 1, pipelining: 1, duration: 1000, startAfter: 600_000 }, 3_600_000)).run(
-      context(server.url, fakeCredentials(server.url, 1), sink, controller.signal),
-    );
+    const running = createRestWorkload(
+      rest({ mix: { 'GET /{id}': 1 }, model: 'closed', connections: 1, pipelining: 1, duration: 1000, startAfter: 600_000 }, 3_600_000),
+    ).run(context(server.url, fakeCredentials(server.url, 1), sink, controller.signal));
     controller.abort();
     await running;
     expect(calls).toEqual([]);

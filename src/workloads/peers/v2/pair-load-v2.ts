@@ -59,7 +59,11 @@ export class AgentSideV2 {
       links[i] = link;
       link.sendTagged(0, clock.wallNow());
     });
-    side = new AgentSideV2(links, links.map(() => 0), clock);
+    side = new AgentSideV2(
+      links,
+      links.map(() => 0),
+      clock,
+    );
     return side;
   }
 

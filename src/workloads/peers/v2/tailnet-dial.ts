@@ -1,6 +1,10 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import WebSocket from 'ws';
-import { CoordinateResponse_PeerUpdate_Kind as Kind, type CoordinateResponse, CoordinateResponseSchema } from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import {
+  CoordinateResponse_PeerUpdate_Kind as Kind,
+  type CoordinateResponse,
+  CoordinateResponseSchema,
+} from '../../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { TAILNET_METHODS, TAILNET_RPC } from '../../../protocol/v2/messages.js';
 import { nodeFromProto, nodeToProto } from '../../../protocol/v2/node-convert.js';
 import { connectRpcClient, type RpcClientConnection } from '../../../protocol/v2/rpc-connection.js';
@@ -166,9 +170,7 @@ class V2PeerSocket implements PeerSocket {
 export const v2PeerDial: PeerDial = (options) =>
   new Promise<PeerSocket>((resolve, reject) => {
     const headers: Record<string, string> =
-      options.tokenIn === 'header'
-        ? { 'Coder-Session-Token': options.token }
-        : { Cookie: `coder_session_token=${options.token}` };
+      options.tokenIn === 'header' ? { 'Coder-Session-Token': options.token } : { Cookie: `coder_session_token=${options.token}` };
     const ws = new WebSocket(withVersion(options.url, PEER_API_VERSION), { ...V2_WS_CLIENT_OPTIONS, headers, handshakeTimeout: 10_000 });
     const socket = new V2PeerSocket(ws, options);
     let opened = false;

@@ -59,7 +59,16 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
     // The first UpdateStats only asks for the interval.
     expect(h.of('UpdateStats')[0]!.request.stats).toBeUndefined();
     expect(h.agent.report.connected).toBe(true);
-    expect(h.agent.report.v2).toMatchObject({ sessions: 1, manifests: 1, startups: 1, banners: 1, statsIntervalCalls: 1, derpMaps: 1, coordinateStreams: 1, nodeUpdatesSent: 1 });
+    expect(h.agent.report.v2).toMatchObject({
+      sessions: 1,
+      manifests: 1,
+      startups: 1,
+      banners: 1,
+      statsIntervalCalls: 1,
+      derpMaps: 1,
+      coordinateStreams: 1,
+      nodeUpdatesSent: 1,
+    });
     expect(errors(h)).toEqual([]);
   });
 
@@ -125,7 +134,9 @@ describe('v2 fake agent: one session, in the Go agent order (docs/protocol-v2.md
     const h = await started(harness());
     await h.advance(5000);
     const batches = h.of('BatchUpdateAppHealths').map((c) => (c.request as { updates: { id: Uint8Array; health: number }[] }).updates);
-    expect(batches).toEqual([[{ id: uuidToBytes(APP_HEALTHY), health: AppHealth.HEALTHY, $typeName: 'coder.agent.v2.BatchUpdateAppHealthRequest.HealthUpdate' }]]);
+    expect(batches).toEqual([
+      [{ id: uuidToBytes(APP_HEALTHY), health: AppHealth.HEALTHY, $typeName: 'coder.agent.v2.BatchUpdateAppHealthRequest.HealthUpdate' }],
+    ]);
     expect(h.agent.report.appHealthAccepted).toBe(1);
     expect(h.agent.report.lastHealths).toEqual({ [APP_HEALTHY]: 'healthy' });
   });
@@ -197,7 +208,9 @@ describe('v2 fake agent: failures and reconnects', () => {
   });
 
   it('treats an optional RPC the server lacks as not supported, not as a failure', async () => {
-    const h = await started(harness({ missing: ['GetAnnouncementBanners', 'ScriptCompleted'], apiVersion: '2.3', agents: { lifecycle: { outcomes: { start_error: 1 } } } }));
+    const h = await started(
+      harness({ missing: ['GetAnnouncementBanners', 'ScriptCompleted'], apiVersion: '2.3', agents: { lifecycle: { outcomes: { start_error: 1 } } } }),
+    );
     await h.advance(1000);
     expect(h.dials).toHaveLength(1);
     expect(errors(h)).toEqual([]);
@@ -234,7 +247,16 @@ describe('v2 fake agent: failures and reconnects', () => {
     await h.advance(100);
     expect(h.dialedAt).toEqual([0, 1100]);
     expect(h.agent.report.connected).toBe(true);
-    expect(h.names(2)).toEqual(['GetAnnouncementBanners', 'GetManifest', 'UpdateStartup', 'Coordinate', 'Coordinate.request', 'StreamDERPMaps', 'UpdateStats', 'BatchUpdateMetadata']);
+    expect(h.names(2)).toEqual([
+      'GetAnnouncementBanners',
+      'GetManifest',
+      'UpdateStartup',
+      'Coordinate',
+      'Coordinate.request',
+      'StreamDERPMaps',
+      'UpdateStats',
+      'BatchUpdateMetadata',
+    ]);
     expect(lifecycleStates(h)).toHaveLength(2);
     expect(errors(h)).toEqual([]);
     expect(h.metrics.total(METRIC.agentsReconnects)).toBe(1);

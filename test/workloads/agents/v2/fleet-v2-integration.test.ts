@@ -109,10 +109,7 @@ describe('v2 agent fleet against the reference server', () => {
     });
     try {
       await until(() => fleet.agents().length === AGENTS && fleet.agents().every((a) => a.connected && a.statsAccepted >= 2), 'agents up');
-      await until(
-        () => fleet.agents().every((a) => ['ready', 'start_error'].includes(a.lifecycle[a.lifecycle.length - 1] ?? '')),
-        'lifecycle settled',
-      );
+      await until(() => fleet.agents().every((a) => ['ready', 'start_error'].includes(a.lifecycle[a.lifecycle.length - 1] ?? '')), 'lifecycle settled');
       const modes = new Set(fleet.agents().map((a) => a.authMode));
       expect([...modes].sort()).toEqual(['aws', 'azure', 'google', 'token']);
       const outcomes = new Set(fleet.agents().map((a) => a.lifecycle.join('>')));

@@ -204,7 +204,14 @@ export function harness(options: HarnessOptions = {}) {
     baseUrl: 'http://fake',
     timers: new SchedulerTimerHost(scheduler, clock),
   };
-  const credential: CredentialAgent = { id: AGENT_ID, name: 'main', workspaceName: 'ws', token: '99999999-0000-4000-8000-000000000001', instanceId: 'i-1', apps: [] };
+  const credential: CredentialAgent = {
+    id: AGENT_ID,
+    name: 'main',
+    workspaceName: 'ws',
+    token: '99999999-0000-4000-8000-000000000001',
+    instanceId: 'i-1',
+    apps: [],
+  };
   const agent = new FakeAgentV2(0, credential, env, createRng('v2-harness'));
 
   return {

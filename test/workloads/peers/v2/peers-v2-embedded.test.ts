@@ -31,9 +31,7 @@ const nullObserver: CoordinateObserver = { agentSent() {}, agentReceived() {}, a
 async function setup(agents: number, overrides: Parameters<typeof startPeers>[1] = {}) {
   server = await startReferenceServer({ agents });
   const peers = startPeers(server.credentials, { protocol: 'v2', ...overrides });
-  const list = server.credentials.agents.map(
-    (a, i) => new TestAgentV2(a.id, server!.url, a.token, peers.observer, BigInt(5000 + i), peers.clock),
-  );
+  const list = server.credentials.agents.map((a, i) => new TestAgentV2(a.id, server!.url, a.token, peers.observer, BigInt(5000 + i), peers.clock));
   cleanups.push(async () => {
     await peers.stop();
     for (const a of list) await a.disconnect();

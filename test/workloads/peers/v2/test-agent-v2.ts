@@ -2,10 +2,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import type { Clock } from '../../../../src/core/clock.js';
 import { tagNode } from '../../../../src/protocol/node-tag.js';
 import { AGENT_IP, type TailnetNode } from '../../../../src/protocol/tailnet-node.js';
-import {
-  CoordinateResponse_PeerUpdate_Kind as Kind,
-  CoordinateResponseSchema,
-} from '../../../../src/protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { CoordinateResponse_PeerUpdate_Kind as Kind, CoordinateResponseSchema } from '../../../../src/protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
 import { nodeFromProto } from '../../../../src/protocol/v2/node-convert.js';
 import { uuidFromBytes } from '../../../../src/protocol/v2/uuid-bytes.js';
 import type { CoordinateObserver } from '../../../../src/workloads/coordinate-observer.js';
