@@ -17,6 +17,9 @@ interface Entry {
   next: Entry | undefined;
 }
 
+/** Beats per timer run (see `run`). */
+export const BEATS_PER_RUN = 64;
+
 export class Heartbeats {
   private head: Entry | undefined;
   private tail: Entry | undefined;
@@ -73,11 +76,17 @@ export class Heartbeats {
   private run(): void {
     this.timer = undefined;
     const now = this.now();
-    // Entries added during this run are due an interval later, so the loop ends.
+    // Entries added during this run are due an interval later, so the loop ends. At most
+    // BEATS_PER_RUN beats per run: agents that connected together are due together, and a
+    // thousand beats (each a ping and a socket write) in one go would stall every socket's I/O
+    // for tens of ms; the rest run on the next timer, 1 ms later, after pending I/O. Each entry's
+    // next beat is due an interval after its own run, so a burst spreads out and stays spread.
     let error: unknown;
-    while (this.head && this.head.due <= now) {
+    let beaten = 0;
+    while (this.head && this.head.due <= now && beaten < BEATS_PER_RUN) {
       const entry = this.shift() as Entry;
       if (entry.cancelled) continue;
+      beaten++;
       entry.due = now + this.intervalMs;
       this.push(entry);
       try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Heartbeats } from '../../src/server/heartbeats.js';
+import { BEATS_PER_RUN, Heartbeats } from '../../src/server/heartbeats.js';
 import { eventually } from '../helpers/eventually.js';
 
 describe('Heartbeats', () => {
@@ -34,5 +34,38 @@ describe('Heartbeats', () => {
     h2.cancel();
     hb.close();
     expect((hb as unknown as { timer?: unknown }).timer).toBeUndefined();
+  });
+});
+
+describe('Heartbeats in slices', () => {
+  it('beats a burst of due entries in order, over several runs of at most BEATS_PER_RUN', async () => {
+    const hb = new Heartbeats(20);
+    const seen: number[] = [];
+    const runs: number[][] = [];
+    let current: number[] | undefined;
+    const n = BEATS_PER_RUN * 2 + 5;
+    const handles = Array.from({ length: n }, (_, i) =>
+      hb.add({
+        beat: () => {
+          if (!current) {
+            current = [];
+            runs.push(current);
+            // A run is one synchronous stretch: the next beat after a turn of the loop opens another.
+            queueMicrotask(() => (current = undefined));
+          }
+          current.push(i);
+          seen.push(i);
+        },
+      }),
+    );
+    try {
+      await eventually(() => seen.length >= n);
+      expect(seen.slice(0, n)).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(runs.length).toBeGreaterThanOrEqual(3);
+      for (const run of runs) expect(run.length).toBeLessThanOrEqual(BEATS_PER_RUN);
+    } finally {
+      for (const h of handles) h.cancel();
+      hb.close();
+    }
   });
 });
