@@ -155,7 +155,10 @@ describe('watching a run', () => {
     expect(junit).toContain('<skipped message="harness saturated, kept by --allow-saturated');
   });
 
-  it('a normal small run with the real probe stays ok', async () => {
+  // The real probe measures this process on a shared machine: a heavy test file scheduled beside
+  // this one (or another job on the host) can lag the event loop for one of the run's few seconds.
+  // Retries absorb that; a harness that saturates on a 5-agent run fails all three attempts.
+  it('a normal small run with the real probe stays ok', { retry: 2 }, async () => {
     const result = await run({}, { thresholds: ['error_rate < 1%'] });
     expect(result.summary.generator!.seconds).toBeGreaterThanOrEqual(2);
     expect(result.summary.generator!.verdict).toBe('ok');
