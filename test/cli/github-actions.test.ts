@@ -91,6 +91,32 @@ describe('fleetsim run in GitHub Actions', () => {
   });
 });
 
+describe('fleetsim run --workers in GitHub Actions', () => {
+  it('the parent appends the merged run once; the workers, which inherit the environment, never do', { timeout: 180_000 }, async () => {
+    const dir = await tempDir();
+    const stepSummary = join(dir, 'step-summary.md');
+    await writeFile(
+      join(dir, 'workers.json'),
+      JSON.stringify({
+        name: 'gha-workers',
+        seed: 7,
+        duration: '2s',
+        agents: { count: 2, rampUp: '0s', auth: { token: 1 } },
+        // A loaded test machine must not turn the run into exit 11.
+        observe: { allowSaturated: true },
+        thresholds: ['count < 0'],
+      }),
+    );
+    const io = testIO({ cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: stepSummary } });
+    const result = await runMain(['run', 'workers.json', '--workers', '2', '--out', 'reports', '--no-live', '--log-level', 'warn'], io);
+    expect(result.code, result.stderr).toBe(10);
+    const written = await readFile(join(await runFolder(join(dir, 'reports')), 'summary.md'), 'utf8');
+    expect(written).toContain('merged from 2 of 2 shards');
+    expect(await readFile(stepSummary, 'utf8')).toBe(`${written.trimEnd()}\n\n`);
+    expect(errorLines(result.stdout)).toEqual([expect.stringMatching(/^::error title=fleetsim%3A threshold failed::gha-workers \(.+\): count < 0 /)]);
+  });
+});
+
 // --- merge: shard files made by hand, as in test/runner/merge-shards.test.ts ---
 
 const scenarioInput = { name: 'gha-merge', seed: 'g1', duration: '4s', agents: { count: 2, rampUp: '0s' }, thresholds: ['error_rate < 50%'] };
