@@ -52,6 +52,9 @@ export const compareCommand: CliCommand<CompareArgs> = {
       throw new FleetsimError('usage', (error as Error).message);
     }
     io.stdout.write(renderComparison(comparison, args.format) + '\n');
+    // In GitHub Actions the Markdown table goes to the step summary whatever --format says.
+    const { publishToGithubActions, compareAnnotations } = await import('../reporters/github-actions.js');
+    await publishToGithubActions(io, { markdown: renderComparison(comparison, 'markdown'), annotations: compareAnnotations(comparison) });
     return comparison.regressions > 0 ? EXIT.thresholds : EXIT.passed;
   },
 };

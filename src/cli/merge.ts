@@ -50,6 +50,8 @@ export const mergeCommand: CliCommand<MergeArgs> = {
       print: (text) => writeLine(io.stdout, text),
     });
     writeLine(io.stdout, `report: ${result.reportDir}`);
+    const { publishRunSummary } = await import('../reporters/github-actions.js');
+    await publishRunSummary(io, result.summary, (text) => log.redact(text));
     return result.exitCode;
   },
 };

@@ -65,5 +65,7 @@ export async function runLocalWorkers(run: LocalWorkersRun): Promise<number> {
     throw new FleetsimError('harness', `local workers failed: ${(error as Error).message}`, { cause: error });
   });
   writeLine(io.stdout, `report: ${result.reportDir}`);
+  const { publishRunSummary } = await import('../reporters/github-actions.js');
+  await publishRunSummary(io, result.summary, (text) => log.redact(text));
   return result.exitCode;
 }

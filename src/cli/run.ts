@@ -151,8 +151,14 @@ export const runCommand: CliCommand<RunArgs> = {
           print: (text) => writeLine(io.stdout, text),
           observe: { metricsAddr, allowSaturated: args['allow-saturated'] === true ? true : undefined },
           ...(shard ? { shard: { ...shard, startAtMs, allowSaturated: args['allow-saturated'] === true, ...shardHooks } } : {}),
-        }).then((result) => {
+        }).then(async (result) => {
           writeLine(io.stdout, `report: ${result.reportDir}`);
+          // GitHub Actions step summary and ::error lines (loaded here: other commands skip it).
+          // A local worker's parent publishes the merged run; the worker inherits its environment.
+          if (!parent) {
+            const { publishRunSummary } = await import('../reporters/github-actions.js');
+            await publishRunSummary(io, result.summary, (text) => log.redact(text));
+          }
           return result.exitCode;
         }),
       stopOnParentGone,

@@ -96,20 +96,22 @@ export function compareSummaries(baseline: RunSummary, current: RunSummary, opts
   };
 }
 
-const fmt = (unit: ComparisonRow['unit'], v: number | null) =>
+/** One figure of a comparison row in its unit (`12.3 ms`, `0.50%`, `42`). */
+export const fmtValue = (unit: ComparisonRow['unit'], v: number | null): string =>
   unit === 'ms' ? fmtMs(v) : unit === 'ratio' ? fmtPct(v) : fmtNum(v === null ? null : Math.round(v * 100) / 100);
-const fmtDelta = (r: ComparisonRow) => {
+/** A row's change with its sign and relative change, e.g. `+3.1 ms (+12.0%)`. */
+export const fmtDelta = (r: ComparisonRow): string => {
   if (r.delta === null) return '-';
   const sign = r.delta > 0 ? '+' : r.delta < 0 ? '−' : '±';
   const pct = r.deltaPct === null ? '' : ` (${r.deltaPct > 0 ? '+' : ''}${r.deltaPct.toFixed(1)}%)`;
-  return `${sign}${fmt(r.unit, Math.abs(r.delta))}${pct}`;
+  return `${sign}${fmtValue(r.unit, Math.abs(r.delta))}${pct}`;
 };
 
 /** Plain-text table (terminal) or a Markdown table (PR comment). */
 export function renderComparison(comparison: Comparison, format: 'text' | 'markdown' = 'text'): string {
   const { baseline, current, rows, regressions, tolerancePct } = comparison;
   const verdict = regressions === 0 ? `no regressions (tolerance ${tolerancePct}%)` : `${regressions} regression(s) (tolerance ${tolerancePct}%)`;
-  const cells = rows.map((r) => [r.metric, fmt(r.unit, r.baseline), fmt(r.unit, r.current), fmtDelta(r), r.regression ? 'REGRESSION' : '']);
+  const cells = rows.map((r) => [r.metric, fmtValue(r.unit, r.baseline), fmtValue(r.unit, r.current), fmtDelta(r), r.regression ? 'REGRESSION' : '']);
   if (format === 'markdown') {
     return [
       `## fleetsim comparison: ${escapeMd(current.scenario)}`,

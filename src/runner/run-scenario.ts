@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { FleetsimError } from '../core/errors.js';
+import { withoutUserInfo } from '../core/url.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
 import { METRIC } from '../metrics/names.js';
@@ -263,7 +264,8 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   const meta = {
     scenario: scenario.name,
     seed: String(scenario.seed),
-    target: target.target.embedded ? 'embedded' : target.upstreamUrl,
+    // Reports never carry a user:password the target URL may have.
+    target: target.target.embedded ? 'embedded' : withoutUserInfo(target.upstreamUrl),
     startedAt: new Date(startedAtMs).toISOString(),
     endedAt: new Date().toISOString(),
     fleetsimVersion: FLEETSIM_VERSION,

@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FleetsimError } from '../core/errors.js';
+import { withoutUserInfo } from '../core/url.js';
 import type { EncodedRecorder } from '../metrics/recorder-types.js';
 import type { FaultWindow } from '../metrics/recovery.js';
 import type { GeneratorSummary } from '../metrics/summary-types.js';
@@ -159,17 +160,6 @@ export async function readShardFile(path: string, shown = path): Promise<ShardFi
     typeof file.scenario === 'object';
   if (!valid) throw new FleetsimError('usage', `${shown}: the shard file is incomplete (meta, plan, scenario or recorder missing)`);
   return file as ShardFile;
-}
-
-function withoutUserInfo(text: string): string {
-  try {
-    const url = new URL(text);
-    url.username = '';
-    url.password = '';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return text;
-  }
 }
 
 /** A copy with object keys sorted (arrays keep their order), so equal scenarios hash equal. */
