@@ -33,6 +33,8 @@ export function createStepWindow(clock: Clock, startMs: number, endMs: number): 
   const open = (): void => {
     if (recorder) return;
     recorder = createRecorder({ clock });
+    // The window is the step's hold: all of it is the steady phase (a `{phase:steady}` SLO works).
+    recorder.markSteady();
     for (const g of lastGauges.values()) recorder.gauge(g.name, g.value, g.tags);
     lastGauges.clear();
   };

@@ -13,6 +13,13 @@ export const METRIC = {
   agentsConnected: 'agents_connected',
   /** count: agents that obtained a working session token (first time only, per agent). */
   agentsAuthenticated: 'agents_authenticated',
+  /**
+   * count: an agent's first way up ended (once per agent instance): v1, its coordinate socket is
+   * open and its first lifecycle and stats reports are answered; v2, its session is established;
+   * or that first attempt failed (the agent then retries on its backoff). The runner ends the
+   * run's `ramp` phase when every planned agent has counted here.
+   */
+  agentsStartupDone: 'agents_startup_done',
   /** count: coordinate-socket reconnects (an open after a drop). */
   agentsReconnects: 'agents_reconnects',
   /** count, tags {state}: lifecycle states accepted by the target (204). */

@@ -1,4 +1,5 @@
 import type { Histogram } from './hdr.js';
+import type { EncodedPhaseTrend, PhaseTrends } from './phase-stats.js';
 import type { MetricSink, Tags } from './sink.js';
 
 /** One trend series (metric name + tags). Durations are kept as whole µs so sums merge exactly. */
@@ -13,12 +14,16 @@ export interface TrendSeries {
   /** True for `request` series of an agent-side endpoint (see `isAgentEndpoint`): their samples
    * also feed the per-second agent p99 that recovery metrics compare. Decided once per series. */
   readonly agentRequest: boolean;
+  /** `request` series only: the same figures per phase (ramp, steady, drain). */
+  readonly phases?: PhaseTrends;
 }
 
 export interface CounterSeries {
   readonly name: string;
   readonly tags: Tags;
   value: number;
+  /** `error` series only: `value` split by phase (ramp, steady, drain). */
+  readonly phases?: number[];
 }
 
 export interface GaugeSeries {
@@ -86,8 +91,24 @@ export interface EncodedRecorder {
   startedAtMs: number;
   /** Set when `markEnd()` was called: ms after `startedAtMs`. */
   endElapsedMs?: number;
-  trends: { name: string; tags: Record<string, string>; count: number; sumUs: number; minUs: number; maxUs: number; histogram: string }[];
-  counters: { name: string; tags: Record<string, string>; value: number }[];
+  /* Phases were added later: optional, so an older encoding still merges (the merged recorder
+   * then has no phase split: `phased()` is false). */
+  /** Present when the encoding carries per-phase figures. */
+  phased?: true;
+  /** Set when `markSteady()` was called: ms after `startedAtMs`. */
+  steadyElapsedMs?: number;
+  trends: {
+    name: string;
+    tags: Record<string, string>;
+    count: number;
+    sumUs: number;
+    minUs: number;
+    maxUs: number;
+    histogram: string;
+    /** `request` series: the figures per phase (index as PHASES), null for a phase without samples. */
+    phases?: (EncodedPhaseTrend | null)[];
+  }[];
+  counters: { name: string; tags: Record<string, string>; value: number /** `error` series: value per phase. */; phases?: number[] }[];
   gauges: { name: string; tags: Record<string, string>; last: number; min: number; max: number; atEnd?: number }[];
   rates: { name: string; tags: Record<string, string>; passes: number; total: number }[];
   seconds: EncodedSeconds;
@@ -141,6 +162,17 @@ export interface Recorder extends MetricSink {
   markEnd(): void;
   /** ms after `startedAtMs` at which `markEnd()` was called, or undefined. */
   endElapsedMs(): number | undefined;
+  /**
+   * Marks the end of the ramp (the runner calls it once every planned agent finished its start-up
+   * sequence): `request` and `error` samples recorded from now until `markEnd()` count in the
+   * `steady` phase, those before in `ramp`, those after `markEnd()` in `drain`. Only the first
+   * call counts; a call after `markEnd()` is ignored (the run never reached steady).
+   */
+  markSteady(): void;
+  /** ms after `startedAtMs` at which the ramp ended (the latest shard's after a merge), or undefined. */
+  steadyElapsedMs(): number | undefined;
+  /** False when an encoding without per-phase figures (an older shard file) was merged in. */
+  phased(): boolean;
   encode(): EncodedRecorder;
   merge(encoded: EncodedRecorder): void;
 

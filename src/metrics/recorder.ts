@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { addEncoded, encodeHistogram, msToUs, newHistogram, type Histogram } from './hdr.js';
 import { isAgentEndpoint, METRIC } from './names.js';
+import { PhaseMarks, PhaseTrends } from './phase-stats.js';
 import type { CounterSeries, EncodedRecorder, GaugeSeries, LiveSnapshot, RateSeries, Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
 import { seriesKey } from './series-key.js';
 import type { Tags } from './sink.js';
@@ -42,13 +43,15 @@ const newTrend = (name: string, tags: Tags): TrendSeries => ({
   name,
   tags,
   agentRequest: name === METRIC.request && isAgentEndpoint(tags.endpoint),
+  ...(name === METRIC.request ? { phases: new PhaseTrends() } : {}),
   histogram: newHistogram(),
   count: 0,
   sumUs: 0,
   minUs: Number.POSITIVE_INFINITY,
   maxUs: 0,
 });
-const newCounter = (name: string, tags: Tags): CounterSeries => ({ name, tags, value: 0 });
+const newCounter = (name: string, tags: Tags): CounterSeries =>
+  name === METRIC.error ? { name, tags, value: 0, phases: [0, 0, 0] } : { name, tags, value: 0 };
 const newGauge = (name: string, tags: Tags): GaugeSeries => ({ name, tags, last: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY });
 const newRate = (name: string, tags: Tags): RateSeries => ({ name, tags, passes: 0, total: 0 });
 
@@ -85,6 +88,8 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
   let agentsPlanned = 0;
   let peersConnected = 0;
   let endElapsed: number | undefined;
+  const marks = new PhaseMarks();
+  let phased = true;
 
   const elapsedMs = (): number => Math.max(0, clock.wallNow() - startedAtMs);
   const currentSecond = (): number => Math.floor(elapsedMs() / 1000);
@@ -115,6 +120,7 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         const series = trends.getOrCreate(name, tags, newTrend);
         series.histogram.recordValue(us);
         recordTrendUs(series, us, 1);
+        series.phases?.record(marks.current(endElapsed), us);
         if (name === METRIC.request) {
           totalRequests++;
           seconds.request(currentSecond(), us, series.agentRequest);
@@ -129,6 +135,7 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         if (!Number.isFinite(n)) return;
         const series = counters.getOrCreate(name, tags, newCounter);
         series.value += n;
+        if (series.phases) series.phases[marks.current(endElapsed)]! += n;
         if (name === METRIC.error) {
           totalErrors += n;
           seconds.error(currentSecond(), n, errorKindOf(series));
@@ -186,6 +193,11 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
       for (const g of gauges.all) if (g.min !== Number.POSITIVE_INFINITY) g.atEnd = g.last;
     },
     endElapsedMs: () => endElapsed,
+    markSteady() {
+      marks.markSteady(elapsedMs(), endElapsed);
+    },
+    steadyElapsedMs: () => marks.steadyMs,
+    phased: () => phased,
 
     encode(): EncodedRecorder {
       return {
@@ -193,6 +205,8 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         version: 1,
         startedAtMs,
         ...(endElapsed !== undefined ? { endElapsedMs: endElapsed } : {}),
+        ...(phased ? { phased: true as const } : {}),
+        ...(marks.steadyMs !== undefined ? { steadyElapsedMs: marks.steadyMs } : {}),
         trends: trends.all.map((s) => ({
           name: s.name,
           tags: { ...s.tags },
@@ -201,8 +215,9 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
           minUs: s.count === 0 ? 0 : s.minUs,
           maxUs: s.maxUs,
           histogram: encodeHistogram(s.histogram),
+          ...(s.phases ? { phases: s.phases.encode() } : {}),
         })),
-        counters: counters.all.map((s) => ({ name: s.name, tags: { ...s.tags }, value: s.value })),
+        counters: counters.all.map((s) => ({ name: s.name, tags: { ...s.tags }, value: s.value, ...(s.phases ? { phases: [...s.phases] } : {}) })),
         gauges: gauges.all
           .filter((s) => s.min !== Number.POSITIVE_INFINITY)
           .map((s) => ({ name: s.name, tags: { ...s.tags }, last: s.last, min: s.min, max: s.max, ...(s.atEnd !== undefined ? { atEnd: s.atEnd } : {}) })),
@@ -224,10 +239,13 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
           if (t.minUs < series.minUs) series.minUs = t.minUs;
           if (t.maxUs > series.maxUs) series.maxUs = t.maxUs;
         }
+        if (t.phases) series.phases?.merge(t.phases);
         if (t.name === METRIC.request) totalRequests += t.count;
       }
       for (const c of encoded.counters) {
-        counters.getOrCreate(c.name, c.tags, newCounter).value += c.value;
+        const series = counters.getOrCreate(c.name, c.tags, newCounter);
+        series.value += c.value;
+        if (series.phases && c.phases) for (let p = 0; p < series.phases.length; p++) series.phases[p]! += c.phases[p] ?? 0;
         if (c.name === METRIC.error) totalErrors += c.value;
       }
       for (const g of encoded.gauges) {
@@ -245,8 +263,11 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         series.passes += r.passes;
         series.total += r.total;
       }
+      const shift = encoded.startedAtMs - startedAtMs;
+      if (encoded.phased !== true) phased = false;
+      else marks.mergeSteady(encoded.steadyElapsedMs === undefined ? undefined : encoded.steadyElapsedMs + shift);
       if (encoded.endElapsedMs !== undefined) {
-        const theirEnd = encoded.startedAtMs + encoded.endElapsedMs - startedAtMs;
+        const theirEnd = encoded.endElapsedMs + shift;
         endElapsed = endElapsed === undefined ? theirEnd : Math.max(endElapsed, theirEnd);
       }
       seconds.merge(encoded.seconds, Math.round((encoded.startedAtMs - startedAtMs) / 1000));

@@ -11,7 +11,7 @@ import type { FaultBaseline } from './recovery.js';
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
  * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
- * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`, `phases`) are
  * not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
@@ -37,6 +37,28 @@ export interface EndpointStats extends LatencyStats {
   errors: number;
   /** Requests per second over the run's duration. */
   rate: number;
+}
+
+/**
+ * One phase of the run (src/metrics/phase-stats.ts): its bounds in ms since second 0 of
+ * `timeSeries`, and the `endpoints` table of the samples recorded in it (`rate` over the phase's
+ * own length; endpoints without requests or errors in the phase are left out).
+ */
+export interface PhaseSummary {
+  from: number;
+  to: number;
+  endpoints: Record<string, EndpointStats>;
+}
+
+/**
+ * `ramp`: second 0 until every planned agent finished its start-up sequence (to the end when that
+ * never happened); `steady`: from there until the stop; `drain`: while the workloads closed. A
+ * merged run's bounds are the latest shard's; each shard's samples keep the phase it gave them.
+ */
+export interface RunPhases {
+  ramp: PhaseSummary;
+  steady: PhaseSummary;
+  drain: PhaseSummary;
 }
 
 export interface RunMeta {
@@ -251,6 +273,8 @@ export interface RunSummary {
   generator?: GeneratorSummary;
   /** Keyed by `<METHOD> <route template>`, sorted by key. */
   endpoints: Record<string, EndpointStats>;
+  /** `endpoints` split by phase; absent in summaries written before phases existed. */
+  phases?: RunPhases;
   /** Errors by endpoint × class, most frequent first. */
   errors: ErrorRow[];
   /** The run's faults in order of start; absent when the run had none. */

@@ -3,6 +3,7 @@ import { errorRate } from './error-rate.js';
 export { errorRate } from './error-rate.js';
 import { newHistogram, type Histogram } from './hdr.js';
 import { METRIC } from './names.js';
+import { buildPhases } from './phase-summary.js';
 import { buildPty } from './pty-summary.js';
 import type { Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
 import { computeRecovery, type FaultWindow, type RecoveryOptions } from './recovery.js';
@@ -46,7 +47,7 @@ const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 /** Latency stats of several series merged (their histograms added; min/max/sum exact). */
-function latencyStats(series: readonly TrendSeries[]): LatencyStats {
+function latencyStats(series: readonly Pick<TrendSeries, 'count' | 'sumUs' | 'minUs' | 'maxUs' | 'histogram'>[]): LatencyStats {
   let count = 0;
   let sumUs = 0;
   let minUs = Number.POSITIVE_INFINITY;
@@ -234,6 +235,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
   const rateLimit = buildRateLimit(recorder);
   const reconnects = recorder.counterTotal(METRIC.agentsReconnects);
   const peakReconnects = timeSeries.reduce((max, p) => Math.max(max, p.reconnects), 0);
+  const phases = buildPhases(recorder, latencyStats);
   const httpOpened = recorder.counterSeries(METRIC.httpConnectionsOpened).length > 0 ? recorder.counterTotal(METRIC.httpConnectionsOpened) : undefined;
   // Field order is the order a reader wants in summary.json: verdict, context, results, detail.
   return {
@@ -253,6 +255,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
     totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
     ...(input.generator ? { generator: input.generator } : {}),
     endpoints,
+    ...(phases ? { phases } : {}),
     errors,
     ...(faults ? { faults } : {}),
     ...(coordinator ? { coordinator } : {}),

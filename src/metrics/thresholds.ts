@@ -1,13 +1,17 @@
 import { FleetsimError } from '../core/errors.js';
 import { errorRate } from './error-rate.js';
-import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.js';
+import { PHASES, type Phase } from './phases.js';
+import type { EndpointStats, LatencyStats, RunSummary, ThresholdResult } from './summary-types.js';
 
 /**
  * Thresholds: pass/fail conditions on a finished run's summary.
  *
  * Grammar (whitespace between tokens is free):
  * ```
- * threshold  := metric op value
+ * threshold  := metric [phase] op value
+ * phase      := "{" "phase" ":" ("ramp" | "steady" | "drain") "}"   only after a latency of an
+ *                                             endpoint, count, errors or error_rate: the figure of
+ *                                             that phase alone (summary `phases`)
  * op         := "<" | "<=" | ">" | ">=" | "==" | "!="
  * value      := number [unit]          number: 200, 1.5, .5 (no sign)
  * unit       := "ms" | "s" | "%"
@@ -35,12 +39,15 @@ import type { LatencyStats, RunSummary, ThresholdResult } from './summary-types.
  * Examples: `p99(POST /me/report-stats) < 200ms`, `error_rate < 1%`,
  * `error_rate(GET /{id}) <= 0.005`, `connected_ratio >= 0.99`, `p99(propagation) < 1.5s`,
  * `lost == 0`, `delivered_per_second > 100`, `recovery(restart-target) < 30s`,
- * `p99(echo) < 50ms`, `replay_mismatches == 0`.
+ * `p99(echo) < 50ms`, `replay_mismatches == 0`, `p99(POST /me/report-stats){phase:steady} < 50ms`,
+ * `error_rate{phase:steady} < 0.1%`.
  *
  * A threshold whose value cannot be measured (unknown endpoint, no samples, no coordinator
  * traffic, no PTY traffic, no planned agents) fails with `observed: null`; so does
  * `replay_mismatches` when no reconnect replay was checked. So does `recovery(...)` when no fault
- * of that action ran, or when any of them never recovered (`detail` says which).
+ * of that action ran, or when any of them never recovered (`detail` says which). A phase threshold
+ * fails with `observed: null` on a summary without phases, and a phase latency when the endpoint
+ * had no samples in that phase.
  */
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export type LatencyStat = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'min' | 'mean' | 'max';
@@ -48,12 +55,12 @@ export type ThresholdUnit = 'ms' | 'ratio' | 'number';
 type AgentStat = 'connected_ratio' | 'peak_connected_ratio' | 'reconnects' | 'peak_reconnects_per_second';
 
 export type ThresholdMetric =
-  | { kind: 'latency'; stat: LatencyStat; endpoint: string }
+  | { kind: 'latency'; stat: LatencyStat; endpoint: string; phase?: Phase }
   | { kind: 'coordinator_latency'; stat: LatencyStat; subject: 'propagation' | 'first_node' }
   | { kind: 'pty_latency'; stat: LatencyStat; subject: 'echo' }
   | { kind: 'pty'; stat: 'replay_mismatches' | 'echo_lost' }
-  | { kind: 'endpoint'; stat: 'count' | 'errors' | 'error_rate'; endpoint: string }
-  | { kind: 'total'; stat: 'count' | 'errors' | 'error_rate' }
+  | { kind: 'endpoint'; stat: 'count' | 'errors' | 'error_rate'; endpoint: string; phase?: Phase }
+  | { kind: 'total'; stat: 'count' | 'errors' | 'error_rate'; phase?: Phase }
   | { kind: 'agents'; stat: AgentStat }
   | { kind: 'coordinator'; stat: 'lost' | 'duplicated' | 'out_of_order' | 'delivered_per_second' }
   | { kind: 'recovery'; action?: string };
@@ -162,6 +169,25 @@ export function parseThreshold(expression: string): Threshold {
   }
 
   skipSpace();
+  if (text[i] === '{') {
+    const open = i;
+    const close = text.indexOf('}', i);
+    if (close < 0) fail(open, 'missing "}" to close the "{" of {phase:...}');
+    const inner = text.slice(i + 1, close).replace(/\s+/g, '');
+    const m = /^phase:(.*)$/i.exec(inner);
+    if (!m) fail(open + 1, `expected {phase:ramp}, {phase:steady} or {phase:drain}, found "{${text.slice(i + 1, close)}}"`);
+    const phase = m![1]!.toLowerCase();
+    if (!(PHASES as readonly string[]).includes(phase)) fail(open + 1, `unknown phase "${m![1]}"; use ramp, steady or drain`);
+    if (metric.kind !== 'latency' && metric.kind !== 'endpoint' && metric.kind !== 'total') {
+      fail(
+        open,
+        `{phase:...} applies only to an endpoint's latency, count, errors and error_rate, not to ${name}${argument !== undefined ? `(${argument})` : ''}`,
+      );
+    }
+    metric = { ...metric, phase: phase as Phase } as ThresholdMetric;
+    i = close + 1;
+    skipSpace();
+  }
   const opStart = i;
   while (i < text.length && /[<>=!]/.test(text[i]!)) i++;
   const op = text.slice(opStart, i);
@@ -218,7 +244,7 @@ const pickLatency = (stats: LatencyStats | undefined, stat: LatencyStat): number
 function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
   switch (metric.kind) {
     case 'latency':
-      return pickLatency(summary.endpoints[metric.endpoint], metric.stat);
+      return pickLatency(endpointsOf(summary, metric.phase)?.[metric.endpoint], metric.stat);
     case 'coordinator_latency': {
       const c = summary.coordinator;
       return pickLatency(metric.subject === 'propagation' ? c?.propagationMs : c?.firstNodeMs, metric.stat);
@@ -228,12 +254,23 @@ function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
     case 'pty':
       return observePty(summary, metric.stat).observed;
     case 'endpoint': {
-      const e = summary.endpoints[metric.endpoint];
-      if (!e) return null;
+      const table = endpointsOf(summary, metric.phase);
+      if (!table || !summary.endpoints[metric.endpoint]) return null;
+      // An endpoint of the run that was quiet in this phase counts 0 there.
+      const e = table[metric.endpoint] ?? { count: 0, errors: 0 };
       return metric.stat === 'count' ? e.count : metric.stat === 'errors' ? e.errors : errorRate(e.errors, e.count);
     }
-    case 'total':
-      return metric.stat === 'count' ? summary.totals.requests : metric.stat === 'errors' ? summary.totals.errors : summary.totals.errorRate;
+    case 'total': {
+      if (metric.phase === undefined) {
+        return metric.stat === 'count' ? summary.totals.requests : metric.stat === 'errors' ? summary.totals.errors : summary.totals.errorRate;
+      }
+      const table = endpointsOf(summary, metric.phase);
+      if (!table) return null;
+      const rows = Object.values(table);
+      const count = rows.reduce((n, e) => n + e.count, 0);
+      const errors = rows.reduce((n, e) => n + e.errors, 0);
+      return metric.stat === 'count' ? count : metric.stat === 'errors' ? errors : errorRate(errors, count);
+    }
     case 'agents': {
       const a = summary.agents;
       if (metric.stat === 'reconnects') return a.reconnects;
@@ -255,6 +292,11 @@ function observe(summary: RunSummary, metric: ThresholdMetric): number | null {
     case 'recovery':
       return observeRecovery(summary, metric.action).observed;
   }
+}
+
+/** The run's endpoint table, or one phase's (undefined when the summary has no phases). */
+function endpointsOf(summary: RunSummary, phase: Phase | undefined): Record<string, EndpointStats> | undefined {
+  return phase === undefined ? summary.endpoints : summary.phases?.[phase].endpoints;
 }
 
 /**
@@ -308,6 +350,8 @@ export function evaluateThresholds(summary: RunSummary, thresholds: readonly Thr
       if (t.metric.kind === 'recovery') ({ observed, detail } = observeRecovery(summary, t.metric.action));
       else if (t.metric.kind === 'pty') ({ observed, detail } = observePty(summary, t.metric.stat));
       else observed = observe(summary, t.metric);
+      if (observed === null && 'phase' in t.metric && t.metric.phase !== undefined && !summary.phases)
+        detail = 'this summary has no phases (written before phases existed)';
     } catch {
       observed = null;
     }

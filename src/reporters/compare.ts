@@ -1,4 +1,5 @@
-import type { RunSummary } from '../metrics/summary-types.js';
+import { PHASES, type Phase } from '../metrics/phases.js';
+import type { EndpointStats, RunSummary } from '../metrics/summary-types.js';
 import { alignTable, escapeMd, fmtMs, fmtNum, fmtPct } from './format.js';
 
 /**
@@ -6,6 +7,11 @@ import { alignTable, escapeMd, fmtMs, fmtNum, fmtPct } from './format.js';
  * flagged. A figure regresses when it moved the bad way by more than `tolerancePct` percent AND
  * by more than an absolute floor (1 ms for latencies, 0.1 percentage point for error rates), so
  * microsecond jitter on a fast endpoint is not called a regression.
+ *
+ * Endpoints are compared over the whole run and then per phase (`p99 GET /x {phase:steady}`, as
+ * thresholds spell it): a change in the ramp or the drain no longer hides in, or spoils, the
+ * steady figures. A summary without phases (written before they existed) still compares: its
+ * phase rows have no value and never count as regressions.
  */
 export interface ComparisonRow {
   /** e.g. `p99 POST /me/report-stats`, `error_rate`, `p99 propagation`. */
@@ -18,6 +24,8 @@ export interface ComparisonRow {
   /** Relative change in percent; null when either is missing or the baseline is 0. */
   deltaPct: number | null;
   regression: boolean;
+  /** Set on the per-phase rows. */
+  phase?: Phase;
 }
 
 export interface Comparison {
@@ -52,6 +60,21 @@ function row(
   return { metric, unit, baseline: b, current: c, delta, deltaPct, regression };
 }
 
+/** p50, p99 and error rate of every endpoint in either table (`phase` suffixes the metric). */
+function endpointRows(baseline: Record<string, EndpointStats>, current: Record<string, EndpointStats>, tol: number, phase?: Phase): ComparisonRow[] {
+  const rows: ComparisonRow[] = [];
+  const suffix = phase === undefined ? '' : ` {phase:${phase}}`;
+  const er = (e: EndpointStats | undefined) => (e ? (e.count > 0 ? Math.min(1, e.errors / e.count) : e.errors > 0 ? 1 : 0) : null);
+  for (const name of [...new Set([...Object.keys(baseline), ...Object.keys(current)])].sort()) {
+    const b = baseline[name];
+    const c = current[name];
+    rows.push(row(`p50 ${name}${suffix}`, 'ms', 'lower', b?.p50, c?.p50, tol));
+    rows.push(row(`p99 ${name}${suffix}`, 'ms', 'lower', b?.p99, c?.p99, tol));
+    rows.push(row(`error_rate ${name}${suffix}`, 'ratio', 'lower', er(b), er(c), tol));
+  }
+  return rows;
+}
+
 /** Compares `current` against `baseline`; throws when their schema versions differ. */
 export function compareSummaries(baseline: RunSummary, current: RunSummary, opts: { tolerancePct?: number } = {}): Comparison {
   if (baseline.schemaVersion !== current.schemaVersion) {
@@ -64,14 +87,12 @@ export function compareSummaries(baseline: RunSummary, current: RunSummary, opts
   rows.push(row('req/s (all endpoints)', 'number', 'higher', rate(baseline), rate(current), tol));
   const ratio = (s: RunSummary) => (s.agents.planned > 0 ? s.agents.connected / s.agents.planned : null);
   rows.push(row('connected_ratio', 'ratio', 'higher', ratio(baseline), ratio(current), tol));
-  const endpoints = [...new Set([...Object.keys(baseline.endpoints), ...Object.keys(current.endpoints)])].sort();
-  for (const name of endpoints) {
-    const b = baseline.endpoints[name];
-    const c = current.endpoints[name];
-    rows.push(row(`p50 ${name}`, 'ms', 'lower', b?.p50, c?.p50, tol));
-    rows.push(row(`p99 ${name}`, 'ms', 'lower', b?.p99, c?.p99, tol));
-    const er = (e: typeof b) => (e ? (e.count > 0 ? Math.min(1, e.errors / e.count) : e.errors > 0 ? 1 : 0) : null);
-    rows.push(row(`error_rate ${name}`, 'ratio', 'lower', er(b), er(c), tol));
+  rows.push(...endpointRows(baseline.endpoints, current.endpoints, tol));
+  if (baseline.phases || current.phases) {
+    for (const phase of PHASES) {
+      const phaseRows = endpointRows(baseline.phases?.[phase].endpoints ?? {}, current.phases?.[phase].endpoints ?? {}, tol, phase);
+      rows.push(...phaseRows.map((r) => ({ ...r, phase })));
+    }
   }
   if (baseline.coordinator || current.coordinator) {
     const b = baseline.coordinator;

@@ -2,6 +2,7 @@ import type { RunSummary } from '../metrics/summary-types.js';
 import { capacityConsole } from './capacity-format.js';
 import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
 import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
+import { steadyTable } from './phases-format.js';
 import { ptyFacts } from './pty-format.js';
 
 const TOP_ERRORS = 8;
@@ -38,6 +39,13 @@ export function renderConsole(summary: RunSummary): string {
     );
   } else {
     lines.push('no requests recorded');
+  }
+  const steady = endpointRows.length > 0 ? steadyTable(summary) : undefined;
+  if (steady) {
+    lines.push('', steady.title);
+    if (steady.rows.length > 0) {
+      lines.push(...alignTable([steady.header.map((h) => h.toUpperCase()), ...steady.rows], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
+    }
   }
   lines.push('');
   lines.push(

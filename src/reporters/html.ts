@@ -3,6 +3,7 @@ import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, gener
 import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
 import { capacityHtml } from './capacity-format.js';
 import { lineChart, type ChartBand, type ChartSeries } from './svg-chart.js';
+import { steadyTable } from './phases-format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const HTML_FILE = 'report.html';
@@ -163,6 +164,17 @@ export function renderHtml(summary: RunSummary): string {
     '',
   ]);
   body.push(table(['endpoint', 'count', 'errors', 'req/s', 'min', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows));
+  const steady = steadyTable(summary);
+  if (steady) {
+    body.push('<h2>Steady phase</h2>', `<p class="meta">${esc(steady.title)}</p>`);
+    if (steady.rows.length > 0)
+      body.push(
+        table(
+          steady.header,
+          steady.rows.map(([name, ...cells]) => [`<code>${esc(name!)}</code>`, ...cells.map(esc)]),
+        ),
+      );
+  }
   body.push(
     `<p>Agents: ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
       `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}</p>`,

@@ -2,6 +2,7 @@ import type { RunSummary } from '../metrics/summary-types.js';
 import { capacityJunit } from './capacity-format.js';
 import { faultLine } from './faults-format.js';
 import { escapeXml, fmtObserved, saturationNote, shardsLine } from './format.js';
+import { phaseProperties } from './phases-format.js';
 
 export const JUNIT_FILE = 'junit.xml';
 
@@ -92,6 +93,7 @@ export function renderJunit(summary: RunSummary): string {
     ...(g ? [['harness', g.verdict === 'saturated' && g.saturationAllowed ? 'saturated (allowed)' : g.verdict]] : []),
     ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
     ...ptyProperties(summary),
+    ...phaseProperties(summary),
     ...capacity.properties,
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)

@@ -2,6 +2,7 @@ import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { capacityMarkdown } from './capacity-format.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
 import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
+import { steadyTable } from './phases-format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
@@ -61,6 +62,18 @@ export function renderMarkdown(summary: RunSummary): string {
   ]);
   rows.push(['**total**', fmtNum(totals.requests), `${fmtNum(totals.errors)} (${fmtPct(totals.errorRate)})`, '', '', '', '', '', '', '', '']);
   out.push(...table(['endpoint', 'count', 'errors', 'req/s', 'min', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows), '');
+  const steady = steadyTable(summary);
+  if (steady) {
+    out.push('## Steady phase', '', escapeMd(steady.title), '');
+    if (steady.rows.length > 0)
+      out.push(
+        ...table(
+          steady.header,
+          steady.rows.map(([name, ...cells]) => [`\`${name}\``, ...cells]),
+        ),
+        '',
+      );
+  }
 
   out.push(
     `**Agents:** ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +

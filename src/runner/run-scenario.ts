@@ -25,6 +25,7 @@ import { untilAborted, withinGrace } from './grace.js';
 import { scheduleFaultTimeline, type FaultTimeline } from './faults.js';
 import { proxySummary } from './proxy-summary.js';
 import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
+import { watchRamp } from './ramp-watch.js';
 import { prepareShardRun, type ShardRun, type ShardRunOptions } from './shard-run.js';
 import { startTarget, type RunTarget } from './target.js';
 import { createTargetHealth, teeSink } from './target-health.js';
@@ -183,10 +184,12 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     onUp: (message) => log.info(message),
   });
   const tapped = options.tap?.(startedAtClock);
+  const rampWatched = watchRamp(recorder, shard?.slice.peakAgents ?? plan.peakAgents, () => recorder.markSteady());
   const ctx: WorkloadContext = {
     signal: controller.signal,
     clock,
-    metrics: observation.sink(teeSink(recorder, tapped ? teeSink(health, tapped) : health)),
+    // The ramp ends when every agent of this run (or shard) finished its start-up sequence.
+    metrics: observation.sink(teeSink(rampWatched, tapped ? teeSink(health, tapped) : health)),
     target: target.target,
     credentials: target.credentials,
     rng: shard ? shard.rng(createRng(scenario.seed)) : createRng(scenario.seed),

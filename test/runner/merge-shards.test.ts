@@ -47,7 +47,14 @@ function feed(): { all: Recorder; shards: Recorder[] } {
   let seed = 11;
   const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const times = Array.from({ length: 4000 }, () => Math.floor(rnd() * 3000)).sort((x, y) => x - y);
+  let ramping = true;
   times.forEach((t, i) => {
+    if (ramping && t >= 1000) {
+      // Every stream's ramp ends at 1 s: the merged phases must equal the one recorder's.
+      ramping = false;
+      for (const clock of clocks) clock.set(1000);
+      for (const r of [all, ...shards]) r.markSteady();
+    }
     const ms = rnd() < 0.02 ? 300 + rnd() * 2000 : rnd() * 30;
     const endpoint = rnd() < 0.5 ? ENDPOINT.reportStats : ENDPOINT.metadata;
     const k = i % STREAMS;
@@ -118,6 +125,8 @@ describe('merging shards', () => {
     const one = buildSummary(all, { meta: { ...merged.meta, shards: undefined }, plan, agentsPlanned: plan.peakAgents });
 
     expect(merged.endpoints).toEqual(one.endpoints);
+    expect(merged.phases).toEqual(one.phases);
+    expect(merged.phases!.steady).toMatchObject({ from: 1000, to: 4000 });
     expect(merged.totals).toEqual(one.totals);
     expect(merged.errors).toEqual(one.errors);
     expect(merged.timeSeries).toEqual(one.timeSeries);

@@ -135,6 +135,7 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
   private healthPass: StopSource | undefined;
   private seq = 1;
   private holdsGate = false;
+  private startupDone = false;
   /** First-pass requests still unanswered (first lifecycle POST, first stats POST). */
   private startupPending = 0;
   private socketUp = false;
@@ -274,8 +275,14 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
   }
 
   private releaseGate(): void {
-    if (this.holdsGate) this.env.gate.release();
+    if (!this.holdsGate) return;
+    this.env.gate.release();
     this.holdsGate = false;
+    // The first release ends the first way up (done or failed): the run's ramp counts it.
+    if (!this.startupDone) {
+      this.startupDone = true;
+      this.env.metrics.count(METRIC.agentsStartupDone, 1);
+    }
   }
 
   /** The first part of a run-loop pass, up to the dial; false when a request failed. */

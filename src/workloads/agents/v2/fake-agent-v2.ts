@@ -70,6 +70,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
   private session: V2Session | undefined;
   private seq = 1;
   private holdsGate = false;
+  private startupDone = false;
   private authenticated = false;
   private started = false;
   private stopping = false;
@@ -330,8 +331,14 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
   }
 
   private releaseGate(): void {
-    if (this.holdsGate) this.env.gate.release();
+    if (!this.holdsGate) return;
+    this.env.gate.release();
     this.holdsGate = false;
+    // The first release ends the first way up (done or failed): the run's ramp counts it.
+    if (!this.startupDone) {
+      this.startupDone = true;
+      this.env.metrics.count(METRIC.agentsStartupDone, 1);
+    }
   }
 
   /** The agent entered `state`: queue it and report it if a session is live. */
