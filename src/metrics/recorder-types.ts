@@ -1,5 +1,6 @@
 import type { Histogram } from './hdr.js';
 import type { MetricSink, Tags } from './sink.js';
+import type { EndpointSeconds } from './time-series.js';
 
 /** One trend series (metric name + tags). Durations are kept as whole µs so sums merge exactly. */
 export interface TrendSeries {
@@ -13,6 +14,8 @@ export interface TrendSeries {
   /** True for `request` series of an agent-side endpoint (see `isAgentEndpoint`): their samples
    * also feed the per-second agent p99 that recovery metrics compare. Decided once per series. */
   readonly agentRequest: boolean;
+  /** For `request` series: the per-second histograms of its endpoint (set on the first sample). */
+  endpointSeconds?: EndpointSeconds;
 }
 
 export interface CounterSeries {
@@ -109,6 +112,8 @@ export interface EncodedSeconds {
   reconnects?: number[];
   /** METRIC.error per second by endpoint × class. */
   errorsBy?: EncodedSecondErrors;
+  /** Per-second `request` histograms of each endpoint (their samples are also in `latency`). */
+  endpointLatency?: Record<string, { agent: boolean; latency: (string | null)[] }>;
 }
 
 /** Per-second errors: `counts[second][i]` errors of `kinds[i]` (missing entries are 0). */
@@ -166,4 +171,6 @@ export interface Recorder extends MetricSink {
   /** METRIC.error by endpoint × class for every second of `timeSeries()` (same length and
    * index; an empty array for a second without errors), most frequent first. */
   errorsBySecond(): ErrorCount[][];
+  /** p50 and p99 of `request` per endpoint for every second of `timeSeries()`, ms. */
+  endpointsBySecond(): Map<string, { p50Ms: (number | null)[]; p99Ms: (number | null)[] }>;
 }

@@ -117,7 +117,8 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         recordTrendUs(series, us, 1);
         if (name === METRIC.request) {
           totalRequests++;
-          seconds.request(currentSecond(), us, series.agentRequest);
+          series.endpointSeconds ??= seconds.endpoint(series.tags.endpoint ?? '(untagged)', series.agentRequest);
+          seconds.request(currentSecond(), us, series.endpointSeconds);
         }
       } catch {
         // A sink never throws.
@@ -283,6 +284,9 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
     },
     errorsBySecond() {
       return seconds.errorRows(Math.max(seconds.length, currentSecond() + 1));
+    },
+    endpointsBySecond() {
+      return seconds.endpointPoints(Math.max(seconds.length, currentSecond() + 1));
     },
   };
   return recorder;
