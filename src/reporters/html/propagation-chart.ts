@@ -20,7 +20,9 @@ export function propagationChart(summary: RunSummary): string | undefined {
   ];
   const directions = Object.entries(c.byDirection).filter(([, d]) => d.propagationLadder);
   if (directions.length > 1) {
-    directions.forEach(([dir, d], i) => lines.push({ label: dir, points: d.propagationLadder!, color: PALETTE[i]!, dashed: true }));
+    directions.forEach(([dir, d], i) => {
+      lines.push({ label: dir, points: d.propagationLadder!, color: PALETTE[i]!, dashed: true });
+    });
   }
   const W = 1040;
   const H = 300;
