@@ -88,7 +88,7 @@ export function faultsHtml(summary: RunSummary): string[] {
         ['fault', 'at', 'recovered after', 'peak reconnects/s', 'errors', 'top errors', 'baseline'],
         summary.faults.map((f) => [
           `<code>${esc(f.action)}</code>`,
-          esc(fmtWindow(f)),
+          `<span class="nw">${esc(fmtWindow(f))}</span>`,
           f.recoveredAfterMs === null ? '<span class="never">never</span>' : esc(fmtRecovered(f)),
           esc(fmtNum(f.peakReconnectsPerSecond)),
           esc(fmtNum(faultErrorTotal(f))),
