@@ -1,6 +1,7 @@
 import type { Histogram } from './hdr.js';
 import type { EncodedPhaseTrend, PhaseTrends } from './phase-stats.js';
 import type { MetricSink, Tags } from './sink.js';
+import type { EndpointSeconds } from './time-series.js';
 
 /** One trend series (metric name + tags). Durations are kept as whole µs so sums merge exactly. */
 export interface TrendSeries {
@@ -16,6 +17,8 @@ export interface TrendSeries {
   readonly agentRequest: boolean;
   /** `request` series only: the same figures per phase (ramp, steady, drain). */
   readonly phases?: PhaseTrends;
+  /** For `request` series: the per-second histograms of its endpoint (set on the first sample). */
+  endpointSeconds?: EndpointSeconds;
 }
 
 export interface CounterSeries {
@@ -130,6 +133,8 @@ export interface EncodedSeconds {
   reconnects?: number[];
   /** METRIC.error per second by endpoint × class. */
   errorsBy?: EncodedSecondErrors;
+  /** Per-second `request` histograms of each endpoint (their samples are also in `latency`). */
+  endpointLatency?: Record<string, { agent: boolean; latency: (string | null)[] }>;
 }
 
 /** Per-second errors: `counts[second][i]` errors of `kinds[i]` (missing entries are 0). */
@@ -198,4 +203,6 @@ export interface Recorder extends MetricSink {
   /** METRIC.error by endpoint × class for every second of `timeSeries()` (same length and
    * index; an empty array for a second without errors), most frequent first. */
   errorsBySecond(): ErrorCount[][];
+  /** p50 and p99 of `request` per endpoint for every second of `timeSeries()`, ms. */
+  endpointsBySecond(): Map<string, { p50Ms: (number | null)[]; p99Ms: (number | null)[] }>;
 }

@@ -123,7 +123,8 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
         series.phases?.record(marks.current(endElapsed), us);
         if (name === METRIC.request) {
           totalRequests++;
-          seconds.request(currentSecond(), us, series.agentRequest);
+          series.endpointSeconds ??= seconds.endpoint(series.tags.endpoint ?? '(untagged)', series.agentRequest);
+          seconds.request(currentSecond(), us, series.endpointSeconds);
         }
       } catch {
         // A sink never throws.
@@ -304,6 +305,9 @@ export function createRecorder(opts: { clock: Clock; startedAtMs?: number }): Re
     },
     errorsBySecond() {
       return seconds.errorRows(Math.max(seconds.length, currentSecond() + 1));
+    },
+    endpointsBySecond() {
+      return seconds.endpointPoints(Math.max(seconds.length, currentSecond() + 1));
     },
   };
   return recorder;

@@ -13,6 +13,7 @@ export class SecondHistograms {
   /** Frozen histograms per second, null for seconds without samples. */
   readonly encoded: (string | null)[] = [];
   private readonly p99Us: (number | null)[] = [];
+  private readonly p50Us: (number | null)[] = [];
   private live: Histogram | undefined;
   private liveSecond = -1;
   private liveCount = 0;
@@ -22,6 +23,7 @@ export class SecondHistograms {
     while (this.encoded.length <= second) {
       this.encoded.push(null);
       this.p99Us.push(null);
+      this.p50Us.push(null);
     }
   }
 
@@ -59,6 +61,7 @@ export class SecondHistograms {
     if (frozen) addEncoded(this.live, frozen);
     this.encoded[second] = encodeHistogram(this.live);
     this.p99Us[second] = this.live.getValueAtPercentile(99);
+    this.p50Us[second] = this.live.getValueAtPercentile(50);
     this.live.reset();
     this.liveCount = 0;
   }
@@ -66,6 +69,12 @@ export class SecondHistograms {
   /** p99 of `second` in ms, null when it had no samples. Call `flush()` first. */
   p99Ms(second: number): number | null {
     const us = this.p99Us[second];
+    return us === null || us === undefined ? null : us / 1000;
+  }
+
+  /** p50 of `second` in ms, null when it had no samples. Call `flush()` first. */
+  p50Ms(second: number): number | null {
+    const us = this.p50Us[second];
     return us === null || us === undefined ? null : us / 1000;
   }
 
@@ -93,6 +102,7 @@ export class SecondHistograms {
         addEncoded(h, encoded);
         this.encoded[s] = encodeHistogram(h);
         this.p99Us[s] = h.getValueAtPercentile(99);
+        this.p50Us[s] = h.getValueAtPercentile(50);
       } finally {
         h.destroy();
       }

@@ -11,8 +11,9 @@ import type { FaultBaseline } from './recovery.js';
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
  * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
- * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`, `phases`) are
- * not breaking: readers of version 1 ignore them.
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`, `phases`,
+ * `timeSeriesEndpoints`, `timeSeriesErrors`, the coordinator's `propagationLadder`, the
+ * generator's `perSecond`) are not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -117,6 +118,15 @@ export interface CoordinatorDirection {
   duplicated: number;
   outOfOrder: number;
   propagationMs: LatencyStats;
+  /** Latency at each of PERCENTILE_LADDER for this direction; absent without samples. */
+  propagationLadder?: PercentilePoint[];
+}
+
+/** One point of a latency-by-percentile curve (the distribution, HDR style). */
+export interface PercentilePoint {
+  /** Percentile, 0..100. */
+  p: number;
+  ms: number;
 }
 
 export interface CoordinatorSummary {
@@ -129,6 +139,9 @@ export interface CoordinatorSummary {
   outOfOrder: number;
   /** Send → receive latency of tagged node updates, all directions. */
   propagationMs: LatencyStats;
+  /** The whole distribution of `propagationMs`: its latency at each percentile of
+   * PERCENTILE_LADDER (src/metrics/summary.ts); absent without samples. */
+  propagationLadder?: PercentilePoint[];
   /** Peer socket open → first agent node received. */
   firstNodeMs: LatencyStats;
   /** Present when the peers_connected gauge was recorded (`last` read like agents.connected). */
@@ -286,6 +299,12 @@ export interface RunSummary {
   pty?: PtySummary;
   rateLimit?: Record<string, RateLimitSeen>;
   timeSeries: TimeSeriesRow[];
+  /** Request latency per second of each endpoint (index = second of `timeSeries`), ms; null
+   * for seconds without samples. Present when the run had requests. */
+  timeSeriesEndpoints?: Record<string, { p50Ms: (number | null)[]; p99Ms: (number | null)[] }>;
+  /** Errors per second by class, all endpoints together (index = second of `timeSeries`).
+   * Present when the run had errors. */
+  timeSeriesErrors?: Record<string, number[]>;
   metrics: MetricsSection;
   thresholds: ThresholdResult[];
   /** Only in the report of `fleetsim capacity`: the search and its knee (src/capacity/types.ts). */
@@ -310,4 +329,19 @@ export interface GeneratorSummary {
   verdict: 'ok' | 'saturated';
   /** True when the run was saturated but `--allow-saturated` kept its outcome. */
   saturationAllowed?: boolean;
+  /** Every sampled second (index = sample), for the report's health strip. Absent in summaries
+   * built without a run clock (other tools); in a merged run, the worst shard's. */
+  perSecond?: GeneratorPerSecond;
+}
+
+/** The harness's sampled seconds, column by column (all arrays have one entry per sample). */
+export interface GeneratorPerSecond {
+  /** When the sample's window ended, in seconds since second 0 of `timeSeries` (0.1 s). */
+  atS: number[];
+  /** Event-loop delay p99 within the window, ms. */
+  eventLoopP99Ms: number[];
+  /** Process CPU in % of one core. */
+  cpuPercent: number[];
+  /** The window broke the per-second limits (saturation.ts). */
+  saturated: boolean[];
 }

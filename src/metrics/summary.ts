@@ -17,6 +17,7 @@ import {
   type FaultSummary,
   type LatencyStats,
   type Outcome,
+  type PercentilePoint,
   type RateLimitSeen,
   type RunMeta,
   type RunSummary,
@@ -85,6 +86,27 @@ function latencyStats(series: readonly Pick<TrendSeries, 'count' | 'sumUs' | 'mi
   return stats;
 }
 
+/** The percentiles of a latency-by-percentile curve: dense up to p90, then toward the tail. */
+export const PERCENTILE_LADDER = [0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 97.5, 99, 99.5, 99.9, 99.95, 99.99, 100] as const;
+
+/** Latency at every percentile of PERCENTILE_LADDER (clamped into [min, max]); undefined without samples. */
+function ladder(series: readonly TrendSeries[]): PercentilePoint[] | undefined {
+  const samples = series.filter((s) => s.count > 0);
+  if (samples.length === 0) return undefined;
+  const minUs = Math.min(...samples.map((s) => s.minUs));
+  const maxUs = Math.max(...samples.map((s) => s.maxUs));
+  const histogram = newHistogram();
+  try {
+    for (const s of samples) histogram.add(s.histogram);
+    return PERCENTILE_LADDER.map((p) => ({
+      p,
+      ms: round3((p === 0 ? minUs : p === 100 ? maxUs : Math.min(maxUs, Math.max(minUs, histogram.getValueAtPercentile(p)))) / 1000),
+    }));
+  } finally {
+    histogram.destroy();
+  }
+}
+
 function groupBy<S extends { tags: Readonly<Record<string, string>> }>(series: readonly S[], tag: string): Map<string, S[]> {
   const groups = new Map<string, S[]>();
   for (const s of series) {
@@ -122,6 +144,8 @@ function buildCoordinator(recorder: Recorder, durationS: number): CoordinatorSum
       outOfOrder: sumCounters(recorder, METRIC.coordOutOfOrder, match),
       propagationMs: latencyStats(recorder.trendSeries(METRIC.coordPropagation).filter((s) => match(s.tags))),
     };
+    const dirLadder = ladder(recorder.trendSeries(METRIC.coordPropagation).filter((s) => match(s.tags)));
+    if (dirLadder) byDirection[dir].propagationLadder = dirLadder;
   }
   const peers = recorder.gaugeSeries(METRIC.peersConnected);
   const summary: CoordinatorSummary = {
@@ -135,6 +159,8 @@ function buildCoordinator(recorder: Recorder, durationS: number): CoordinatorSum
     firstNodeMs: latencyStats(recorder.trendSeries(METRIC.coordFirstNode)),
     byDirection,
   };
+  const allLadder = ladder(recorder.trendSeries(METRIC.coordPropagation));
+  if (allLadder) summary.propagationLadder = allLadder;
   if (peers.length > 0) {
     const marked = recorder.endElapsedMs() !== undefined;
     summary.peersConnected = { last: peers.reduce((n, s) => n + (marked ? (s.atEnd ?? 0) : s.last), 0), peak: peers.reduce((n, s) => n + s.max, 0) };
@@ -262,6 +288,7 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
     ...(pty ? { pty } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     timeSeries,
+    ...secondSeries(recorder, timeSeries.length),
     thresholds: [],
     metrics: {
       trends: recorder.trendSeries().map((s) => ({ name: s.name, tags: { ...s.tags }, ...latencyStats([s]) })),
@@ -270,6 +297,28 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
       rates: recorder.rateSeries().map((s) => ({ name: s.name, tags: { ...s.tags }, passes: s.passes, total: s.total })),
     },
   };
+}
+
+/** Per-endpoint latency and per-class errors of every second, cut to the summary's time series. */
+function secondSeries(recorder: Recorder, length: number): Pick<RunSummary, 'timeSeriesEndpoints' | 'timeSeriesErrors'> {
+  const out: Pick<RunSummary, 'timeSeriesEndpoints' | 'timeSeriesErrors'> = {};
+  const byEndpoint = recorder.endpointsBySecond();
+  if (byEndpoint.size > 0) {
+    const round = (v: number | null) => (v === null ? null : round3(v));
+    out.timeSeriesEndpoints = Object.fromEntries(
+      [...byEndpoint.keys()].sort().map((name) => {
+        const e = byEndpoint.get(name)!;
+        return [name, { p50Ms: e.p50Ms.slice(0, length).map(round), p99Ms: e.p99Ms.slice(0, length).map(round) }];
+      }),
+    );
+  }
+  const errors = recorder.errorsBySecond().slice(0, length);
+  const byClass: Record<string, number[]> = {};
+  errors.forEach((rows, t) => {
+    for (const r of rows) (byClass[r.class] ??= new Array<number>(length).fill(0))[t]! += r.count;
+  });
+  if (Object.keys(byClass).length > 0) out.timeSeriesErrors = Object.fromEntries(Object.entries(byClass).sort(([a], [b]) => a.localeCompare(b)));
+  return out;
 }
 
 /** Recovery of every fault over the (end-trimmed) time series. */

@@ -2,10 +2,16 @@ import type { EncodedSeconds, ErrorCount, TimeSeriesPoint } from './recorder-typ
 import { SecondErrors } from './second-errors.js';
 import { SecondHistograms } from './second-histograms.js';
 
+/** The per-second latency of one endpoint, and whether it is an agent-side one (`isAgentEndpoint`). */
+export interface EndpointSeconds {
+  readonly histograms: SecondHistograms;
+  readonly agent: boolean;
+}
+
 /**
  * Per-second buckets of a run: requests, errors (total and by endpoint × class), delivered
  * coordinator updates, reconnects, connected agents, and the p99 of request latency (all
- * requests, and the agents' own requests for recovery metrics).
+ * requests, and the agents' own requests for recovery metrics), and p50/p99 per endpoint.
  *
  * Why per-second histograms and not a reservoir: a reservoir's p99 cannot be merged exactly
  * across shards, a histogram can (see SecondHistograms for the memory budget). Everything here
@@ -24,8 +30,22 @@ export class SecondBuckets {
   readonly latency = new SecondHistograms();
   /** Only the agents' own requests (agent-side endpoints). */
   readonly agentLatency = new SecondHistograms();
+  /** One series per endpoint (the `endpoint` tag of `request`): every sample is recorded here
+   * only, and joins `agentLatency` or `latency` when its second is flushed (one histogram add
+   * per endpoint and second instead of a second record per sample). */
+  readonly byEndpoint = new Map<string, EndpointSeconds>();
   private liveSecond = -1;
   readonly errorsBy = new SecondErrors();
+
+  /** The per-second series of one endpoint (created on first use); callers cache it per series. */
+  endpoint(name: string, agent: boolean): EndpointSeconds {
+    let e = this.byEndpoint.get(name);
+    if (e === undefined) {
+      e = { histograms: new SecondHistograms(), agent };
+      this.byEndpoint.set(name, e);
+    }
+    return e;
+  }
 
   get length(): number {
     return this.requests.length;
@@ -46,16 +66,15 @@ export class SecondBuckets {
     this.errorsBy.ensure(second);
   }
 
-  request(second: number, us: number, agent: boolean): void {
+  request(second: number, us: number, endpoint: EndpointSeconds): void {
     this.ensure(second);
     this.requests[second]! += 1;
     if (second !== this.liveSecond) {
-      // Both live histograms must move on together (see flush).
+      // Every live histogram must move on together (see flush).
       this.flush();
       this.liveSecond = second;
     }
-    if (agent) this.agentLatency.record(second, us);
-    else this.latency.record(second, us);
+    endpoint.histograms.record(second, us);
   }
 
   /** `kind` from `errorsBy.kindOf(endpoint, class)`. */
@@ -80,8 +99,13 @@ export class SecondBuckets {
     this.connected[second] = total;
   }
 
-  /** Freezes the live second of both histogram series; agent samples join the all-requests one. */
+  /** Freezes the live second of every histogram series: endpoint samples join the agent or the
+   * all-requests series, agent samples then join the all-requests one. */
   flush(): void {
+    for (const e of this.byEndpoint.values()) {
+      e.histograms.addLiveTo(e.agent ? this.agentLatency : this.latency);
+      e.histograms.flush();
+    }
     this.agentLatency.addLiveTo(this.latency);
     this.agentLatency.flush();
     this.latency.flush();
@@ -118,6 +142,17 @@ export class SecondBuckets {
     return out;
   }
 
+  /** p50 and p99 per second of every endpoint, ms (null for seconds without samples). */
+  endpointPoints(length: number): Map<string, { p50Ms: (number | null)[]; p99Ms: (number | null)[] }> {
+    this.flush();
+    const out = new Map<string, { p50Ms: (number | null)[]; p99Ms: (number | null)[] }>();
+    for (const [name, e] of this.byEndpoint) {
+      const h = e.histograms;
+      out.set(name, { p50Ms: Array.from({ length }, (_, t) => h.p50Ms(t)), p99Ms: Array.from({ length }, (_, t) => h.p99Ms(t)) });
+    }
+    return out;
+  }
+
   errorRows(length: number): ErrorCount[][] {
     return Array.from({ length }, (_, t) => this.errorsBy.rows(t));
   }
@@ -133,6 +168,7 @@ export class SecondBuckets {
       agentLatency: this.agentLatency.encode(),
       reconnects: [...this.reconnects],
       errorsBy: this.errorsBy.encode(),
+      endpointLatency: Object.fromEntries([...this.byEndpoint].map(([name, e]) => [name, { agent: e.agent, latency: e.histograms.encode() }])),
     };
   }
 
@@ -169,5 +205,7 @@ export class SecondBuckets {
     this.latency.merge(other.latency, offset);
     if (other.agentLatency) this.agentLatency.merge(other.agentLatency, offset);
     if (other.errorsBy) this.errorsBy.merge(other.errorsBy, offset);
+    // Their samples are already in `other.latency`: merge each endpoint's own series only.
+    for (const [name, e] of Object.entries(other.endpointLatency ?? {})) this.endpoint(name, e.agent).histograms.merge(e.latency, offset);
   }
 }

@@ -1,4 +1,4 @@
-import type { GeneratorSummary } from '../metrics/summary-types.js';
+import type { GeneratorPerSecond, GeneratorSummary } from '../metrics/summary-types.js';
 import { nodeProbe, type DelayStats, type GeneratorProbe, type ProbeWindow } from './generator-probe.js';
 import { isSaturatedSecond, saturationVerdict } from './saturation.js';
 
@@ -42,6 +42,9 @@ export interface GeneratorMonitorOptions {
   intervalMs?: number;
   /** Called after each sampled second (e.g. to log a saturated second once). */
   onSecond?: (second: GeneratorSecond) => void;
+  /** Seconds since the run's second 0: with it the summary keeps every sampled second
+   * (`perSecond`) placed on the run's time axis. */
+  runSeconds?: () => number;
 }
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
@@ -62,6 +65,8 @@ export function startGeneratorMonitor(options: GeneratorMonitorOptions = {}): Ge
   let cpuSeconds = 0;
   let maxRss = 0;
   let done: GeneratorSummary | undefined;
+  const runSeconds = options.runSeconds;
+  const perSecond: GeneratorPerSecond | undefined = runSeconds ? { atS: [], eventLoopP99Ms: [], cpuPercent: [], saturated: [] } : undefined;
 
   const account = (w: ProbeWindow): GeneratorSecond => {
     const cpuPercent = w.elapsedMs > 0 ? (w.cpuMs / w.elapsedMs) * 100 : 0;
@@ -80,6 +85,12 @@ export function startGeneratorMonitor(options: GeneratorMonitorOptions = {}): Ge
     cpuPercentMax = Math.max(cpuPercentMax, cpuPercent);
     cpuSeconds += second.cpuSeconds;
     maxRss = Math.max(maxRss, w.rssBytes);
+    if (perSecond && runSeconds) {
+      perSecond.atS.push(Math.round(runSeconds() * 10) / 10);
+      perSecond.eventLoopP99Ms.push(round2(w.eventLoopDelayMs.p99));
+      perSecond.cpuPercent.push(Math.round(cpuPercent));
+      perSecond.saturated.push(second.saturated);
+    }
     latest = second;
     return second;
   };
@@ -112,6 +123,7 @@ export function startGeneratorMonitor(options: GeneratorMonitorOptions = {}): Ge
         seconds: index,
         saturatedSeconds,
         verdict: saturationVerdict(saturatedSeconds, index),
+        ...(perSecond ? { perSecond } : {}),
       };
       return done;
     },

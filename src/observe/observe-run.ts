@@ -104,7 +104,7 @@ export async function startObservation(options: ObserveOptions): Promise<RunObse
     metricsUrl: server?.url,
     beginRun() {
       if (monitor || stopped) return;
-      monitor = startGeneratorMonitor({ probe: options.probe, intervalMs: options.intervalMs, onSecond });
+      monitor = startGeneratorMonitor({ probe: options.probe, intervalMs: options.intervalMs, onSecond, runSeconds: options.elapsedSeconds });
     },
     stopMonitor,
     async close() {

@@ -47,8 +47,18 @@ describe('reporters with faults', () => {
 
   it('html: shaded fault and recovery bands with labels on the charts, and a faults table', () => {
     const html = renderHtml(s);
-    expect(html.match(/<rect class="fault-band"/g)).toHaveLength(4); // 2 faults × 2 charts
-    expect(html.match(/<rect class="recovery-band"/g)).toHaveLength(4);
+    // Every time chart shades both faults and both recoveries.
+    const charts = html.split('<svg').filter((svg) => svg.includes('time since start') && !svg.includes('aria-label="fault timeline"'));
+    expect(charts.length).toBeGreaterThanOrEqual(4);
+    for (const svg of charts) {
+      expect(svg.match(/<rect class="fault-band"/g)).toHaveLength(2);
+      expect(svg.match(/<rect class="recovery-band"/g)).toHaveLength(2);
+    }
+    // The fault timeline: one row per fault, the never-recovered one said so.
+    const timeline = html.split('<svg').find((svg) => svg.includes('aria-label="fault timeline"'))!;
+    expect(timeline.match(/<rect class="fault-bar"/g)).toHaveLength(2);
+    expect(timeline).toContain('recovered after 3.50s');
+    expect(timeline).toContain('never recovered');
     expect(html).toContain('<text class="fault-label"');
     expect(html).toMatch(/<text class="fault-label"[^>]*>drop-agent-sockets<\/text>/);
     expect(html).toContain('<title>restart-target 20.0s–21.0s: not recovered</title>');
