@@ -58,6 +58,13 @@ export interface ReferenceServerOptions {
    * requests per second (http/cost-model.ts).
    */
   capacity?: CostModelOptions;
+  /**
+   * A simulated workspace owner for git-auth `listen` polls (default none: only
+   * `server.gitAuth.link()` answers them, as only a person signing in does in coderd):
+   * `answerAfterMs` after a poll starts waiting, the owner signs in with a link valid for
+   * `linkTtlMs` (default 1 h), releasing every poll on that provider (src/server/git-auth-links.ts).
+   */
+  gitAuth?: { answerAfterMs: number; linkTtlMs?: number };
   /** Injected time source (tests); wallNow() drives every timestamp, status and rate window. */
   clock?: Clock;
   log?: Logger;
@@ -81,6 +88,7 @@ export interface ResolvedOptions {
   identity: boolean;
   protocols: { v1: boolean; v2: boolean };
   capacity?: CostModelOptions;
+  gitAuth?: { answerAfterMs: number; linkTtlMs: number };
 }
 
 export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
@@ -103,7 +111,20 @@ export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
     identity: o.identity ?? true,
     protocols: resolveProtocols(o.protocols),
     capacity: resolveCapacity(o.capacity),
+    gitAuth: resolveGitAuth(o.gitAuth),
   };
+}
+
+function resolveGitAuth(g: ReferenceServerOptions['gitAuth']): ResolvedOptions['gitAuth'] {
+  if (g === undefined) return undefined;
+  if (!(Number.isFinite(g.answerAfterMs) && g.answerAfterMs >= 0)) {
+    throw new FleetsimError('usage', `server.gitAuth.answerAfter must be 0 ms or more, got ${g.answerAfterMs}`);
+  }
+  const linkTtlMs = g.linkTtlMs ?? 3_600_000;
+  if (!(Number.isFinite(linkTtlMs) && linkTtlMs > 0)) {
+    throw new FleetsimError('usage', `server.gitAuth.linkTtl must be greater than 0 ms, got ${linkTtlMs}`);
+  }
+  return { answerAfterMs: g.answerAfterMs, linkTtlMs };
 }
 
 function resolveCapacity(c: CostModelOptions | undefined): CostModelOptions | undefined {

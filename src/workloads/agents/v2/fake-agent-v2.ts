@@ -16,6 +16,7 @@ import type { FleetAgent, FleetEnv } from '../fake-agent.js';
 import type { LifecycleOutcome } from '../section.js';
 import { StatsCounters } from '../stats-loop.js';
 import { pickWeighted, SeededStream } from '../timing.js';
+import { GitAskpass } from '../git-askpass.js';
 import { V2Session, type V2SessionEnv, type V2SessionHost } from './agent-session.js';
 import { LifecycleQueue } from './lifecycle-queue.js';
 import { LogQueue, type LogHost } from './log-queue.js';
@@ -109,6 +110,12 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     this.lifecycle = new LifecycleQueue(this.report.lifecycle, env.metrics, this);
     this.logs = new LogQueue(env.metrics, this);
     this.scripts = new StartScripts(this.logs, this.values, env.options.apiVersion);
+    // As in the v1 agent: from the jitter stream, only when the feature is on.
+    const askpass = env.options.gitAskpass.share;
+    if (askpass > 0 && this.jitter.chance(askpass)) {
+      const stream = new SeededStream(this.jitter);
+      this.report.gitAskpass = new GitAskpass(env, 'v2', this.rest, stream, this.controller.signal, this.localAddress);
+    }
   }
 
   start(): Promise<void> {
@@ -308,6 +315,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     }
     this.env.scheduler.cancel(this.stepTask);
     this.env.scheduler.cancel(this.deadlineTask);
+    await this.report.gitAskpass?.stop();
     await this.env.connections.release(this.http);
   }
 
@@ -320,6 +328,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     if (!this.authenticated) {
       this.authenticated = true;
       env.metrics.count(METRIC.agentsAuthenticated, 1);
+      this.report.gitAskpass?.start();
     }
     return this.rest.token;
   }
