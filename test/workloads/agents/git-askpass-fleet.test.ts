@@ -44,10 +44,9 @@ describe.each([
       log: silentLogger,
     });
     try {
-      await eventually(
-        () => fleet.agents().length === AGENTS && fleet.agents().every((a) => (a.gitAskpass?.polls.answered ?? 0) >= 1),
-        () => `polls answered: ${JSON.stringify(fleet.agents().map((a) => a.gitAskpass?.polls))}`,
-      );
+      await eventually(() => fleet.agents().length === AGENTS && fleet.agents().every((a) => (a.gitAskpass?.polls.answered ?? 0) >= 1), {
+        what: () => `polls answered: ${JSON.stringify(fleet.agents().map((a) => a.gitAskpass?.polls))}`,
+      });
     } finally {
       stop.abort();
       await running;

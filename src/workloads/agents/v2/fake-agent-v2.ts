@@ -17,6 +17,7 @@ import type { LifecycleOutcome } from '../section.js';
 import { StatsCounters } from '../stats-loop.js';
 import { pickWeighted, SeededStream } from '../timing.js';
 import { GitAskpass } from '../git-askpass.js';
+import { SessionMix } from './session-mix.js';
 import { V2Session, type V2SessionEnv, type V2SessionHost } from './agent-session.js';
 import { LifecycleQueue } from './lifecycle-queue.js';
 import { LogQueue, type LogHost } from './log-queue.js';
@@ -54,6 +55,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
   readonly jitter: SeededStream;
   readonly counters: StatsCounters;
   private readonly values: SeededStream;
+  readonly sessions: SessionMix;
   private readonly flaps: SeededStream;
   private readonly outcome: LifecycleOutcome;
   private readonly controller = new StopSource();
@@ -99,6 +101,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     const { tailscale, coder } = agentTailnetAddresses(credential.id);
     this.nodeProto = new TaggedNodeProto({ ...node, addresses: [tailscale, coder], allowed_ips: [tailscale, coder] });
     this.values = new SeededStream(rng);
+    this.sessions = new SessionMix(new SeededStream(rng), env.options.apiVersion);
     // Last draw, and only with full jitter (as in the v1 agent): the reconnect jitter's seed.
     this.backoff = reconnectBackoff(env.options.reconnect, () => new SeededStream(rng));
     const localAddresses = env.options.localAddresses;
