@@ -142,7 +142,7 @@ export function buildManifest(s: ServerState, agent: AgentRecord): Manifest {
     derpMap: derpMapToProto(s.derpMap as JsonDerpMap | undefined),
     scripts,
     apps,
-    // The template's descriptions; interval and timeout in the seconds-in-nanos form (§5.1).
+    // The template's descriptions; interval and timeout in the seconds-in-nanos form (docs/protocol-v2.md §5.1).
     metadata: s.opts.metadata.map((d) =>
       create(WorkspaceAgentMetadata_DescriptionSchema, {
         key: d.key,

@@ -2,7 +2,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { StatsSchema } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import type { SeededStream } from '../timing.js';
 
-/** The session kinds of the Stats message (docs/protocol-v2.md §3.3 item 10), with their share of connections. */
+/** The session kinds of the Stats message (docs/protocol-v2.md §11, item 10), with their share of connections. */
 const KINDS = [
   ['ssh', 0.4],
   ['vscode', 0.35],
