@@ -1,4 +1,4 @@
-import { ENDPOINT } from '../metrics/names.js';
+import { ENDPOINT, METRIC, POLL_ENDPOINT } from '../metrics/names.js';
 import { send, type ApiResult, type RequestContext } from './http.js';
 import type { StopSignal } from './stop-signal.js';
 
@@ -44,6 +44,22 @@ export interface GitAuthResponse {
   username: string;
   password: string;
   url: string;
+}
+
+/** agentsdk.ExternalAuthResponse (protocol §5.5a); username/password as in GitAuthResponse. */
+export interface ExternalAuthResponse extends GitAuthResponse {
+  access_token: string;
+  token_extra: Record<string, unknown> | null;
+  type: string;
+}
+
+/** Options of a git-auth lookup. */
+export interface GitAuthCallOptions extends CallOptions {
+  /**
+   * `&listen`: the server holds the request until the owner has a valid link (no server
+   * timeout), so the call has no timeout either; its latency goes to METRIC.gitAuthPoll.
+   */
+  listen?: boolean;
 }
 
 /** Per-call options. */
@@ -96,8 +112,18 @@ export class AgentApiClient {
     return this.post(ENDPOINT.appHealth, '/me/app-health', { Healths: healths }, options);
   }
 
-  getGitAuth(gitUrl: string, options: CallOptions = {}): Promise<ApiResult<GitAuthResponse>> {
-    return this.get(ENDPOINT.gitauth, `/me/gitauth?url=${encodeURIComponent(gitUrl)}`, options);
+  /** GET /me/gitauth?url=… (protocol §5.5), the v1-era git credential helper's call. */
+  getGitAuth(gitUrl: string, options: GitAuthCallOptions = {}): Promise<ApiResult<GitAuthResponse>> {
+    const path = `/me/gitauth?url=${encodeURIComponent(gitUrl)}`;
+    if (!options.listen) return this.get(ENDPOINT.gitauth, path, options);
+    return this.poll(POLL_ENDPOINT.gitauth, `${path}&listen`, options);
+  }
+
+  /** GET /me/external-auth?match=… (protocol §5.5a), the v2-era helper's call. */
+  getExternalAuth(match: string, options: GitAuthCallOptions = {}): Promise<ApiResult<ExternalAuthResponse>> {
+    const path = `/me/external-auth?match=${encodeURIComponent(match)}`;
+    if (!options.listen) return this.get(ENDPOINT.externalAuth, path, options);
+    return this.poll(POLL_ENDPOINT.externalAuth, `${path}&listen`, options);
   }
 
   getGitSshKey(options: CallOptions = {}): Promise<ApiResult<GitSshKey>> {
@@ -129,6 +155,20 @@ export class AgentApiClient {
       endpoint,
       headers: this.authHeaders(true),
       timeoutMs: this.requestTimeoutMs,
+      signal: options.signal,
+      intendedAt: options.intendedAt,
+    });
+  }
+
+  /** A long poll: no timeout, latency to METRIC.gitAuthPoll. */
+  private poll<T>(endpoint: (typeof POLL_ENDPOINT)[keyof typeof POLL_ENDPOINT], path: string, options: CallOptions): Promise<ApiResult<T>> {
+    return send<T>(this.ctx, {
+      method: 'GET',
+      path,
+      endpoint,
+      trend: METRIC.gitAuthPoll,
+      headers: this.authHeaders(true),
+      timeoutMs: 0,
       signal: options.signal,
       intendedAt: options.intendedAt,
     });

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { httpStatusClass, networkErrorClass, type ErrorClass } from '../metrics/error-class.js';
-import { METRIC, type EndpointName } from '../metrics/names.js';
+import { METRIC, type EndpointName, type PollEndpointName } from '../metrics/names.js';
 import type { MetricSink } from '../metrics/sink.js';
 import type { StopSignal } from './stop-signal.js';
 
@@ -26,12 +26,15 @@ export interface SendOptions {
   method: 'GET' | 'POST';
   /** Path with query, starting with `/`. */
   path: string;
-  endpoint: EndpointName;
+  endpoint: EndpointName | PollEndpointName;
+  /** The trend the latency goes to (default METRIC.request). */
+  trend?: string;
   headers?: Record<string, string>;
   /** JSON-serialisable body. */
   json?: unknown;
   /** Statuses that count as success (default [200]). */
   expect?: readonly number[];
+  /** Headers and body timeout; 0 = none (long polls). */
   timeoutMs: number;
   /** Cancels the request without recording a sample (run shutdown). */
   signal?: StopSignal;
@@ -172,7 +175,7 @@ class Exchange<T> {
   private finish(result: ApiResult<T>): void {
     const { metrics } = this.ctx;
     const endpoint = this.options.endpoint;
-    metrics.trend(METRIC.request, result.durationMs, { endpoint });
+    metrics.trend(this.options.trend ?? METRIC.request, result.durationMs, { endpoint });
     if (!result.ok) metrics.count(METRIC.error, 1, { endpoint, class: result.errorClass ?? 'other' });
     this.resolve(result);
   }

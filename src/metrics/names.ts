@@ -84,6 +84,14 @@ export const METRIC = {
   metadataReported: 'metadata_reported',
   /** count: log lines in BatchCreateLogs calls the target stored (v2). */
   logLinesReported: 'log_lines_reported',
+  /**
+   * trend, tags {endpoint}: a git-auth `listen` long poll (`agents.gitAskpass`), from its send to
+   * its answer or failure; polls cancelled by the stop signal are not timed. Kept out of
+   * `request` so a poll that waits seconds for a person does not count as slow API latency.
+   */
+  gitAuthPoll: 'git_auth_poll',
+  /** count, tags {endpoint, outcome: answered | cancelled | error}: git-auth `listen` polls ended. */
+  gitAuthPolls: 'git_auth_polls',
   /** gauge, tags {endpoint}: last X-RateLimit-Limit seen. */
   rateLimitLimit: 'rate_limit_limit',
   /** gauge, tags {endpoint}: last X-RateLimit-Remaining seen. */
@@ -102,6 +110,8 @@ export const ENDPOINT = {
   version: 'POST /me/version',
   appHealth: 'POST /me/app-health',
   gitauth: 'GET /me/gitauth',
+  /** What v2-era agents' git credential helper calls (docs/protocol.md §5.5a). */
+  externalAuth: 'GET /me/external-auth',
   gitsshkey: 'GET /me/gitsshkey',
   agentCoordinate: 'GET /me/coordinate',
   reportStats: 'POST /me/report-stats',
@@ -125,6 +135,17 @@ export function rpcEndpoint(methodPath: string): string {
 }
 
 export type EndpointName = (typeof ENDPOINT)[keyof typeof ENDPOINT];
+
+/**
+ * The `endpoint` tag of git-auth `listen` long polls (METRIC.gitAuthPoll, METRIC.error): the
+ * route with `?listen`, so their errors stay apart from the plain lookups' on the same route.
+ */
+export const POLL_ENDPOINT = {
+  gitauth: 'GET /me/gitauth?listen',
+  externalAuth: 'GET /me/external-auth?listen',
+} as const;
+
+export type PollEndpointName = (typeof POLL_ENDPOINT)[keyof typeof POLL_ENDPOINT];
 
 /**
  * Whether a `request` endpoint tag is one the agents themselves call: everything except the

@@ -105,6 +105,7 @@ async function startDirectTarget(scenario: Scenario, peakAgents: number, log: Lo
     reportIntervalMs: serverOptions.reportInterval,
     heartbeatMs: serverOptions.heartbeat,
     inactiveMs: serverOptions.inactiveTimeout,
+    gitAuth: { answerAfterMs: serverOptions.gitAuth.answerAfter, linkTtlMs: serverOptions.gitAuth.linkTtl },
     capacity: serverOptions.capacity && {
       serviceTimeMs: serverOptions.capacity.serviceTime,
       workers: serverOptions.capacity.workers,

@@ -153,6 +153,16 @@ function agentTraffic(s: Scenario, plan: Plan): PlanVolume[] {
   const flapsPerSecond = Math.min(1, (a.apps.flapRate * 1000) / a.apps.checkInterval);
   add(ENDPOINT.appHealth, starts + seconds * flapsPerSecond, true, 'assumes one app with a healthcheck per agent; changes are batched per second');
   if (a.gitauth > 0) add(ENDPOINT.gitauth, starts * a.gitauth, true, `a ${a.gitauth} share of agents, once each`);
+  const askpass = a.gitAskpass;
+  if (askpass.share > 0) {
+    const endpoint = a.protocol === 'v2' ? ENDPOINT.externalAuth : ENDPOINT.gitauth;
+    add(
+      endpoint,
+      (seconds * 1000 * askpass.share) / askpass.every,
+      true,
+      `git credential helper: a ${askpass.share} share of agents, one lookup each per ${askpass.every} ms, plus listen polls until signed in`,
+    );
+  }
   add(ENDPOINT.agentCoordinate, passes, drops > 0, 'WebSocket opens');
   const agentRate = s.peers?.agentUpdateRate;
   const agentUpdates = agentRate !== undefined && agentRate > 0 ? seconds * agentRate : (seconds * 1000) / a.nodeUpdateInterval;

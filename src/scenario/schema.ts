@@ -32,6 +32,18 @@ const server = z.strictObject({
   heartbeat: duration.prefault('3s'),
   inactiveTimeout: duration.prefault('6s'),
   /**
+   * The simulated workspace owner who answers git-auth `listen` polls (nobody else does in a
+   * run): `answerAfter` after a poll starts waiting, the owner signs in with a link valid for
+   * `linkTtl`, which releases every waiting poll; later lookups get credentials at once until
+   * the link expires (src/server/git-auth-links.ts).
+   */
+  gitAuth: z
+    .strictObject({
+      answerAfter: duration.prefault('5s'),
+      linkTtl: duration.refine((ms) => ms > 0, { error: 'must be greater than 0, e.g. "1h"' }).prefault('1h'),
+    })
+    .prefault({}),
+  /**
    * Cost model, a testing aid (default none): every request waits for one of `workers` serial
    * workers spending `serviceTime` on it, so the server saturates at workers / serviceTime
    * requests per second (src/server/http/cost-model.ts).

@@ -52,6 +52,13 @@ export interface AgentV2Counters {
   appHealthUpdates: number;
   /** Metadata keys stored (keys past the 6144-byte limit are not counted). */
   metadataKeys: number;
+  /** Metadata values stored, by key. */
+  metadataByKey: Record<string, number>;
+  /**
+   * The last stats report's session counts: the deprecated per-client fields under `vscode`,
+   * `jetbrains`, `reconnecting_pty`, `ssh`, and the `session_counts` map (API 2.11) as sent.
+   */
+  lastSessionCounts: { fields: Record<string, number>; map: Record<string, number> } | undefined;
   /** Log lines and output bytes stored. */
   logLines: number;
   logBytes: number;
@@ -141,6 +148,8 @@ export function emptyAgentV2Counters(): AgentV2Counters {
     lifecycleStates: [],
     appHealthUpdates: 0,
     metadataKeys: 0,
+    metadataByKey: {},
+    lastSessionCounts: undefined,
     logLines: 0,
     logBytes: 0,
     logLimitExceeded: 0,
@@ -157,7 +166,14 @@ export function snapshotAgentCounters(c: AgentCounters): AgentCounters {
   return {
     ...c,
     lifecycleStates: [...c.lifecycleStates],
-    v2: { ...v2, calls: { ...v2.calls }, errors: { ...v2.errors }, lifecycleStates: [...v2.lifecycleStates] },
+    v2: {
+      ...v2,
+      calls: { ...v2.calls },
+      errors: { ...v2.errors },
+      lifecycleStates: [...v2.lifecycleStates],
+      metadataByKey: { ...v2.metadataByKey },
+      lastSessionCounts: v2.lastSessionCounts && { fields: { ...v2.lastSessionCounts.fields }, map: { ...v2.lastSessionCounts.map } },
+    },
   };
 }
 

@@ -58,6 +58,19 @@ export interface ReferenceServerOptions {
    * requests per second (http/cost-model.ts).
    */
   capacity?: CostModelOptions;
+  /**
+   * A simulated workspace owner for git-auth `listen` polls (default none: only
+   * `server.gitAuth.link()` answers them, as only a person signing in does in coderd):
+   * `answerAfterMs` after a poll starts waiting, the owner signs in with a link valid for
+   * `linkTtlMs` (default 1 h), releasing every poll on that provider (src/server/git-auth-links.ts).
+   */
+  gitAuth?: { answerAfterMs: number; linkTtlMs?: number };
+  /**
+   * Metadata descriptions of every agent's v2 manifest, as coderd copies them from the template's
+   * `metadata` blocks (docs/protocol-v2.md §5.1); v2 agents report each key every `intervalSeconds`
+   * with BatchUpdateMetadata. Default {@link DEFAULT_AGENT_METADATA}; `[]` for none.
+   */
+  metadata?: readonly AgentMetadataDescription[];
   /** Injected time source (tests); wallNow() drives every timestamp, status and rate window. */
   clock?: Clock;
   log?: Logger;
@@ -81,7 +94,24 @@ export interface ResolvedOptions {
   identity: boolean;
   protocols: { v1: boolean; v2: boolean };
   capacity?: CostModelOptions;
+  gitAuth?: { answerAfterMs: number; linkTtlMs: number };
+  metadata: readonly AgentMetadataDescription[];
 }
+
+/** One template `metadata` block (intervals and timeouts in whole seconds, as coderd stores them). */
+export interface AgentMetadataDescription {
+  key: string;
+  displayName: string;
+  script: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+}
+
+/** Two readings a template commonly shows (Coder's examples use `coder stat`). */
+export const DEFAULT_AGENT_METADATA: readonly AgentMetadataDescription[] = Object.freeze([
+  { key: 'cpu_usage', displayName: 'CPU Usage', script: 'coder stat cpu', intervalSeconds: 10, timeoutSeconds: 1 },
+  { key: 'ram_usage', displayName: 'RAM Usage', script: 'coder stat mem', intervalSeconds: 30, timeoutSeconds: 1 },
+]);
 
 export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
   const heartbeatMs = o.heartbeatMs ?? 3_000;
@@ -103,7 +133,33 @@ export function resolveOptions(o: ReferenceServerOptions): ResolvedOptions {
     identity: o.identity ?? true,
     protocols: resolveProtocols(o.protocols),
     capacity: resolveCapacity(o.capacity),
+    gitAuth: resolveGitAuth(o.gitAuth),
+    metadata: resolveMetadata(o.metadata ?? DEFAULT_AGENT_METADATA),
   };
+}
+
+function resolveMetadata(list: readonly AgentMetadataDescription[]): readonly AgentMetadataDescription[] {
+  const keys = new Set<string>();
+  for (const d of list) {
+    if (d.key === '' || keys.has(d.key)) throw new FleetsimError('usage', `server.metadata: key ${JSON.stringify(d.key)} is empty or repeated`);
+    keys.add(d.key);
+    for (const field of ['intervalSeconds', 'timeoutSeconds'] as const) {
+      if (!(Number.isInteger(d[field]) && d[field] >= 0)) throw new FleetsimError('usage', `server.metadata ${d.key}: ${field} must be a whole number >= 0`);
+    }
+  }
+  return list.map((d) => ({ ...d }));
+}
+
+function resolveGitAuth(g: ReferenceServerOptions['gitAuth']): ResolvedOptions['gitAuth'] {
+  if (g === undefined) return undefined;
+  if (!(Number.isFinite(g.answerAfterMs) && g.answerAfterMs >= 0)) {
+    throw new FleetsimError('usage', `server.gitAuth.answerAfter must be 0 ms or more, got ${g.answerAfterMs}`);
+  }
+  const linkTtlMs = g.linkTtlMs ?? 3_600_000;
+  if (!(Number.isFinite(linkTtlMs) && linkTtlMs > 0)) {
+    throw new FleetsimError('usage', `server.gitAuth.linkTtl must be greater than 0 ms, got ${linkTtlMs}`);
+  }
+  return { answerAfterMs: g.answerAfterMs, linkTtlMs };
 }
 
 function resolveCapacity(c: CostModelOptions | undefined): CostModelOptions | undefined {

@@ -121,7 +121,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     regionName: () => '',
     coordinator,
     ptys,
-    gitAuth: new GitAuthLinks(GIT_AUTH_PROVIDERS, wallNow),
+    gitAuth: new GitAuthLinks(GIT_AUTH_PROVIDERS, clock, opts.gitAuth),
     gitSshKeyBody: Buffer.alloc(0),
     connectionBody: Buffer.alloc(0),
     statsBody: responder.encode({ report_interval: msToNs(opts.reportIntervalMs) }),

@@ -34,6 +34,7 @@ describe('validateScenario: defaults', () => {
         apps: { checkInterval: 1_000, healthyAfter: 2_000, flapRate: 0 },
         lifecycle: { outcomes: { ready: 1, start_error: 0, start_timeout: 0 }, startupDuration: 1_000 },
         gitauth: 0,
+        gitAskpass: { share: 0, every: 300_000, urls: ['https://github.com/coder/coder.git'] },
         pingInterval: 30_000,
         pingTimeout: 30_000,
         requestTimeout: 10_000,
@@ -41,7 +42,14 @@ describe('validateScenario: defaults', () => {
         http: 'shared',
         httpConnections: 256,
       },
-      server: { agents: 10, reportInterval: 600_000, rateLimit: 512, heartbeat: 3_000, inactiveTimeout: 6_000 },
+      server: {
+        agents: 10,
+        reportInterval: 600_000,
+        rateLimit: 512,
+        heartbeat: 3_000,
+        inactiveTimeout: 6_000,
+        gitAuth: { answerAfter: 5_000, linkTtl: 3_600_000 },
+      },
       faults: [],
       thresholds: [],
     });

@@ -4,6 +4,7 @@ import { API_PREFIX, matchRoute, V1_ONLY_ROUTES } from '../routes/router.js';
 import * as me from '../routes/agent-me.js';
 import { buildInfo, BUILDINFO_PATH } from '../routes/buildinfo.js';
 import * as user from '../routes/agent-user.js';
+import { externalAuth } from '../routes/external-auth.js';
 import { gitAuth } from '../routes/gitauth.js';
 import { instanceIdentity } from '../routes/identity.js';
 import * as sockets from '../routes/sockets.js';
@@ -110,6 +111,8 @@ export function createDispatcher(s: ServerState, limiter: RateLimiter | undefine
             return me.gitSshKey(s, ex, agent);
           case 'gitauth':
             return gitAuth(s, ex, agent);
+          case 'externalAuth':
+            return externalAuth(s, ex, agent);
           case 'agentCoordinate':
             return sockets.agentCoordinate(s, ex, agent);
           case 'agentRpc':

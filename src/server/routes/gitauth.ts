@@ -37,7 +37,8 @@ export function gitAuth(s: ServerState, ex: Exchange, agent: AgentRecord): void 
   answer(link);
 }
 
-function credentialsFor(provider: GitAuthProvider, token: string): { username: string; password: string; url: string } {
+/** Username and password by provider type (protocol §5.5). */
+export function credentialsFor(provider: GitAuthProvider, token: string): { username: string; password: string; url: string } {
   switch (provider.type) {
     case 'gitlab':
       return { username: 'oauth2', password: token, url: '' };

@@ -43,6 +43,7 @@ const ME = new Map<string, RouteDef>([
   ['version', def('version')],
   ['app-health', def('appHealth')],
   ['gitauth', def('gitauth')],
+  ['external-auth', def('externalAuth')],
   ['gitsshkey', def('gitsshkey')],
   ['coordinate', def('agentCoordinate', true)],
   ['report-stats', def('reportStats')],

@@ -136,8 +136,22 @@ export const AGENT_METHODS: readonly UnaryMethod[] = [
   method('UpdateStats', UpdateStatsRequestSchema, UpdateStatsResponseSchema, (ctx, req) => {
     const counters = ctx.s.store.count(ctx.agent).v2;
     // An absent `stats` is the agent asking for the interval; an empty one is a real report.
-    if (req.stats === undefined) counters.statsIntervalOnly++;
-    else counters.statsReports++;
+    const stats = req.stats;
+    if (stats === undefined) counters.statsIntervalOnly++;
+    else {
+      counters.statsReports++;
+      const map: Record<string, number> = {};
+      for (const [kind, n] of Object.entries(stats.sessionCounts)) map[kind] = Number(n);
+      counters.lastSessionCounts = {
+        fields: {
+          vscode: Number(stats.sessionCountVscode),
+          jetbrains: Number(stats.sessionCountJetbrains),
+          reconnecting_pty: Number(stats.sessionCountReconnectingPty),
+          ssh: Number(stats.sessionCountSsh),
+        },
+        map,
+      };
+    }
     return create(UpdateStatsResponseSchema, { reportInterval: durationOfMs(ctx.s.opts.reportIntervalMs) });
   }),
 
@@ -230,6 +244,8 @@ export const AGENT_METHODS: readonly UnaryMethod[] = [
       const errorBytes = byteLength(md.result?.error ?? '');
       if (errorBytes > MAX_VALUE) error = `error of ${errorBytes} bytes exceeded ${MAX_VALUE} bytes`;
       v2.metadata.set(md.key, { value, error, collectedAt });
+      const byKey = ctx.s.store.count(ctx.agent).v2.metadataByKey;
+      byKey[md.key] = (byKey[md.key] ?? 0) + 1;
       stored++;
     }
     ctx.s.store.count(ctx.agent).v2.metadataKeys += stored;

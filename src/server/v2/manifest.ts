@@ -4,6 +4,7 @@ import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import type { DERPMap as JsonDerpMap } from '../../protocol/derp-map.js';
 import {
   ManifestSchema,
+  WorkspaceAgentMetadata_DescriptionSchema,
   WorkspaceAgentScriptSchema,
   WorkspaceApp_Health,
   WorkspaceApp_HealthcheckSchema,
@@ -12,6 +13,7 @@ import {
   type Manifest,
 } from '../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { DERPMap_Region_NodeSchema, DERPMap_RegionSchema, DERPMapSchema, type DERPMap } from '../../protocol/v2/gen/coder/tailnet/v2/tailnet_pb.js';
+import { metadataSecondsToDuration } from '../../protocol/v2/messages.js';
 import { GIT_AUTH_PROVIDERS } from '../fixtures.js';
 import type { ServerState } from '../state.js';
 import type { AgentRecord, AppHealth } from '../store.js';
@@ -140,7 +142,16 @@ export function buildManifest(s: ServerState, agent: AgentRecord): Manifest {
     derpMap: derpMapToProto(s.derpMap as JsonDerpMap | undefined),
     scripts,
     apps,
-    metadata: [],
+    // The template's descriptions; interval and timeout in the seconds-in-nanos form (docs/protocol-v2.md §5.1).
+    metadata: s.opts.metadata.map((d) =>
+      create(WorkspaceAgentMetadata_DescriptionSchema, {
+        key: d.key,
+        displayName: d.displayName,
+        script: d.script,
+        interval: metadataSecondsToDuration(d.intervalSeconds),
+        timeout: metadataSecondsToDuration(d.timeoutSeconds),
+      }),
+    ),
     devcontainers: [],
     secrets: [],
   });

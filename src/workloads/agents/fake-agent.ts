@@ -23,6 +23,7 @@ import type { Scheduler } from './timer-heap.js';
 import { StopSource, type StopSignal } from '../../client/stop-signal.js';
 import type { AgentV2Report } from './v2/report.js';
 import type { TimerHost } from '../../protocol/v2/timer-host.js';
+import { GitAskpass } from './git-askpass.js';
 
 /** What every agent of one fleet shares. */
 export interface FleetEnv {
@@ -65,6 +66,8 @@ export interface AgentReport {
   backingOff?: boolean;
   /** The last Healths body the target accepted. */
   readonly lastHealths?: Record<string, AppHealth>;
+  /** Agents picked by `agents.gitAskpass`: their git credential helper (operations, polls by outcome). */
+  readonly gitAskpass?: GitAskpass;
   /** v2 agents only: what they did over `/me/rpc` (src/workloads/agents/v2/report.ts). */
   readonly v2?: AgentV2Report;
 }
@@ -87,6 +90,7 @@ class AgentReportState implements AgentReport {
   backingOff = false;
   healthIds: readonly string[] = [];
   healthStates: readonly AppHealth[] | undefined = undefined;
+  gitAskpass: GitAskpass | undefined = undefined;
 
   constructor(
     readonly index: number,
@@ -170,6 +174,12 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
     this.client = new AgentApiClient(this.http, env.options.requestTimeout);
     this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.clock, this.controller.signal, this);
     this.report = new AgentReportState(index, credential.id, mode, this.lifecycle.accepted);
+    // Drawn from the jitter stream, and only when the feature is on: runs without it replay as before.
+    const askpass = env.options.gitAskpass.share;
+    if (askpass > 0 && this.jitter.chance(askpass)) {
+      const stream = new SeededStream(this.jitter);
+      this.report.gitAskpass = new GitAskpass(env, 'v1', this.client, stream, this.controller.signal, this.localAddress);
+    }
   }
 
   /** Starts the run loop (idempotent); the promise resolves once everything is closed. */
@@ -269,6 +279,7 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
     }
     this.stats?.stop();
     await this.stats?.inFlight;
+    await this.report.gitAskpass?.stop();
     await this.lifecycleRun;
     await this.healthRun;
     await this.env.connections.release(this.http);
@@ -310,6 +321,7 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
       }
       this.stats = new StatsReporter(this.client, env.metrics, env.clock, env.scheduler, signal, this.counters, this);
       this.stats.start();
+      this.report.gitAskpass?.start();
     }
     // The real agent restarts its app-health reporter on every pass, from the server's view;
     // it stops when the pass ends.

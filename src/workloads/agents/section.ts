@@ -43,6 +43,21 @@ export const agentsSection = z.strictObject({
   apps: z.strictObject({ checkInterval: duration.prefault('1s'), healthyAfter: duration.prefault('2s'), flapRate: ratio.default(0) }).prefault({}),
   lifecycle: z.strictObject({ outcomes: outcomes.prefault({ ready: 1 }), startupDuration: duration.prefault('1s') }).prefault({}),
   gitauth: ratio.default(0),
+  /**
+   * A git credential helper like a real agent's (`coder gitaskpass`, docs/protocol.md §5.5):
+   * a seeded `share` of agents runs one git operation every `every` (the first at a seeded
+   * offset inside it) against one of `urls`. Each looks the URL up (v1: GET /me/gitauth?url=,
+   * v2: GET /me/external-auth?match=) on a connection of its own, as the helper is a process
+   * of its own; a URL-only answer (the owner must sign in) starts a `listen` long poll, held
+   * until answered or the agent stops, retried after errors with 250 ms → 10 s backoff.
+   */
+  gitAskpass: z
+    .strictObject({
+      share: ratio.default(0),
+      every: duration.refine((ms) => ms > 0, { error: 'must be greater than 0, e.g. "5m"' }).prefault('5m'),
+      urls: z.array(z.string().min(1)).min(1).default(['https://github.com/coder/coder.git']),
+    })
+    .prefault({}),
   pingInterval: duration.prefault('30s'),
   pingTimeout: duration.prefault('30s'),
   requestTimeout: duration.prefault('10s'),

@@ -8,7 +8,8 @@ import type { StopSignal } from '../../client/stop-signal.js';
 export class SeededStream {
   private state: number;
 
-  constructor(rng: Rng) {
+  /** Seeded from an agent's Rng, or from another stream (a sub-stream that leaves the Rng's draws alone). */
+  constructor(rng: Pick<Rng, 'next'>) {
     this.state = Math.floor(rng.next() * 4294967296) >>> 0;
   }
 

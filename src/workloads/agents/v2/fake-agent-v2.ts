@@ -16,6 +16,8 @@ import type { FleetAgent, FleetEnv } from '../fake-agent.js';
 import type { LifecycleOutcome } from '../section.js';
 import { StatsCounters } from '../stats-loop.js';
 import { pickWeighted, SeededStream } from '../timing.js';
+import { GitAskpass } from '../git-askpass.js';
+import { SessionMix } from './session-mix.js';
 import { V2Session, type V2SessionEnv, type V2SessionHost } from './agent-session.js';
 import { LifecycleQueue } from './lifecycle-queue.js';
 import { LogQueue, type LogHost } from './log-queue.js';
@@ -53,6 +55,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
   readonly jitter: SeededStream;
   readonly counters: StatsCounters;
   private readonly values: SeededStream;
+  readonly sessions: SessionMix;
   private readonly flaps: SeededStream;
   private readonly outcome: LifecycleOutcome;
   private readonly controller = new StopSource();
@@ -99,6 +102,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     const { tailscale, coder } = agentTailnetAddresses(credential.id);
     this.nodeProto = new TaggedNodeProto({ ...node, addresses: [tailscale, coder], allowed_ips: [tailscale, coder] });
     this.values = new SeededStream(rng);
+    this.sessions = new SessionMix(new SeededStream(rng), env.options.apiVersion);
     // Last draw, and only with full jitter (as in the v1 agent): the reconnect jitter's seed.
     this.backoff = reconnectBackoff(env.options.reconnect, () => new SeededStream(rng));
     const localAddresses = env.options.localAddresses;
@@ -110,6 +114,12 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     this.lifecycle = new LifecycleQueue(this.report.lifecycle, env.metrics, this);
     this.logs = new LogQueue(env.metrics, this);
     this.scripts = new StartScripts(this.logs, this.values, env.options.apiVersion);
+    // As in the v1 agent: from the jitter stream, only when the feature is on.
+    const askpass = env.options.gitAskpass.share;
+    if (askpass > 0 && this.jitter.chance(askpass)) {
+      const stream = new SeededStream(this.jitter);
+      this.report.gitAskpass = new GitAskpass(env, 'v2', this.rest, stream, this.controller.signal, this.localAddress);
+    }
   }
 
   start(): Promise<void> {
@@ -309,6 +319,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     }
     this.env.scheduler.cancel(this.stepTask);
     this.env.scheduler.cancel(this.deadlineTask);
+    await this.report.gitAskpass?.stop();
     await this.env.connections.release(this.http);
   }
 
@@ -321,6 +332,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     if (!this.authenticated) {
       this.authenticated = true;
       env.metrics.count(METRIC.agentsAuthenticated, 1);
+      this.report.gitAskpass?.start();
     }
     return this.rest.token;
   }

@@ -1,3 +1,4 @@
+import type { GitAskpass } from '../git-askpass.js';
 import type { AppHealth } from '../../../client/agent-client.js';
 import type { AgentReport } from '../fake-agent.js';
 import type { AuthMode } from '../section.js';
@@ -45,6 +46,7 @@ export class V2ReportState implements AgentReport, AgentV2Report {
   backingOff = false;
   healthIds: readonly string[] = [];
   healthStates: readonly AppHealth[] | undefined = undefined;
+  gitAskpass: GitAskpass | undefined = undefined;
   sessions = 0;
   manifests = 0;
   startups = 0;

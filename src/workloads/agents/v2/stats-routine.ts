@@ -7,6 +7,7 @@ import { AGENT_RPC, durationToMs } from '../../../protocol/v2/messages.js';
 import type { StatsCounters } from '../stats-loop.js';
 import type { Scheduler } from '../timer-heap.js';
 import { OwnedTask, type TaskOwner } from './scheduled.js';
+import type { SessionMix } from './session-mix.js';
 import type { SessionPort } from './session-port.js';
 
 /** Used when the target answers without a usable interval (the v1 reporter's fallback). */
@@ -24,6 +25,8 @@ export interface StatsRoutineHost {
   statsIntervalLearned(): void;
   /** A report (with `stats`) was accepted. */
   statsAccepted(): void;
+  /** The agent's session counts (src/workloads/agents/v2/session-mix.ts); none when absent. */
+  readonly sessions?: SessionMix;
 }
 
 /**
@@ -76,7 +79,7 @@ export class StatsRoutine implements TaskOwner {
   private async report(): Promise<void> {
     const { clock, metrics, scheduler } = this.env;
     const intendedAt = this.intendedAt;
-    const result = await this.port.client.call(AGENT_RPC.UpdateStats, { stats: toProtoStats(this.counters, clock.now()) }, { intendedAt });
+    const result = await this.port.client.call(AGENT_RPC.UpdateStats, { stats: toProtoStats(this.counters, clock.now(), this.host.sessions) }, { intendedAt });
     if (!result.ok) {
       if (!result.aborted && !this.stopped) this.port.teardown();
       return;
@@ -104,8 +107,8 @@ function intervalOf(duration: Parameters<typeof durationToMs>[0]): number {
   return ms > 0 ? ms : FALLBACK_INTERVAL_MS;
 }
 
-/** The seeded counters as a v2 Stats message. */
-export function toProtoStats(counters: StatsCounters, nowMs: number): MessageInitShape<typeof StatsSchema> {
+/** The seeded counters as a v2 Stats message, with session counts when a mix is given. */
+export function toProtoStats(counters: StatsCounters, nowMs: number, sessions?: SessionMix): MessageInitShape<typeof StatsSchema> {
   const s = counters.snapshot(nowMs);
   const byProto: Record<string, bigint> = {};
   for (const [proto, n] of Object.entries(s.conns_by_proto)) byProto[proto] = BigInt(n);
@@ -116,5 +119,6 @@ export function toProtoStats(counters: StatsCounters, nowMs: number): MessageIni
     rxBytes: BigInt(s.rx_bytes),
     txPackets: BigInt(s.tx_packets),
     txBytes: BigInt(s.tx_bytes),
+    ...sessions?.draw(s.num_comms),
   };
 }
