@@ -1,4 +1,5 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
+import { gcLine, gcPauseNotes } from './gc-format.js';
 import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
 import { capacityHtml } from './capacity-format.js';
@@ -171,6 +172,7 @@ export function renderHtml(summary: RunSummary): string {
   if (summary.generator) {
     body.push('<h2>Harness</h2>');
     body.push(`<p>${esc(generatorLine(summary.generator))}</p>`);
+    if (summary.generator.gc) body.push(`<p>${esc([gcLine(summary.generator.gc), ...gcPauseNotes(summary, 3)].join(' · '))}</p>`);
   }
 
   if (summary.errors.length > 0) {
