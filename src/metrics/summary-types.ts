@@ -11,8 +11,8 @@ import type { FaultBaseline } from './recovery.js';
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
  * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
- * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`) are
- * not breaking: readers of version 1 ignore them.
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`, `generator.gc`
+ * and the time series' `gc`) are not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 

@@ -3,15 +3,15 @@ import type { GcSummary, RunSummary } from '../metrics/summary-types.js';
 import { fmtMs, fmtNum } from './format.js';
 
 /**
- * One line: `GC paused 1.23s (0.82% of the run) in 412 pauses · longest 180ms (major) ·
+ * One line, without a label: `paused 1.23s (0.82% of the run) in 412 pauses · longest 180ms (major) ·
  * 3 major (310ms) · worst second t=42: 210ms`.
  */
 export function gcLine(gc: GcSummary): string {
-  if (gc.pauses === 0) return 'GC no pauses';
+  if (gc.pauses === 0) return 'no pauses';
   const longest = `longest ${fmtMs(gc.maxPauseMs)}${gc.maxPauseKind ? ` (${gc.maxPauseKind})` : ''}`;
   const major = `${fmtNum(gc.majorCount)} major${gc.majorCount > 0 ? ` (${fmtMs(gc.majorPauseMs)})` : ''}`;
   const worst = gc.worstSecond !== null ? ` · worst second t=${gc.worstSecond}: ${fmtMs(gc.worstSecondPauseMs)}` : '';
-  return `GC paused ${fmtMs(gc.totalPauseMs)} (${fmtNum(gc.pausedPercent)}% of the run) in ${fmtNum(gc.pauses)} pauses · ${longest} · ${major}${worst}`;
+  return `paused ${fmtMs(gc.totalPauseMs)} (${fmtNum(gc.pausedPercent)}% of the run) in ${fmtNum(gc.pauses)} pauses · ${longest} · ${major}${worst}`;
 }
 
 /**

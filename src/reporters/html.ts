@@ -172,7 +172,7 @@ export function renderHtml(summary: RunSummary): string {
   if (summary.generator) {
     body.push('<h2>Harness</h2>');
     body.push(`<p>${esc(generatorLine(summary.generator))}</p>`);
-    if (summary.generator.gc) body.push(`<p>${esc([gcLine(summary.generator.gc), ...gcPauseNotes(summary, 3)].join(' · '))}</p>`);
+    if (summary.generator.gc) body.push(`<p>${esc([`GC ${gcLine(summary.generator.gc)}`, ...gcPauseNotes(summary, 3)].join(' · '))}</p>`);
   }
 
   if (summary.errors.length > 0) {

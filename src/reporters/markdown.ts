@@ -96,7 +96,7 @@ export function renderMarkdown(summary: RunSummary): string {
     if (g.gc) {
       out.push(`**GC:** ${gcLine(g.gc)}`, '');
       const notes = gcPauseNotes(summary);
-      if (notes.length > 0) out.push(`Pauses of ${fmtMs(g.gc.longPauseMs)} or more:`, '', ...notes.map((n) => `- ${n}`), '');
+      if (notes.length > 0) out.push(`GC pauses of ${fmtNum(g.gc.longPauseMs)} ms or more:`, '', ...notes.map((n) => `- ${n}`), '');
     }
   }
 

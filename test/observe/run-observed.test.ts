@@ -187,7 +187,8 @@ describe('watching a run', () => {
     expect(sampleValue(end, 'fleetsim_generator_gc_pauses_total', { kind: 'major' })).toBe(1);
 
     const md = await readFile(join(result.reportDir, 'summary.md'), 'utf8');
-    expect(md).toContain('**GC:** GC paused 122ms');
+    expect(md).toContain('**GC:** paused 122ms');
+    expect(md).toContain('GC pauses of 50 ms or more:');
     expect(md).toContain(`- second ${t}: a 120ms major GC pause`);
     const junit = await readFile(join(result.reportDir, 'junit.xml'), 'utf8');
     assertWellFormedXml(junit);

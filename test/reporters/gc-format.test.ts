@@ -38,8 +38,8 @@ function withGc(): RunSummary {
 
 describe('GC figures in words', () => {
   it('one line with the totals, the longest pause, the major collections and the worst second', () => {
-    expect(gcLine(GC)).toBe('GC paused 1.23s (0.82% of the run) in 412 pauses · longest 180ms (major) · 3 major (310ms) · worst second t=1: 210ms');
-    expect(gcLine({ ...GC, pauses: 0, totalPauseMs: 0, maxPauseKind: null, worstSecond: null })).toBe('GC no pauses');
+    expect(gcLine(GC)).toBe('paused 1.23s (0.82% of the run) in 412 pauses · longest 180ms (major) · 3 major (310ms) · worst second t=1: 210ms');
+    expect(gcLine({ ...GC, pauses: 0, totalPauseMs: 0, maxPauseKind: null, worstSecond: null })).toBe('no pauses');
   });
 
   it('names each long pause with the request p99 of its second, when that second is in the series', () => {
@@ -58,7 +58,7 @@ describe('GC figures in words', () => {
       .split('\n')
       .filter((l) => l.startsWith('gc '));
     expect(gcLines).toHaveLength(1);
-    expect(gcLines[0]).toContain('GC paused 1.23s');
+    expect(gcLines[0]).toContain('gc           paused 1.23s');
     expect(gcLines[0]).toContain('second 1: a 180ms major GC pause');
     expect(gcProperties(s)).toEqual([
       ['gc.pauseMs', '1234.5'],
