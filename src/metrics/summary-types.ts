@@ -13,7 +13,8 @@ import type { FaultBaseline } from './recovery.js';
  * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
  * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`, `phases`,
  * `timeSeriesEndpoints`, `timeSeriesErrors`, the coordinator's `propagationLadder`, the
- * generator's `perSecond`) are not breaking: readers of version 1 ignore them.
+ * generator's `perSecond` and `gc`, and the time series' `gc`) are not breaking: readers of version 1
+ * ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -194,8 +195,61 @@ export interface RateLimitSeen {
   minRemaining: number | null;
 }
 
-/** One second of the run, as the recorder keeps it. */
-export type TimeSeriesRow = TimeSeriesPoint;
+/** One second of the run, as the recorder keeps it, plus the harness's GC in that second. */
+export interface TimeSeriesRow extends TimeSeriesPoint {
+  /** The harness's garbage-collection pauses that began in that second; present only on seconds
+   * that had at least one, in runs whose self-check observed GC (one-process runs). */
+  gc?: GcSecond;
+}
+
+/**
+ * V8's kinds of collection, as perf_hooks reports them: `minor` is a scavenge of the young
+ * generation (short, frequent), `major` a mark-sweep-compact of the whole heap (the long ones),
+ * `incremental` a step of incremental marking, `weakcb` the processing of weak callbacks.
+ */
+export type GcPauseKind = 'minor' | 'major' | 'incremental' | 'weakcb';
+
+/** The harness's GC pauses within one second of `timeSeries`. */
+export interface GcSecond {
+  /** Time the harness's JavaScript thread was stopped by GC, ms (sum of the pauses). */
+  pauseMs: number;
+  /** Number of pauses. */
+  pauses: number;
+  /** The longest single pause, ms. */
+  maxPauseMs: number;
+  /** Part of `pauseMs` spent in major (mark-sweep-compact) collections, ms. */
+  majorPauseMs: number;
+}
+
+/**
+ * The harness's garbage collection over the measured run (perf_hooks `gc` entries of the process
+ * that ran the fleet). A long pause stops every timer and socket read of the harness, so the
+ * requests in flight in that second look slower than the target made them.
+ */
+export interface GcSummary {
+  /** Sum of all pauses, ms. */
+  totalPauseMs: number;
+  /** `totalPauseMs` as a percentage of the measured wall time. */
+  pausedPercent: number;
+  /** Number of pauses. */
+  pauses: number;
+  /** The longest single pause, ms, and its kind (null when there was no pause). */
+  maxPauseMs: number;
+  maxPauseKind: GcPauseKind | null;
+  /** Major (mark-sweep-compact) collections: how many, and their pauses summed, ms. */
+  majorCount: number;
+  majorPauseMs: number;
+  /** The second of `timeSeries` with the most GC pause time (null when none), and that time, ms. */
+  worstSecond: number | null;
+  worstSecondPauseMs: number;
+  /** Pauses and pause time by kind (only kinds that occurred). */
+  byKind: Partial<Record<GcPauseKind, { pauses: number; pauseMs: number }>>;
+  /** Pauses of at least `longPauseMs`, longest first (at most 10): `t` is their second of
+   * `timeSeries`, so a slow second can be matched with the GC that stalled it. */
+  longPauses: { t: number; pauseMs: number; kind: GcPauseKind }[];
+  /** The threshold of `longPauses`, ms (the saturation rule's 50 ms). */
+  longPauseMs: number;
+}
 
 export interface ThresholdResult {
   expression: string;
@@ -332,6 +386,8 @@ export interface GeneratorSummary {
   /** Every sampled second (index = sample), for the report's health strip. Absent in summaries
    * built without a run clock (other tools); in a merged run, the worst shard's. */
   perSecond?: GeneratorPerSecond;
+  /** The harness's GC pauses; absent when the probe does not observe GC. */
+  gc?: GcSummary;
 }
 
 /** The harness's sampled seconds, column by column (all arrays have one entry per sample). */

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { nodeGcSource, type GcSource } from './gc-source.js';
 
 /** Event-loop delay figures in ms. */
 export interface DelayStats {
@@ -32,6 +33,9 @@ export interface GeneratorProbe {
   overall(): DelayStats;
   /** Stops measuring and releases timers. Idempotent. */
   stop(): void;
+  /** The harness's GC pauses; absent when the probe does not observe GC (the summary then has
+   * no `generator.gc`). The monitor starts and stops it. */
+  gc?: GcSource;
 }
 
 const NS_PER_MS = 1e6;
@@ -47,6 +51,8 @@ const NS_PER_MS = 1e6;
  *
  * `process.cpuUsage()` covers the whole process (GC helper threads and libuv's thread pool
  * included), so a window can exceed 100 % of one core; the JavaScript thread itself cannot.
+ *
+ * GC pauses come from `nodeGcSource()` (a PerformanceObserver on `gc` entries).
  */
 export function nodeProbe(options: { resolutionMs?: number } = {}): GeneratorProbe {
   const resolutionMs = options.resolutionMs ?? 10;
@@ -62,6 +68,7 @@ export function nodeProbe(options: { resolutionMs?: number } = {}): GeneratorPro
   };
 
   return {
+    gc: nodeGcSource(),
     start() {
       window = monitorEventLoopDelay({ resolution: resolutionMs });
       whole = monitorEventLoopDelay({ resolution: resolutionMs });

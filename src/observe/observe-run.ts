@@ -2,6 +2,7 @@ import type { Logger } from '../core/log.js';
 import type { MetricSink } from '../metrics/sink.js';
 import type { GeneratorSummary } from '../metrics/summary-types.js';
 import { startGeneratorMonitor, type GeneratorMonitor, type GeneratorSecond } from './generator-monitor.js';
+import type { GcSeconds } from './gc-seconds.js';
 import type { GeneratorProbe } from './generator-probe.js';
 import { parseListenAddress, startMetricsServer, type MetricsServer } from './metrics-server.js';
 import type { PromFeed } from './prom-feed.js';
@@ -31,14 +32,21 @@ export interface RunObservation {
   sink(primary: MetricSink): MetricSink;
   /** `http://host:port/metrics` while serving, else undefined. */
   readonly metricsUrl: string | undefined;
-  /** Starts the harness self-check: call it when the workloads start. Idempotent. */
-  beginRun(): void;
+  /**
+   * Starts the harness self-check: call it when the workloads start. `originMs` (epoch ms) is
+   * second 0 of the GC series: pass the recorder's start so it lines up with the time series.
+   * Idempotent.
+   */
+  beginRun(originMs?: number): void;
   /**
    * Ends the self-check (call when the run stops, before teardown, so closing thousands of
    * sockets is not judged) and returns its figures. Idempotent; before `beginRun()` it returns
    * an empty, ok section.
    */
   stopMonitor(): GeneratorSummary;
+  /** The run's GC pauses by second (from `beginRun`'s origin); undefined before `beginRun()` or
+   * when the probe does not observe GC. Complete once `stopMonitor()` has run. */
+  gcSeconds(): GcSeconds | undefined;
   /** Ends the self-check if still running and closes the metrics server. Idempotent. */
   close(): Promise<void>;
 }
@@ -67,7 +75,8 @@ export async function startObservation(options: ObserveOptions): Promise<RunObse
   // and only logged at debug; the warning comes once the run as a whole is over the limit.
   const onSecond = (second: GeneratorSecond): void => {
     if (!second.saturated) return;
-    const figures = `event-loop delay p99 ${second.eventLoopDelayMs.p99.toFixed(1)} ms, CPU ${second.cpuPercent.toFixed(0)}% of one core`;
+    const gc = second.gcMaxPauseMs > 0 ? `, GC paused ${second.gcPauseMs.toFixed(0)} ms (longest ${second.gcMaxPauseMs.toFixed(0)} ms)` : '';
+    const figures = `event-loop delay p99 ${second.eventLoopDelayMs.p99.toFixed(1)} ms, CPU ${second.cpuPercent.toFixed(0)}% of one core${gc}`;
     log.debug(`harness saturated in second ${second.index} (${figures})`);
     const totals = monitor?.totals();
     if (warned || !totals || totals.sampledSeconds < LIVE_WARNING_AFTER_SECONDS) return;
@@ -80,7 +89,7 @@ export async function startObservation(options: ObserveOptions): Promise<RunObse
   };
   const generator = {
     latest: () => monitor?.latest(),
-    totals: () => monitor?.totals() ?? { sampledSeconds: 0, saturatedSeconds: 0, cpuSeconds: 0 },
+    totals: () => monitor?.totals() ?? { sampledSeconds: 0, saturatedSeconds: 0, cpuSeconds: 0, gcPauseMsByKind: {}, gcPausesByKind: {} },
   };
 
   let feed: PromFeed | undefined;
@@ -102,11 +111,12 @@ export async function startObservation(options: ObserveOptions): Promise<RunObse
   return {
     sink: (primary) => (feed ? teeSink(primary, feed) : primary),
     metricsUrl: server?.url,
-    beginRun() {
+    beginRun(originMs) {
       if (monitor || stopped) return;
-      monitor = startGeneratorMonitor({ probe: options.probe, intervalMs: options.intervalMs, onSecond, runSeconds: options.elapsedSeconds });
+      monitor = startGeneratorMonitor({ probe: options.probe, intervalMs: options.intervalMs, onSecond, runSeconds: options.elapsedSeconds, originMs });
     },
     stopMonitor,
+    gcSeconds: () => monitor?.gcSeconds(),
     async close() {
       stopMonitor();
       await server?.close();

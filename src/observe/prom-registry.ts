@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { GC_KINDS, type GcKind } from './gc-source.js';
 import type { GeneratorSecond, GeneratorTotals } from './generator-monitor.js';
 import { REQUESTS_TOTAL, type TrendFamily } from './prom-catalog.js';
 import type { CellTable, HistogramCell } from './prom-cells.js';
@@ -166,4 +167,38 @@ function registerGenerator(registry: Registry, generator: NonNullable<RegistrySo
   total('fleetsim_generator_cpu_seconds_total', 'Harness process CPU time (user + system) since the run started.', (t) => t.cpuSeconds);
   total('fleetsim_generator_sampled_seconds_total', 'Seconds the harness self-check has sampled.', (t) => t.sampledSeconds);
   total('fleetsim_generator_saturated_seconds_total', 'Sampled seconds in which the harness was saturated.', (t) => t.saturatedSeconds);
+
+  // GC: by kind, so a dashboard can tell the frequent short scavenges from the long major pauses.
+  const byKind = (name: string, help: string, read: (t: GeneratorTotals) => Partial<Record<GcKind, number>>) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const values = read(generator.totals());
+        for (const kind of GC_KINDS) {
+          const v = values[kind];
+          if (v !== undefined) this.inc({ kind }, v);
+        }
+      },
+    });
+  byKind(
+    'fleetsim_generator_gc_pause_seconds_total',
+    'Time the harness was stopped by garbage collection since the run started, by kind (minor, major, incremental, weakcb).',
+    (t) => secondsOf(t.gcPauseMsByKind),
+  );
+  byKind('fleetsim_generator_gc_pauses_total', 'Garbage-collection pauses of the harness since the run started, by kind.', (t) => t.gcPausesByKind);
+  lastSecond(
+    'fleetsim_generator_gc_max_pause_seconds',
+    'Longest garbage-collection pause of the harness in the last sampled second.',
+    (s) => s.gcMaxPauseMs / 1000,
+  );
+}
+
+function secondsOf(ms: Partial<Record<GcKind, number>>): Partial<Record<GcKind, number>> {
+  const out: Partial<Record<GcKind, number>> = {};
+  for (const kind of GC_KINDS) if (ms[kind] !== undefined) out[kind] = ms[kind] / 1000;
+  return out;
 }

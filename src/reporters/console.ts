@@ -1,6 +1,7 @@
 import type { RunSummary } from '../metrics/summary-types.js';
 import { capacityConsole } from './capacity-format.js';
 import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
+import { gcLine, gcPauseNotes } from './gc-format.js';
 import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { steadyTable } from './phases-format.js';
 import { ptyFacts } from './pty-format.js';
@@ -56,6 +57,11 @@ export function renderConsole(summary: RunSummary): string {
   if (agents.httpConnectionsOpened !== undefined) lines.push(`connections  ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`);
 
   if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
+  if (summary.generator?.gc) {
+    // One line: the figures, then the three longest pauses next to their second's p99.
+    const notes = gcPauseNotes(summary, 3);
+    lines.push(`gc           ${gcLine(summary.generator.gc)}${notes.length > 0 ? ` · ${notes.join('; ')}` : ''}`);
+  }
   const shards = shardsLine(summary);
   if (shards) lines.push(`shards       ${shards}`);
 

@@ -1,6 +1,7 @@
 import type { RunSummary } from '../metrics/summary-types.js';
 import { capacityJunit } from './capacity-format.js';
 import { faultLine } from './faults-format.js';
+import { gcPauseNotes, gcProperties } from './gc-format.js';
 import { escapeXml, fmtObserved, saturationNote, shardsLine } from './format.js';
 import { phaseProperties } from './phases-format.js';
 
@@ -91,6 +92,7 @@ export function renderJunit(summary: RunSummary): string {
     ['errors', String(summary.totals.errors)],
     ...(meta.shards ? [['shards', shardsLine(summary) ?? '']] : []),
     ...(g ? [['harness', g.verdict === 'saturated' && g.saturationAllowed ? 'saturated (allowed)' : g.verdict]] : []),
+    ...gcProperties(summary),
     ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
     ...ptyProperties(summary),
     ...phaseProperties(summary),
@@ -98,7 +100,10 @@ export function renderJunit(summary: RunSummary): string {
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)
     .join('\n');
-  const faultOut = (summary.faults ?? []).flatMap((f) => [faultLine(f), ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`)]).concat(capacity.out);
+  const faultOut = (summary.faults ?? [])
+    .flatMap((f) => [faultLine(f), ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`)])
+    .concat(capacity.out)
+    .concat(gcPauseNotes(summary));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${attr('name', 'fleetsim')} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', time)}>`,

@@ -2,6 +2,7 @@ import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
 import { capacityMarkdown } from './capacity-format.js';
 import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
 import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
+import { gcLine, gcPauseNotes } from './gc-format.js';
 import { steadyTable } from './phases-format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
 
@@ -105,6 +106,11 @@ export function renderMarkdown(summary: RunSummary): string {
       ),
       '',
     );
+    if (g.gc) {
+      out.push(`**GC:** ${gcLine(g.gc)}`, '');
+      const notes = gcPauseNotes(summary);
+      if (notes.length > 0) out.push(`GC pauses of ${fmtNum(g.gc.longPauseMs)} ms or more:`, '', ...notes.map((n) => `- ${n}`), '');
+    }
   }
 
   if (summary.errors.length > 0) {

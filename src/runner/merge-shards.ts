@@ -158,7 +158,16 @@ function worstGenerator(list: readonly (GeneratorSummary | undefined)[]): Genera
     seconds: max((g) => g.seconds),
     saturatedSeconds: max((g) => g.saturatedSeconds),
     verdict: present.some((g) => g.verdict === 'saturated') ? 'saturated' : 'ok',
+    // GC figures do not add across processes: keep the whole section of the shard whose
+    // longest pause was the longest (its seconds are that shard's, close to the merged run's).
+    ...worstGc(present),
   };
+}
+
+function worstGc(present: readonly GeneratorSummary[]): Pick<GeneratorSummary, 'gc'> {
+  let worst: GeneratorSummary['gc'];
+  for (const g of present) if (g.gc && (!worst || g.gc.maxPauseMs > worst.maxPauseMs)) worst = g.gc;
+  return worst ? { gc: worst } : {};
 }
 
 /** Every shard applies the same faults at about the same moment: the lowest shard's windows

@@ -227,7 +227,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
       },
       { once: true },
     );
-    observation.beginRun();
+    observation.beginRun(recorder.startedAtMs);
     const via = target.proxy ? ` through the fault proxy ${target.target.url}` : '';
     log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.upstreamUrl}${via}`);
     const running = Promise.all(
@@ -281,6 +281,9 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     faults: faultLog.windows(),
     generator,
   });
+  // The harness's GC per second, next to the seconds whose latencies it may have stretched.
+  const gcSeconds = observation.gcSeconds();
+  if (gcSeconds) summary.timeSeries = gcSeconds.attachTo(summary.timeSeries);
   if (target.proxy) summary.proxy = proxySummary(proxyStats);
   summary.thresholds = evaluateThresholds(summary, thresholds);
   const { outcome, exitCode } = runOutcome({

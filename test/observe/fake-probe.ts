@@ -1,3 +1,4 @@
+import type { GcPause, GcSource } from '../../src/observe/gc-source.js';
 import type { DelayStats, GeneratorProbe, ProbeWindow } from '../../src/observe/generator-probe.js';
 
 export interface FakeWindow {
@@ -47,3 +48,33 @@ export const laggingProbe = () => fakeProbe([{ p99Ms: 200, cpuPercent: 99 }], { 
 
 /** A harness that is comfortably idle. */
 export const calmProbe = () => fakeProbe([{ p99Ms: 2, cpuPercent: 20 }]);
+
+/**
+ * A scripted GC source: `emit()` delivers a pause as the observer would; `buffer()` holds one
+ * back until `stop()`, like entries the real observer has not delivered yet.
+ */
+export function fakeGcSource(): GcSource & { emit(pause: GcPause): void; buffer(pause: GcPause): void; started: boolean; stopped: boolean } {
+  let deliver: ((pause: GcPause) => void) | undefined;
+  const held: GcPause[] = [];
+  const source = {
+    started: false,
+    stopped: false,
+    start(onPause: (pause: GcPause) => void) {
+      source.started = true;
+      deliver = onPause;
+    },
+    stop() {
+      if (source.stopped) return;
+      source.stopped = true;
+      for (const pause of held.splice(0)) deliver?.(pause);
+      deliver = undefined;
+    },
+    emit(pause: GcPause) {
+      deliver?.(pause);
+    },
+    buffer(pause: GcPause) {
+      held.push(pause);
+    },
+  };
+  return source;
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startGeneratorMonitor, type GeneratorMonitor } from '../../src/observe/generator-monitor.js';
 import { nodeProbe } from '../../src/observe/generator-probe.js';
 import { isSaturatedSecond, saturationVerdict, SATURATION_RULE } from '../../src/observe/saturation.js';
-import { fakeProbe, type FakeWindow } from './fake-probe.js';
+import { fakeGcSource, fakeProbe, type FakeWindow } from './fake-probe.js';
 
 const opened: GeneratorMonitor[] = [];
 afterEach(() => {
@@ -80,7 +80,7 @@ describe('generator monitor', () => {
     monitor.sample();
     expect(seen).toEqual([0, 1]);
     expect(monitor.latest()).toMatchObject({ index: 1, saturated: true, cpuPercent: 100 });
-    expect(monitor.totals()).toEqual({ sampledSeconds: 2, saturatedSeconds: 1, cpuSeconds: 1.5 });
+    expect(monitor.totals()).toEqual({ sampledSeconds: 2, saturatedSeconds: 1, cpuSeconds: 1.5, gcPauseMsByKind: {}, gcPausesByKind: {} });
     const first = monitor.stop();
     expect(monitor.stop()).toBe(first);
     expect(probe.taken).toBe(3);
@@ -104,6 +104,57 @@ describe('generator monitor', () => {
   });
 });
 
+describe('generator monitor: GC', () => {
+  const ORIGIN = 1_700_000_000_000;
+
+  it('counts injected pauses per window, by kind, and in the summary by second of the run', () => {
+    const gc = fakeGcSource();
+    const probe = { ...fakeProbe([{}, {}, { elapsedMs: 0 }]), gc };
+    const monitor = startGeneratorMonitor({ probe, intervalMs: 0, originMs: ORIGIN });
+    opened.push(monitor);
+    expect(gc.started).toBe(true);
+    gc.emit({ atMs: ORIGIN + 100, durationMs: 3, kind: 'minor' });
+    gc.emit({ atMs: ORIGIN + 400, durationMs: 5, kind: 'minor' });
+    expect(monitor.sample()).toMatchObject({ index: 0, gcPauseMs: 8, gcMaxPauseMs: 5 });
+    gc.emit({ atMs: ORIGIN + 1500, durationMs: 180, kind: 'major' });
+    // Still in the observer's buffer when the run stops: stop() must deliver it.
+    gc.buffer({ atMs: ORIGIN + 1900, durationMs: 2, kind: 'minor' });
+    expect(monitor.sample()).toMatchObject({ index: 1, gcPauseMs: 180, gcMaxPauseMs: 180 });
+    expect(monitor.totals()).toMatchObject({
+      gcPauseMsByKind: { minor: 8, major: 180 },
+      gcPausesByKind: { minor: 2, major: 1 },
+    });
+    const summary = monitor.stop();
+    expect(gc.stopped).toBe(true);
+    expect(summary.gc).toMatchObject({
+      totalPauseMs: 190,
+      // 190 ms of the two sampled seconds.
+      pausedPercent: 9.5,
+      pauses: 4,
+      maxPauseMs: 180,
+      maxPauseKind: 'major',
+      majorCount: 1,
+      majorPauseMs: 180,
+      worstSecond: 1,
+      worstSecondPauseMs: 182,
+      longPauses: [{ t: 1, pauseMs: 180, kind: 'major' }],
+    });
+    expect(monitor.gcSeconds()?.second(1)).toEqual({ pauseMs: 182, pauses: 2, maxPauseMs: 180, majorPauseMs: 180 });
+    // Pauses after the stop (tearing the fleet down) do not count.
+    gc.emit({ atMs: ORIGIN + 2500, durationMs: 400, kind: 'major' });
+    expect(monitor.gcSeconds()?.second(2)).toBeUndefined();
+  });
+
+  it('a probe without a GC source gives no gc section', () => {
+    const monitor = startGeneratorMonitor({ probe: fakeProbe([{}, { elapsedMs: 0 }]), intervalMs: 0 });
+    opened.push(monitor);
+    monitor.sample();
+    expect(monitor.latest()).toMatchObject({ gcPauseMs: 0, gcMaxPauseMs: 0 });
+    expect(monitor.stop()).not.toHaveProperty('gc');
+    expect(monitor.gcSeconds()).toBeUndefined();
+  });
+});
+
 describe('node probe', () => {
   it('measures a blocked event loop and process CPU', async () => {
     const probe = nodeProbe();
@@ -112,8 +163,15 @@ describe('node probe', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       // Block the loop once for 120 ms: the probe must see at least most of it as delay. This
       // checks the real probe's wiring, not the verdict (the fakes cover that without spinning).
-      const until = performance.now() + 120;
-      while (performance.now() < until) {
+      // Spin on CPU time, not wall time: on a loaded machine a 120 ms wall spin may get far less
+      // CPU (bounded at 5 s of wall time).
+      const cpuStart = process.cpuUsage();
+      const wallStart = performance.now();
+      const spunMs = () => {
+        const used = process.cpuUsage(cpuStart);
+        return (used.user + used.system) / 1000;
+      };
+      while (spunMs() < 120 && performance.now() - wallStart < 5000) {
         // spin
       }
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -9,7 +9,7 @@ import { runScenario, type RunObserveOptions } from '../../src/runner/run-scenar
 import { validateScenario } from '../../src/scenario/load.js';
 import { assertWellFormedXml } from '../reporters/xml-check.js';
 import { checkHistograms, parseExposition, sampleValue, type Family } from './exposition.js';
-import { calmProbe, laggingProbe } from './fake-probe.js';
+import { calmProbe, fakeGcSource, laggingProbe } from './fake-probe.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -155,6 +155,52 @@ describe('watching a run', () => {
     expect(junit).toContain('<skipped message="harness saturated, kept by --allow-saturated');
   });
 
+  it('reports the harness GC per second, in the summary, in every report and on /metrics', async () => {
+    // A GC source that reports a 120 ms major pause and a 2 ms scavenge the moment the run starts.
+    const gc = fakeGcSource();
+    const start = gc.start;
+    gc.start = (onPause) => {
+      start(onPause);
+      const now = Date.now();
+      gc.emit({ atMs: now, durationMs: 120, kind: 'major' });
+      gc.emit({ atMs: now, durationMs: 2, kind: 'minor' });
+    };
+    let finalText = '';
+    const result = await run({
+      metricsAddr: '127.0.0.1:0',
+      probe: { ...calmProbe(), gc },
+      beforeClose: async (listening) => {
+        finalText = await scrape(listening);
+      },
+    });
+    const g = result.summary.generator!.gc!;
+    expect(g).toMatchObject({ totalPauseMs: 122, pauses: 2, maxPauseMs: 120, maxPauseKind: 'major', majorCount: 1, worstSecondPauseMs: 122 });
+    const t = g.worstSecond!;
+    expect(g.longPauses).toEqual([{ t, pauseMs: 120, kind: 'major' }]);
+    const rows = result.summary.timeSeries.filter((row) => row.gc);
+    expect(rows.map((row) => row.t)).toEqual([t]);
+    expect(rows[0]!.gc).toEqual({ pauseMs: 122, pauses: 2, maxPauseMs: 120, majorPauseMs: 120 });
+
+    const end = parseExposition(finalText);
+    expect(sampleValue(end, 'fleetsim_generator_gc_pause_seconds_total', { kind: 'major' })).toBeCloseTo(0.12, 9);
+    expect(sampleValue(end, 'fleetsim_generator_gc_pause_seconds_total', { kind: 'minor' })).toBeCloseTo(0.002, 9);
+    expect(sampleValue(end, 'fleetsim_generator_gc_pauses_total', { kind: 'major' })).toBe(1);
+
+    const md = await readFile(join(result.reportDir, 'summary.md'), 'utf8');
+    expect(md).toContain('**GC:** paused 122ms');
+    expect(md).toContain('GC pauses of 50 ms or more:');
+    expect(md).toContain(`- second ${t}: a 120ms major GC pause`);
+    const junit = await readFile(join(result.reportDir, 'junit.xml'), 'utf8');
+    assertWellFormedXml(junit);
+    expect(junit).toContain('<property name="gc.maxPauseMs" value="120"/>');
+    expect(junit).toContain(`second ${t}: a 120ms major GC pause`);
+    const html = await readFile(join(result.reportDir, 'report.html'), 'utf8');
+    expect(html).toContain('GC paused 122ms');
+    const json = JSON.parse(await readFile(join(result.reportDir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(json.generator!.gc!.majorCount).toBe(1);
+    expect(json.timeSeries[t]!.gc!.maxPauseMs).toBe(120);
+  });
+
   // The real probe measures this process on a shared machine: a heavy test file scheduled beside
   // this one (or another job on the host) can lag the event loop for one of the run's few seconds.
   // Retries absorb that; a harness that saturates on a 5-agent run fails all three attempts.
@@ -162,6 +208,8 @@ describe('watching a run', () => {
     const result = await run({}, { thresholds: ['error_rate < 1%'] });
     expect(result.summary.generator!.seconds).toBeGreaterThanOrEqual(2);
     expect(result.summary.generator!.verdict).toBe('ok');
+    // The real probe observes GC (a run this short may have had no pause at all).
+    expect(result.summary.generator!.gc).toMatchObject({ longPauseMs: 50 });
     expect(result.summary.outcome).toBe('passed');
     expect(result.exitCode).toBe(0);
   });

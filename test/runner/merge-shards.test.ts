@@ -139,6 +139,36 @@ describe('merging shards', () => {
     expect(merged.meta.shards).toMatchObject({ count: 2, merged: [0, 1], missing: [], partial: false, embeddedServers: 2 });
   });
 
+  it('keeps the GC section of the shard with the longest pause (GC figures do not add across processes)', async () => {
+    const { shards } = feed();
+    const generator = (maxPauseMs: number) => ({
+      eventLoopDelayMs: { p50: 1, p99: 2, max: 3 },
+      cpuPercent: { mean: 10, max: 20 },
+      maxRssBytes: 1,
+      seconds: 4,
+      saturatedSeconds: 0,
+      verdict: 'ok' as const,
+      gc: {
+        totalPauseMs: maxPauseMs * 2,
+        pausedPercent: 1,
+        pauses: 2,
+        maxPauseMs,
+        maxPauseKind: 'major' as const,
+        majorCount: 1,
+        majorPauseMs: maxPauseMs,
+        worstSecond: 1,
+        worstSecondPauseMs: maxPauseMs,
+        byKind: {},
+        longPauses: [],
+        longPauseMs: 50,
+      },
+    });
+    const files = shards.map((r, i) => ({ ...shardFile(r, i, STREAMS), generator: generator(i === 0 ? 30 : 120) }));
+    const checked = await loadCheckedShards({ paths: await writeShards(files), cwd: '/' });
+    const { summary } = mergeShardSummary(checked, { log: silent, runId: 'merged' });
+    expect(summary.generator?.gc).toEqual(generator(120).gc);
+  });
+
   it('refuses shards of another run, a shard given twice and a missing shard, with exact messages', async () => {
     const { shards } = feed();
     const other = validateScenario({ ...input, duration: '5s' }, 'test');

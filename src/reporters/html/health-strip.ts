@@ -6,6 +6,7 @@
 import type { GeneratorPerSecond, RunSummary } from '../../metrics/summary-types.js';
 import { SATURATION_RULE } from '../../observe/saturation.js';
 import { escapeXml as esc, fmtMs, fmtNum, generatorLine } from '../format.js';
+import { gcLine, gcPauseNotes } from '../gc-format.js';
 import { lineChart, type ChartBand } from '../svg-chart.js';
 import { MAX_POINTS } from './time-charts.js';
 
@@ -50,6 +51,7 @@ export function healthHtml(summary: RunSummary, domain: [number, number] | undef
   const g = summary.generator;
   if (!g) return [];
   const out = ['<h2>Harness health</h2>', `<p>${esc(generatorLine(g))}</p>`];
+  if (g.gc) out.push(`<p>${esc([`GC ${gcLine(g.gc)}`, ...gcPauseNotes(summary, 3)].join(' · '))}</p>`);
   const ps = g.perSecond;
   if (!ps || ps.atS.length === 0) return out;
   const { xs, p99, cpu } = foldSamples(ps);
