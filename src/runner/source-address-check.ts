@@ -59,12 +59,15 @@ export function sourceCheckUrls(scenario: Scenario, keptTargetUrl?: string): str
 
 /**
  * The run's check: every source address bindable and of the destinations' family (usage error
- * otherwise), then one log line saying which are in use (unless `announce` is false: a local
- * worker, whose parent said it already).
+ * otherwise), then one log line saying which are in use (at debug level when `announce` is
+ * false: a local worker, whose parent said it already).
  */
 export async function prepareSourceAddresses(scenario: Scenario, log: Logger, options: { keptTargetUrl?: string; announce?: boolean } = {}): Promise<void> {
   const addresses = scenario.sourceAddresses ?? [];
   if (addresses.length === 0) return;
   await checkSourceAddresses(addresses, sourceCheckUrls(scenario, options.keptTargetUrl));
-  if (options.announce !== false) log.info(`source addresses: sockets bind ${describeSourceAddresses(addresses)} round-robin`);
+  const line = `source addresses: sockets bind ${describeSourceAddresses(addresses)} round-robin`;
+  // A `--workers` worker says it at debug level only: its parent has said it once for the run.
+  if (options.announce === false) log.debug(line);
+  else log.info(line);
 }
