@@ -6,6 +6,7 @@
  */
 import { FleetsimError } from '../core/errors.js';
 import { parseDuration } from '../scenario/duration.js';
+import { parseSourceAddresses } from '../core/source-addresses.js';
 
 function usage(flag: string, expected: string, value: unknown): never {
   throw new FleetsimError('usage', `--${flag} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
@@ -52,4 +53,16 @@ export function durationFlag(flag: string, value: unknown, options: { positive?:
 export function textFlag(flag: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') usage(flag, 'a non-empty value', value);
   return value as string;
+}
+
+/** `--source-addresses`: the list it names (core/source-addresses.ts), or a usage error quoting the problem. */
+export function sourceAddressesFlag(value: unknown): string[] {
+  try {
+    return parseSourceAddresses(textFlag('source-addresses', value));
+  } catch (error) {
+    if (error instanceof FleetsimError) throw error;
+    throw new FleetsimError('usage', `--source-addresses: ${(error as Error).message}`, {
+      hint: 'e.g. --source-addresses 127.0.0.2-9, or 10.0.0.5,10.0.0.6,fd00::5',
+    });
+  }
 }

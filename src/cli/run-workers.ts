@@ -41,6 +41,11 @@ export async function runLocalWorkers(run: LocalWorkersRun): Promise<number> {
   if (args.seed !== undefined) passOn.push('--seed', args.seed);
   if (args.target !== undefined && args.credentials !== undefined) passOn.push('--target', args.target, '--credentials', resolve(io.cwd, args.credentials));
   if (args['allow-saturated'] === true) passOn.push('--allow-saturated');
+  // Every worker binds all the addresses, round-robin over its own agents: the port limit is per
+  // (source, target) pair on the machine, so N workers spread over n addresses load each as
+  // one process would. Checked (and announced) here once, before any worker starts.
+  if (args['source-addresses'] !== undefined) passOn.push('--source-addresses', args['source-addresses']);
+  await (await import('../runner/source-address-check.js')).prepareSourceAddresses(run.scenario, log);
   const clear = tty ? '\r\x1b[2K' : '';
   // Loaded here, not at the top: run.ts (and so every command) imports this file for its flag.
   const { runWorkers } = await import('../runner/workers.js');

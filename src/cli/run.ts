@@ -4,7 +4,7 @@ import { FleetsimError, SIGNAL_EXIT, type StopSignal } from '../core/errors.js';
 import { createLogger, type LogLevel } from '../core/log.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
 import type { CliCommand } from './command.js';
-import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
+import { durationFlag, sourceAddressesFlag, textFlag, wholeNumberFlag } from './flags.js';
 import { STOP_SIGNALS, writeLine, type CliIO } from './io.js';
 import { prepareOutputDir } from './output-dir.js';
 import { parseStartAt } from '../runner/start-at.js';
@@ -27,6 +27,7 @@ interface RunArgs {
   'start-at'?: string;
   workers?: string;
   worker?: boolean;
+  'source-addresses'?: string;
   'log-level': LogLevel;
 }
 
@@ -80,6 +81,12 @@ export const runCommand: CliCommand<RunArgs> = {
         requiresArg: true,
         describe: 'run the fleet as N local worker processes (auto: one per CPU), one shard each, merged at the end',
       })
+      .option('source-addresses', {
+        type: 'string',
+        requiresArg: true,
+        describe:
+          'bind sockets to these local addresses round-robin, past the ~28k ports per address and target: a range (127.0.0.2-9, 10.0.0.5-10.0.0.9) or a comma list (IPv4, IPv6)',
+      })
       // Internal: how `--workers` starts each worker (IPC with the parent).
       .option('worker', { type: 'boolean', hidden: true })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<RunArgs>,
@@ -95,6 +102,7 @@ export const runCommand: CliCommand<RunArgs> = {
     const shard = args.shard === undefined ? undefined : (await import('../runner/shard.js')).parseShard(textFlag('shard', args.shard));
     const startAtMs = args['start-at'] === undefined ? undefined : parseStartAt(textFlag('start-at', args['start-at']), Date.now());
     const workers = args.workers === undefined ? undefined : workersFlag(args.workers);
+    const sourceAddresses = args['source-addresses'] === undefined ? undefined : sourceAddressesFlag(args['source-addresses']);
     if (workers !== undefined && shard)
       throw new FleetsimError('usage', '--workers and --shard go separately', { hint: '--workers N starts the N shards itself' });
     if (startAtMs !== undefined && !shard && workers === undefined) {
@@ -121,6 +129,7 @@ export const runCommand: CliCommand<RunArgs> = {
         duration: args.duration,
         seed,
         protocol: args.protocol,
+        sourceAddresses,
         target: args.target && args.credentials ? { url: args.target, credentials: resolve(io.cwd, args.credentials) } : undefined,
       },
       { cwd: io.cwd },
@@ -129,6 +138,12 @@ export const runCommand: CliCommand<RunArgs> = {
       throw new FleetsimError('usage', '--workers cannot serve /metrics yet (each worker would bind the same address)', {
         hint: 'drop --metrics-addr / observe.metricsAddr, or run the shards yourself (--shard K/N) with one --metrics-addr each',
       });
+    }
+    if (scenario.sourceAddresses?.length) {
+      // Before --out is touched: an address this machine cannot bind is a usage error (the run
+      // checks again, and says which addresses it uses).
+      const { checkSourceAddresses, sourceCheckUrls } = await import('../runner/source-address-check.js');
+      await checkSourceAddresses(scenario.sourceAddresses, sourceCheckUrls(scenario));
     }
     const outDir = await prepareOutputDir(args.out, { cwd: io.cwd });
     if (workers !== undefined) {
@@ -150,6 +165,7 @@ export const runCommand: CliCommand<RunArgs> = {
           live: tty ? (line) => io.stderr.write(`\r\x1b[2K${line}`) : undefined,
           print: (text) => writeLine(io.stdout, text),
           observe: { metricsAddr, allowSaturated: args['allow-saturated'] === true ? true : undefined },
+          announceSourceAddresses: parent === undefined,
           ...(shard ? { shard: { ...shard, startAtMs, allowSaturated: args['allow-saturated'] === true, ...shardHooks } } : {}),
         }).then(async (result) => {
           writeLine(io.stdout, `report: ${result.reportDir}`);

@@ -27,6 +27,7 @@ import { proxySummary } from './proxy-summary.js';
 import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
 import { watchRamp } from './ramp-watch.js';
 import { prepareShardRun, type ShardRun, type ShardRunOptions } from './shard-run.js';
+import { prepareSourceAddresses } from './source-address-check.js';
 import { startTarget, type RunTarget } from './target.js';
 import { createTargetHealth, teeSink } from './target-health.js';
 import { buildWorkloads } from './workloads.js';
@@ -60,6 +61,8 @@ export interface RunOptions {
    * every sample (`fleetsim capacity` judges each step on its own window from it).
    */
   tap?: (startedAtClock: number) => MetricSink;
+  /** Log which source addresses are in use (default true; a `--workers` worker's parent logs it). */
+  announceSourceAddresses?: boolean;
 }
 
 export interface RunObserveOptions {
@@ -138,6 +141,8 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   const { scenario } = options;
   const { clock, log, plan, thresholds, runId, reportDir, timing, observation, shard } = run;
   const kept = options.target;
+  // Before the target starts and before any traffic: an address the machine cannot bind is a usage error.
+  await prepareSourceAddresses(scenario, log, { keptTargetUrl: kept?.target.url, announce: options.announceSourceAddresses });
   const target: RunTarget = kept ? { ...kept, close: async () => undefined } : await startTarget(scenario, plan.peakAgents, log, shard?.spec);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
   // The agents wanted over time: the whole fleet's, or this shard's slice of it.

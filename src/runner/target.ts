@@ -42,7 +42,7 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
   const direct = await startDirectTarget(scenario, peakAgents, log, shard);
   if (!scenario.faults.some(isProxyFault)) return direct;
   try {
-    return await withFaultProxy(direct, String(scenario.seed), log);
+    return await withFaultProxy(direct, String(scenario.seed), log, scenario.sourceAddresses ?? []);
   } catch (error) {
     await direct.close();
     throw error;
@@ -53,7 +53,7 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
  * Puts the fault proxy (its own process) in front of the target and points the fleet at it:
  * every client (agents, peers, REST) takes its base URL from `target.url`.
  */
-async function withFaultProxy(direct: RunTarget, seed: string, log: Logger): Promise<RunTarget> {
+async function withFaultProxy(direct: RunTarget, seed: string, log: Logger, localAddresses: readonly string[]): Promise<RunTarget> {
   const upstream = new URL(direct.upstreamUrl);
   if (upstream.protocol === 'https:') {
     throw new FleetsimError('usage', `network faults need a plain-HTTP target; ${direct.upstreamUrl} is https and the fault proxy does not terminate TLS`, {
@@ -62,7 +62,7 @@ async function withFaultProxy(direct: RunTarget, seed: string, log: Logger): Pro
   }
   const port = Number(upstream.port || 80);
   const host = upstream.hostname.replace(/^\[|\]$/g, '');
-  const proxy = await startFaultProxyProcess({ target: { host, port }, seed });
+  const proxy = await startFaultProxyProcess({ target: { host, port }, seed, localAddresses });
   const url = proxy.url(direct.upstreamUrl).replace(/\/+$/, '');
   log.info(`fault proxy (pid ${proxy.pid}) at ${url} in front of ${direct.upstreamUrl}: the fleet dials the proxy`);
   try {

@@ -43,6 +43,7 @@ export async function buildWorkloads(
     schedule,
     agents: scenario.agents,
     coordinate: createCoordinateTap(),
+    sourceAddresses: scenario.sourceAddresses ?? [],
   };
   const workloads: Workload[] = [];
   for (const [key, kind] of Object.entries(WORKLOAD_KINDS) as [keyof typeof WORKLOAD_KINDS, AnyWorkloadKind][]) {

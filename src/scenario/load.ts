@@ -22,6 +22,8 @@ export interface ScenarioOverrides {
   protocol?: string;
   /** A real target; drops the file's embedded-only `server` block (embedded-only faults then fail validation; network faults run through the proxy). */
   target?: { url: string; credentials: string };
+  /** `--source-addresses`, already parsed: replaces the file's `sourceAddresses`. */
+  sourceAddresses?: readonly string[];
 }
 
 const CODE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
@@ -171,6 +173,7 @@ export function applyOverrides(raw: unknown, overrides: ScenarioOverrides): unkn
     out.duration = overrides.duration;
   }
   if (overrides.seed !== undefined) out.seed = overrides.seed;
+  if (overrides.sourceAddresses !== undefined) out.sourceAddresses = [...overrides.sourceAddresses];
   if (overrides.protocol !== undefined) out.agents = { ...(isObj(out.agents) ? out.agents : {}), protocol: overrides.protocol };
   if (overrides.target !== undefined) {
     out.target = { ...overrides.target };

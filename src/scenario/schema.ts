@@ -12,6 +12,7 @@ import type { AnyWorkloadKind, RunFacts, SectionValue } from '../workloads/kind.
 import { WORKLOAD_KINDS, type WorkloadKey, type WorkloadKinds } from '../workloads/registry.js';
 import { ENDPOINT } from '../metrics/names.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
+import { parseSourceAddresses } from '../core/source-addresses.js';
 import { showValue } from './duration.js';
 import { count, duration, int } from './fields.js';
 import { faultSchema } from './faults.js';
@@ -100,6 +101,23 @@ const observe = z.strictObject({
   allowSaturated: z.boolean().default(false),
 });
 
+/**
+ * Local addresses every socket binds, round-robin (`--source-addresses` overrides): a comma
+ * list or an array of addresses and IPv4 ranges (core/source-addresses.ts); outputs the list.
+ */
+const sourceAddresses = z
+  .union([z.string(), z.array(z.string())], {
+    error: (i) => `expected addresses like "127.0.0.2-9" or ["10.0.0.5", "10.0.0.6"], got ${showValue(i.input)}`,
+  })
+  .transform((spec, ctx) => {
+    try {
+      return parseSourceAddresses(spec);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: spec });
+      return z.NEVER;
+    }
+  });
+
 const serverDefaults = server.parse({});
 
 type WorkloadSections = { [K in WorkloadKey]: WorkloadKinds[K]['section'] };
@@ -129,6 +147,7 @@ const scenarioObject = z.strictObject({
     .transform((seed) => String(seed)),
   duration,
   target: z.strictObject({ url: httpUrl, credentials: z.string().min(1) }).optional(),
+  sourceAddresses: sourceAddresses.optional(),
   server: server.optional(),
   ...workloadSections(),
   faults: z.array(faultSchema).optional(),

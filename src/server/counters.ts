@@ -23,6 +23,8 @@ export interface AgentCounters {
   coordinateClosed: number;
   /** The agent has a current coordinate socket now. */
   connected: boolean;
+  /** Remote address of the agent's latest coordinate or /me/rpc socket (which source address it bound). */
+  remoteAddress?: string;
   /** What the agent did over the v2 API (/me/rpc); all zero for a v1-only agent. */
   v2: AgentV2Counters;
 }
@@ -113,6 +115,8 @@ export interface ServerCounters {
     requests: number;
     rateLimited: number;
     faultsInjected: number;
+    /** TCP connections accepted, by remote address (how `--source-addresses` spread them). */
+    connectionsByRemoteAddress: Record<string, number>;
     v2: V2Totals;
   };
   /** Keyed by agent id; only agents that were touched at least once appear. */
@@ -178,7 +182,12 @@ export function snapshotAgentCounters(c: AgentCounters): AgentCounters {
 }
 
 export function snapshotTotals(t: ServerCounters['totals']): ServerCounters['totals'] {
-  return { ...t, identityExchanges: { ...t.identityExchanges }, v2: { ...t.v2, calls: { ...t.v2.calls }, errors: { ...t.v2.errors } } };
+  return {
+    ...t,
+    identityExchanges: { ...t.identityExchanges },
+    connectionsByRemoteAddress: { ...t.connectionsByRemoteAddress },
+    v2: { ...t.v2, calls: { ...t.v2.calls }, errors: { ...t.v2.errors } },
+  };
 }
 
 export function emptyTotals(): ServerCounters['totals'] {
@@ -201,6 +210,7 @@ export function emptyTotals(): ServerCounters['totals'] {
     requests: 0,
     rateLimited: 0,
     faultsInjected: 0,
+    connectionsByRemoteAddress: {},
     v2: {
       rpcOpened: 0,
       rpcClosed: 0,

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { systemClock } from '../core/clock.js';
@@ -152,6 +152,10 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     const { path, query } = split(req);
     const ex: Exchange = { req, socket, head, path, query };
     dispatch(ex);
+  });
+  httpServer.on('connection', (socket: Socket) => {
+    const from = socket.remoteAddress ?? 'unknown';
+    state.totals.connectionsByRemoteAddress[from] = (state.totals.connectionsByRemoteAddress[from] ?? 0) + 1;
   });
   httpServer.on('clientError', (_error, socket: Duplex) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

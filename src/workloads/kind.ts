@@ -28,6 +28,11 @@ export interface WorkloadEnv extends RunFacts {
   /** Where a kind that watches the agents' coordinate traffic (peers) meets the fleet. Read it
    * from `run`, not from `create`: kinds are created in registry order. */
   coordinate: CoordinateTap;
+  /**
+   * Local addresses the kind's sockets bind, round-robin (`--source-addresses`; checked
+   * bindable before the run); empty: the system picks.
+   */
+  sourceAddresses: readonly string[];
 }
 
 /**

@@ -59,6 +59,22 @@ const cases: [string, () => string[], RegExp][] = [
   ['--workers with --shard', () => [...RUN, '--workers', '2', '--shard', '0/2', '--out', out], /--workers and --shard go separately/],
   ['--workers with --metrics-addr', () => [...RUN, '--workers', '2', '--metrics-addr', '9464', '--out', out], /--workers cannot serve \/metrics yet/],
   ['--worker without a parent', () => [...RUN, '--worker', '--shard', '0/2', '--out', out], /--worker is internal/],
+  [
+    'a malformed --source-addresses',
+    () => [...RUN, '--source-addresses', '127.0.0.2-300', '--out', out],
+    /--source-addresses: "127\.0\.0\.2-300": the last octet 300 is past 255/,
+  ],
+  ['--source-addresses with no value', () => [...RUN, '--source-addresses', '--out', out], /Not enough arguments following: source-addresses/],
+  [
+    'an unbindable --source-addresses (TEST-NET-1 belongs to no host)',
+    () => [...RUN, '--source-addresses', '127.0.0.2,192.0.2.7', '--out', out],
+    /source addresses: 192\.0\.2\.7 is not an address of this machine \(EADDRNOTAVAIL\)/,
+  ],
+  [
+    'an IPv6 --source-addresses against the IPv4 embedded server',
+    () => [...RUN, '--source-addresses', '::1', '--out', out],
+    /source addresses: ::1 is IPv6 but the run connects to 127\.0\.0\.1 \(IPv4\)/,
+  ],
   ['merge without files', () => ['merge'], /Not enough non-option arguments: got 0, need at least 1/],
   ['no command', () => [], /name a command: run, plan, serve, compare, conform, merge or capacity/],
   ['an unknown command', () => ['rnu'], /Unknown argument: rnu/],

@@ -98,6 +98,19 @@ describe('run --workers N (local shard processes)', () => {
     for (const pid of [...pidsOf(one!.stderr), ...pidsOf(two!.stderr)]) expect(alive(pid)).toBe(false);
   });
 
+  it('--source-addresses reaches every worker; the parent checks and announces them once', { timeout: 180_000 }, async () => {
+    const dir = await tempDir();
+    const file = await scenarioFile(dir);
+    const argv = ['run', file, '--workers', '2', '--source-addresses', '127.0.0.2-3', '--out', join(dir, 'out'), '--no-live', '--log-level', 'debug'];
+    const result = await runMain(argv, testIO({ cwd: dir }));
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.split('\n').filter((l) => l.includes('source addresses: sockets bind 127.0.0.2, 127.0.0.3 (2 addresses) round-robin'));
+    // One info line from the parent; each worker got the flag and says so at debug level only.
+    expect(lines.filter((l) => l.includes('[info]'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('[debug]'))).toHaveLength(2);
+    expect((await readRun(join(dir, 'out'))).summary.agents).toMatchObject({ planned: AGENTS, connected: AGENTS });
+  });
+
   it('forwards SIGINT to every worker, merges their partial shards (exit 130) and leaves no worker behind', { timeout: 180_000 }, async () => {
     const dir = await tempDir();
     const file = await scenarioFile(dir, '60s');

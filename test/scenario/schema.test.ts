@@ -268,6 +268,16 @@ describe('validateScenario: problems', () => {
     ]);
   });
 
+  it('takes sourceAddresses as a comma list or an array, and lists a malformed one with its path', () => {
+    expect(validateScenario({ name: 's', duration: '5s', sourceAddresses: '127.0.0.2-3' }, 'x').sourceAddresses).toEqual(['127.0.0.2', '127.0.0.3']);
+    expect(validateScenario({ name: 's', duration: '5s', sourceAddresses: ['10.0.0.5', 'fd00::1'] }, 'x').sourceAddresses).toEqual(['10.0.0.5', 'fd00::1']);
+    expect(validateScenario({ name: 's', duration: '5s' }, 'x').sourceAddresses).toBeUndefined();
+    expect(issuesOf({ name: 's', duration: '5s', sourceAddresses: '127.0.0.2,127.0.0.2' })).toEqual(['sourceAddresses: 127.0.0.2 is listed twice']);
+    expect(issuesOf({ name: 's', duration: '5s', sourceAddresses: 5 })).toEqual([
+      expect.stringMatching(/^sourceAddresses: expected addresses like "127\.0\.0\.2-9"/),
+    ]);
+  });
+
   it('accepts semver versions with pre-release and build parts', () => {
     for (const version of ['v0.15.3', 'v2.0.0-rc.1', 'v1.2.3+build.5']) {
       expect(validateScenario({ name: 'x', duration: '1s', agents: { version } }, 'x').agents.version).toBe(version);

@@ -48,11 +48,17 @@ export class ProxyConnection {
   constructor(
     readonly id: number,
     readonly client: Socket,
-    target: { host: string; port: number },
+    /** Where to connect, and from which local address (`--source-addresses`), if one. */
+    target: { host: string; port: number; localAddress?: string },
     clock: ProxyClock,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.upstream = connect({ host: target.host, port: target.port, allowHalfOpen: true });
+    this.upstream = connect({
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      ...(target.localAddress ? { localAddress: target.localAddress } : {}),
+    });
     this.upstream.setNoDelay(true);
     client.setNoDelay(true);
     this.lanes = { upstream: new Lane(client, this.upstream, clock), downstream: new Lane(this.upstream, client, clock) };

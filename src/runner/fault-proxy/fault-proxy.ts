@@ -5,6 +5,7 @@
  * closes (slow-close). Agents, peers and REST all speak HTTP/1.1 and WebSocket over TCP, so a
  * byte-level proxy covers them all without parsing anything.
  */
+import { sourceAddressAt } from '../../core/source-addresses.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createRng, type Rng } from '../../core/rng.js';
 import { isToxicAction, type ProxyAction } from './actions.js';
@@ -21,6 +22,12 @@ export interface FaultProxyOptions {
   clock?: ProxyClock;
   /** Seeds which connections a `fraction` picks and the latency jitter. */
   rng?: Rng;
+  /**
+   * Source addresses of the proxy's own connections to the target (`--source-addresses`),
+   * round-robin by connection: the proxy is one process dialing one `ip:port` for the whole
+   * fleet, so it needs them as much as the fleet does.
+   */
+  localAddresses?: readonly string[];
 }
 
 /** A running action. It ends by itself after its duration (if > 0), or when `end()` is called. */
@@ -141,7 +148,9 @@ export async function createFaultProxy(options: FaultProxyOptions): Promise<Faul
     for (const w of windows) {
       if (w.action.action === 'reset' && pickNew(w.action.fraction, w.rng)) return turnAway(client, 'reset');
     }
-    const connection = new ProxyConnection(nextId++, client, options.target, clock, hooks);
+    const id = nextId++;
+    const localAddress = sourceAddressAt(options.localAddresses ?? [], id - 1);
+    const connection = new ProxyConnection(id, client, localAddress ? { ...options.target, localAddress } : options.target, clock, hooks);
     open.add(connection);
     counters.peakOpen = Math.max(counters.peakOpen, open.size);
     for (const w of windows) {

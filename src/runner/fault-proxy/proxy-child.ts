@@ -32,7 +32,7 @@ process.on('message', (raw) => {
   const msg = raw as ProxyParentMessage;
   switch (msg.type) {
     case 'start':
-      createFaultProxy({ target: msg.target, rng: createRng(`${msg.seed}/fault-proxy`) }).then(
+      createFaultProxy({ target: msg.target, rng: createRng(`${msg.seed}/fault-proxy`), localAddresses: msg.localAddresses ?? [] }).then(
         (p) => {
           proxy = p;
           send({ type: 'ready', host: p.host, port: p.port });

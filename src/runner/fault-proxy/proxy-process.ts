@@ -32,7 +32,7 @@ export interface ProxyProcessStats {
 
 /** Messages parent → child. */
 export type ProxyParentMessage =
-  | { type: 'start'; target: { host: string; port: number }; seed: string }
+  | { type: 'start'; target: { host: string; port: number }; seed: string; localAddresses?: string[] }
   | { type: 'apply'; id: number; action: ProxyAction }
   | { type: 'end'; id: number }
   | { type: 'stats'; id: number }
@@ -47,7 +47,12 @@ export type ProxyChildMessage =
   | { type: 'ended'; id: number }
   | { type: 'stats'; id: number; stats: FaultProxyStats | undefined; cpu: NodeJS.CpuUsage };
 
-export async function startFaultProxyProcess(options: { target: { host: string; port: number }; seed: string }): Promise<ProxyProcess> {
+export async function startFaultProxyProcess(options: {
+  target: { host: string; port: number };
+  seed: string;
+  /** Source addresses of the proxy's connections to the target (round-robin). */
+  localAddresses?: readonly string[];
+}): Promise<ProxyProcess> {
   const entry = ownModule('./proxy-child.js', import.meta.url);
   const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -84,7 +89,12 @@ export async function startFaultProxyProcess(options: { target: { host: string; 
     });
     child.once('error', reject);
   });
-  child.send({ type: 'start', target: options.target, seed: options.seed } satisfies ProxyParentMessage);
+  child.send({
+    type: 'start',
+    target: options.target,
+    seed: options.seed,
+    ...(options.localAddresses?.length ? { localAddresses: [...options.localAddresses] } : {}),
+  } satisfies ProxyParentMessage);
   let started: { host: string; port: number };
   try {
     started = await ready;

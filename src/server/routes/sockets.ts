@@ -70,6 +70,7 @@ export function agentCoordinate(s: ServerState, ex: Exchange, agent: AgentRecord
   if (!acceptable(s, ex)) return;
   const capturedDisconnectedAt = agent.disconnectedAt;
   upgrade(s, ex, (ws) => {
+    s.store.count(agent).remoteAddress = ex.req.socket.remoteAddress;
     const connection = new AgentConnection(s, agent, ws, capturedDisconnectedAt);
     ws.once('close', () => connection.closed());
     s.coordinator.attachAgent(agent.id, ws);

@@ -30,7 +30,15 @@ function versionOr400(s: ServerState, ex: Exchange, fallback: string): { major: 
 export function agentRpc(s: ServerState, ex: Exchange, agent: AgentRecord): void {
   const version = versionOr400(s, ex, '2.0');
   if (!version || !acceptable(s, ex)) return;
-  upgrade(s, ex, (ws: WebSocket) => serveAgentSession(s, ws, agent, version.version), s.wssV2);
+  upgrade(
+    s,
+    ex,
+    (ws: WebSocket) => {
+      s.store.count(agent).remoteAddress = ex.req.socket.remoteAddress;
+      serveAgentSession(s, ws, agent, version.version);
+    },
+    s.wssV2,
+  );
 }
 
 /**

@@ -58,6 +58,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         model: resolved.http,
         baseUrl: ctx.target.url,
         connections: resolved.httpConnections,
+        localAddresses: resolved.localAddresses,
         metrics: ctx.metrics,
         clock,
       });

@@ -8,6 +8,9 @@
  *   socket + REST connection), so a process holds about half as many agents; {@link fdBudgetIssue}
  *   refuses a fleet that cannot fit before it starts.
  * Either way every connection opened to the target is counted (METRIC.httpConnectionsOpened).
+ * With source addresses (`localAddresses`) a per-agent connection binds its agent's address, and
+ * `shared` becomes one pool per address (the connections divided among them), each agent sending
+ * on its address's pool, so every address carries its share of the REST connections.
  */
 import type { Clock } from '../../core/clock.js';
 import { createHttpTransport, createSingleConnectionTransport, type RequestContext } from '../../client/http.js';
@@ -19,21 +22,24 @@ export type HttpModel = AgentsConfig['http'];
 
 /** The REST contexts of one fleet. */
 export interface FleetConnections {
-  /** The fleet-wide context (the shared pool; with `per-agent` it opens nothing unless used). */
+  /** The fleet-wide context (the shared pool, the first address's with source addresses; with
+   * `per-agent` it opens nothing unless used). */
   readonly shared: RequestContext;
   /** The context agent `localAddress` sends with: the shared one, or a new one-connection one. */
   forAgent(localAddress?: string): RequestContext;
   /** Closes an agent's own connection (no-op for the shared context). */
   release(ctx: RequestContext): Promise<void>;
-  /** Closes the shared pool (agents release their own first). */
+  /** Closes the shared pool(s) (agents release their own first). */
   close(): Promise<void>;
 }
 
 export interface FleetConnectionOptions {
   model: HttpModel;
   baseUrl: string;
-  /** Size of the shared pool. */
+  /** Size of the shared pool (split over the source addresses). */
   connections: number;
+  /** Source addresses the connections bind (agents pass theirs to `forAgent`); empty: the system picks. */
+  localAddresses?: readonly string[];
   metrics: MetricSink;
   clock: Clock;
 }
@@ -42,22 +48,37 @@ export function createFleetConnections(options: FleetConnectionOptions): FleetCo
   const { metrics, clock, baseUrl } = options;
   // One listener for every connection of the fleet (no closure per agent).
   const onConnect = (): void => metrics.count(METRIC.httpConnectionsOpened, 1);
-  const shared: RequestContext = {
-    transport: createHttpTransport({ baseUrl, connections: options.connections, onConnect }),
-    metrics,
-    clock,
+  const addresses = options.localAddresses ?? [];
+  // One pool per source address (an undici pool binds one localAddress); pools open lazily, so
+  // a pool nobody sends on holds no descriptor.
+  const perPool = Math.max(1, Math.ceil(options.connections / Math.max(1, addresses.length)));
+  const pools = new Map<string | undefined, RequestContext>();
+  const poolContexts = new Set<RequestContext>();
+  const poolFor = (localAddress: string | undefined): RequestContext => {
+    let ctx = pools.get(localAddress);
+    if (!ctx) {
+      const connections = localAddress === undefined && addresses.length === 0 ? options.connections : perPool;
+      const transport = createHttpTransport({ baseUrl, connections, onConnect, ...(localAddress ? { localAddress } : {}) });
+      ctx = { transport, metrics, clock };
+      pools.set(localAddress, ctx);
+      poolContexts.add(ctx);
+    }
+    return ctx;
   };
+  const shared = poolFor(addresses[0]);
   return {
     shared,
     forAgent(localAddress) {
-      if (options.model === 'shared') return shared;
+      if (options.model === 'shared') return poolFor(addresses.length > 0 ? localAddress : undefined);
       const transport = createSingleConnectionTransport({ baseUrl, onConnect, ...(localAddress ? { localAddress } : {}) });
       return { transport, metrics, clock };
     },
     async release(ctx) {
-      if (ctx !== shared) await ctx.transport.close();
+      if (!poolContexts.has(ctx)) await ctx.transport.close();
     },
-    close: () => shared.transport.close(),
+    close: async () => {
+      await Promise.all([...pools.values()].map((ctx) => ctx.transport.close()));
+    },
   };
 }
 

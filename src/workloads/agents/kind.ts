@@ -33,7 +33,12 @@ export const agentsKind = defineWorkloadKind({
         const nodeUpdateInterval = rate !== undefined && rate > 0 ? 1000 / rate : config.nodeUpdateInterval;
         const fleet = createAgentFleet(
           { ...config, nodeUpdateInterval },
-          { schedule: env.schedule, durationMs: env.durationMs, observer: env.coordinate.observer },
+          {
+            schedule: env.schedule,
+            durationMs: env.durationMs,
+            observer: env.coordinate.observer,
+            localAddresses: [...env.sourceAddresses],
+          },
         );
         return fleet.run(ctx);
       },

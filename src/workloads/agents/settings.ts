@@ -12,8 +12,9 @@ export interface FleetRun {
   /** Bound on agents on their way up (auth → version → metadata → coordinate handshake) at once
    * (default 256): a step to thousands of agents then ramps as fast as the target admits them. */
   maxConcurrentDials?: number;
-  /** Source addresses for coordinate sockets (agent i uses entry i mod n), e.g. 127.0.0.2…: one
-   * source address only reaches ~14k sockets to one server port
+  /** Source addresses (`--source-addresses`; agent i binds entry i mod n for its coordinate or
+   * /me/rpc socket and its REST connection or pool), e.g. 127.0.0.2…: one source address only
+   * reaches ~14k sockets to one server port quickly
    * (docs/benchmarks.md#ephemeral-ports-and-connections-per-address-pair). */
   localAddresses?: string[];
   /** Schedule tick (default 100 ms); starts are spread evenly inside a tick. */

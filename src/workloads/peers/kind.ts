@@ -9,7 +9,12 @@ export const peersKind = defineWorkloadKind({
     const { createPeersWorkload } = await import('./peers-workload.js');
     // One knob: peers speak the agents' protocol (`auto` is resolved before workloads are made).
     const protocol = env.agents.protocol === 'v2' ? 'v2' : 'v1';
-    const peers = createPeersWorkload(config, { schedule: env.schedule, durationMs: env.durationMs, protocol });
+    const peers = createPeersWorkload(config, {
+      schedule: env.schedule,
+      durationMs: env.durationMs,
+      protocol,
+      localAddresses: env.sourceAddresses,
+    });
     env.coordinate.watch(peers.observer, { agentUpdateRate: config.agentUpdateRate });
     return peers.workload;
   },

@@ -28,6 +28,8 @@ export interface PeerDialOptions {
   tokenIn: 'cookie' | 'header';
   /** The agent this peer dials (v2 adds a tunnel to it). */
   agentId: string;
+  /** Local address the socket binds (`--source-addresses`); the system picks when absent. */
+  localAddress?: string;
   /** The peer's own untagged node (what `sendTagged` tags). */
   node: TailnetNode;
   onNodes(nodes: TailnetNode[], receivedAtMs: number): void;
@@ -50,6 +52,8 @@ export interface PeerDeps {
   agentId: string;
   token: string;
   tokenIn: 'cookie' | 'header';
+  /** Local address every dial of this peer binds (`--source-addresses`). */
+  localAddress?: string;
   agentKey: string;
   key: string;
   node: TailnetNode;
@@ -163,6 +167,7 @@ export class Peer {
         token: this.deps.token,
         tokenIn: this.deps.tokenIn,
         agentId: this.deps.agentId,
+        ...(this.deps.localAddress ? { localAddress: this.deps.localAddress } : {}),
         node: this.deps.node,
         onNodes: (nodes) => {
           // The snapshot can arrive in the same read as the upgrade, before `dial` resolves.

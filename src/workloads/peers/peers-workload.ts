@@ -1,3 +1,4 @@
+import { sourceAddressAt } from '../../core/source-addresses.js';
 import { METRIC } from '../../metrics/names.js';
 import { createClientNode } from '../../protocol/node-factory.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
@@ -27,6 +28,8 @@ export interface PeersRun {
   protocol?: 'v1' | 'v2';
   /** Opens a coordinate socket (default: ws-dial.ts for v1, v2/tailnet-dial.ts for v2). */
   dial?: PeerDial;
+  /** Source addresses (`--source-addresses`): peer j of agent i binds entry (i × perAgent + j) mod n. */
+  localAddresses?: readonly string[];
 }
 
 export interface PeersWorkload {
@@ -73,11 +76,13 @@ export function createPeersWorkload(config: PeersConfig, options: PeersRun): Pee
           const rng = ctx.rng.fork(`peer/${agent.id}/${i}`);
           const node = createClientNode(rng, { nowMs: clock.wallNow() });
           const key = peerKey(agent.id, i);
+          const localAddress = sourceAddressAt(options.localAddresses ?? [], index * config.perAgent + i);
           peerByNodeId.set(node.id.toString(), key);
           list.push(
             new Peer({
               url: `${wsBase}/api/v2/workspaceagents/${agent.id}/coordinate`,
               agentId: agent.id,
+              ...(localAddress ? { localAddress } : {}),
               token: credentials.userToken,
               tokenIn: config.auth,
               agentKey: agentKey(agent.id),

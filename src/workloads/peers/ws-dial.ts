@@ -28,7 +28,7 @@ export function decodeNodesFast(text: string): TailnetNode[] {
  * peer (the v1 wire carries no tunnel, so `agentId` and `node` are unused). Enough for an
  * agent's `/me/coordinate` socket too (benchmarks, scripted test agents).
  */
-export type WsCoordinateDialOptions = Pick<PeerDialOptions, 'url' | 'token' | 'tokenIn' | 'onNodes' | 'onClose'>;
+export type WsCoordinateDialOptions = Pick<PeerDialOptions, 'url' | 'token' | 'tokenIn' | 'onNodes' | 'onClose' | 'localAddress'>;
 
 /**
  * A lightweight coordinate socket on `ws` (peers, agent sockets in benchmarks): token in the
@@ -41,7 +41,12 @@ export const wsCoordinateDial = (options: WsCoordinateDialOptions): Promise<Peer
   new Promise<PeerSocket>((resolve, reject) => {
     const headers: Record<string, string> =
       options.tokenIn === 'header' ? { 'Coder-Session-Token': options.token } : { Cookie: `coder_session_token=${options.token}` };
-    const ws = new WebSocket(options.url, { headers, perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(options.url, {
+      headers,
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     let opened = false;
     const socket: PeerSocket = {
       sendNode(node) {

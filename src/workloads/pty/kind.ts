@@ -8,6 +8,6 @@ export const ptyKind = defineWorkloadKind({
   resolve: resolvePty,
   async create(config, env) {
     const { createPtyWorkload } = await import('./pty-workload.js');
-    return createPtyWorkload(config, { schedule: env.schedule });
+    return createPtyWorkload(config, { schedule: env.schedule, localAddresses: env.sourceAddresses });
   },
 });

@@ -13,6 +13,8 @@ export interface PtyDialOptions {
   token: string;
   tokenIn: 'header' | 'cookie';
   handshakeTimeoutMs?: number;
+  /** Local address the socket binds (`--source-addresses`); the system picks when absent. */
+  localAddress?: string;
 }
 
 /**
@@ -62,6 +64,7 @@ export function dialPty(options: PtyDialOptions): Promise<PtyConnection> {
       headers,
       perMessageDeflate: false,
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     ws.binaryType = 'nodebuffer';
     const early: Buffer[] = [];

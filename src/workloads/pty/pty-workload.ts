@@ -1,3 +1,4 @@
+import { sourceAddressAt } from '../../core/source-addresses.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import { dialPty, type PtyConnection, type PtyDialOptions } from './pty-dial.js';
 import { PtySession } from './pty-session.js';
@@ -18,6 +19,8 @@ export interface PtyRun {
   replayBytes?: number;
   /** Opens a PTY socket (default: dialPty). */
   dial?: (options: PtyDialOptions) => Promise<PtyConnection>;
+  /** Source addresses (`--source-addresses`): session j of agent i binds entry (i × sessionsPerAgent + j) mod n. */
+  localAddresses?: readonly string[];
 }
 
 /**
@@ -70,6 +73,7 @@ export function createPtyWorkload(config: PtyConfig, run: PtyRun): Workload {
         for (let i = 0; i < config.sessionsPerAgent; i++) {
           const rng = ctx.rng.fork(`pty/${agent.id}/${i}`);
           const label = `agent ${index} session ${i}`;
+          const localAddress = sourceAddressAt(run.localAddresses ?? [], index * config.sessionsPerAgent + i);
           const session = new PtySession({
             dialOptions: {
               baseUrl: ctx.target.url,
@@ -80,6 +84,7 @@ export function createPtyWorkload(config: PtyConfig, run: PtyRun): Workload {
               command: config.command,
               token: credentials.userToken,
               tokenIn: config.auth,
+              ...(localAddress ? { localAddress } : {}),
             },
             dial: run.dial ?? dialPty,
             bytesPerSecond: config.bytesPerSecond,

@@ -8,6 +8,6 @@ export const restKind = defineWorkloadKind({
   resolve: resolveRest,
   async create(config, env) {
     const { createRestWorkload } = await import('./rest-workload.js');
-    return createRestWorkload(config, { timeoutMs: env.agents.requestTimeout });
+    return createRestWorkload(config, { timeoutMs: env.agents.requestTimeout, sourceAddresses: env.sourceAddresses });
   },
 });

@@ -9,6 +9,13 @@ export interface RestRun {
   /** Per-request timeout (default 10 s); autocannon counts in whole seconds, so this is rounded
    * up to >= 1 s. The runner passes agents.requestTimeout. */
   timeoutMs?: number;
+  /**
+   * The run's source addresses. autocannon (9.x) opens its sockets with `net.connect(port, host)`
+   * and has no local-address option, so the REST load cannot bind them: with addresses listed
+   * the workload says so once. Its connections are few (`rest.connections`), far from the
+   * per-address port limit the addresses are for.
+   */
+  sourceAddresses?: readonly string[];
 }
 
 /** How often autocannon checks its stop flag (its `sampleInt`); bounds how late a stop lands. */
@@ -39,6 +46,11 @@ export function createRestWorkload(config: RestConfig, options: RestRun = {}): W
     kind: 'rest',
     async run(ctx: WorkloadContext): Promise<void> {
       const target = new URL(ctx.target.url);
+      if ((options.sourceAddresses?.length ?? 0) > 0) {
+        ctx.log.warn(
+          `rest: autocannon cannot bind a source address; its ${config.connections} connection(s) use the address the system picks, not --source-addresses`,
+        );
+      }
       const basePath = `${target.pathname.replace(/\/+$/, '')}/api/v2/workspaceagents`;
       const plan = createRequestPlan(mix, ctx.credentials, basePath, target.host);
 

@@ -41,6 +41,7 @@ describe('fdBudgetIssue (agents.http: per-agent)', () => {
       schedule: () => 10,
       agents: config,
       coordinate: createCoordinateTap(),
+      sourceAddresses: [],
     } satisfies WorkloadEnv;
     const error = await agentsKind.create(config, env).then(
       () => undefined,

@@ -171,7 +171,12 @@ export const v2PeerDial: PeerDial = (options) =>
   new Promise<PeerSocket>((resolve, reject) => {
     const headers: Record<string, string> =
       options.tokenIn === 'header' ? { 'Coder-Session-Token': options.token } : { Cookie: `coder_session_token=${options.token}` };
-    const ws = new WebSocket(withVersion(options.url, PEER_API_VERSION), { ...V2_WS_CLIENT_OPTIONS, headers, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(withVersion(options.url, PEER_API_VERSION), {
+      ...V2_WS_CLIENT_OPTIONS,
+      headers,
+      handshakeTimeout: 10_000,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     const socket = new V2PeerSocket(ws, options);
     let opened = false;
     ws.once('open', () => {
