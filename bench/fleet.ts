@@ -140,7 +140,8 @@ try {
   const rss = (r: PhaseResult): number => perAgentKb(r.rssBeforeKb, r.rssAfterKb, r.connected);
   const heap = (r: PhaseResult): number => perAgentKb(r.heapBeforeKb, r.heapAfterKb, r.connected);
   const rate = (r: PhaseResult): number => perSecond(r.connected, r.rampMs);
-  const fleetLatency = agents.latency ? combinedLatency(agents.latency) : undefined;
+  // v2 agents make RPCs, not these requests: the start-up latency figures are v1's.
+  const fleetLatency = protocol === 'v1' && agents.latency ? combinedLatency(agents.latency) : undefined;
   const bareLatency = startup?.latency ? combinedLatency(startup.latency) : undefined;
   const summary = {
     bench: 'fleet',
