@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareCounts } from '../../bench/scale-counts.js';
+import { compareCounts } from '../../bench/scale-figures.js';
 import { createLogger } from '../../src/core/log.js';
 import { runScenario } from '../../src/runner/run-scenario.js';
 import { SERVER_COUNTERS_FILE, type ServerCountersFile } from '../../src/runner/server-counters-file.js';

@@ -1,7 +1,7 @@
 /**
  * bench:scale's agreement check: the merged report's counts of what the agents did, against the
  * sum of what the embedded servers themselves counted (each worker's `server-counters.json`,
- * src/runner/server-counters-file.ts). Pure, so it is unit-tested (test/bench/scale-counts.test.ts).
+ * src/runner/server-counters-file.ts). Pure, so it is unit-tested (test/bench/scale-figures.test.ts).
  *
  * Report side: for version, metadata and the coordinate socket, the endpoint's samples minus
  * its errors (answered with success / opened); for stats, lifecycle and app health the counters
@@ -52,4 +52,19 @@ export function compareCounts(summary: SummaryPart, servers: readonly ServerTota
     [ENDPOINT.agentCoordinate, answered(summary, ENDPOINT.agentCoordinate), s.coordinateOpened],
   ];
   return rows.map(([what, report, server]) => ({ what, report, server, equal: report === server }));
+}
+
+/**
+ * Seconds from the run's second 0 until `agents` were connected at once, from the merged
+ * report's per-second series (1 s resolution: the second in which the last one connected
+ * counts whole); undefined when they never were.
+ */
+export function rampSeconds(series: readonly { t: number; connected: number }[], agents: number): number | undefined {
+  const full = series.find((point) => point.connected >= agents);
+  return full ? full.t + 1 : undefined;
+}
+
+/** The lowest sample (RSS settles once a ramp's garbage is collected), undefined without samples. */
+export function lowest(samples: readonly number[]): number | undefined {
+  return samples.length > 0 ? Math.min(...samples) : undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareCounts, sumTotals, type ServerTotals } from '../../bench/scale-counts.js';
+import { compareCounts, lowest, rampSeconds, sumTotals, type ServerTotals } from '../../bench/scale-figures.js';
 import { emptyTotals } from '../../src/server/counters.js';
 import { ENDPOINT, METRIC } from '../../src/metrics/names.js';
 import type { EndpointStats, RunSummary } from '../../src/metrics/summary-types.js';
@@ -43,5 +43,15 @@ describe('bench:scale count check', () => {
       totals({ versionPosts: 10, metadataGets: 10, lifecycleStates: 20, reportStats: 9, appHealth: 7, coordinateOpened: 10 }),
     ]);
     expect(rows.filter((r) => !r.equal)).toEqual([{ what: ENDPOINT.reportStats, report: 10, server: 9, equal: false }]);
+  });
+});
+
+describe('bench:scale ramp', () => {
+  it('counts whole seconds until every agent was connected at once', () => {
+    const series = [0, 9000, 25_000, 37_999, 38_000, 38_000].map((connected, t) => ({ t, connected }));
+    expect(rampSeconds(series, 38_000)).toBe(5);
+    expect(rampSeconds(series, 38_001)).toBeUndefined();
+    expect(lowest([3, 1, 2])).toBe(1);
+    expect(lowest([])).toBeUndefined();
   });
 });
