@@ -52,6 +52,8 @@ export interface PhaseResult {
   /** CPU the server process used during the whole phase (set by the parent). */
   serverCpuMs?: number;
   marks?: Record<string, number>;
+  /** Fleet phase: the fewest agents connected at once from the end of the ramp to the memory sample. */
+  heldMin?: number;
   /** `request` latencies by endpoint, encoded HDR histograms in µs (agents and startup phases). */
   latency?: Record<string, string>;
 }
@@ -150,6 +152,7 @@ async function fleetPhase(o: PhaseOptions, credentials: Credentials, finish: Fin
   const started = performance.now();
   const deadline = started + o.timeoutMs;
   let connected = 0;
+  let heldMin = Number.POSITIVE_INFINITY;
   let rampMs = 0;
   let rampCpuMs = 0;
   let errors = 0;
@@ -165,6 +168,8 @@ async function fleetPhase(o: PhaseOptions, credentials: Credentials, finish: Fin
     gauge: (name: string, value: number) => {
       if (name !== METRIC.agentsConnected) return;
       connected = Math.max(connected, value);
+      // Sockets closed cleanly (1000/1001) are no error: this shows whether the fleet stayed up.
+      if (rampMs > 0) heldMin = Math.min(heldMin, value);
       for (const q of [0.5, 0.9, 0.99]) {
         if (value === Math.ceil(agents.length * q) && marks[String(q)] === undefined) marks[String(q)] = Math.round(performance.now() - started);
       }
@@ -203,11 +208,12 @@ async function fleetPhase(o: PhaseOptions, credentials: Credentials, finish: Fin
   }
   // Lifecycle, first stats and app health settle; timers reach steady state; V8 shrinks.
   const after = await steadyMemoryKb(o.settleMs);
+  if (heldMin === Number.POSITIVE_INFINITY) heldMin = connected;
   const latency: Record<string, string> = {};
   for (const trend of recorder.encode().trends) if (trend.name === METRIC.request && trend.tags.endpoint) latency[trend.tags.endpoint] = trend.histogram;
   stop.abort();
   await running;
-  return finish(after, { connected, rampMs: Math.round(rampMs), errors, errorClasses, rampCpuMs, marks, latency });
+  return finish(after, { connected, heldMin, rampMs: Math.round(rampMs), errors, errorClasses, rampCpuMs, marks, latency });
 }
 
 async function startupPhase(o: PhaseOptions, agents: readonly { token: string }[], finish: Finish): Promise<PhaseResult> {

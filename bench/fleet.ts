@@ -148,6 +148,7 @@ try {
     protocol,
     http,
     agents: agents.connected,
+    held_min: agents.heldMin ?? null,
     rss_kb_per_agent: rss(agents),
     raw_rss_kb_per_conn: rss(raw),
     ramp_agents_per_s: rate(agents),
