@@ -208,12 +208,13 @@ async function fleetPhase(o: PhaseOptions, credentials: Credentials, finish: Fin
   }
   // Lifecycle, first stats and app health settle; timers reach steady state; V8 shrinks.
   const after = await steadyMemoryKb(o.settleMs);
-  if (heldMin === Number.POSITIVE_INFINITY) heldMin = connected;
+  // Read now: stopping the fleet below lowers the gauge.
+  const held = heldMin === Number.POSITIVE_INFINITY ? connected : heldMin;
   const latency: Record<string, string> = {};
   for (const trend of recorder.encode().trends) if (trend.name === METRIC.request && trend.tags.endpoint) latency[trend.tags.endpoint] = trend.histogram;
   stop.abort();
   await running;
-  return finish(after, { connected, heldMin, rampMs: Math.round(rampMs), errors, errorClasses, rampCpuMs, marks, latency });
+  return finish(after, { connected, heldMin: held, rampMs: Math.round(rampMs), errors, errorClasses, rampCpuMs, marks, latency });
 }
 
 async function startupPhase(o: PhaseOptions, agents: readonly { token: string }[], finish: Finish): Promise<PhaseResult> {
