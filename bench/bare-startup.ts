@@ -7,9 +7,11 @@
  *   POST /me/report-lifecycle {"state":"starting"}, POST /me/report-stats (non-zero counters) and
  *   the coordinate socket (token in the `coder_session_token` cookie, its Node sent on open);
  *   1 s after the metadata POST /me/report-lifecycle {"state":"ready"} (the fleet's default
- *   `agents.lifecycle.startupDuration`); 2 s after it POST /me/app-health with every
- *   health-checked app `healthy` (the bench's `apps.healthyAfter`), when the metadata did not
- *   already say so — the fake agent posts only a change.
+ *   `agents.lifecycle.startupDuration`); app health as the fake agent's reporter does it with the
+ *   bench's settings (checks each second, `healthy` after 2 s, a POST of every health-checked
+ *   app on each change against what the metadata said): 1 s after the metadata every app
+ *   `initializing` when the server held another state for any of them, and 2 s after it every
+ *   app `healthy`.
  *
  * Admission is the fleet's gate: at most `dials` agents are on their way up at once, and an
  * agent leaves it once its socket is open and its lifecycle and stats POSTs are answered. Each
@@ -64,6 +66,12 @@ interface MetadataApp {
   id?: string;
   health?: string;
   healthcheck?: { url?: string };
+}
+
+function healthsBody(apps: readonly MetadataApp[], state: string): string {
+  const healths: Record<string, string> = {};
+  for (const app of apps) healths[app.id!] = state;
+  return JSON.stringify({ Healths: healths });
 }
 
 export function startBareStartup(o: BareStartupOptions): BareStartupRun {
@@ -163,12 +171,12 @@ export function startBareStartup(o: BareStartupOptions): BareStartupRun {
     const metadata = (await call(http, ENDPOINT.metadata, agent.token, undefined)) as { apps?: MetadataApp[] } | undefined;
     if (!metadata) return;
     const tracked = (metadata.apps ?? []).filter((app) => typeof app.healthcheck?.url === 'string' && app.healthcheck.url !== '' && app.id);
-    const healths: Record<string, string> = {};
-    for (const app of tracked) healths[app.id!] = 'healthy';
     later(LIFECYCLE_READY_AFTER_MS, () => call(http, ENDPOINT.reportLifecycle, agent.token, READY_BODY, 204));
-    if (tracked.some((app) => app.health !== 'healthy')) {
-      const body = JSON.stringify({ Healths: healths });
-      later(APP_HEALTH_AFTER_MS, () => call(http, ENDPOINT.appHealth, agent.token, body));
+    if (tracked.length > 0) {
+      if (tracked.some((app) => (app.health ?? 'initializing') !== 'initializing')) {
+        later(APP_HEALTH_AFTER_MS / 2, () => call(http, ENDPOINT.appHealth, agent.token, healthsBody(tracked, 'initializing')));
+      }
+      later(APP_HEALTH_AFTER_MS, () => call(http, ENDPOINT.appHealth, agent.token, healthsBody(tracked, 'healthy')));
     }
     await Promise.all([
       call(http, ENDPOINT.reportLifecycle, agent.token, STARTING_BODY, 204),
