@@ -286,7 +286,9 @@ try {
   const workerKb = sum(run.workers.map((w) => lowest(w.rss.filter(Number.isFinite))));
   const workerStartKb = sum(run.workers.map((w) => w.startRssKb));
   const serverKb = sum(run.workers.map((w) => lowest(w.serverRss.filter(Number.isFinite))));
-  const perAgent = (kb: number): number => round(kb / Math.max(1, connected));
+  // Without a hold there are no hold samples: the memory figures are then null, not 0.
+  const held = run.heldS > 0;
+  const perAgent = (kb: number): number | null => (held ? round(kb / Math.max(1, connected)) : null);
   const perConn = (kb: number): number => round(kb / Math.max(1, raw.connected));
   log(
     `outcome ${summary.outcome} (exit ${run.exitCode}); connected at once ${connected}, at the end ${summary.agents.connected}; ` +
@@ -301,7 +303,7 @@ try {
     workers,
     rss_kb_per_agent: rssPerAgent,
     raw_rss_kb_per_conn: rawPerConn,
-    rss_ratio: round(rssPerAgent / Math.max(0.01, rawPerConn)),
+    rss_ratio: rssPerAgent === null ? null : round(rssPerAgent / Math.max(0.01, rawPerConn)),
     rss_growth_kb_per_agent: perAgent(workerKb - workerStartKb),
     raw_rss_growth_kb_per_conn: perConn(raw.afterKb - raw.beforeKb),
     server_rss_kb_per_agent: perAgent(serverKb),
