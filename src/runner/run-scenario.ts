@@ -28,6 +28,8 @@ import { runOutcome, stopReasonOf, type StopReason } from './outcome.js';
 import { watchRamp } from './ramp-watch.js';
 import { prepareShardRun, type ShardRun, type ShardRunOptions } from './shard-run.js';
 import { prepareSourceAddresses } from './source-address-check.js';
+import { writeServerCounters } from './server-counters-file.js';
+import type { ServerCounters } from '../server/counters.js';
 import { startTarget, type RunTarget } from './target.js';
 import { createTargetHealth, teeSink } from './target-health.js';
 import { buildWorkloads } from './workloads.js';
@@ -208,6 +210,7 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   let live: { stop(): void } | undefined;
   let faults: FaultTimeline | undefined;
   let proxyStats: Awaited<ReturnType<RunTarget['close']>>;
+  let serverTotals: ServerCounters['totals'] | undefined;
   try {
     const workloads = shard ? await buildWorkloads(shard.scenario, shard.plan, target, schedule) : await buildWorkloads(scenario, plan, target);
     const endTimer = clock.setTimeout(() => controller.abort('completed'), scenario.duration);
@@ -258,6 +261,12 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
     faults?.cancel();
     live?.stop();
     options.signal?.removeEventListener('abort', onExternalAbort);
+    // The embedded server's own counts, taken once the workloads stopped (server-counters.json).
+    if (target.server && !kept)
+      serverTotals = await target.server.counters().then(
+        (c) => c.totals,
+        () => undefined,
+      );
     proxyStats = await target.close().catch((error) => {
       log.warn(`closing the target failed: ${(error as Error).message}`);
       return undefined;
@@ -306,6 +315,12 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
 
   const { written, failed } = await writeReports(summary, reportDir, { console: options.print, redact: (text) => log.redact(text) });
   for (const failure of failed) log.error(`reporter ${failure.reporter} failed: ${failure.error}`);
+  if (serverTotals && written.length > 0) {
+    await writeServerCounters(reportDir, serverTotals).then(
+      (path) => written.push(path),
+      (error: unknown) => log.warn(`server-counters.json could not be written: ${(error as Error).message}`),
+    );
+  }
   if (shard) {
     // Without its shard file a shard's run cannot be merged: that is a harness failure (exit 4).
     try {
