@@ -3,6 +3,7 @@ import { capacityConsole } from './capacity-format.js';
 import { faultErrorTotal, fmtProxy, fmtRecovered, fmtWindow } from './faults-format.js';
 import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { ptyFacts } from './pty-format.js';
+import { httpModelLine, queuedWarning, timingRows } from './timing-format.js';
 
 const TOP_ERRORS = 8;
 
@@ -39,6 +40,11 @@ export function renderConsole(summary: RunSummary): string {
   } else {
     lines.push('no requests recorded');
   }
+  const timing = timingRows(summary);
+  if (timing) {
+    lines.push('', 'where the time went (ms; queued: inside fleetsim, service: the target; ! = mostly queued)');
+    lines.push(...alignTable([timing.header.map((h) => h.toUpperCase()), ...timing.rows], ['l', 'r', 'r', 'r']));
+  }
   lines.push('');
   lines.push(
     `agents       ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at end · peak ${fmtNum(agents.peakConnected)} · ` +
@@ -46,6 +52,8 @@ export function renderConsole(summary: RunSummary): string {
       (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
   );
   if (agents.httpConnectionsOpened !== undefined) lines.push(`connections  ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`);
+  const httpLine = httpModelLine(summary);
+  if (httpLine) lines.push(`             ${httpLine}`);
 
   if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
   const shards = shardsLine(summary);
@@ -119,5 +127,7 @@ export function renderConsole(summary: RunSummary): string {
   lines.push(`outcome: ${outcomeLine(summary)}`);
   const note = saturationNote(summary);
   if (note) lines.push(note);
+  const queued = queuedWarning(summary);
+  if (queued) lines.push(`warning: ${queued}`);
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,5 @@
 import type { LatencyStats, RunSummary } from '../metrics/summary-types.js';
+import { httpModelLine, queuedWarning, TIMING_LEGEND, timingRows } from './timing-format.js';
 import { downsample, escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { faultErrorTotal, fmtAt, fmtBaseline, fmtFaultErrors, fmtRecovered, fmtWindow } from './faults-format.js';
 import { capacityHtml } from './capacity-format.js';
@@ -163,6 +164,21 @@ export function renderHtml(summary: RunSummary): string {
     '',
   ]);
   body.push(table(['endpoint', 'count', 'errors', 'req/s', 'min', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows));
+  const timing = timingRows(summary);
+  if (timing) {
+    body.push('<h3>Where the time went</h3>');
+    body.push(
+      table(
+        timing.header,
+        timing.rows.map(([name, ...cells]) => [`<code>${esc(name!)}</code>`, ...cells.map(esc)]),
+      ),
+    );
+    body.push(`<p class="meta">${esc(TIMING_LEGEND)} ! marks an endpoint whose queued p99 is above its service p99.</p>`);
+  }
+  const queued = queuedWarning(summary);
+  if (queued) body.push(`<p class="warn"><strong>Inside fleetsim.</strong> ${esc(queued)}</p>`);
+  const httpLine = httpModelLine(summary);
+  if (httpLine) body.push(`<p>${esc(httpLine)}</p>`);
   body.push(
     `<p>Agents: ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
       `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}</p>`,

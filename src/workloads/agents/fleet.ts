@@ -54,6 +54,10 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       // The v2 agent (protobuf, dRPC, yamux: a large module graph) is loaded only for a v2 fleet.
       const FakeAgentV2 = resolved.protocol === 'v2' ? (await import('./v2/fake-agent-v2.js')).FakeAgentV2 : undefined;
       const { clock } = ctx;
+      const choice = resolved.httpChoice;
+      ctx.metrics.gauge(METRIC.httpModel, choice.openFilesLimit ?? 0, { model: choice.model, chosen: choice.chosen });
+      if (choice.chosen === 'fd-budget')
+        ctx.log.warn(`${choice.reason ?? 'one connection per agent does not fit'}: the agents share one pool instead (agents.http "shared")`);
       const connections = createFleetConnections({
         model: resolved.http,
         baseUrl: ctx.target.url,
@@ -86,13 +90,13 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       const pending = new Set<TimerHandle>();
       const stopping = new Set<Promise<void>>();
       let failure: FleetsimError | undefined;
-      const startOne = (): void => {
+      const startOne = (dueAt: number): void => {
         const index = active.length;
         const rng = ctx.rng.fork(`agent-${index}`);
         const agent = FakeAgentV2 ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
         active.push(agent);
         reports.set(index, agent.report);
-        void agent.start();
+        void agent.start(dueAt);
       };
       const stopTop = (): void => {
         const agent = active.pop();
@@ -111,13 +115,12 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         if (wanted > planned) {
           const more = wanted - planned;
           for (let j = 0; j < more; j++) {
-            const timer = clock.setTimeout(
-              () => {
-                pending.delete(timer);
-                startOne();
-              },
-              (j * resolved.tickMs) / more,
-            );
+            const delay = (j * resolved.tickMs) / more;
+            const dueAt = clock.now() + delay;
+            const timer = clock.setTimeout(() => {
+              pending.delete(timer);
+              startOne(dueAt);
+            }, delay);
             pending.add(timer);
           }
         } else if (wanted < planned) {

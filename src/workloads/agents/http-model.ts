@@ -15,7 +15,52 @@ import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import type { AgentsConfig } from './section.js';
 
-export type HttpModel = AgentsConfig['http'];
+/** The model a fleet runs with (`auto` resolved). */
+export type HttpModel = Exclude<AgentsConfig['http'], 'auto'>;
+
+/** The model chosen for a run, and why (reported as METRIC.httpModel). */
+export interface HttpChoice {
+  model: HttpModel;
+  /** `scenario`: set there; `default`: `auto` and it fits; `fd-budget`: `auto` did not fit. */
+  chosen: 'scenario' | 'default' | 'fd-budget';
+  /** The soft open-files limit the choice was made against, when known. */
+  openFilesLimit?: number;
+  /** With `fd-budget`: why per-agent did not fit ({@link fdBudgetIssue}). */
+  reason?: string;
+}
+
+/**
+ * Resolves `agents.http` against the open-files limit: `auto` is `per-agent` (a real fleet's
+ * shape) when {@link fdBudgetIssue} finds it fits, else `shared` with the reason. An explicit
+ * `per-agent` that does not fit is the caller's error to raise.
+ */
+export function chooseHttpModel(
+  configured: AgentsConfig['http'],
+  peakAgents: number,
+  peakPeers: number,
+  limit: number | undefined,
+): HttpChoice & { issue?: string } {
+  const known = limit !== undefined ? { openFilesLimit: limit } : {};
+  if (configured === 'shared') return { model: 'shared', chosen: 'scenario', ...known };
+  const issue = fdBudgetIssue(peakAgents, peakPeers, limit);
+  if (configured === 'per-agent') return { model: 'per-agent', chosen: 'scenario', ...known, ...(issue ? { issue } : {}) };
+  if (issue) return { model: 'shared', chosen: 'fd-budget', ...known, reason: issue };
+  return { model: 'per-agent', chosen: 'default', ...known };
+}
+
+/**
+ * The fleet's dial gate (agents on their way up at once), from the connection budget rather
+ * than a constant:
+ * - `per-agent`: every agent's descriptors were budgeted before the run ({@link fdBudgetIssue}),
+ *   and each sends on its own connection, so nothing inside fleetsim needs holding back: the
+ *   gate admits the whole fleet (a burst dials as a real fleet's burst would);
+ * - `shared`: the pool's connections are the budget; an agent on its way up has about one
+ *   request in flight, so admitting more than the pool holds only moves the queue from the gate
+ *   into the pool.
+ */
+export function dialGateSize(model: HttpModel, peakAgents: number, poolConnections: number): number {
+  return Math.max(1, model === 'per-agent' ? peakAgents : poolConnections);
+}
 
 /** The REST contexts of one fleet. */
 export interface FleetConnections {
