@@ -15,6 +15,9 @@ import type { TimerHandle } from '../../core/clock.js';
 
 export type { AgentReport } from './fake-agent.js';
 
+/** Agents started in one turn of the event loop at most (see `paced` in the fleet). */
+const START_BATCH = 16;
+
 /** The fleet workload, plus a per-agent view of what the target accepted (tests, benches). */
 export interface AgentFleet extends Workload {
   readonly kind: 'agents';
@@ -98,6 +101,27 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         reports.set(index, agent.report);
         void agent.start(dueAt);
       };
+      // Timer bunching: when the loop runs late, every start timer already due fires in one
+      // timer run, and a burst of a thousand agents (their constructors, first requests, TCP
+      // connects) would hold the event loop for seconds while every response waits unread. At
+      // most START_BATCH agents start per turn of the loop; the rest follow a timer run later,
+      // after I/O, and their lateness counts as time queued (each keeps its planned dueAt).
+      let startedThisTurn = 0;
+      const resetTurn = (): void => {
+        startedThisTurn = 0;
+      };
+      const paced = (dueAt: number): void => {
+        if (startedThisTurn >= START_BATCH) {
+          const timer = clock.setTimeout(() => {
+            pending.delete(timer);
+            paced(dueAt);
+          }, 0);
+          pending.add(timer);
+          return;
+        }
+        if (startedThisTurn++ === 0) setImmediate(resetTurn);
+        startOne(dueAt);
+      };
       const stopTop = (): void => {
         const agent = active.pop();
         if (!agent) return;
@@ -119,7 +143,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
             const dueAt = clock.now() + delay;
             const timer = clock.setTimeout(() => {
               pending.delete(timer);
-              startOne(dueAt);
+              paced(dueAt);
             }, delay);
             pending.add(timer);
           }

@@ -6,7 +6,7 @@ import { METRIC } from '../../../src/metrics/names.js';
 import type { Plan } from '../../../src/scenario/plan.js';
 import type { ReferenceServer } from '../../../src/server/reference-server.js';
 import { createAgentFleet } from '../../../src/workloads/agents/fleet.js';
-import { fdBudgetIssue, FD_MARGIN } from '../../../src/workloads/agents/http-model.js';
+import { chooseHttpModel, dialGateSize, fdBudgetIssue, FD_MARGIN } from '../../../src/workloads/agents/http-model.js';
 import { agentsKind } from '../../../src/workloads/agents/kind.js';
 import { createCoordinateTap } from '../../../src/workloads/coordinate-observer.js';
 import { sectionConfig, type WorkloadEnv } from '../../../src/workloads/kind.js';
@@ -15,6 +15,34 @@ import { eventually } from '../../helpers/eventually.js';
 import { startReferenceServer } from '../../helpers/loopback.js';
 import { recordingSink } from '../../helpers/sink.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
+
+describe('chooseHttpModel (agents.http)', () => {
+  it('makes auto the faithful per-agent model when the open-files limit holds it', () => {
+    expect(chooseHttpModel('auto', 1_000, 0, 20_000)).toEqual({ model: 'per-agent', chosen: 'default', openFilesLimit: 20_000 });
+    expect(chooseHttpModel('auto', 1_000, 0, undefined)).toEqual({ model: 'per-agent', chosen: 'default' });
+  });
+
+  it('falls back to the shared pool, with the reason, when it does not', () => {
+    const choice = chooseHttpModel('auto', 12_000, 0, 20_000);
+    expect(choice).toMatchObject({ model: 'shared', chosen: 'fd-budget', openFilesLimit: 20_000 });
+    expect(choice.reason).toMatch(/at most 9872 agents fit/);
+    expect(choice.issue).toBeUndefined();
+  });
+
+  it('keeps what the scenario says, and flags a per-agent fleet that cannot fit', () => {
+    expect(chooseHttpModel('shared', 10, 0, 20_000)).toEqual({ model: 'shared', chosen: 'scenario', openFilesLimit: 20_000 });
+    expect(chooseHttpModel('per-agent', 10, 0, 20_000)).toEqual({ model: 'per-agent', chosen: 'scenario', openFilesLimit: 20_000 });
+    expect(chooseHttpModel('per-agent', 12_000, 0, 20_000).issue).toMatch(/at most 9872 agents fit/);
+  });
+});
+
+describe('dialGateSize', () => {
+  it('admits the whole fleet with a connection per agent, and the pool size when the agents share one', () => {
+    expect(dialGateSize('per-agent', 1_000, 256)).toBe(1_000);
+    expect(dialGateSize('shared', 1_000, 64)).toBe(64);
+    expect(dialGateSize('per-agent', 0, 256)).toBe(1);
+  });
+});
 
 describe('fdBudgetIssue (agents.http: per-agent)', () => {
   it('accepts a fleet that fits two descriptors per agent plus the margin', () => {
@@ -50,7 +78,8 @@ describe('fdBudgetIssue (agents.http: per-agent)', () => {
     expect((error as FleetsimError).code).toBe('usage');
     expect((error as FleetsimError).message).toMatch(/agents fit in one process/);
     expect((error as FleetsimError).hint).toMatch(/agents\.http: "shared"/);
-    // The shared pool needs no such check, nor v2 agents that never make a REST request.
+    // The default (auto) falls back to the shared pool instead; v2 agents that never make a REST
+    // request need no check.
     const shared = sectionConfig(agentsKind, { count: 10 }, { durationMs: 10_000 });
     await expect(agentsKind.create(shared, { ...env, agents: shared })).resolves.toBeDefined();
     const v2 = sectionConfig(agentsKind, { count: 10, http: 'per-agent', protocol: 'v2' }, { durationMs: 10_000 });
