@@ -57,10 +57,10 @@ export const METRIC = {
   /** count: keep-alive connections the agents' REST client opened to the target (`agents.http`). */
   httpConnectionsOpened: 'http_connections_opened',
   /**
-   * gauge, tags {model: shared | per-agent, chosen: scenario | default | fd-budget}: the REST
-   * connection model the fleet ran with (`agents.http`; `fd-budget`: the default per-agent
-   * model did not fit the open-files limit, so the fleet shares a pool). Value: that limit
-   * (0 when unknown).
+   * gauge (1 per process), tags {model: shared | per-agent, chosen: scenario | default |
+   * fd-budget, openFilesLimit}: the REST connection model the fleet ran with (`agents.http`;
+   * `fd-budget`: the default per-agent model did not fit the open-files limit, so the fleet
+   * shares a pool). The limit is a tag, not the value: shards' gauges add up when merged.
    */
   httpModel: 'http_model',
   /** trend: PTY echo latency, intended send time of a write → its marker first seen in the output. */

@@ -72,6 +72,6 @@ export function httpModelSummary(recorder: Recorder): HttpModelSummary | undefin
   const pick = series.find((s) => s.tags.chosen === 'fd-budget') ?? series[0]!;
   const model = pick.tags.model === 'per-agent' ? 'per-agent' : 'shared';
   const chosen = pick.tags.chosen === 'fd-budget' || pick.tags.chosen === 'default' ? pick.tags.chosen : 'scenario';
-  const limit = pick.max;
-  return { model, chosen, ...(limit > 0 ? { openFilesLimit: limit } : {}) };
+  const limit = Number(pick.tags.openFilesLimit);
+  return { model, chosen, ...(Number.isSafeInteger(limit) && limit > 0 ? { openFilesLimit: limit } : {}) };
 }

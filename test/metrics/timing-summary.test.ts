@@ -32,8 +32,8 @@ function summaryOf(split: Record<string, [number, number]>, options: { dial?: st
       else recordRequestTiming(recorder, tags, queued, service);
     }
   }
-  if (options.http === 'shared') recorder.gauge(METRIC.httpModel, 20_000, { model: 'shared', chosen: 'scenario' });
-  if (options.http === 'fd-budget') recorder.gauge(METRIC.httpModel, 1024, { model: 'shared', chosen: 'fd-budget' });
+  if (options.http === 'shared') recorder.gauge(METRIC.httpModel, 1, { model: 'shared', chosen: 'scenario', openFilesLimit: '20000' });
+  if (options.http === 'fd-budget') recorder.gauge(METRIC.httpModel, 1, { model: 'shared', chosen: 'fd-budget', openFilesLimit: '1024' });
   return buildSummary(recorder, { meta: META, agentsPlanned: 10, generator: GENERATOR });
 }
 

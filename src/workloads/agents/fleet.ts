@@ -58,7 +58,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       const FakeAgentV2 = resolved.protocol === 'v2' ? (await import('./v2/fake-agent-v2.js')).FakeAgentV2 : undefined;
       const { clock } = ctx;
       const choice = resolved.httpChoice;
-      ctx.metrics.gauge(METRIC.httpModel, choice.openFilesLimit ?? 0, { model: choice.model, chosen: choice.chosen });
+      ctx.metrics.gauge(METRIC.httpModel, 1, { model: choice.model, chosen: choice.chosen, openFilesLimit: String(choice.openFilesLimit ?? 0) });
       if (choice.chosen === 'fd-budget')
         ctx.log.warn(`${choice.reason ?? 'one connection per agent does not fit'}: the agents share one pool instead (agents.http "shared")`);
       const connections = createFleetConnections({
