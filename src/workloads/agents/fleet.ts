@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { FleetsimError } from '../../core/errors.js';
 import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
@@ -15,8 +16,8 @@ import type { TimerHandle } from '../../core/clock.js';
 
 export type { AgentReport } from './fake-agent.js';
 
-/** Agents started in one turn of the event loop at most (see `paced` in the fleet). */
-const START_BATCH = 16;
+/** Time one turn of the event loop may spend starting agents (see `paced` in the fleet). */
+const START_SLICE_MS = 20;
 
 /** The fleet workload, plus a per-agent view of what the target accepted (tests, benches). */
 export interface AgentFleet extends Workload {
@@ -103,15 +104,21 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       };
       // Timer bunching: when the loop runs late, every start timer already due fires in one
       // timer run, and a burst of a thousand agents (their constructors, first requests, TCP
-      // connects) would hold the event loop for seconds while every response waits unread. At
-      // most START_BATCH agents start per turn of the loop; the rest follow a timer run later,
-      // after I/O, and their lateness counts as time queued (each keeps its planned dueAt).
-      let startedThisTurn = 0;
+      // connects) would hold the event loop for seconds while every response waits unread. Each
+      // turn of the loop spends at most START_SLICE_MS starting agents (at least one); the rest
+      // follow a timer run later, after I/O, and their lateness counts as time queued (each
+      // keeps its planned dueAt). A slice, not a count, so a fast machine starts more per turn.
+      let turnStartedAt = -1;
       const resetTurn = (): void => {
-        startedThisTurn = 0;
+        turnStartedAt = -1;
       };
       const paced = (dueAt: number): void => {
-        if (startedThisTurn >= START_BATCH) {
+        // Real time, not the run's clock: the slice bounds how long this process's loop is held.
+        const now = performance.now();
+        if (turnStartedAt < 0) {
+          turnStartedAt = now;
+          setImmediate(resetTurn);
+        } else if (now - turnStartedAt >= START_SLICE_MS) {
           const timer = clock.setTimeout(() => {
             pending.delete(timer);
             paced(dueAt);
@@ -119,7 +126,6 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
           pending.add(timer);
           return;
         }
-        if (startedThisTurn++ === 0) setImmediate(resetTurn);
         startOne(dueAt);
       };
       const stopTop = (): void => {
