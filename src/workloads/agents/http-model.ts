@@ -3,9 +3,10 @@
  * - `shared`: one keep-alive pool of `agents.httpConnections` for every agent. A real fleet has
  *   one connection per agent; the pool trades that fidelity for descriptors, so one process
  *   holds ~19,000 agents (docs/benchmarks.md#open-files-per-process).
- * - `per-agent`: each agent has its own keep-alive connection, opened on its first request and
- *   closed when it stops, like a real agent. Every agent then holds two descriptors (coordinate
- *   socket + REST connection), so a process holds about half as many agents; {@link fdBudgetIssue}
+ * - `per-agent`: each agent has its own keep-alive connections (one, and a second while two
+ *   requests overlap, like Go's http.Transport), opened on its first request and closed when it
+ *   stops, like a real agent. Every agent then holds up to three descriptors (coordinate socket +
+ *   two REST connections), so a process holds about a third as many agents; {@link fdBudgetIssue}
  *   refuses a fleet that cannot fit before it starts.
  * Either way every connection opened to the target is counted (METRIC.httpConnectionsOpened).
  */
@@ -14,6 +15,7 @@ import { createHttpTransport, createSingleConnectionTransport, type RequestConte
 import { METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import type { AgentsConfig } from './section.js';
+import { AGENT_CONNECTIONS } from '../../client/http-transport.js';
 
 /** The model a fleet runs with (`auto` resolved). */
 export type HttpModel = Exclude<AgentsConfig['http'], 'auto'>;
@@ -112,17 +114,18 @@ export const FD_MARGIN = 256;
 /**
  * Why a `per-agent` fleet of `peakAgents` (plus `peakPeers` peer sockets in the same process)
  * cannot fit under the soft open-files limit `limit`, or undefined when it fits (or the limit is
- * unknown). Each agent holds its coordinate socket and its REST connection.
+ * unknown). Each agent holds its coordinate socket and up to {@link AGENT_CONNECTIONS} REST
+ * connections.
  */
 export function fdBudgetIssue(peakAgents: number, peakPeers: number, limit: number | undefined): string | undefined {
   if (limit === undefined) return undefined;
-  const perAgent = 2 + (peakAgents > 0 ? peakPeers / peakAgents : 0);
+  const perAgent = 1 + AGENT_CONNECTIONS + (peakAgents > 0 ? peakPeers / peakAgents : 0);
   const needed = Math.ceil(peakAgents * perAgent) + FD_MARGIN;
   if (needed <= limit) return undefined;
   const fit = Math.max(0, Math.floor((limit - FD_MARGIN) / perAgent));
   const peers = peakPeers > 0 ? ` and ${peakPeers} peer sockets` : '';
   return (
-    `agents.http "per-agent" holds 2 descriptors per agent (coordinate socket + REST connection): ` +
+    `agents.http "per-agent" holds up to ${1 + AGENT_CONNECTIONS} descriptors per agent (coordinate socket + ${AGENT_CONNECTIONS} REST connections): ` +
     `${peakAgents} agents${peers} need about ${needed} open files, but this process may open ${limit} (ulimit -n); ` +
     `at most ${fit} agents fit in one process`
   );
