@@ -188,7 +188,13 @@ describe('agent fleet (fake sockets)', () => {
     // Every dial takes 200 ms of the clock; one slot: the second agent (due 50 ms in) waits
     // until the first one's socket is up, at 200 ms or later.
     const dial = sockets.deps.openCoordinateSocket;
-    const deps = { ...sockets.deps, openCoordinateSocket: async (o: OpenAgentSocketOptions) => (await clock.sleep(200), dial(o)) };
+    const deps = {
+      ...sockets.deps,
+      openCoordinateSocket: async (o: OpenAgentSocketOptions) => {
+        await clock.sleep(200);
+        return dial(o);
+      },
+    };
     const fleet = createAgentFleet(agentsConfig(), { schedule: () => 2, durationMs: 60_000, maxConcurrentDials: 1 }, { deps });
     const running = fleet.run(ctx);
     await until(() => sockets.open.size === 2, '2 sockets');
