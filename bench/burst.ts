@@ -4,13 +4,14 @@
  * `--interval`, and compares the whole run's report-stats p99 (what the summary says) with its
  * steady-state p99 (samples answered after `--settle` seconds, when every agent is up).
  *
- *   npx tsx bench/burst.ts -- [--agents 1000] [--seconds 60] [--interval 2s] [--settle 10]
- *                             [--http auto|per-agent|shared]
+ *   npm run bench:burst -- [--agents 1000] [--seconds 60] [--interval 2s] [--settle 10]
+ *                          [--http auto|per-agent|shared]
  *
  * Prints the split (queued / service p50, p99, max) for the start-up and steady windows, and the
  * generator self-check. The last stdout line is one JSON object:
  *   {"bench":"burst","agents":…,"http":…,"whole_p99_ms":…,"steady_p99_ms":…,"ratio":…,…}
- * The goal (docs/benchmarks.md, "Start-up burst"): ratio ≤ 2.
+ * The goal (docs/benchmarks.md, "Start-up burst"): ratio ≤ 2. The run's own report is written
+ * to a temporary folder and removed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
