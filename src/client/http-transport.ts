@@ -1,4 +1,4 @@
-import { Client, Pool, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 
 /**
  * Where the fake agents' and user clients' requests go (src/client/http.ts sends them). Two
@@ -7,8 +7,8 @@ import { Client, Pool, type Dispatcher } from 'undici';
  * - {@link createHttpTransport}: ONE keep-alive undici Pool per target with a bounded number of
  *   connections shared by every agent (a harness that opened 20,000 REST connections would
  *   spend its open-files limit on them; docs/benchmarks.md#open-files-per-process);
- * - {@link createSingleConnectionTransport}: one keep-alive connection of one agent, opened on
- *   its first request, like a real agent's HTTP client.
+ * - {@link createSingleConnectionTransport}: one agent's own keep-alive connections (at most
+ *   {@link AGENT_CONNECTIONS}), opened on its first request, like a real agent's HTTP client.
  */
 export interface HttpTransportOptions {
   /** Target base URL, e.g. `http://127.0.0.1:7080` (no /api/v2). */
@@ -61,9 +61,18 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
 }
 
 /**
- * One keep-alive connection (an undici Client), created on the first request so an agent that
- * never gets that far holds no descriptor; `close()` ends it. Requests made at once queue on the
- * one connection, as they do on a real agent's single idle connection.
+ * How many keep-alive connections one agent's own transport may hold. Go's http.Transport (the
+ * agent's client) opens another connection when a request finds none idle and keeps two idle
+ * per host; an agent has at most two requests in flight in practice (its first lifecycle POST
+ * and first stats POST go out together). With one connection the second would wait for the
+ * first's answer: time queued inside fleetsim that a real agent does not spend.
+ */
+export const AGENT_CONNECTIONS = 2;
+
+/**
+ * One agent's keep-alive connections (an undici Pool of {@link AGENT_CONNECTIONS}), created on
+ * the first request so an agent that never gets that far holds no descriptor; the second
+ * connection opens only when a request finds the first busy. `close()` ends them.
  */
 export function createSingleConnectionTransport(options: HttpTransportOptions): HttpTransport {
   return new SingleConnectionTransport(options);
@@ -71,7 +80,7 @@ export function createSingleConnectionTransport(options: HttpTransportOptions): 
 
 class SingleConnectionTransport implements HttpTransport {
   readonly baseUrl: string;
-  private client: Client | undefined;
+  private client: Pool | undefined;
   private closed = false;
 
   constructor(private readonly options: HttpTransportOptions) {
@@ -80,7 +89,7 @@ class SingleConnectionTransport implements HttpTransport {
 
   get dispatcher(): Dispatcher {
     if (!this.client) {
-      const client = new Client(new URL(this.options.baseUrl).origin, dispatcherOptions(this.options));
+      const client = new Pool(new URL(this.options.baseUrl).origin, { connections: AGENT_CONNECTIONS, ...dispatcherOptions(this.options) });
       if (this.options.onConnect) client.on('connect', this.options.onConnect);
       // Closed already (a request raced the agent's stop): the request fails as closed, and
       // no connection is left behind.

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { httpStatusClass, networkErrorClass, type ErrorClass } from '../metrics/error-class.js';
 import { METRIC, type EndpointName, type PollEndpointName } from '../metrics/names.js';
 import type { MetricSink } from '../metrics/sink.js';
+import { recordRequestTiming } from '../metrics/request-timing.js';
 import type { StopSignal } from './stop-signal.js';
 
 /** The transports (shared pool, one connection per agent) live in http-transport.ts. */
@@ -65,6 +66,8 @@ export function send<T>(ctx: RequestContext, options: SendOptions): Promise<ApiR
  */
 class Exchange<T> {
   private readonly startedAt: number;
+  /** When undici handed the request to a connection's socket (see onConnect); -1 until then. */
+  private handedAt = -1;
   private abortRequest: ((reason?: Error) => void) | undefined;
   private status = 0;
   private rawHeaders: Buffer[] | undefined;
@@ -119,6 +122,9 @@ class Exchange<T> {
 
   // undici's dispatch handler (the callback interface its core calls).
   onConnect(abort: (reason?: Error) => void): void {
+    // undici calls this from its writer, synchronously just before the request's bytes go to
+    // the socket: the end of the time queued inside fleetsim (free: no diagnostics channel).
+    this.handedAt = this.ctx.clock.now();
     this.abortRequest = abort;
     // Cancelled while queued for a pooled connection: never send it.
     if (this.settled) abort(new Error('aborted'));
@@ -175,7 +181,13 @@ class Exchange<T> {
   private finish(result: ApiResult<T>): void {
     const { metrics } = this.ctx;
     const endpoint = this.options.endpoint;
-    metrics.trend(this.options.trend ?? METRIC.request, result.durationMs, { endpoint });
+    const tags = { endpoint };
+    metrics.trend(this.options.trend ?? METRIC.request, result.durationMs, tags);
+    // The split describes requests only: a long poll's wait (its own trend) is not service time.
+    if (this.handedAt >= 0 && this.options.trend === undefined) {
+      const queued = this.handedAt - this.startedAt;
+      recordRequestTiming(metrics, tags, queued, result.durationMs - queued);
+    }
     if (!result.ok) metrics.count(METRIC.error, 1, { endpoint, class: result.errorClass ?? 'other' });
     this.resolve(result);
   }

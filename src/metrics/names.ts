@@ -5,6 +5,18 @@
 export const METRIC = {
   /** trend, tags {endpoint}: latency of every request or socket open, from its intended start. */
   request: 'request',
+  /**
+   * trend, tags {endpoint}: the part of a `request` sample spent inside fleetsim, from the
+   * intended start until the request's bytes were handed to the socket (HTTP), written to its
+   * yamux stream (v2 RPC) or the WebSocket dial began: waiting for a dial slot, a pooled
+   * connection, a new connection's TCP connect, a late timer. See src/metrics/request-timing.ts.
+   */
+  requestQueued: 'request_queued',
+  /** trend, tags {endpoint}: the rest of a `request` sample: handed to the socket → response
+   * complete (for a WebSocket dial: TCP connect + upgrade, the same as `request_connect`). */
+  requestService: 'request_service',
+  /** trend, tags {endpoint}: WebSocket dials only: dial start → open (TCP connect + upgrade). */
+  requestConnect: 'request_connect',
   /** count, tags {endpoint, class}: one failed request/socket event, classified (see error-class.ts). */
   error: 'error',
   /** gauge: agents planned by the scenario at this moment. */
@@ -51,6 +63,13 @@ export const METRIC = {
   coordOutOfOrder: 'coord_out_of_order',
   /** count: keep-alive connections the agents' REST client opened to the target (`agents.http`). */
   httpConnectionsOpened: 'http_connections_opened',
+  /**
+   * gauge (1 per process), tags {model: shared | per-agent, chosen: scenario | default |
+   * fd-budget, openFilesLimit}: the REST connection model the fleet ran with (`agents.http`;
+   * `fd-budget`: the default per-agent model did not fit the open-files limit, so the fleet
+   * shares a pool). The limit is a tag, not the value: shards' gauges add up when merged.
+   */
+  httpModel: 'http_model',
   /** trend: PTY echo latency, intended send time of a write → its marker first seen in the output. */
   ptyEcho: 'pty_echo',
   /** count: PTY writes whose echo never came (session ended, or given up after 16384 newer writes). */

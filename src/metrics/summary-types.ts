@@ -11,10 +11,10 @@ import type { FaultBaseline } from './recovery.js';
  *
  * Bump `schemaVersion` on any breaking change (a removed or renamed field, a changed unit).
  * Added optional fields (`faults`, `pty`, the time series' `agentP99Ms` and `reconnects`, a
- * threshold's `detail`, the agents' `peakReconnectsPerSecond` and `httpConnectionsOpened`, `phases`,
- * `timeSeriesEndpoints`, `timeSeriesErrors`, the coordinator's `propagationLadder`, the
- * generator's `perSecond` and `gc`, and the time series' `gc`) are not breaking: readers of version 1
- * ignore them.
+ * threshold's `detail`, the agents' `peakReconnectsPerSecond`, `httpConnectionsOpened` and `http`,
+ * an endpoint's `queued`/`service`/`connect`, `phases`, `timeSeriesEndpoints`, `timeSeriesErrors`,
+ * the coordinator's `propagationLadder`, the generator's `perSecond`, `gc` and `queuedOverService`,
+ * and the time series' `gc`) are not breaking: readers of version 1 ignore them.
  */
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
@@ -39,6 +39,34 @@ export interface EndpointStats extends LatencyStats {
   errors: number;
   /** Requests per second over the run's duration. */
   rate: number;
+  /**
+   * Where the time went (src/metrics/request-timing.ts): intended start → bytes handed to the
+   * socket (time inside fleetsim: a dial slot, a pooled connection, a late timer). Present for
+   * the agents' requests, RPCs and dials.
+   */
+  queued?: TimingStats;
+  /** Handed to the socket → response complete (time at the target and on the network). */
+  service?: TimingStats;
+  /** WebSocket dials: TCP connect + upgrade (their `service`). */
+  connect?: TimingStats;
+}
+
+/** A latency split's figures in ms (null without samples). */
+export interface TimingStats {
+  count: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** The fleet's REST connection model (`agents.http`) as the run used it. */
+export interface HttpModelSummary {
+  model: 'shared' | 'per-agent';
+  /** `scenario`: set there; `default`: the faithful default; `fd-budget`: the default did not fit
+   * the open-files limit, so the fleet fell back to the shared pool. */
+  chosen: 'scenario' | 'default' | 'fd-budget';
+  /** The process's soft open-files limit, when known. */
+  openFilesLimit?: number;
 }
 
 /**
@@ -334,6 +362,8 @@ export interface RunSummary {
     peakReconnectsPerSecond?: number;
     /** REST connections the agents opened to the target (`agents.http`); present when counted. */
     httpConnectionsOpened?: number;
+    /** The REST connection model the fleet ran with; present when the fleet recorded it. */
+    http?: HttpModelSummary;
   };
   totals: { requests: number; errors: number; errorRate: number };
   /** The harness self-check (set by the runner; absent in summaries built by other tools). */
@@ -388,6 +418,13 @@ export interface GeneratorSummary {
   perSecond?: GeneratorPerSecond;
   /** The harness's GC pauses; absent when the probe does not observe GC. */
   gc?: GcSummary;
+  /**
+   * Endpoints whose time queued inside fleetsim had a higher p99 than their service time
+   * (src/metrics/timing-summary.ts): their latency describes the harness more than the target.
+   * Informative: it does not make the run invalid by itself (the event-loop and CPU rule does),
+   * since a deliberate shared pool or start-up burst queues without the harness being saturated.
+   */
+  queuedOverService?: { count: number; endpoints: string[] };
 }
 
 /** The harness's sampled seconds, column by column (all arrays have one entry per sample). */

@@ -6,6 +6,7 @@ import { METRIC } from './names.js';
 import { buildPhases } from './phase-summary.js';
 import { buildPty } from './pty-summary.js';
 import type { Recorder, TimeSeriesPoint, TrendSeries } from './recorder-types.js';
+import { endpointTimings, httpModelSummary, queuedOverService } from './timing-summary.js';
 import { computeRecovery, type FaultWindow, type RecoveryOptions } from './recovery.js';
 import {
   SUMMARY_SCHEMA_VERSION,
@@ -237,13 +238,17 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
   const endpoints: Record<string, EndpointStats> = {};
   let totalRequests = 0;
   let totalErrors = 0;
+  const timings = endpointTimings(recorder, latencyStats);
   for (const endpoint of endpointNames) {
     const stats = latencyStats(requestGroups.get(endpoint) ?? []);
     const errorCount = errorsByEndpoint.get(endpoint) ?? 0;
     totalRequests += stats.count;
     totalErrors += errorCount;
-    endpoints[endpoint] = { ...stats, errors: errorCount, rate: durationS > 0 ? round2(stats.count / durationS) : 0 };
+    endpoints[endpoint] = { ...stats, errors: errorCount, rate: durationS > 0 ? round2(stats.count / durationS) : 0, ...timings.get(endpoint) };
   }
+  const queuedEndpoints = queuedOverService(endpoints);
+  const generator = input.generator ? { ...input.generator, queuedOverService: { count: queuedEndpoints.length, endpoints: queuedEndpoints } } : undefined;
+  const httpModel = httpModelSummary(recorder);
 
   const connectedSeries = recorder.gaugeSeries(METRIC.agentsConnected);
   const timeSeriesAll = recorder.timeSeries();
@@ -277,9 +282,10 @@ export function buildSummary(recorder: Recorder, input: BuildSummaryInput): RunS
       reconnects,
       ...(reconnects > 0 ? { peakReconnectsPerSecond: peakReconnects } : {}),
       ...(httpOpened !== undefined ? { httpConnectionsOpened: httpOpened } : {}),
+      ...(httpModel ? { http: httpModel } : {}),
     },
     totals: { requests: totalRequests, errors: totalErrors, errorRate: errorRate(totalErrors, totalRequests) },
-    ...(input.generator ? { generator: input.generator } : {}),
+    ...(generator ? { generator } : {}),
     endpoints,
     ...(phases ? { phases } : {}),
     errors,

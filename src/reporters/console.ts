@@ -5,6 +5,7 @@ import { gcLine, gcPauseNotes } from './gc-format.js';
 import { alignTable, fmtMs, fmtNum, fmtObserved, fmtPct, generatorLine, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { steadyTable } from './phases-format.js';
 import { ptyFacts } from './pty-format.js';
+import { httpModelLine, queuedWarning, timingRows } from './timing-format.js';
 
 const TOP_ERRORS = 8;
 
@@ -41,6 +42,11 @@ export function renderConsole(summary: RunSummary): string {
   } else {
     lines.push('no requests recorded');
   }
+  const timing = timingRows(summary);
+  if (timing) {
+    lines.push('', 'where the time went (ms; queued: inside fleetsim, service: the target; ! = mostly queued)');
+    lines.push(...alignTable([timing.header.map((h) => h.toUpperCase()), ...timing.rows], ['l', 'r', 'r', 'r']));
+  }
   const steady = endpointRows.length > 0 ? steadyTable(summary) : undefined;
   if (steady) {
     lines.push('', steady.title);
@@ -55,6 +61,8 @@ export function renderConsole(summary: RunSummary): string {
       (agents.peakReconnectsPerSecond !== undefined ? ` (peak ${fmtNum(agents.peakReconnectsPerSecond)}/s)` : ''),
   );
   if (agents.httpConnectionsOpened !== undefined) lines.push(`connections  ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`);
+  const httpLine = httpModelLine(summary);
+  if (httpLine) lines.push(`             ${httpLine}`);
 
   if (summary.generator) lines.push(`harness      ${generatorLine(summary.generator)}`);
   if (summary.generator?.gc) {
@@ -133,5 +141,7 @@ export function renderConsole(summary: RunSummary): string {
   lines.push(`outcome: ${outcomeLine(summary)}`);
   const note = saturationNote(summary);
   if (note) lines.push(note);
+  const queued = queuedWarning(summary);
+  if (queued) lines.push(`warning: ${queued}`);
   return lines.join('\n') + '\n';
 }

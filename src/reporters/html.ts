@@ -8,7 +8,7 @@ import { capacityHtml } from './capacity-format.js';
 import { escapeXml as esc, outcomeLine, saturationNote, shardsLine } from './format.js';
 import { faultBands, faultsHtml } from './html/faults.js';
 import { healthHtml } from './html/health-strip.js';
-import { coordinatorHtml, endpointsHtml, errorsHtml, ptyHtml, rateLimitHtml, steadyHtml, thresholdsHtml } from './html/sections.js';
+import { coordinatorHtml, endpointsHtml, errorsHtml, ptyHtml, rateLimitHtml, steadyHtml, thresholdsHtml, timingHtml } from './html/sections.js';
 import { FAULT_STYLE, STYLE } from './html/style.js';
 import { endpointCharts, timeAxis, timeCharts } from './html/time-charts.js';
 
@@ -37,6 +37,7 @@ export function renderHtml(summary: RunSummary): string {
   body.push(...faultsHtml(summary));
   if (axis) body.push(...endpointCharts(summary, axis));
   body.push(...endpointsHtml(summary));
+  body.push(...timingHtml(summary));
   body.push(...steadyHtml(summary));
   body.push(...errorsHtml(summary));
   body.push(...coordinatorHtml(summary));

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../metrics/summary-types.js';
+import { httpModelLine, queuedWarning, timingRows } from './timing-format.js';
 import { capacityJunit } from './capacity-format.js';
 import { faultLine } from './faults-format.js';
 import { gcPauseNotes, gcProperties } from './gc-format.js';
@@ -93,6 +94,7 @@ export function renderJunit(summary: RunSummary): string {
     ...(meta.shards ? [['shards', shardsLine(summary) ?? '']] : []),
     ...(g ? [['harness', g.verdict === 'saturated' && g.saturationAllowed ? 'saturated (allowed)' : g.verdict]] : []),
     ...gcProperties(summary),
+    ...(g?.queuedOverService ? [['queuedOverService', String(g.queuedOverService.count)]] : []),
     ...(summary.faults ?? []).map((f, i) => [`fault.${i + 1}`, faultLine(f)]),
     ...ptyProperties(summary),
     ...phaseProperties(summary),
@@ -100,10 +102,12 @@ export function renderJunit(summary: RunSummary): string {
   ]
     .map(([k, v]) => `      <property ${attr('name', k!)} ${attr('value', v!)}/>`)
     .join('\n');
+  const queued = queuedWarning(summary);
+  const httpLine = httpModelLine(summary);
   const faultOut = (summary.faults ?? [])
     .flatMap((f) => [faultLine(f), ...f.errors.map((e) => `  ${e.endpoint} ${e.class}: ${e.count}`)])
     .concat(capacity.out)
-    .concat(gcPauseNotes(summary));
+    .concat(timingLines(summary), queued ? [`warning: ${queued}`] : [], httpLine ? [httpLine] : [], gcPauseNotes(summary));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${attr('name', 'fleetsim')} ${attr('tests', tests)} ${attr('failures', failures)} ${attr('errors', errors)} ${attr('time', time)}>`,
@@ -117,4 +121,11 @@ export function renderJunit(summary: RunSummary): string {
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/** The split per endpoint as plain lines (system-out). */
+function timingLines(summary: RunSummary): string[] {
+  const timing = timingRows(summary);
+  if (!timing) return [];
+  return [`where the time went (ms, p50 / p99 / max): ${timing.header.slice(1).join(', ')}`, ...timing.rows.map((r) => `  ${r.join(' | ')}`)];
 }

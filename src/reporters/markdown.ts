@@ -5,6 +5,7 @@ import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, 
 import { gcLine, gcPauseNotes } from './gc-format.js';
 import { steadyTable } from './phases-format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
+import { httpModelLine, queuedWarning, TIMING_LEGEND, timingRows } from './timing-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
 const MAX_SERIES_ROWS = 20;
@@ -37,6 +38,8 @@ export function renderMarkdown(summary: RunSummary): string {
   if (shards) out.push(`**Shards:** ${escapeMd(shards)}`, '');
   const note = saturationNote(summary);
   if (note) out.push(`> **Harness saturated.** ${escapeMd(note)}`, '');
+  const queued = queuedWarning(summary);
+  if (queued) out.push(`> **Inside fleetsim.** ${escapeMd(queued)}`, '');
   out.push(...capacityMarkdown(summary));
 
   if (summary.thresholds.length > 0) {
@@ -63,6 +66,11 @@ export function renderMarkdown(summary: RunSummary): string {
   ]);
   rows.push(['**total**', fmtNum(totals.requests), `${fmtNum(totals.errors)} (${fmtPct(totals.errorRate)})`, '', '', '', '', '', '', '', '']);
   out.push(...table(['endpoint', 'count', 'errors', 'req/s', 'min', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows), '');
+  const timing = timingRows(summary);
+  if (timing) {
+    out.push('### Where the time went', '');
+    out.push(...table(timing.header, timing.rows), '', `_${escapeMd(TIMING_LEGEND)} ! marks an endpoint whose queued p99 is above its service p99._`, '');
+  }
   const steady = steadyTable(summary);
   if (steady) {
     out.push('## Steady phase', '', escapeMd(steady.title), '');
@@ -84,6 +92,8 @@ export function renderMarkdown(summary: RunSummary): string {
   );
   if (agents.httpConnectionsOpened !== undefined)
     out.push(`**Connections:** ${fmtNum(agents.httpConnectionsOpened)} HTTP connections opened by the agents`, '');
+  const httpLine = httpModelLine(summary);
+  if (httpLine) out.push(`**Connection model:** ${escapeMd(httpLine)}`, '');
 
   const g = summary.generator;
   if (g) {

@@ -79,7 +79,7 @@ describe('AgentApiClient', () => {
     expect((await client.reportLifecycle('ready')).ok).toBe(true);
     const wrong = await client.reportLifecycle('starting');
     expect(wrong).toMatchObject({ ok: false, status: 200, errorClass: 'http_200' });
-    expect(metrics.samples.filter((s) => s.kind === 'trend' && s.tags?.endpoint === ENDPOINT.reportLifecycle)).toHaveLength(2);
+    expect(metrics.samples.filter((s) => s.kind === 'trend' && s.name === METRIC.request && s.tags?.endpoint === ENDPOINT.reportLifecycle)).toHaveLength(2);
     expect(metrics.total(METRIC.error, { endpoint: ENDPOINT.reportLifecycle, class: 'http_200' })).toBe(1);
   });
 

@@ -39,7 +39,7 @@ describe('validateScenario: defaults', () => {
         pingTimeout: 30_000,
         requestTimeout: 10_000,
         reconnect: { initial: 100, max: 10_000, jitter: 'none' },
-        http: 'shared',
+        http: 'auto',
         httpConnections: 256,
       },
       server: {
@@ -237,7 +237,7 @@ describe('validateScenario: problems', () => {
       }),
     ).toEqual([
       'agents.reconnect.jitter: expected "none" or "full", got "half"',
-      'agents.http: expected "shared" or "per-agent", got "pooled"',
+      'agents.http: expected "auto" or "per-agent" or "shared", got "pooled"',
       'agents.httpConnections: must be >= 1, got 0',
       'agents.reconnect.initial: must be longer than 0s, e.g. "100ms"',
       'peers.reconnect.max: 1s is below initial (5s); raise it or lower initial',

@@ -12,6 +12,7 @@ import type { Clock } from '../../core/clock.js';
 import { isUnsupportedRpc, rpcErrorClass } from '../../metrics/error-class.js';
 import { METRIC, rpcEndpoint } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
+import { recordRequestTiming } from '../../metrics/request-timing.js';
 import type { DrpcClient, DrpcClientStream } from '../../protocol/v2/drpc-client.js';
 import { AGENT_RPC, TAILNET_RPC, type RpcCodec } from '../../protocol/v2/messages.js';
 
@@ -70,18 +71,24 @@ export class AgentRpcClient {
     options?: RpcCallOptions,
   ): Promise<RpcResult<MessageShape<O>>> {
     const { metrics, clock } = this.env;
-    const startedAt = options?.intendedAt ?? clock.now();
+    const now = clock.now();
+    const intended = options?.intendedAt;
+    const startedAt = intended !== undefined && intended < now ? intended : now;
     const endpoint = endpointOf(codec.path);
+    const timing = new CallTiming(clock);
     let bytes: Uint8Array;
     this.inFlight++;
     try {
-      bytes = await this.rpc.unary(codec.path, codec.encodeRequest(request), { timeoutMs: this.timeoutMs });
+      bytes = await this.rpc.unary(codec.path, codec.encodeRequest(request), { timeoutMs: this.timeoutMs, onWritten: timing.written });
     } catch (error) {
       this.answered();
-      return this.failed(codec, error, startedAt);
+      return this.failed(codec, error, startedAt, timing.writtenAt);
     }
     this.answered();
-    metrics.trend(METRIC.request, clock.now() - startedAt, { endpoint });
+    const tags = { endpoint };
+    const doneAt = clock.now();
+    metrics.trend(METRIC.request, doneAt - startedAt, tags);
+    if (timing.writtenAt >= 0) recordRequestTiming(metrics, tags, timing.writtenAt - startedAt, doneAt - timing.writtenAt);
     try {
       return { ok: true, value: codec.decodeResponse(bytes) };
     } catch (error) {
@@ -119,17 +126,29 @@ export class AgentRpcClient {
     idle();
   }
 
-  private failed(codec: Codec, error: unknown, startedAt: number): RpcFailure {
+  private failed(codec: Codec, error: unknown, startedAt: number, writtenAt: number): RpcFailure {
     const errorClass = rpcErrorClass(error);
     if (this.closing) return { ok: false, errorClass, unsupported: false, aborted: true, error };
     const { metrics, clock } = this.env;
     const endpoint = endpointOf(codec.path);
     const unsupported = isUnsupportedRpc(error);
-    metrics.trend(METRIC.request, clock.now() - startedAt, { endpoint });
+    const tags = { endpoint };
+    const doneAt = clock.now();
+    metrics.trend(METRIC.request, doneAt - startedAt, tags);
+    if (writtenAt >= 0) recordRequestTiming(metrics, tags, writtenAt - startedAt, doneAt - writtenAt);
     if (unsupported && OPTIONAL.has(codec.path)) metrics.count(METRIC.rpcUnsupported, 1, { endpoint });
     else metrics.count(METRIC.error, 1, { endpoint, class: errorClass });
     return { ok: false, errorClass, unsupported, aborted: false, error };
   }
+}
+
+/** When one call's request was written to its stream (-1 until then). */
+class CallTiming {
+  writtenAt = -1;
+  readonly written = (): void => {
+    this.writtenAt = this.clock.now();
+  };
+  constructor(private readonly clock: Clock) {}
 }
 
 /**

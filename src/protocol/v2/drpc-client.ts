@@ -17,9 +17,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Rejects with RpcTimeoutError (class `timeout`) and closes the stream after this long. */
   timeoutMs?: number;
+  /** Unary calls: called once the request has been written to its yamux stream (at once, or
+   * when flow control let it out); ends the time the call spent queued on this side. */
+  onWritten?: () => void;
 }
 
 const STREAM_ID = 1;
+const ignoreError = (): void => {};
 const EMPTY = new Uint8Array(0);
 
 /** Shared plumbing: the yamux stream, the packet reader, timeout and abort. */
@@ -118,9 +122,12 @@ class UnaryCall extends ClientCall {
     });
     // Invoke(1) Message(2) CloseSend(3) in one write, as drpc flushes them together (protocol-v2 §2.4).
     this.nextId = 4;
-    void this.writeBytes(encodeSequence(STREAM_ID, 1, PacketKind.Invoke, methodBytes(method), PacketKind.Message, request, PacketKind.CloseSend, EMPTY)).catch(
-      (error: Error) => this.fail(error),
+    const sent = this.writeBytes(
+      encodeSequence(STREAM_ID, 1, PacketKind.Invoke, methodBytes(method), PacketKind.Message, request, PacketKind.CloseSend, EMPTY),
     );
+    const onWritten = options?.onWritten;
+    if (onWritten) sent.then(onWritten, ignoreError);
+    sent.catch((error: Error) => this.fail(error));
   }
 
   onPacket(kind: number, _streamId: number, _messageId: number, control: boolean, data: Uint8Array): void {

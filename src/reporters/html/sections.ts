@@ -2,6 +2,7 @@
 import type { LatencyStats, RunSummary } from '../../metrics/summary-types.js';
 import { escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct } from '../format.js';
 import { steadyTable } from '../phases-format.js';
+import { httpModelLine, queuedWarning, TIMING_LEGEND, timingRows } from '../timing-format.js';
 import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from '../pty-format.js';
 import { propagationChart } from './propagation-chart.js';
 import { table } from './table.js';
@@ -53,6 +54,28 @@ export function endpointsHtml(summary: RunSummary): string[] {
     `<p>Agents: ${fmtNum(agents.connected)}/${fmtNum(agents.planned)} connected at the end, peak ${fmtNum(agents.peakConnected)}, ` +
       `authenticated ${fmtNum(agents.authenticated)}, reconnects ${fmtNum(agents.reconnects)}</p>`,
   ];
+}
+
+/** Where each endpoint's time went (queued inside fleetsim, service at the target, connect), the
+ * "inside fleetsim" warning and the connection model line. */
+export function timingHtml(summary: RunSummary): string[] {
+  const out: string[] = [];
+  const timing = timingRows(summary);
+  if (timing) {
+    out.push(
+      '<h3>Where the time went</h3>',
+      table(
+        timing.header,
+        timing.rows.map(([name, ...cells]) => [`<code>${esc(name!)}</code>`, ...cells.map(esc)]),
+      ),
+      `<p class="meta">${esc(TIMING_LEGEND)} ! marks an endpoint whose queued p99 is above its service p99.</p>`,
+    );
+  }
+  const queued = queuedWarning(summary);
+  if (queued) out.push(`<p class="warn"><strong>Inside fleetsim.</strong> ${esc(queued)}</p>`);
+  const httpLine = httpModelLine(summary);
+  if (httpLine) out.push(`<p>${esc(httpLine)}</p>`);
+  return out;
 }
 
 /** The steady phase's endpoint table beside the whole run's p99 (absent for summaries without phases). */

@@ -26,6 +26,8 @@ export async function authenticate(
   deps: AgentDeps,
   clock: Clock,
   signal: StopSignal,
+  /** When the pass began (its exchange's intended start: time spent signing counts as queued). */
+  intendedAt?: number,
 ): Promise<ApiResult | undefined> {
   if (mode === 'token') {
     client.token = agent.token;
@@ -33,12 +35,13 @@ export async function authenticate(
   }
   if (!identity) throw new Error(`auth mode ${mode} needs identity material`); // checked up front by the fleet
   let result: ApiResult<{ session_token: string }>;
+  const call = { signal, intendedAt };
   if (mode === 'aws') {
-    result = await client.exchangeAws(await deps.signAws(agent.instanceId, identity.aws), { signal });
+    result = await client.exchangeAws(await deps.signAws(agent.instanceId, identity.aws), call);
   } else if (mode === 'azure') {
-    result = await client.exchangeAzure(await deps.signAzure(agent.instanceId, identity.azure), { signal });
+    result = await client.exchangeAzure(await deps.signAzure(agent.instanceId, identity.azure), call);
   } else {
-    result = await client.exchangeGoogle(await deps.signGoogle(agent.instanceId, identity.google, { nowMs: clock.wallNow() }), { signal });
+    result = await client.exchangeGoogle(await deps.signGoogle(agent.instanceId, identity.google, { nowMs: clock.wallNow() }), call);
   }
   const token = result.body?.session_token;
   if (!result.ok || typeof token !== 'string' || token === '') {

@@ -2,6 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { wsCloseClass, wsDialErrorClass } from '../../metrics/error-class.js';
 import { ENDPOINT, METRIC } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
+import { recordDialTiming } from '../../metrics/request-timing.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
 import type { CoordinateObserver } from '../coordinate-observer.js';
 import type { AgentDeps, AgentSocket, OpenAgentSocketOptions } from './deps.js';
@@ -42,6 +43,9 @@ export interface SessionHost {
 
 export type SessionEnd = 'closed' | 'failed' | 'aborted';
 
+/** One tags object for every dial sample (the recorder caches its series key per object). */
+const COORDINATE_TAGS = Object.freeze({ endpoint: ENDPOINT.agentCoordinate });
+
 /**
  * One coordinate socket lifetime (protocol §7, §9.2.6): dial with the token in the
  * `coder_session_token` cookie like the SDK, send the agent node at once and then every
@@ -65,6 +69,8 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
   private live = false;
   private closedEarly: number | undefined;
   private startedAt = 0;
+  /** When the dial began (startedAt → dialAt is time queued inside fleetsim). */
+  private dialAt = 0;
 
   constructor(
     private readonly host: SessionHost,
@@ -82,13 +88,16 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
   /**
    * Dials and runs the session; resolves when it ends. Callbacks rather than an async function:
    * a suspended async frame (generator, register file, context, promises) costs about 0.5 KB,
-   * and every connected agent would hold one for the socket's whole life.
+   * and every connected agent would hold one for the socket's whole life. `intendedAt`: when
+   * the dial was due (e.g. the pass's start, when the dial is the pass's first exchange).
    */
-  run(): Promise<SessionEnd> {
+  run(intendedAt?: number): Promise<SessionEnd> {
     const ended = new Promise<SessionEnd>((resolve) => {
       this.resolveEnd = resolve;
     });
-    this.startedAt = this.env.clock.now();
+    const now = this.env.clock.now();
+    this.dialAt = now;
+    this.startedAt = intendedAt !== undefined && intendedAt < now ? intendedAt : now;
     let dialing: Promise<AgentSocket>;
     try {
       dialing = this.env.deps.openCoordinateSocket(this);
@@ -132,7 +141,7 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
   private dialFailed(error: unknown): void {
     const { env } = this;
     if (this.signal.aborted) return this.end('aborted');
-    env.metrics.trend(METRIC.request, env.clock.now() - this.startedAt, { endpoint: ENDPOINT.agentCoordinate });
+    this.recordDial();
     env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentCoordinate, class: wsDialErrorClass(error) });
     this.end('failed');
   }
@@ -140,7 +149,7 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
   private opened(socket: AgentSocket): void {
     const { env } = this;
     this.socket = socket;
-    env.metrics.trend(METRIC.request, env.clock.now() - this.startedAt, { endpoint: ENDPOINT.agentCoordinate });
+    this.recordDial();
     if (this.signal.aborted) {
       socket.close(1000);
       return this.end('aborted');
@@ -152,6 +161,14 @@ export class CoordinateSession implements OpenAgentSocketOptions, ScheduledTask 
     this.signal.addEventListener('abort', this, { once: true });
     this.sendNode();
     this.schedule();
+  }
+
+  /** The dial's headline sample (intended start → open or failure) and its split. */
+  private recordDial(): void {
+    const { metrics, clock } = this.env;
+    const now = clock.now();
+    metrics.trend(METRIC.request, now - this.startedAt, COORDINATE_TAGS);
+    recordDialTiming(metrics, COORDINATE_TAGS, this.dialAt - this.startedAt, now - this.dialAt);
   }
 
   /** The open socket ended. */

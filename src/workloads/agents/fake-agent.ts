@@ -75,8 +75,13 @@ export interface AgentReport {
 /** One fake agent of a fleet, whichever protocol it speaks. */
 export interface FleetAgent {
   readonly report: AgentReport;
-  /** Starts the agent (idempotent); resolves once it has stopped and closed everything. */
-  start(): Promise<void>;
+  /**
+   * Starts the agent (idempotent); resolves once it has stopped and closed everything.
+   * `dueAt` (clock ms): when the fleet meant it to start; the first exchange of its first pass
+   * counts its latency from there, so a late start timer or a wait for a dial slot shows as
+   * time queued inside fleetsim.
+   */
+  start(dueAt?: number): Promise<void>;
   /** Stops the agent; resolves when everything it opened is closed. */
   stop(): Promise<void>;
 }
@@ -183,8 +188,8 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
   }
 
   /** Starts the run loop (idempotent); the promise resolves once everything is closed. */
-  start(): Promise<void> {
-    this.done ??= this.run();
+  start(dueAt?: number): Promise<void> {
+    this.done ??= this.run(dueAt ?? this.env.clock.now());
     return this.done;
   }
 
@@ -249,9 +254,11 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
    * The run loop. While an agent is connected this is its only suspended async frame (the
    * session, stats and node updates are callback-driven): each frame costs about 0.5 KB.
    */
-  private async run(): Promise<void> {
+  private async run(firstDueAt: number): Promise<void> {
     const signal = this.controller.signal;
     const { backoff, report } = this;
+    // When the current pass was due: the fleet's planned start, then the end of each backoff.
+    let dueAt = firstDueAt;
     try {
       while (!signal.aborted) {
         // The way up to an open socket holds a slot of the fleet's gate, so a step to thousands
@@ -261,7 +268,7 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
         this.holdsGate = true;
         let reached = false;
         try {
-          if (await this.prepare()) reached = (await this.session().run()) === 'closed';
+          if (await this.prepare(dueAt)) reached = (await this.session().run()) === 'closed';
         } finally {
           this.healthPass?.abort();
           this.healthPass = undefined;
@@ -271,7 +278,9 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
         // A socket that was up resets the backoff: the reconnect comes `initial` after the drop.
         if (reached) backoff.reset();
         report.backingOff = true;
-        await this.env.clock.sleep(backoff.next(), signal);
+        const delay = backoff.next();
+        dueAt = this.env.clock.now() + delay;
+        await this.env.clock.sleep(delay, signal);
         report.backingOff = false;
       }
     } catch (error) {
@@ -296,17 +305,23 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
     }
   }
 
-  /** The first part of a run-loop pass, up to the dial; false when a request failed. */
-  private async prepare(): Promise<boolean> {
+  /**
+   * The first part of a run-loop pass, up to the dial; false when a request failed. The pass's
+   * first request (the identity exchange, or with token auth the version POST) counts from
+   * `dueAt`, when the pass was meant to begin.
+   */
+  private async prepare(dueAt: number): Promise<boolean> {
     const { env } = this;
     const signal = this.controller.signal;
-    const failedAuth = await authenticate(this.report.authMode, this.credential, env.identity, this.client, env.deps, env.clock, signal);
+    const mode = this.report.authMode;
+    const failedAuth = await authenticate(mode, this.credential, env.identity, this.client, env.deps, env.clock, signal, dueAt);
     if (failedAuth || signal.aborted) return false;
     if (!this.authenticated) {
       this.authenticated = true;
       env.metrics.count(METRIC.agentsAuthenticated, 1);
     }
-    if (!(await this.client.postVersion(env.options.version, { signal })).ok) return false;
+    const versionDue = mode === 'token' ? dueAt : undefined;
+    if (!(await this.client.postVersion(env.options.version, { signal, intendedAt: versionDue })).ok) return false;
     const serverHealth = await this.readMetadata(signal);
     if (!serverHealth) return false;
 

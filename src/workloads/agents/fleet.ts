@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { FleetsimError } from '../../core/errors.js';
 import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
@@ -14,6 +15,9 @@ import { followSchedule } from '../tick-loop.js';
 import type { TimerHandle } from '../../core/clock.js';
 
 export type { AgentReport } from './fake-agent.js';
+
+/** Time one turn of the event loop may spend starting agents (see `paced` in the fleet). */
+const START_SLICE_MS = 20;
 
 /** The fleet workload, plus a per-agent view of what the target accepted (tests, benches). */
 export interface AgentFleet extends Workload {
@@ -54,6 +58,10 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       // The v2 agent (protobuf, dRPC, yamux: a large module graph) is loaded only for a v2 fleet.
       const FakeAgentV2 = resolved.protocol === 'v2' ? (await import('./v2/fake-agent-v2.js')).FakeAgentV2 : undefined;
       const { clock } = ctx;
+      const choice = resolved.httpChoice;
+      ctx.metrics.gauge(METRIC.httpModel, 1, { model: choice.model, chosen: choice.chosen, openFilesLimit: String(choice.openFilesLimit ?? 0) });
+      if (choice.chosen === 'fd-budget')
+        ctx.log.warn(`${choice.reason ?? 'one connection per agent does not fit'}: the agents share one pool instead (agents.http "shared")`);
       const connections = createFleetConnections({
         model: resolved.http,
         baseUrl: ctx.target.url,
@@ -87,13 +95,39 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       const pending = new Set<TimerHandle>();
       const stopping = new Set<Promise<void>>();
       let failure: FleetsimError | undefined;
-      const startOne = (): void => {
+      const startOne = (dueAt: number): void => {
         const index = active.length;
         const rng = ctx.rng.fork(`agent-${index}`);
         const agent = FakeAgentV2 ? new FakeAgentV2(index, credentials[index]!, env, rng) : new FakeAgent(index, credentials[index]!, env, rng);
         active.push(agent);
         reports.set(index, agent.report);
-        void agent.start();
+        void agent.start(dueAt);
+      };
+      // Timer bunching: when the loop runs late, every start timer already due fires in one
+      // timer run, and a burst of a thousand agents (their constructors, first requests, TCP
+      // connects) would hold the event loop for seconds while every response waits unread. Each
+      // turn of the loop spends at most START_SLICE_MS starting agents (at least one); the rest
+      // follow a timer run later, after I/O, and their lateness counts as time queued (each
+      // keeps its planned dueAt). A slice, not a count, so a fast machine starts more per turn.
+      let turnStartedAt = -1;
+      const resetTurn = (): void => {
+        turnStartedAt = -1;
+      };
+      const paced = (dueAt: number): void => {
+        // Real time, not the run's clock: the slice bounds how long this process's loop is held.
+        const now = performance.now();
+        if (turnStartedAt < 0) {
+          turnStartedAt = now;
+          setImmediate(resetTurn);
+        } else if (now - turnStartedAt >= START_SLICE_MS) {
+          const timer = clock.setTimeout(() => {
+            pending.delete(timer);
+            paced(dueAt);
+          }, 0);
+          pending.add(timer);
+          return;
+        }
+        startOne(dueAt);
       };
       const stopTop = (): void => {
         const agent = active.pop();
@@ -112,13 +146,12 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         if (wanted > planned) {
           const more = wanted - planned;
           for (let j = 0; j < more; j++) {
-            const timer = clock.setTimeout(
-              () => {
-                pending.delete(timer);
-                startOne();
-              },
-              (j * resolved.tickMs) / more,
-            );
+            const delay = (j * resolved.tickMs) / more;
+            const dueAt = clock.now() + delay;
+            const timer = clock.setTimeout(() => {
+              pending.delete(timer);
+              paced(dueAt);
+            }, delay);
             pending.add(timer);
           }
         } else if (wanted < planned) {

@@ -12,16 +12,17 @@ export const agentsKind = defineWorkloadKind({
     if (env.plan.peakAgents === 0) return undefined;
     // v2 agents with token auth make no REST request at all, so they never open their connection.
     const usesRest = config.protocol !== 'v2' || config.auth.aws + config.auth.azure + config.auth.google > 0;
-    if (config.http === 'per-agent' && usesRest) {
-      // Fail before the first agent starts rather than with EMFILE halfway up the ramp.
-      // (http-model.js loads undici: imported here, so validating a scenario never does.)
-      const { fdBudgetIssue } = await import('./http-model.js');
-      const issue = fdBudgetIssue(env.plan.peakAgents, env.plan.peers?.peak ?? 0, openFilesSoftLimit());
-      if (issue) {
-        throw new FleetsimError('usage', issue, {
-          hint: 'use agents.http: "shared" (one pool for the fleet), lower the peak, or split the fleet over several processes',
-        });
-      }
+    // (http-model.js loads undici: imported here, so validating a scenario never does.)
+    const { chooseHttpModel } = await import('./http-model.js');
+    const { issue, ...httpChoice } = usesRest
+      ? chooseHttpModel(config.http, env.plan.peakAgents, env.plan.peers?.peak ?? 0, openFilesSoftLimit())
+      : chooseHttpModel(config.http === 'shared' ? 'shared' : 'auto', 0, 0, undefined);
+    if (issue) {
+      // An explicit per-agent that cannot fit: fail before the first agent starts rather than
+      // with EMFILE halfway up the ramp.
+      throw new FleetsimError('usage', issue, {
+        hint: 'use agents.http: "shared" (one pool for the fleet) or "auto", lower the peak, or split the fleet over several processes',
+      });
     }
     const { createAgentFleet } = await import('./fleet.js');
     return {
@@ -38,6 +39,7 @@ export const agentsKind = defineWorkloadKind({
             durationMs: env.durationMs,
             observer: env.coordinate.observer,
             localAddresses: [...env.sourceAddresses],
+            httpChoice,
           },
         );
         return fleet.run(ctx);

@@ -64,11 +64,13 @@ export const agentsSection = z.strictObject({
   /** Backoff of the run loop after a drop or failure: the Go agent's 100 ms → 10 s, no jitter. */
   reconnect: reconnectField({ initial: '100ms', max: '10s' }),
   /**
-   * REST connections: `shared` = one keep-alive pool of `httpConnections` for the whole fleet
-   * (cheap: one process holds ~19,000 agents); `per-agent` = one keep-alive connection per agent,
-   * like a real fleet (two descriptors per agent, so about half the agents per process).
+   * REST connections: `per-agent` = each agent's own keep-alive connections, like a real fleet
+   * (up to three descriptors per agent, so about a third of the agents per process); `shared` = one keep-alive pool
+   * of `httpConnections` for the whole fleet (one process holds ~19,000 agents, but requests may
+   * queue for a pooled connection); `auto` (default) = `per-agent` when the open-files limit
+   * holds it, else `shared`, said in the report (src/workloads/agents/http-model.ts).
    */
-  http: z.enum(['shared', 'per-agent']).default('shared'),
+  http: z.enum(['auto', 'per-agent', 'shared']).default('auto'),
   /** Size of the shared pool (with `http: shared`). */
   httpConnections: int().min(1).default(256),
 });

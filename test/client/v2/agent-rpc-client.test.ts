@@ -35,7 +35,14 @@ describe('AgentRpcClient', () => {
     advance(100);
     const result = await client.call(AGENT_RPC.UpdateStats, {}, { intendedAt: 40 });
     expect(result.ok && result.value.reportInterval?.seconds).toBe(30n);
-    expect(metrics.samples).toEqual([{ kind: 'trend', name: METRIC.request, value: 60, tags: { endpoint: endpoint('UpdateStats') } }]);
+    // Headline from the intended time; the split: 60 ms queued (the late start), 0 ms service
+    // (the manual clock does not move while the call is answered).
+    const tags = { endpoint: endpoint('UpdateStats') };
+    expect(metrics.samples).toEqual([
+      { kind: 'trend', name: METRIC.request, value: 60, tags },
+      { kind: 'trend', name: METRIC.requestQueued, value: 60, tags },
+      { kind: 'trend', name: METRIC.requestService, value: 0, tags },
+    ]);
     expect(client.inFlight).toBe(0);
   });
 

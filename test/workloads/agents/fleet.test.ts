@@ -182,6 +182,34 @@ describe('agent fleet (fake sockets)', () => {
     expect(fleet.agents().every((a) => a.lifecycle[0] === 'starting' && a.lifecycle.at(-1) === 'ready')).toBe(true);
   });
 
+  it('counts a wait for a dial slot as time queued by the first request of the pass', async () => {
+    const sockets = fakeSockets();
+    const { stop, metrics, ctx, until, clock } = context(credentials(2));
+    // Every dial takes 200 ms of the clock; one slot: the second agent (due 50 ms in) waits
+    // until the first one's socket is up, at 200 ms or later.
+    const dial = sockets.deps.openCoordinateSocket;
+    const deps = {
+      ...sockets.deps,
+      openCoordinateSocket: async (o: OpenAgentSocketOptions) => {
+        await clock.sleep(200);
+        return dial(o);
+      },
+    };
+    const fleet = createAgentFleet(agentsConfig(), { schedule: () => 2, durationMs: 60_000, maxConcurrentDials: 1 }, { deps });
+    const running = fleet.run(ctx);
+    await until(() => sockets.open.size === 2, '2 sockets');
+    const tags = { endpoint: 'POST /me/version' };
+    const queued = metrics.values(METRIC.requestQueued, tags);
+    const service = metrics.values(METRIC.requestService, tags);
+    const headline = metrics.values(METRIC.request, tags);
+    expect(queued).toHaveLength(2);
+    expect(queued[0]).toBe(0);
+    expect(queued[1]).toBeGreaterThanOrEqual(150);
+    expect(headline).toEqual([queued[0]! + service[0]!, queued[1]! + service[1]!]);
+    stop.abort();
+    await running;
+  });
+
   it('ramps on the clock: each tick re-reads the schedule and spreads its starts inside the tick', async () => {
     const sockets = fakeSockets();
     const { stop, ctx, clock } = context(credentials(4));

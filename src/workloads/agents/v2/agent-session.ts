@@ -1,6 +1,7 @@
 import { AgentRpcClient } from '../../../client/v2/agent-rpc-client.js';
 import { rpcErrorClass, wsDialErrorClass } from '../../../metrics/error-class.js';
 import { ENDPOINT, METRIC } from '../../../metrics/names.js';
+import { recordDialTiming } from '../../../metrics/request-timing.js';
 import type { Manifest } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { manifestProblems } from '../../../protocol/v2/manifest-check.js';
 import { AGENT_RPC } from '../../../protocol/v2/messages.js';
@@ -20,6 +21,8 @@ import type { SessionPort } from './session-port.js';
 import { StatsRoutine, type StatsRoutineHost } from './stats-routine.js';
 import type { StatsCounters } from '../stats-loop.js';
 
+/** One tags object for every dial sample (the recorder caches its series key per object). */
+const RPC_DIAL_TAGS = Object.freeze({ endpoint: ENDPOINT.agentRpc });
 /** The Go agent refreshes banners every 2 minutes (docs/protocol-v2.md §3.3 item 1). */
 export const BANNER_REFRESH_MS = 120_000;
 
@@ -70,6 +73,8 @@ export class V2Session implements SessionPort, TaskOwner {
   private outcome: SessionEnd = 'closed';
   private resolveEnd: ((end: SessionEnd) => void) | undefined;
   private startedAt = 0;
+  /** When the dial began (startedAt → dialAt is time queued inside fleetsim). */
+  private dialAt = 0;
   private readonly bannerTask = new OwnedTask(this, TASK_BANNERS);
   private stats: StatsRoutine | undefined;
   private metadata: MetadataRoutine | undefined;
@@ -95,11 +100,14 @@ export class V2Session implements SessionPort, TaskOwner {
     return this.conn?.session.closed ?? false;
   }
 
-  /** Dials and runs the session; resolves when it ends. */
-  run(): Promise<SessionEnd> {
+  /** Dials and runs the session; resolves when it ends. `intendedAt`: when the dial was due
+   * (the pass's start: the dial is a v2 pass's first exchange). */
+  run(intendedAt?: number): Promise<SessionEnd> {
     const ended = new Promise<SessionEnd>((resolve) => (this.resolveEnd = resolve));
     const { env } = this;
-    this.startedAt = env.clock.now();
+    const now = env.clock.now();
+    this.dialAt = now;
+    this.startedAt = intendedAt !== undefined && intendedAt < now ? intendedAt : now;
     let dialing: Promise<ByteTransport>;
     try {
       dialing = env.deps.openAgentRpc({
@@ -157,7 +165,7 @@ export class V2Session implements SessionPort, TaskOwner {
 
   private opened(transport: ByteTransport): void {
     const { env, host } = this;
-    env.metrics.trend(METRIC.request, env.clock.now() - this.startedAt, { endpoint: ENDPOINT.agentRpc });
+    this.recordDial();
     if (this.state !== 'dialing') {
       transport.close(1000);
       return this.finish();
@@ -174,11 +182,19 @@ export class V2Session implements SessionPort, TaskOwner {
   private dialFailed(error: unknown): void {
     const { env } = this;
     if (this.state === 'dialing') {
-      env.metrics.trend(METRIC.request, env.clock.now() - this.startedAt, { endpoint: ENDPOINT.agentRpc });
+      this.recordDial();
       env.metrics.count(METRIC.error, 1, { endpoint: ENDPOINT.agentRpc, class: wsDialErrorClass(error) });
       this.outcome = 'failed';
     }
     this.finish();
+  }
+
+  /** The dial's headline sample (intended start → open or failure) and its split. */
+  private recordDial(): void {
+    const { metrics, clock } = this.env;
+    const now = clock.now();
+    metrics.trend(METRIC.request, now - this.startedAt, RPC_DIAL_TAGS);
+    recordDialTiming(metrics, RPC_DIAL_TAGS, this.dialAt - this.startedAt, now - this.dialAt);
   }
 
   /** GetManifest, UpdateStartup, then the routines. */

@@ -122,8 +122,8 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     }
   }
 
-  start(): Promise<void> {
-    this.done ??= this.run();
+  start(dueAt?: number): Promise<void> {
+    this.done ??= this.run(dueAt ?? this.env.clock.now());
     return this.done;
   }
 
@@ -290,19 +290,22 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
 
   // ---- internals ----
 
-  private async run(): Promise<void> {
+  private async run(firstDueAt: number): Promise<void> {
     const signal = this.controller.signal;
     const { backoff, report } = this;
+    // When the current pass was due (the fleet's planned start, then each backoff's end): the
+    // pass's first exchange (identity exchange, or the dial with token auth) counts from it.
+    let dueAt = firstDueAt;
     try {
       while (!signal.aborted && !this.stopping) {
         if (!(await this.env.gate.acquire(signal))) break;
         this.holdsGate = true;
         let reached = false;
         try {
-          const token = await this.authenticate();
+          const token = await this.authenticate(dueAt);
           if (token !== undefined && !this.stopping) {
             this.session = new V2Session(this, this.env, token, this.localAddress);
-            reached = (await this.session.run()) === 'closed';
+            reached = (await this.session.run(this.report.authMode === 'token' ? dueAt : undefined)) === 'closed';
           }
         } finally {
           this.session = undefined;
@@ -311,7 +314,9 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
         if (signal.aborted || this.stopping) break;
         if (reached) backoff.reset();
         report.backingOff = true;
-        await this.env.clock.sleep(backoff.next(), signal);
+        const delay = backoff.next();
+        dueAt = this.env.clock.now() + delay;
+        await this.env.clock.sleep(delay, signal);
         report.backingOff = false;
       }
     } catch (error) {
@@ -324,10 +329,10 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
   }
 
   /** The session token for this pass (identity modes exchange again every pass), or undefined. */
-  private async authenticate(): Promise<string | undefined> {
+  private async authenticate(dueAt: number): Promise<string | undefined> {
     const { env } = this;
     const signal = this.controller.signal;
-    const failed = await authenticate(this.report.authMode, this.credential, env.identity, this.rest, env.deps, env.clock, signal);
+    const failed = await authenticate(this.report.authMode, this.credential, env.identity, this.rest, env.deps, env.clock, signal, dueAt);
     if (failed || signal.aborted) return undefined;
     if (!this.authenticated) {
       this.authenticated = true;
