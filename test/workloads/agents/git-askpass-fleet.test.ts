@@ -15,9 +15,10 @@ const AGENTS = 3;
 let server: ReferenceServer;
 
 beforeAll(async () => {
-  // The simulated owner signs in 30 ms after a poll waits; each link lasts 100 ms, so the
-  // fleet's lookups keep finding it expired and polling again.
-  server = await startReferenceServer({ agents: AGENTS, seed: 'askpass-fleet', gitAuth: { answerAfterMs: 30, linkTtlMs: 100 } });
+  // The simulated owner signs in 30 ms after a poll waits; each link lasts 1 ms, so every lookup
+  // finds it expired and polls. (With links that outlive a few ms, an agent whose lookups keep
+  // landing inside another agent's fresh link never needs to poll, and the test would hang on it.)
+  server = await startReferenceServer({ agents: AGENTS, seed: 'askpass-fleet', gitAuth: { answerAfterMs: 30, linkTtlMs: 1 } });
 });
 afterAll(() => server.close());
 
