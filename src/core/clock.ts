@@ -40,6 +40,13 @@ export interface Clock {
 }
 
 /**
+ * The timer part of a {@link Clock}: what low-level code that keeps its own deadlines needs (the
+ * yamux session and its pinger, dRPC call timeouts, the fault proxy). Any Clock is one, so a run's
+ * clock, a {@link ManualClock} in tests or a scheduler-backed adapter can drive it.
+ */
+export type TimerClock = Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
+
+/**
  * One pending sleep. A fleet holds tens of thousands of these (lifecycle, app health, backoff):
  * tsx compiles with esbuild's keepNames, which gives every named closure its own property array
  * (~250 B), so this is a class with a static timer callback, not a closure per sleep.
@@ -110,7 +117,7 @@ class IntervalTicker implements Ticker {
 }
 
 /** `sleep` and `every` for any clock, from its setTimeout/clearTimeout. */
-abstract class TimerClock implements Clock {
+abstract class ClockBase implements Clock {
   abstract now(): number;
   abstract wallNow(): number;
   abstract setTimeout(callback: () => void, ms: number): TimerHandle;
@@ -129,8 +136,11 @@ abstract class TimerClock implements Clock {
   }
 }
 
-class SystemClock extends TimerClock {
-  constructor(private readonly wallAtOrigin: number) {
+class SystemClock extends ClockBase {
+  constructor(
+    private readonly wallAtOrigin: number,
+    private readonly unref: boolean,
+  ) {
     super();
   }
 
@@ -144,7 +154,10 @@ class SystemClock extends TimerClock {
   }
 
   setTimeout<A>(callback: (arg: A) => void, ms: number, arg?: A): TimerHandle {
-    return setTimeout(callback, Math.max(0, ms), arg as A);
+    // Node copies extra timer arguments into an array per timer: pass `arg` only when there is one.
+    const timer = arg === undefined ? setTimeout(callback as () => void, Math.max(0, ms)) : setTimeout(callback, Math.max(0, ms), arg);
+    if (this.unref) timer.unref();
+    return timer;
   }
 
   clearTimeout(timer: TimerHandle | undefined): void {
@@ -158,7 +171,20 @@ class SystemClock extends TimerClock {
  * agree on wall time to the µs (their performance.now() share no origin otherwise).
  */
 export function systemClock(wallAtOrigin: number = Date.now() - performance.now()): Clock {
-  return new SystemClock(wallAtOrigin);
+  return new SystemClock(wallAtOrigin, false);
+}
+
+let background: Clock | undefined;
+
+/**
+ * The real clock with unref'd timers: they never keep the process alive on their own. The default
+ * for code whose timers only matter while a socket is open (a yamux session's keepalive and
+ * deadlines, the fault proxy's delays), since the socket holds the process while it is. Shared:
+ * it holds no state besides its wall-time anchor.
+ */
+export function backgroundClock(): Clock {
+  background ??= new SystemClock(Date.now() - performance.now(), true);
+  return background;
 }
 
 class ManualTimer {
@@ -181,7 +207,7 @@ const MAX_FIRES_PER_ADVANCE = 1_000_000;
  * of due time (ties in the order they were set), each seeing `now()` equal to its due time.
  * Timers a callback sets inside the advanced window run in the same advance.
  */
-export class ManualClock extends TimerClock {
+export class ManualClock extends ClockBase {
   private t: number;
   private seq = 0;
   /** Sorted by (dueAt, seq); tests hold few timers, so a sorted array beats a heap. */

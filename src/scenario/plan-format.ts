@@ -53,6 +53,7 @@ export function formatPlan(plan: Plan): string {
     );
     lines.push(`  mix: ${r.mix.map((m) => `${m.endpoint} ${pct(m.share)}`).join(', ')}`);
   }
+  if (plan.pty) lines.push('', ...ptyLines(plan.pty));
   if (plan.faults.length > 0) {
     const proxied = plan.faults.some((f) => f.via === 'proxy');
     lines.push('', proxied ? 'Faults (network faults go through the fault proxy in front of the target):' : 'Faults:');
@@ -65,6 +66,29 @@ export function formatPlan(plan: Plan): string {
   lines.push('', plan.thresholds.length > 0 ? 'Thresholds:' : 'Thresholds: none');
   for (const t of plan.thresholds) lines.push(`  ${t}`);
   return lines.join('\n') + '\n';
+}
+
+/** The PTY window: what each session does, then the totals over all sessions. */
+function ptyLines(p: NonNullable<Plan['pty']>): string[] {
+  const perAgent = `${p.sessionsPerAgent} session${p.sessionsPerAgent === 1 ? '' : 's'} per agent`;
+  const reconnect = p.reconnectEveryMs !== undefined ? `reconnect every ${formatDuration(p.reconnectEveryMs)}` : 'no planned reconnects';
+  const reconnects = p.expectedReconnects !== undefined ? `, ~${p.expectedReconnects} reconnects` : '';
+  return [
+    `PTY: ${formatDuration(p.startMs)} -> ${formatDuration(p.endMs)}, ${perAgent}, ${p.bytesPerSecond} B/s each in ${p.messageSize}-byte writes, ${reconnect}`,
+    `  ~${p.sessions} sessions (peak ${p.peakSessions}), ~${bytes(p.peakBytesPerSecond)}/s typed at the peak, ~${bytes(p.expectedBytes)} over the window${reconnects}`,
+  ];
+}
+
+/** Bytes in binary units, one decimal from KiB up. */
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** Agents over time: one column per time slice, `#` filled up to the planned count. */

@@ -5,10 +5,12 @@
  */
 import { ENDPOINT } from '../metrics/names.js';
 import { describeFault, expectedDrops, isProxyFault, plannedLength } from './faults.js';
+import { ptyPlan, type PlanPty } from './plan-pty.js';
 import type { Scenario } from './schema.js';
 import { agentCountAt, agentSeconds, buildPhases, type PlanPhase } from './timeline.js';
 
 export { agentCountAt, type PlanPhase } from './timeline.js';
+export type { PlanPty } from './plan-pty.js';
 export { formatPlan } from './plan-format.js';
 
 /** Stats interval assumed against a real target (coderd's CLI default); the target decides. */
@@ -69,6 +71,8 @@ export interface Plan {
   /** Expected agent-side traffic (HTTP requests, socket opens, coordinator messages). */
   agentTraffic: PlanVolume[];
   rest?: PlanRest;
+  /** Terminal traffic (kind `pty`): sessions, bytes typed, reconnects. */
+  pty?: PlanPty;
   faults: PlanFault[];
   thresholds: string[];
 }
@@ -119,6 +123,7 @@ export function planScenario(s: Scenario): Plan {
   }
   plan.agentTraffic = agentTraffic(s, plan);
   if (s.rest) plan.rest = restPlan(s.rest);
+  if (s.pty) plan.pty = ptyPlan(s.pty, phases);
   return plan;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '../../src/core/clock.js';
+import { ManualClock, backgroundClock, systemClock } from '../../src/core/clock.js';
 import { StopSource } from '../../src/client/stop-signal.js';
 
 describe('ManualClock', () => {
@@ -87,5 +87,23 @@ describe('systemClock', () => {
     const before = clock.now();
     expect(await clock.sleep(1)).toBe(true);
     expect(clock.now()).toBeGreaterThan(before);
+  });
+
+  it('passes the timer argument when there is one; backgroundClock timers do not hold the process', async () => {
+    const clock = systemClock();
+    const got: unknown[][] = [];
+    await new Promise<void>((resolve) => {
+      clock.setTimeout((...args: unknown[]) => got.push(args), 0);
+      clock.setTimeout((arg: string) => got.push([arg]), 0, 'a');
+      clock.setTimeout(resolve, 1);
+    });
+    expect(got).toEqual([[], ['a']]);
+    const held = clock.setTimeout(() => undefined, 60_000) as NodeJS.Timeout;
+    const background = backgroundClock();
+    const loose = background.setTimeout(() => undefined, 60_000) as NodeJS.Timeout;
+    expect([held.hasRef(), loose.hasRef()]).toEqual([true, false]);
+    expect(backgroundClock()).toBe(background);
+    clock.clearTimeout(held);
+    background.clearTimeout(loose);
   });
 });

@@ -4,6 +4,7 @@
  * and numbers its packets from message id 1; the stream is half-closed (FIN) when the RPC ends.
  * Cancellation closes the yamux stream; no Cancel packet is sent (Coder does not set SoftCancel).
  */
+import type { TimerClock, TimerHandle } from '../../core/clock.js';
 import type { YamuxSession } from './yamux-session.js';
 import type { YamuxStream, YamuxStreamHandler } from './yamux-stream.js';
 import { DrpcReader, PacketKind, encodePacket, type DrpcPacketSink } from './drpc-frame.js';
@@ -15,7 +16,10 @@ import { MessageQueue, type MessageListener, type QueueOwner } from './message-q
 export interface CallOptions {
   /** Aborting cancels the call (rejects with RpcAbortedError, class `aborted`). */
   signal?: AbortSignal;
-  /** Rejects with RpcTimeoutError (class `timeout`) and closes the stream after this long. */
+  /**
+   * Rejects with RpcTimeoutError (class `timeout`) and closes the stream after this long, on the
+   * session's clock (YamuxSessionOptions.timers).
+   */
   timeoutMs?: number;
   /** Unary calls: called once the request has been written to its yamux stream (at once, or
    * when flow control let it out); ends the time the call spent queued on this side. */
@@ -31,23 +35,32 @@ abstract class ClientCall implements YamuxStreamHandler, DrpcPacketSink {
   protected readonly reader: DrpcReader;
   protected nextId = 1;
   protected settled = false;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | undefined;
+  private timeoutMs = 0;
   private signal: AbortSignal | undefined;
 
   constructor(
     protected readonly stream: YamuxStream,
     options: CallOptions | undefined,
+    private readonly clock: TimerClock,
   ) {
     this.reader = new DrpcReader(this);
     stream.setHandler(this);
     if (options?.timeoutMs !== undefined && options.timeoutMs > 0) {
-      this.timer = setTimeout(() => this.fail(new RpcTimeoutError(`rpc timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
+      this.timeoutMs = options.timeoutMs;
+      this.timer = clock.setTimeout(ClientCall.onTimeout, options.timeoutMs, this);
     }
     const signal = options?.signal;
     if (signal) {
       this.signal = signal;
       signal.addEventListener('abort', this, { once: true });
     }
+  }
+
+  /** Timer callback; static with the call as its argument, so arming allocates no closure. */
+  private static onTimeout(self: ClientCall): void {
+    self.timer = undefined;
+    self.fail(new RpcTimeoutError(`rpc timed out after ${self.timeoutMs} ms`));
   }
 
   /** AbortSignal listener (an object, not a closure). */
@@ -82,8 +95,8 @@ abstract class ClientCall implements YamuxStreamHandler, DrpcPacketSink {
   /** Marks the call over; `closeStream` sends our FIN. Subclasses deliver the outcome. */
   protected settle(error: Error | undefined, closeStream: boolean): void {
     this.settled = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
     this.signal?.removeEventListener('abort', this);
     this.signal = undefined;
     if (closeStream) this.stream.close();
@@ -114,8 +127,8 @@ class UnaryCall extends ClientCall {
   private reject!: (error: Error) => void;
   readonly promise: Promise<Uint8Array>;
 
-  constructor(stream: YamuxStream, method: string, request: Uint8Array, options: CallOptions | undefined) {
-    super(stream, options);
+  constructor(stream: YamuxStream, method: string, request: Uint8Array, options: CallOptions | undefined, clock: TimerClock) {
+    super(stream, options, clock);
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -188,8 +201,8 @@ export class DrpcClientStream extends ClientCall implements QueueOwner, AsyncIte
   private recvCloseSend = false;
 
   /** @internal use {@link DrpcClient.serverStream} / {@link DrpcClient.bidi}. */
-  constructor(stream: YamuxStream, method: string, request: Uint8Array | null, options: CallOptions | undefined) {
-    super(stream, options);
+  constructor(stream: YamuxStream, method: string, request: Uint8Array | null, options: CallOptions | undefined, clock: TimerClock) {
+    super(stream, options, clock);
     this.queue = new MessageQueue(this);
     if (request !== null) {
       this.corkedInvoke = null;
@@ -334,16 +347,16 @@ export class DrpcClient {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return new UnaryCall(stream, method, request, options).promise;
+    return new UnaryCall(stream, method, request, options, this.session.timers).promise;
   }
 
   /** One request, a stream of responses. Throws like `unary` when no stream can be opened. */
   serverStream(method: string, request: Uint8Array, options?: CallOptions): DrpcClientStream {
-    return new DrpcClientStream(this.session.open(), method, request, options);
+    return new DrpcClientStream(this.session.open(), method, request, options, this.session.timers);
   }
 
   /** Both sides stream; the Invoke goes out with the first `send`, `closeSend` or read. */
   bidi(method: string, options?: CallOptions): DrpcClientStream {
-    return new DrpcClientStream(this.session.open(), method, null, options);
+    return new DrpcClientStream(this.session.open(), method, null, options, this.session.timers);
   }
 }

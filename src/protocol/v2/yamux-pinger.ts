@@ -4,7 +4,7 @@
  * ConnectionWriteTimeout, 10 s, ends the session with "keepalive timeout"). One keepalive timer
  * and one timeout timer per session, created only while needed.
  */
-import type { TimerHost } from './timer-host.js';
+import type { TimerClock, TimerHandle } from '../../core/clock.js';
 
 interface PendingPing {
   startedAt: number;
@@ -22,13 +22,13 @@ export interface PingerHost {
 export class YamuxPinger {
   private pending: Map<number, PendingPing> | null = null;
   private nextId = 0;
-  private keepAliveTimer: unknown = null;
-  private timeoutTimer: unknown = null;
+  private keepAliveTimer: TimerHandle | undefined;
+  private timeoutTimer: TimerHandle | undefined;
   private stopped = false;
 
   constructor(
     private readonly host: PingerHost,
-    private readonly timers: TimerHost,
+    private readonly timers: TimerClock,
     private readonly keepAliveIntervalMs: number,
     private readonly timeoutMs: number,
   ) {
@@ -45,9 +45,9 @@ export class YamuxPinger {
     const pending = this.pending?.get(id);
     if (!pending) return;
     this.pending?.delete(id);
-    if (this.pending?.size === 0 && this.timeoutTimer !== null) {
+    if (this.pending?.size === 0 && this.timeoutTimer !== undefined) {
       this.timers.clearTimeout(this.timeoutTimer);
-      this.timeoutTimer = null;
+      this.timeoutTimer = undefined;
     }
     pending.resolve?.(this.timers.now() - pending.startedAt);
   }
@@ -55,9 +55,9 @@ export class YamuxPinger {
   /** Clears the timers and fails outstanding pings. */
   stop(error: Error): void {
     this.stopped = true;
-    if (this.keepAliveTimer !== null) this.timers.clearTimeout(this.keepAliveTimer);
-    if (this.timeoutTimer !== null) this.timers.clearTimeout(this.timeoutTimer);
-    this.keepAliveTimer = this.timeoutTimer = null;
+    this.timers.clearTimeout(this.keepAliveTimer);
+    this.timers.clearTimeout(this.timeoutTimer);
+    this.keepAliveTimer = this.timeoutTimer = undefined;
     const pending = this.pending;
     this.pending = null;
     if (pending) for (const p of pending.values()) p.reject?.(error);
@@ -69,22 +69,25 @@ export class YamuxPinger {
     this.nextId = (this.nextId + 1) >>> 0;
     (this.pending ??= new Map()).set(id, pending);
     this.host.sendPing(id);
-    if (this.timeoutTimer === null) this.timeoutTimer = this.timers.setTimeout(() => this.onTimeout(), this.timeoutMs);
+    if (this.timeoutTimer === undefined) this.timeoutTimer = this.timers.setTimeout(YamuxPinger.onTimeout, this.timeoutMs, this);
   }
 
-  private onTimeout(): void {
-    this.timeoutTimer = null;
+  // Timer callbacks are static and get the pinger as their argument: no closure per timer.
+  private static onTimeout(self: YamuxPinger): void {
+    self.timeoutTimer = undefined;
     // One timer covers all outstanding pings; any unanswered one ends the session, as in Go.
-    if (this.pending && this.pending.size > 0) this.host.pingTimedOut();
+    if (self.pending && self.pending.size > 0) self.host.pingTimedOut();
+  }
+
+  private static onKeepAlive(self: YamuxPinger): void {
+    self.keepAliveTimer = undefined;
+    if (self.stopped) return;
+    self.send({ startedAt: self.timers.now() });
+    self.armKeepAlive();
   }
 
   private armKeepAlive(): void {
     if (this.keepAliveIntervalMs <= 0 || this.stopped) return;
-    this.keepAliveTimer = this.timers.setTimeout(() => {
-      this.keepAliveTimer = null;
-      if (this.stopped) return;
-      this.send({ startedAt: this.timers.now() });
-      this.armKeepAlive();
-    }, this.keepAliveIntervalMs);
+    this.keepAliveTimer = this.timers.setTimeout(YamuxPinger.onKeepAlive, this.keepAliveIntervalMs, this);
   }
 }

@@ -17,9 +17,9 @@ import {
   writeYamuxHeader,
   type YamuxFrameSink,
 } from './yamux-frame.js';
+import { backgroundClock, type TimerClock, type TimerHandle } from '../../core/clock.js';
 import { YamuxStream, type YamuxStreamOwner } from './yamux-stream.js';
 import type { ByteSink, ByteTransport } from './ws-byte-stream.js';
-import { realTimers, type TimerHost } from './timer-host.js';
 import { YamuxPinger, type PingerHost } from './yamux-pinger.js';
 import { YamuxClosedError, YamuxGoAwayError, YamuxProtocolError, YamuxTimeoutError } from './wire-errors.js';
 
@@ -42,7 +42,12 @@ export interface YamuxSessionOptions {
   maxStreamWindowSize?: number;
   /** Inbound streams open at once above which new ones are refused with RST (default unlimited). */
   maxInboundStreams?: number;
-  timers?: TimerHost;
+  /**
+   * The clock for keepalive, ping and stream deadlines (and the dRPC call timeouts of a
+   * DrpcClient on this session). Default: the real clock, timers unref'd (the transport keeps the
+   * process alive while it is open).
+   */
+  timers?: TimerClock;
 }
 
 /** Flush the gathered frames at once when they exceed this many bytes. */
@@ -59,7 +64,8 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
   readonly maxWindow: number;
   private readonly streams = new Map<number, YamuxStream>();
   private readonly parser: YamuxFrameParser;
-  private readonly timers: TimerHost;
+  /** The clock this session's timers run on. */
+  readonly timers: TimerClock;
   private nextId: number;
   private inboundCount = 0;
   private out: Uint8Array | null = null;
@@ -74,7 +80,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
   private closedWith: Error | null = null;
   private readonly pinger: YamuxPinger;
   /** One timer for all stream open/close deadlines (no per-stream timers, nothing pinned). */
-  private deadlineTimer: unknown = null;
+  private deadlineTimer: TimerHandle | undefined;
   private readonly openTimeoutMs: number;
   private readonly closeTimeoutMs: number;
 
@@ -84,7 +90,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
   ) {
     this.maxWindow = Math.max(YAMUX_INITIAL_WINDOW, options.maxStreamWindowSize ?? YAMUX_INITIAL_WINDOW);
     this.nextId = options.role === 'client' ? 1 : 2;
-    this.timers = options.timers ?? realTimers;
+    this.timers = options.timers ?? backgroundClock();
     this.parser = new YamuxFrameParser(this);
     this.openTimeoutMs = options.streamOpenTimeoutMs ?? 75_000;
     this.closeTimeoutMs = options.streamCloseTimeoutMs ?? 300_000;
@@ -335,12 +341,17 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
 
   private armDeadline(inMs: number): void {
     // Deadlines added later expire later (fixed timeouts), so an armed timer is never too late.
-    if (this.deadlineTimer === null) this.deadlineTimer = this.timers.setTimeout(() => this.checkDeadlines(), inMs);
+    if (this.deadlineTimer === undefined) this.deadlineTimer = this.timers.setTimeout(YamuxSession.onDeadline, inMs, this);
+  }
+
+  /** Timer callback; static with the session as its argument, so arming allocates no closure. */
+  private static onDeadline(self: YamuxSession): void {
+    self.checkDeadlines();
   }
 
   /** Expires SYNs never ACKed (ends the session) and FINs never answered (RST the stream). */
   private checkDeadlines(): void {
-    this.deadlineTimer = null;
+    this.deadlineTimer = undefined;
     if (this.closedWith) return;
     const now = this.timers.now();
     let next = Infinity;
@@ -355,7 +366,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
         else next = Math.min(next, stream.closeDeadline);
       }
     }
-    if (next !== Infinity) this.deadlineTimer = this.timers.setTimeout(() => this.checkDeadlines(), next - now);
+    if (next !== Infinity) this.deadlineTimer = this.timers.setTimeout(YamuxSession.onDeadline, next - now, this);
   }
 
   private terminate(error: Error | undefined, closeTransport = true): void {
@@ -363,8 +374,8 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
     const reason = error ?? new YamuxClosedError('session closed');
     this.closedWith = reason;
     this.parser.stop();
-    if (this.deadlineTimer !== null) this.timers.clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = null;
+    this.timers.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     this.pinger.stop(reason);
     const streams = [...this.streams.values()];
     this.streams.clear();

@@ -1,25 +1,20 @@
-import { performance } from 'node:perf_hooks';
+import { backgroundClock, type TimerClock, type TimerHandle } from '../../core/clock.js';
+
+/*
+ * The fault proxy runs on any {@link TimerClock}: a run's Clock, a ManualClock in tests. These
+ * names only remain so lane.ts, connection.ts and fault-proxy.ts compile unchanged while their
+ * fast path is reworked elsewhere; new code imports TimerClock, TimerHandle and backgroundClock
+ * from core/clock.ts. Once those three files do too, this module goes.
+ */
+
+/** @deprecated use {@link TimerClock} from core/clock.ts. */
+export type ProxyClock = TimerClock;
+
+/** @deprecated use {@link TimerHandle} from core/clock.ts. */
+export type ProxyTimer = TimerHandle;
 
 /**
- * The time source and timers of the fault proxy. Injected so a run can drive action windows
- * from its own clock (and tests from a manual one); every delay the proxy adds (latency,
- * bandwidth slices, slow close, action ends) goes through `setTimeout` here.
+ * Real time with unref'd timers, so a forgotten window never holds the process.
+ * @deprecated use {@link backgroundClock} from core/clock.ts.
  */
-export interface ProxyClock {
-  /** Monotonic milliseconds. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): ProxyTimer;
-  clearTimeout(timer: ProxyTimer): void;
-}
-
-/** Opaque timer handle. */
-export type ProxyTimer = unknown;
-
-/** performance.now() and Node timers; timers are unref'd so a forgotten window never holds the process. */
-export function systemProxyClock(): ProxyClock {
-  return {
-    now: () => performance.now(),
-    setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)).unref(),
-    clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
-  };
-}
+export const systemProxyClock: () => TimerClock = backgroundClock;

@@ -1,6 +1,6 @@
 import type { ProxyAction } from './actions.js';
 import type { ActionHandle, FaultProxy } from './fault-proxy.js';
-import { systemProxyClock, type ProxyClock, type ProxyTimer } from './proxy-clock.js';
+import { backgroundClock, type TimerClock, type TimerHandle } from '../../core/clock.js';
 
 export interface ProxySchedule {
   /** Handles of the actions applied so far, in the order they started. */
@@ -16,11 +16,11 @@ export interface ProxySchedule {
 export function scheduleProxyActions(
   proxy: FaultProxy,
   actions: readonly ProxyAction[],
-  options: { signal?: AbortSignal; clock?: ProxyClock; onApplied?: (handle: ActionHandle) => void } = {},
+  options: { signal?: AbortSignal; clock?: TimerClock; onApplied?: (handle: ActionHandle) => void } = {},
 ): ProxySchedule {
-  const clock = options.clock ?? systemProxyClock();
+  const clock = options.clock ?? backgroundClock();
   const applied: ActionHandle[] = [];
-  const timers: ProxyTimer[] = [];
+  const timers: TimerHandle[] = [];
   let cancelled = false;
   const cancel = (): void => {
     if (cancelled) return;

@@ -1,5 +1,5 @@
 import { reconnectBackoff, type Backoff } from '../../core/backoff.js';
-import type { Clock } from '../../core/clock.js';
+import type { Clock, TimerClock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import type { Rng } from '../../core/rng.js';
 import { AgentApiClient, type AgentMetadata, type AppHealth, type LifecycleState } from '../../client/agent-client.js';
@@ -22,7 +22,6 @@ import { pickWeighted, SeededStream, type Gate } from './timing.js';
 import type { Scheduler } from './timer-heap.js';
 import { StopSource, type StopSignal } from '../../client/stop-signal.js';
 import type { AgentV2Report } from './v2/report.js';
-import type { TimerHost } from '../../protocol/v2/timer-host.js';
 import { GitAskpass } from './git-askpass.js';
 
 /** What every agent of one fleet shares. */
@@ -46,8 +45,8 @@ export interface FleetEnv {
   coordinateUrl: string;
   /** Base URL of the target (v2 agents dial `/me/rpc` under it). */
   baseUrl: string;
-  /** v2: the yamux sessions' timers, on {@link FleetEnv.scheduler}. */
-  timers: TimerHost;
+  /** v2: the clock of the yamux sessions' and dRPC calls' timers, on {@link FleetEnv.scheduler}. */
+  timers: TimerClock;
 }
 
 /** Per-agent accounting of what the target accepted (tests compare it with the server's view). */

@@ -4,7 +4,7 @@ import { METRIC } from '../../metrics/names.js';
 import type { Workload, WorkloadContext } from '../workload.js';
 import type { AgentDeps } from './deps.js';
 import { FakeAgent, type AgentReport, type FleetAgent, type FleetEnv } from './fake-agent.js';
-import { SchedulerTimerHost } from './v2/scheduled.js';
+import { SchedulerClock } from './v2/scheduled.js';
 import { createFleetConnections } from './http-model.js';
 import { realDeps } from './real-deps.js';
 import type { AgentsConfig, AuthMode } from './section.js';
@@ -87,7 +87,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
         connected: { count: 0 },
         coordinateUrl: transport.baseUrl.replace(/^http/, 'ws') + '/api/v2/workspaceagents/me/coordinate',
         baseUrl: transport.baseUrl,
-        timers: new SchedulerTimerHost(heap, clock),
+        timers: new SchedulerClock(heap, clock),
       };
 
       const active: FleetAgent[] = [];

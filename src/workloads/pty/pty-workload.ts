@@ -3,7 +3,7 @@ import type { Workload, WorkloadContext } from '../workload.js';
 import { dialPty, type PtyConnection, type PtyDialOptions } from './pty-dial.js';
 import { PtySession } from './pty-session.js';
 import type { ReplayVerdict } from './replay-check.js';
-import type { PtyConfig } from './section.js';
+import { PTY_TICK_MS, type PtyConfig } from './section.js';
 import { clockTimers, uuidV4 } from './timers.js';
 
 /** The agent's replay ring (protocol §8.2). */
@@ -13,7 +13,7 @@ export const PTY_REPLAY_BYTES = 64 * 1024;
 export interface PtyRun {
   /** Agents active `elapsedMs` after the run started (credentials order); sessions follow them. */
   schedule: (elapsedMs: number) => number;
-  /** How often the schedule is re-read (default 250 ms). */
+  /** How often the schedule is re-read (default PTY_TICK_MS, 250 ms). */
   tickMs?: number;
   /** The replay ring size the target keeps (default 64 KiB). */
   replayBytes?: number;
@@ -128,7 +128,7 @@ export function createPtyWorkload(config: PtyConfig, run: PtyRun): Workload {
               if (id !== undefined && sessions.has(id)) stopAgent(id);
             }
           }
-          const wait = elapsed < config.startAfter ? config.startAfter - elapsed : (run.tickMs ?? 250);
+          const wait = elapsed < config.startAfter ? config.startAfter - elapsed : (run.tickMs ?? PTY_TICK_MS);
           cancel = timers.after(Math.min(wait, Math.max(0, endAt - clock.now())), tick);
         };
         if (signal.aborted) return finish();

@@ -11,6 +11,9 @@ import { duration, int, num, ratio, type ReportIssue } from '../../scenario/fiel
 import type { RunFacts } from '../kind.js';
 import { MIN_MESSAGE_SIZE } from './echo-markers.js';
 
+/** How often the workload re-reads the agent schedule to start and stop sessions (the plan replays it). */
+export const PTY_TICK_MS = 250;
+
 /** coderd's 32 KiB copy buffer; a bigger write would be pointless for a terminal. */
 const MAX_MESSAGE_SIZE = 32 * 1024;
 

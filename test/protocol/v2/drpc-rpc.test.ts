@@ -14,6 +14,8 @@ import {
   YamuxResetError,
   wireErrorClass,
 } from '../../../src/protocol/v2/wire-errors.js';
+import type { TimerClock } from '../../../src/core/clock.js';
+import { manualClock } from '../../helpers/clock.js';
 import { type MemoryTransport, concatBytes, hex, memoryPipe, settle, toHex, until } from './helpers.js';
 
 const UPDATE_STATS = '/coder.agent.v2.Agent/UpdateStats';
@@ -40,9 +42,9 @@ function dataByStream(t: MemoryTransport): Map<number, Uint8Array[]> {
   return out;
 }
 
-function setup(router: DrpcRouter) {
+function setup(router: DrpcRouter, clientTimers?: TimerClock) {
   const [ct, st] = memoryPipe();
-  const client = connectRpcClient(ct, { keepAliveIntervalMs: 0 });
+  const client = connectRpcClient(ct, { keepAliveIntervalMs: 0, timers: clientTimers });
   const server = serveRpc(st, router, { keepAliveIntervalMs: 0 });
   return {
     ct,
@@ -192,14 +194,25 @@ describe('dRPC over yamux', () => {
     t.close();
   });
 
-  it('timeoutMs and AbortSignal reject with typed errors', async () => {
+  it('timeoutMs (on the session clock) and AbortSignal reject with typed errors', async () => {
     const router = new DrpcRouter().unary(
       '/slow',
       (_req, ctx) => new Promise<Uint8Array>((resolve) => ctx.signal.addEventListener('abort', () => resolve(new Uint8Array(0)))),
     );
-    const t = setup(router);
-    const timedOut = await t.client.client.unary('/slow', new Uint8Array(0), { timeoutMs: 20 }).catch((e: unknown) => e);
+    const clock = manualClock();
+    const t = setup(router, clock);
+    let outcome: unknown = 'pending';
+    // A minute: only the manual clock can make it expire within the test.
+    const call = t.client.client.unary('/slow', new Uint8Array(0), { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    void call.then((e) => (outcome = e));
+    await until(() => t.server.session.streamCount === 1, 'call reached the server');
+    clock.advance(59_999);
+    await settle(3);
+    expect(outcome).toBe('pending');
+    clock.advance(1);
+    const timedOut = await call;
     expect(timedOut).toBeInstanceOf(RpcTimeoutError);
+    expect((timedOut as Error).message).toBe('rpc timed out after 60000 ms');
     expect(wireErrorClass(timedOut)).toBe('timeout');
     const ac = new AbortController();
     const pending = t.client.client.unary('/slow', new Uint8Array(0), { signal: ac.signal });

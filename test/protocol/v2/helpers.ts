@@ -1,6 +1,5 @@
-/** Test helpers for the v2 wire stack: hex, an in-memory transport pair, hand-driven timers. */
+/** Test helpers for the v2 wire stack: hex, an in-memory transport pair, settling the event loop. */
 import type { ByteSink, ByteTransport } from '../../../src/protocol/v2/ws-byte-stream.js';
-import type { TimerHost } from '../../../src/protocol/v2/timer-host.js';
 
 export function hex(text: string): Uint8Array {
   const clean = text.replace(/[^0-9a-f]/gi, '');
@@ -96,45 +95,6 @@ export function memoryPipe(): [MemoryTransport, MemoryTransport] {
   a.peer = b;
   b.peer = a;
   return [a, b];
-}
-
-/** Timers moved by hand. */
-export class ManualTimers implements TimerHost {
-  private t = 0;
-  private seq = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.pending.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-
-  get count(): number {
-    return this.pending.size;
-  }
-
-  /** Advances time, running due timers in order (bounded). */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (let i = 0; i < 10_000; i++) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.pending) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
-      if (!next) break;
-      this.pending.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
 }
 
 /** Lets setImmediate deliveries and microtasks run (bounded rounds). */

@@ -4,7 +4,8 @@ import type { YamuxStream, YamuxStreamHandler } from '../../../src/protocol/v2/y
 import { Flag, FrameType, YamuxFrameParser, encodeYamuxHeader } from '../../../src/protocol/v2/yamux-frame.js';
 import { YamuxClosedError, YamuxGoAwayError, YamuxProtocolError, YamuxResetError, YamuxTimeoutError } from '../../../src/protocol/v2/wire-errors.js';
 import { createRng } from '../../../src/core/rng.js';
-import { ManualTimers, type MemoryTransport, concatBytes, hex, memoryPipe, settle, toHex, until } from './helpers.js';
+import { manualClock } from '../../helpers/clock.js';
+import { type MemoryTransport, concatBytes, hex, memoryPipe, settle, toHex, until } from './helpers.js';
 
 const WINDOW = 256 * 1024;
 
@@ -312,7 +313,7 @@ describe('yamux session', () => {
   });
 
   it('keepalive pings on its interval and ends the session when a ping goes unanswered', async () => {
-    const timers = new ManualTimers();
+    const timers = manualClock();
     const [ct, st] = memoryPipe();
     let closed: Error | undefined;
     const client = new YamuxSession(ct, { role: 'client', timers, keepAliveIntervalMs: 30_000, pingTimeoutMs: 10_000, onClose: (e) => (closed = e) });
@@ -338,13 +339,13 @@ describe('yamux session', () => {
     timers.advance(10_000);
     expect(closed).toBeInstanceOf(YamuxTimeoutError);
     expect((closed as YamuxTimeoutError).errorClass).toBe('yamux_timeout');
-    expect(timers.count).toBe(0);
+    expect(timers.pendingTimers).toBe(0);
     client.close();
     server.close();
   });
 
   it('a SYN never ACKed ends the session after the open timeout; an unanswered FIN becomes RST', async () => {
-    const timers = new ManualTimers();
+    const timers = manualClock();
     const [ct, st] = memoryPipe();
     st.hold = true; // the peer reads nothing
     let closed: Error | undefined;
@@ -355,8 +356,8 @@ describe('yamux session', () => {
     timers.advance(1);
     expect(closed?.message).toBe('yamux: stream open timeout');
 
-    const p = pair({}, { timers: new ManualTimers() });
-    const t2 = (p.client as unknown as { timers: ManualTimers }).timers;
+    const t2 = manualClock();
+    const p = pair({}, { timers: t2 });
     const s = p.client.open();
     const sink = new Sink();
     s.setHandler(sink);

@@ -6,7 +6,7 @@ import type { Manifest } from '../../../protocol/v2/gen/coder/agent/v2/agent_pb.
 import { manifestProblems } from '../../../protocol/v2/manifest-check.js';
 import { AGENT_RPC } from '../../../protocol/v2/messages.js';
 import { connectRpcClient, type RpcClientConnection } from '../../../protocol/v2/rpc-connection.js';
-import type { TimerHost } from '../../../protocol/v2/timer-host.js';
+import type { TimerClock } from '../../../core/clock.js';
 import type { ByteTransport } from '../../../protocol/v2/ws-byte-stream.js';
 import { YamuxClosedError } from '../../../protocol/v2/wire-errors.js';
 import type { SessionEnd } from '../coordinate.js';
@@ -30,7 +30,7 @@ export const BANNER_REFRESH_MS = 120_000;
 export interface V2SessionEnv extends CoordinateRoutineEnv, AppHealthRoutineEnv {
   deps: AgentDeps;
   /** The yamux sessions' timers (the fleet's scheduler). */
-  timers: TimerHost;
+  timers: TimerClock;
   /** Base URL of the target (http…). */
   baseUrl: string;
   options: CoordinateRoutineEnv['options'] & { requestTimeout: number; apiVersion: string; version: string };

@@ -23,7 +23,7 @@ import { Gate } from '../../../../src/workloads/agents/timing.js';
 import { TimerHeap } from '../../../../src/workloads/agents/timer-heap.js';
 import { ManualClock } from '../../../../src/core/clock.js';
 import { FakeAgentV2 } from '../../../../src/workloads/agents/v2/fake-agent-v2.js';
-import { SchedulerTimerHost } from '../../../../src/workloads/agents/v2/scheduled.js';
+import { SchedulerClock } from '../../../../src/workloads/agents/v2/scheduled.js';
 import type { FleetEnv } from '../../../../src/workloads/agents/fake-agent.js';
 import type { V2SessionEnv } from '../../../../src/workloads/agents/v2/agent-session.js';
 import type { CoordinateObserver } from '../../../../src/workloads/coordinate-observer.js';
@@ -202,7 +202,7 @@ export function harness(options: HarnessOptions = {}) {
     connected: { count: 0 },
     coordinateUrl: 'ws://fake/api/v2/workspaceagents/me/coordinate',
     baseUrl: 'http://fake',
-    timers: new SchedulerTimerHost(scheduler, clock),
+    timers: new SchedulerClock(scheduler, clock),
   };
   const credential: CredentialAgent = {
     id: AGENT_ID,
