@@ -108,8 +108,16 @@ export function fixedVerdict(rate: number, direct: readonly FixedTurn[], proxied
   };
 }
 
-/** The fixed rate for a leg: `share` of the direct closed-loop maximum, rounded to 10/s, at least 10/s. */
+/** The fixed rate for a leg: `share` of the direct closed-loop throughput, rounded to 10/s, at least 10/s. */
 export function fixedRate(directMax: number, share: number): number {
   if (!(share > 0 && share <= 1)) throw new RangeError(`share must be in (0, 1], got ${share}`);
   return Math.max(10, Math.round((directMax * share) / 10) * 10);
+}
+
+/**
+ * Proxy CPU ÷ bare-relay CPU per unit at the same rate (2 decimals): 1.0 means the idle proxy
+ * costs what relaying bytes through Node costs at all. NaN when either side is unknown.
+ */
+export function cpuVsRelay(proxyUs: number, relayUs: number): number {
+  return proxyUs > 0 && relayUs > 0 ? round(proxyUs / relayUs, 2) : Number.NaN;
 }

@@ -16,12 +16,13 @@
  *    generator and the server, so this ratio mostly measures how the proxy's process shares the
  *    CPU, not what the proxy itself limits.
  * 2. Fixed rate (the fair measure): the same offered rate direct and proxied — `--fixed-share`
- *    of the direct maximum from step 1, or a pinned `--fixed-rest-rate` / `--fixed-ws-rate` —
+ *    of the slower direct turn of step 1, or a pinned `--fixed-rest-rate` / `--fixed-ws-rate` —
  *    sent open loop (proxy-fixed-rate.ts) and timed per answer: achieved ratio, p50/p99 latency
- *    each way and what the proxy adds, and the proxy's CPU per request / message at that rate.
+ *    each way and what the proxy adds, and the proxy's CPU per request / message at that rate,
+ *    beside a bare Node relay (bare-relay.ts) hosted in the same process at the same rate.
  *
- * Each leg runs A-B-B-A (direct, proxied, proxied, direct), `duration / 4` seconds a turn, after a
- * short warm-up, on 127.0.0.1 only. The last stdout line is one JSON object (field list in
+ * Closed-loop legs run A-B-B-A (direct, proxied, proxied, direct), fixed-rate legs A-B-C-C-B-A
+ * (C = the bare relay), `duration / 4` seconds a turn, after a short warm-up, on 127.0.0.1 only. The last stdout line is one JSON object (field list in
  * docs/benchmarks.md#benchproxy). `--cpu-prof DIR` writes a V8 CPU profile of the proxy child.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -33,11 +34,14 @@ import { availableParallelism, loadavg } from 'node:os';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createFaultProxy, type FaultProxy } from '../src/runner/fault-proxy/fault-proxy.js';
 import { measureOverhead } from '../src/runner/fault-proxy/overhead.js';
+import { type BareRelay, startBareRelay } from './bare-relay.js';
 import { restFixedTurn, wsFixedTurn } from './proxy-fixed-rate.js';
-import { fixedRate, fixedVerdict, percentile, type FixedTurn, type FixedVerdict } from './proxy-measure.js';
+import { cpuVsRelay, fixedRate, fixedVerdict, percentile, type FixedTurn, type FixedVerdict } from './proxy-measure.js';
 
 type Target = { host: string; port: number };
 type Via = 'direct' | 'proxied';
+/** The fixed-rate legs also go through the bare relay (bare-relay.ts). */
+type FixedVia = Via | 'relay';
 
 /** The headline goal: proxied ÷ direct of at least this much. */
 const GOAL_RATIO = 0.8;
@@ -49,9 +53,11 @@ if (process.argv[2] === '--echo-child') {
   process.once('disconnect', () => process.exit(0));
 } else if (process.argv[2] === '--proxy-child') {
   const proxies: FaultProxy[] = [];
+  const relays: BareRelay[] = [];
   process.once('message', async (targets: Target[]) => {
     for (const target of targets) proxies.push(await createFaultProxy({ target }));
-    process.send?.({ ports: proxies.map((p) => p.port) });
+    for (const target of targets) relays.push(await startBareRelay(target));
+    process.send?.({ ports: proxies.map((p) => p.port), relayPorts: relays.map((r) => r.port) });
     process.on('message', () => process.send?.({ cpu: process.cpuUsage(), stats: proxies.map((p) => p.stats()) }));
   });
   process.once('disconnect', () => process.exit(0));
@@ -152,6 +158,7 @@ async function main(): Promise<void> {
   const echo = forkChild('--echo-child');
   const children: ChildProcess[] = [echo];
   const inlineProxies: FaultProxy[] = [];
+  const inlineRelays: BareRelay[] = [];
   try {
     const echoPort = (await nextMessage<{ port: number }>(echo)).port;
     const serverPort = Number(new URL(server.url).port);
@@ -160,16 +167,19 @@ async function main(): Promise<void> {
       { host: '127.0.0.1', port: echoPort },
     ];
     let proxyPorts: number[];
+    let relayPorts: number[];
     let proxyCpu: () => Promise<number> = async () => 0;
     if (values.inline) {
       for (const target of targets) inlineProxies.push(await createFaultProxy({ target }));
       proxyPorts = inlineProxies.map((p) => p.port);
+      for (const target of targets) inlineRelays.push(await startBareRelay(target));
+      relayPorts = inlineRelays.map((r) => r.port);
     } else {
       const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
       const child = forkChild('--proxy-child', prof);
       children.push(child);
       child.send(targets);
-      proxyPorts = (await nextMessage<{ ports: number[] }>(child)).ports;
+      ({ ports: proxyPorts, relayPorts } = await nextMessage<{ ports: number[]; relayPorts: number[] }>(child));
       proxyCpu = async () => {
         child.send('cpu');
         const { cpu } = await nextMessage<{ cpu: NodeJS.CpuUsage }>(child);
@@ -178,9 +188,16 @@ async function main(): Promise<void> {
     }
     const agentPath = `/api/v2/workspaceagents/${server.credentials.agents[0]!.id}`;
     const headers = { 'Coder-Session-Token': server.credentials.userToken };
-    const restUrl = { direct: `http://127.0.0.1:${serverPort}${agentPath}`, proxied: `http://127.0.0.1:${proxyPorts[0]}${agentPath}` };
-    const wsUrl = { direct: `ws://127.0.0.1:${echoPort}`, proxied: `ws://127.0.0.1:${proxyPorts[1]}` };
+    const restUrl = {
+      direct: `http://127.0.0.1:${serverPort}${agentPath}`,
+      proxied: `http://127.0.0.1:${proxyPorts[0]}${agentPath}`,
+      relay: `http://127.0.0.1:${relayPorts[0]}${agentPath}`,
+    };
+    const wsUrl = { direct: `ws://127.0.0.1:${echoPort}`, proxied: `ws://127.0.0.1:${proxyPorts[1]}`, relay: `ws://127.0.0.1:${relayPorts[1]}` };
     const proxiedWork = { rest: { us: 0, n: 0 }, ws: { us: 0, n: 0 } };
+    // Each direct closed-loop turn's rate: the fixed rate is a share of the slowest, so one
+    // lucky turn on a busy machine does not set a rate the direct path itself cannot hold.
+    const directRates = { rest: [] as number[], ws: [] as number[] };
 
     const restTurn = async (via: Via, seconds: number): Promise<number> => {
       const cpuBefore = via === 'proxied' ? await proxyCpu() : 0;
@@ -191,6 +208,7 @@ async function main(): Promise<void> {
         proxiedWork.rest.n += result.requests.total;
       }
       const rps = result.requests.total / result.duration;
+      if (via === 'direct') directRates.rest.push(rps);
       log(`rest ${via}: ${rps.toFixed(0)} req/s (p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms)`);
       return rps;
     };
@@ -201,16 +219,25 @@ async function main(): Promise<void> {
         proxiedWork.ws.us += (await proxyCpu()) - cpuBefore;
         proxiedWork.ws.n += rate * seconds;
       }
+      if (via === 'direct') directRates.ws.push(rate);
       log(`ws ${via}: ${rate.toFixed(0)} msgs/s`);
       return rate;
     };
-    /** A-B-B-A fixed-rate turns; the proxy's CPU is taken around each proxied turn. */
-    const fixedLeg = async (name: string, rate: number, turn: (via: Via) => Promise<Omit<FixedTurn, 'proxyCpuUs'>>): Promise<FixedVerdict> => {
-      const turns: Record<Via, FixedTurn[]> = { direct: [], proxied: [] };
-      for (const via of ['direct', 'proxied', 'proxied', 'direct'] as const) {
-        const cpuBefore = via === 'proxied' ? await proxyCpu() : 0;
+    /**
+     * A-B-C-C-B-A fixed-rate turns (direct, proxied, bare relay); the proxy process's CPU is
+     * taken around each proxied and relay turn (both are hosted there).
+     */
+    const fixedLeg = async (
+      name: string,
+      rate: number,
+      turn: (via: FixedVia) => Promise<Omit<FixedTurn, 'proxyCpuUs'>>,
+    ): Promise<{ proxied: FixedVerdict; relay: FixedVerdict }> => {
+      const turns: Record<FixedVia, FixedTurn[]> = { direct: [], proxied: [], relay: [] };
+      for (const via of ['direct', 'proxied', 'relay', 'relay', 'proxied', 'direct'] as const) {
+        const hosted = via !== 'direct';
+        const cpuBefore = hosted ? await proxyCpu() : 0;
         const t = await turn(via);
-        const proxyCpuUs = via === 'proxied' ? (await proxyCpu()) - cpuBefore : 0;
+        const proxyCpuUs = hosted ? (await proxyCpu()) - cpuBefore : 0;
         turns[via].push({ ...t, proxyCpuUs });
         const sorted = Float64Array.from(t.latenciesMs).sort();
         log(
@@ -218,7 +245,7 @@ async function main(): Promise<void> {
             `(p50 ${percentile(sorted, 50).toFixed(3)} ms, p99 ${percentile(sorted, 99).toFixed(3)} ms)`,
         );
       }
-      return fixedVerdict(rate, turns.direct, turns.proxied);
+      return { proxied: fixedVerdict(rate, turns.direct, turns.proxied), relay: fixedVerdict(rate, turns.direct, turns.relay) };
     };
 
     log(`warm-up; then A-B-B-A turns of ${turnS}s (${values.inline ? 'proxy inline in this process' : 'proxy in its own process'})`);
@@ -228,10 +255,12 @@ async function main(): Promise<void> {
     }
     proxiedWork.rest = { us: 0, n: 0 };
     proxiedWork.ws = { us: 0, n: 0 };
+    directRates.rest.length = 0;
+    directRates.ws.length = 0;
     const rest = await measureOverhead((via) => restTurn(via, turnS));
     const echoed = await measureOverhead((via) => echoTurn(via, turnS));
-    const restRate = values['fixed-rest-rate'] ? Number(values['fixed-rest-rate']) : fixedRate(rest.direct, share);
-    const wsRate = values['fixed-ws-rate'] ? Number(values['fixed-ws-rate']) : fixedRate(echoed.direct, share);
+    const restRate = values['fixed-rest-rate'] ? Number(values['fixed-rest-rate']) : fixedRate(Math.min(...directRates.rest), share);
+    const wsRate = values['fixed-ws-rate'] ? Number(values['fixed-ws-rate']) : fixedRate(Math.min(...directRates.ws), share);
     log(`fixed rate: REST ${restRate}/s, WS ${wsRate} msgs/s, the same direct and proxied`);
     const restFixed = await fixedLeg('rest', restRate, (via) => restFixedTurn(restUrl[via], headers, restRate, turnS, connections));
     const wsFixed = await fixedLeg('ws', wsRate, (via) => wsFixedTurn(wsUrl[via], wsRate, turnS, ws.clients, ws.size));
@@ -253,22 +282,22 @@ async function main(): Promise<void> {
       meets_goal: {
         rest_ratio: rest.ratio >= GOAL_RATIO,
         ws_ratio: echoed.ratio >= GOAL_RATIO,
-        rest_fixed_ratio: restFixed.ratio >= GOAL_RATIO,
-        ws_fixed_ratio: wsFixed.ratio >= GOAL_RATIO,
+        rest_fixed_ratio: restFixed.proxied.ratio >= GOAL_RATIO,
+        ws_fixed_ratio: wsFixed.proxied.ratio >= GOAL_RATIO,
       },
       load_avg_before: loadBefore,
       load_avg_after: loadAvg(),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {
-    await Promise.all(inlineProxies.map((p) => p.close()));
+    await Promise.all([...inlineProxies, ...inlineRelays].map((p) => p.close()));
     await Promise.all(children.map(stopChild));
     await server.close();
   }
 }
 
 /** The fixed-rate fields of the JSON line for one leg (`rest_fixed_…`, `ws_fixed_…`). */
-function fixedFields(leg: 'rest' | 'ws', v: FixedVerdict, withCpu: boolean): Record<string, number> {
+function fixedFields(leg: 'rest' | 'ws', { proxied: v, relay }: { proxied: FixedVerdict; relay: FixedVerdict }, withCpu: boolean): Record<string, number> {
   const unit = leg === 'rest' ? 'req' : 'msg';
   return {
     [`${leg}_fixed_rate`]: v.rate,
@@ -281,6 +310,13 @@ function fixedFields(leg: 'rest' | 'ws', v: FixedVerdict, withCpu: boolean): Rec
     [`${leg}_p99_direct_ms`]: v.p99.direct,
     [`${leg}_p99_proxied_ms`]: v.p99.proxied,
     [`${leg}_p99_added_ms`]: v.p99.added,
-    ...(withCpu ? { [`${leg}_fixed_proxy_cpu_us_per_${unit}`]: v.proxyCpuUsPerUnit } : {}),
+    [`${leg}_p50_relay_added_ms`]: relay.p50.added,
+    ...(withCpu
+      ? {
+          [`${leg}_fixed_proxy_cpu_us_per_${unit}`]: v.proxyCpuUsPerUnit,
+          [`${leg}_fixed_relay_cpu_us_per_${unit}`]: relay.proxyCpuUsPerUnit,
+          [`${leg}_cpu_vs_relay`]: cpuVsRelay(v.proxyCpuUsPerUnit, relay.proxyCpuUsPerUnit),
+        }
+      : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FixedRateSchedule, fixedRate, fixedVerdict, percentile, type FixedTurn } from '../../bench/proxy-measure.js';
+import { cpuVsRelay, FixedRateSchedule, fixedRate, fixedVerdict, percentile, type FixedTurn } from '../../bench/proxy-measure.js';
 
 describe('FixedRateSchedule', () => {
   it('owes rate × elapsed sends, counting what it already handed out', () => {
@@ -80,5 +80,13 @@ describe('fixedVerdict', () => {
     expect(v.proxyCpuUsPerUnit).toBeNaN();
     expect(v.ratio).toBe(0);
     expect(v.p50.direct).toBeNaN();
+  });
+});
+
+describe('cpuVsRelay', () => {
+  it('divides the proxy by the relay, and has no figure when either is unknown', () => {
+    expect(cpuVsRelay(33, 30)).toBe(1.1);
+    expect(cpuVsRelay(Number.NaN, 30)).toBeNaN();
+    expect(cpuVsRelay(33, 0)).toBeNaN();
   });
 });
