@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { Rng } from '../../core/rng.js';
 import { coversDirection, isToxicAction, type ProxyAction, type ProxyDirection } from './actions.js';
 import { Lane, NO_EFFECTS, type LaneEffects } from './lane.js';
-import type { ProxyClock } from './proxy-clock.js';
+import type { TimerClock } from '../../core/clock.js';
 
 /** An action attached to one connection (only toxic ones change its lanes); `rng` draws jitter. */
 export interface AppliedToxic {
@@ -50,7 +50,7 @@ export class ProxyConnection {
     readonly client: Socket,
     /** Where to connect, and from which local address (`--source-addresses`), if one. */
     target: { host: string; port: number; localAddress?: string },
-    clock: ProxyClock,
+    clock: TimerClock,
     private readonly hooks: ConnectionHooks,
   ) {
     this.upstream = connect({

@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createRng, type Rng } from '../../core/rng.js';
 import { isToxicAction, type ProxyAction } from './actions.js';
 import { ProxyConnection, rst, type AppliedToxic } from './connection.js';
-import { systemProxyClock, type ProxyClock, type ProxyTimer } from './proxy-clock.js';
+import { backgroundClock, type TimerClock, type TimerHandle } from '../../core/clock.js';
 import { pickNew, pickOpen } from './selection.js';
 
 export interface FaultProxyOptions {
@@ -19,7 +19,7 @@ export interface FaultProxyOptions {
   listenHost?: string;
   /** 0 (default) picks a free port; a refuse action reopens the same one. */
   port?: number;
-  clock?: ProxyClock;
+  clock?: TimerClock;
   /** Seeds which connections a `fraction` picks and the latency jitter. */
   rng?: Rng;
   /**
@@ -104,7 +104,7 @@ export function proxiedUrl(host: string, port: number, base = `http://${host}:${
 }
 
 export async function createFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
-  const clock = options.clock ?? systemProxyClock();
+  const clock = options.clock ?? backgroundClock();
   const rng = options.rng ?? createRng('fault-proxy');
   const host = options.listenHost ?? '127.0.0.1';
   const open = new Set<ProxyConnection>();
@@ -193,7 +193,7 @@ export async function createFaultProxy(options: FaultProxyOptions): Promise<Faul
   /** Opens a window for `action`; `undo` runs once when it ends (timer, end() or clear()). */
   const openWindow = (action: Window['action'], undo: (w: Window) => void | Promise<void>): Window => {
     let resolveFinished!: () => void;
-    let timer: ProxyTimer | undefined;
+    let timer: TimerHandle | undefined;
     let done = false;
     const w: Window = {
       action,

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { ProxyClock, ProxyTimer } from './proxy-clock.js';
+import type { TimerClock, TimerHandle } from '../../core/clock.js';
 
 /** What the active toxics do to one direction of one connection. */
 export interface LaneEffects {
@@ -41,7 +41,7 @@ export class Lane {
   private readonly queue: Item[] = [];
   private queuedBytes = 0;
   private lastReadyAt = -Infinity;
-  private timer: ProxyTimer | undefined;
+  private timer: TimerHandle | undefined;
   private waitingDrain = false;
   private paused = false;
   private sourceEnded = false;
@@ -54,7 +54,7 @@ export class Lane {
   constructor(
     private readonly source: Socket,
     private readonly dest: Socket,
-    private readonly clock: ProxyClock,
+    private readonly clock: TimerClock,
   ) {
     source.once('end', () => (this.sourceEnded = true));
   }
