@@ -4,9 +4,9 @@ import type { ProxyAction } from './actions.js';
 import { proxiedUrl, type FaultProxyStats } from './fault-proxy.js';
 
 /**
- * The fault proxy in its own process. A proxied REST request costs the proxy about 25–31 µs of
- * CPU and a WebSocket message 8–10 µs (docs/faults.md, Overhead); on the run's own event loop
- * that would come out of the load generator's budget, so a run hosts the proxy in a child
+ * The fault proxy in its own process. Every proxied request and message costs the proxy CPU (as
+ * much as a bare Node relay, and more per request at low rates: docs/benchmarks.md, bench:proxy);
+ * on the run's own event loop that would come out of the load generator's budget, so a run hosts the proxy in a child
  * (plain node from dist/, tsx from src/, like the embedded server) and drives it over IPC.
  */
 export interface ProxyProcess {
