@@ -1,11 +1,7 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { z } from 'zod';
 import { FleetsimError } from '../core/errors.js';
-import { formatIssues } from '../scenario/issues.js';
-import { metadataList, toAgentMetadata } from '../scenario/server-metadata.js';
-import type { AgentMetadataDescription } from '../server/options.js';
 import type { ReferenceServer } from '../server/reference-server.js';
 import type { CliCommand } from './command.js';
 import { durationFlag, textFlag, wholeNumberFlag } from './flags.js';
@@ -71,10 +67,10 @@ export const serveCommand: CliCommand<ServeArgs> = {
     const heartbeatMs = durationFlag('heartbeat', args.heartbeat, { positive: true });
     const credentials = args.credentials === undefined ? undefined : resolve(io.cwd, textFlag('credentials', args.credentials));
     const gitAuth = gitAuthFlags(args);
+    const metadataFile = args['metadata-file'] === undefined ? undefined : textFlag('metadata-file', args['metadata-file']);
+    // Loaded only with the flag: zod and the scenario schema stay out of every other command's start.
     const metadata =
-      args['metadata-file'] === undefined
-        ? undefined
-        : await readMetadataFile(resolve(io.cwd, textFlag('metadata-file', args['metadata-file'])), args['metadata-file']);
+      metadataFile === undefined ? undefined : await (await import('./metadata-file.js')).readMetadataFile(resolve(io.cwd, metadataFile), metadataFile);
     // Loaded here, not at the top: only `serve` needs the server's module graph in this process.
     const { createReferenceServer } = await import('../server/reference-server.js');
     let server: ReferenceServer;
@@ -120,28 +116,6 @@ function gitAuthFlags(args: ServeArgs): { answerAfterMs: number; linkTtlMs?: num
   }
   const answerAfterMs = durationFlag('git-auth-answer-after', answer);
   return ttl === undefined ? { answerAfterMs } : { answerAfterMs, linkTtlMs: durationFlag('git-auth-link-ttl', ttl, { positive: true }) };
-}
-
-/** Wraps the list so issue paths read `metadata[1].interval` and unknown keys get suggestions. */
-const metadataFile = z.strictObject({ metadata: metadataList });
-
-/** Reads and validates `--metadata-file` (a JSON list, the scenario's `server.metadata`). */
-async function readMetadataFile(path: string, given: string): Promise<AgentMetadataDescription[]> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new FleetsimError('usage', `--metadata-file ${given}: ${(error as Error).message}`);
-  }
-  const parsed = metadataFile.safeParse({ metadata: raw }, { reportInput: true });
-  if (!parsed.success) {
-    const issues = formatIssues(parsed.error.issues, metadataFile);
-    throw new FleetsimError('usage', `--metadata-file ${given}: ${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}`, {
-      issues,
-      hint: 'a JSON list like [{ "key": "cpu_usage", "interval": "10s" }]; see README.md (Scenarios, server.metadata)',
-    });
-  }
-  return toAgentMetadata(parsed.data.metadata);
 }
 
 /** Resolves on the first stop signal, with its listeners removed. */
