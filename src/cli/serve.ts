@@ -17,6 +17,9 @@ interface ServeArgs {
   'report-interval': string;
   heartbeat: string;
   'build-version'?: string;
+  'git-auth-answer-after'?: string;
+  'git-auth-link-ttl'?: string;
+  'metadata-file'?: string;
 }
 
 /**
@@ -38,7 +41,22 @@ export const serveCommand: CliCommand<ServeArgs> = {
       .option('rate-limit', { type: 'string', requiresArg: true, default: '512', describe: 'requests per minute per IP+path; 0 or -1 disables' })
       .option('report-interval', { type: 'string', requiresArg: true, default: '10m', describe: 'report_interval answered to report-stats' })
       .option('heartbeat', { type: 'string', requiresArg: true, default: '3s', describe: 'agent connection heartbeat (inactive = 2x)' })
-      .option('build-version', { type: 'string', requiresArg: true, describe: 'X-Coder-Build-Version header value' }) as unknown as Argv<ServeArgs>,
+      .option('build-version', { type: 'string', requiresArg: true, describe: 'X-Coder-Build-Version header value' })
+      .option('git-auth-answer-after', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'simulate the workspace owner: sign in this long after a git-auth listen poll starts waiting (default: nobody answers)',
+      })
+      .option('git-auth-link-ttl', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'how long that sign-in stays valid (default 1h; needs --git-auth-answer-after)',
+      })
+      .option('metadata-file', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'JSON list of agent metadata descriptions for the v2 manifest, as scenario server.metadata (default cpu_usage, ram_usage)',
+      }) as unknown as Argv<ServeArgs>,
   run: async (args, io) => {
     const host = textFlag('host', args.host);
     const port = wholeNumberFlag('port', args.port, { min: 0, max: 65535 });
@@ -48,11 +66,27 @@ export const serveCommand: CliCommand<ServeArgs> = {
     const reportIntervalMs = durationFlag('report-interval', args['report-interval']);
     const heartbeatMs = durationFlag('heartbeat', args.heartbeat, { positive: true });
     const credentials = args.credentials === undefined ? undefined : resolve(io.cwd, textFlag('credentials', args.credentials));
+    const gitAuth = gitAuthFlags(args);
+    const metadataFile = args['metadata-file'] === undefined ? undefined : textFlag('metadata-file', args['metadata-file']);
+    // Loaded only with the flag: zod and the scenario schema stay out of every other command's start.
+    const metadata =
+      metadataFile === undefined ? undefined : await (await import('./metadata-file.js')).readMetadataFile(resolve(io.cwd, metadataFile), metadataFile);
     // Loaded here, not at the top: only `serve` needs the server's module graph in this process.
     const { createReferenceServer } = await import('../server/reference-server.js');
     let server: ReferenceServer;
     try {
-      server = await createReferenceServer({ host, port, agents, seed, rateLimit, reportIntervalMs, heartbeatMs, buildVersion: args['build-version'] });
+      server = await createReferenceServer({
+        host,
+        port,
+        agents,
+        seed,
+        rateLimit,
+        reportIntervalMs,
+        heartbeatMs,
+        buildVersion: args['build-version'],
+        ...(gitAuth ? { gitAuth } : {}),
+        ...(metadata ? { metadata } : {}),
+      });
     } catch (error) {
       throw new FleetsimError('harness', `cannot start the server on ${host}:${port}: ${(error as Error).message}`, { cause: error });
     }
@@ -71,6 +105,18 @@ export const serveCommand: CliCommand<ServeArgs> = {
     return 0;
   },
 };
+
+/** `--git-auth-answer-after` [+ `--git-auth-link-ttl`]: the simulated owner, or none. */
+function gitAuthFlags(args: ServeArgs): { answerAfterMs: number; linkTtlMs?: number } | undefined {
+  const answer = args['git-auth-answer-after'];
+  const ttl = args['git-auth-link-ttl'];
+  if (answer === undefined) {
+    if (ttl !== undefined) throw new FleetsimError('usage', '--git-auth-link-ttl needs --git-auth-answer-after (without it nobody answers git-auth polls)');
+    return undefined;
+  }
+  const answerAfterMs = durationFlag('git-auth-answer-after', answer);
+  return ttl === undefined ? { answerAfterMs } : { answerAfterMs, linkTtlMs: durationFlag('git-auth-link-ttl', ttl, { positive: true }) };
+}
 
 /** Resolves on the first stop signal, with its listeners removed. */
 function untilSignal(io: CliIO): Promise<void> {

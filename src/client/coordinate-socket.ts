@@ -8,11 +8,11 @@
  * without jitter, agents 100 ms → 10 s, peers 50 ms → 10 s).
  */
 import { performance } from 'node:perf_hooks';
-import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { JsonStreamDecoder } from '../protocol/json-stream.js';
 import { FixedDelayQueue, QueueEntry } from './fixed-delay-queue.js';
 import { decodeNodeArray, encodeNode } from '../protocol/node-codec.js';
+import { dialWebSocket } from './ws-dial.js';
 import type { TailnetNode } from '../protocol/tailnet-node.js';
 
 export interface CoordinateSocketOptions {
@@ -52,23 +52,10 @@ export interface CoordinateSocket {
   readonly open: boolean;
 }
 
-/** A failed dial: `statusCode` is set when the server answered the upgrade with plain HTTP. */
-export class CoordinateDialError extends Error {
-  override readonly name = 'CoordinateDialError';
-  constructor(
-    message: string,
-    readonly statusCode?: number,
-    readonly code?: string,
-    /** The start of the response body (a codersdk.Response JSON for coderd errors). */
-    readonly body?: string,
-  ) {
-    super(message);
-  }
-}
+export { CoordinateDialError } from './ws-dial.js';
 
 const SEND_OPTS = { binary: true } as const;
 const TEXT_FRAME_REASON = 'unexpected frame type read (expected MessageBinary): MessageText';
-const MAX_BODY = 4096;
 
 /** Close reasons carry at most 123 bytes. */
 function truncateReason(reason: string): string {
@@ -84,52 +71,18 @@ function wallNowMs(): number {
 /** Dials the coordinate endpoint; resolves once open, rejects with the HTTP status or network error. */
 export function openCoordinateSocket(opts: CoordinateSocketOptions): Promise<CoordinateSocket> {
   const headers: Record<string, string> = opts.tokenIn === 'header' ? { 'Coder-Session-Token': opts.token } : { Cookie: `coder_session_token=${opts.token}` };
-  const ws = new WebSocket(opts.url, {
-    headers,
-    perMessageDeflate: false,
-    followRedirects: false,
-    handshakeTimeout: opts.handshakeTimeoutMs ?? 30_000,
-    maxPayload: opts.maxPayload ?? 0,
-    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
-  });
-  return new Promise<CoordinateSocket>((resolve, reject) => {
-    let settled = false;
-    const fail = (err: Error): void => {
-      if (settled) return;
-      settled = true;
-      ws.removeAllListeners();
-      ws.on('error', () => undefined);
-      ws.terminate();
-      reject(err);
-    };
-    ws.on('unexpected-response', (req, res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (body.length < MAX_BODY) body += chunk;
-      });
-      const done = (): void => {
-        req.destroy();
-        fail(new CoordinateDialError(`Unexpected server response: ${status}`, status, undefined, body.slice(0, MAX_BODY)));
-      };
-      res.on('end', done);
-      res.on('error', done);
-      res.on('aborted', done);
-    });
-    ws.on('error', (err: Error & { code?: string }) => {
-      if (/handshake has timed out/i.test(err.message)) {
-        fail(new CoordinateDialError(err.message, undefined, 'ETIMEDOUT'));
-      } else fail(err);
-    });
-    ws.once('open', () => {
-      if (settled) return;
-      settled = true;
-      ws.removeAllListeners('error');
-      ws.removeAllListeners('unexpected-response');
-      resolve(new Session(ws, opts));
-    });
-  });
+  return dialWebSocket(
+    opts.url,
+    {
+      headers,
+      perMessageDeflate: false,
+      followRedirects: false,
+      handshakeTimeout: opts.handshakeTimeoutMs ?? 30_000,
+      maxPayload: opts.maxPayload ?? 0,
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    },
+    (ws) => new Session(ws, opts),
+  );
 }
 
 const kSession = Symbol('fleetsim.session');

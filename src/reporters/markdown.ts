@@ -4,7 +4,7 @@ import { faultStrip, fmtBaseline, fmtFaultErrors, fmtProxy, fmtRecovered, fmtWin
 import { downsample, escapeMd, fmtMs, fmtNum, fmtObserved, fmtPct, outcomeLine, saturationNote, shardsLine, sparkline } from './format.js';
 import { gcLine, gcPauseNotes } from './gc-format.js';
 import { steadyTable } from './phases-format.js';
-import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from './pty-format.js';
+import { PTY_TABLE_HEADERS, ptyTableRow } from './pty-format.js';
 import { httpModelLine, queuedWarning, TIMING_LEGEND, timingRows } from './timing-format.js';
 
 export const MARKDOWN_FILE = 'summary.md';
@@ -181,27 +181,7 @@ export function renderMarkdown(summary: RunSummary): string {
   const p = summary.pty;
   if (p) {
     out.push('## Terminal traffic', '');
-    out.push(
-      ...table(
-        ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
-        [
-          [
-            fmtNum(p.sessions),
-            fmtNum(p.opened),
-            fmtNum(p.failed),
-            fmtNum(p.reconnects),
-            fmtBytes(p.bytesSent),
-            fmtBytes(p.bytesReceived),
-            fmtRate(p.sentPerSessionSecond),
-            fmtNum(p.echoLost),
-            fmtReplay(p),
-            fmtCloses(p.closes),
-          ],
-        ],
-        0,
-      ),
-      '',
-    );
+    out.push(...table(PTY_TABLE_HEADERS, [ptyTableRow(p)], 0), '');
     out.push(...table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['echo', fmtNum(p.echoMs.count), ...latencyCells(p.echoMs)]]), '');
   }
 

@@ -22,6 +22,36 @@ export function fmtCloses(closes: Readonly<Record<string, number>>): string {
 export const fmtReplay = (p: PtySummary): string =>
   p.replayChecks === 0 ? 'not checked' : `${fmtNum(p.replayMismatches)} of ${fmtNum(p.replayChecks)} mismatched`;
 
+/** Columns of the terminal-traffic table (Markdown and HTML reports), see {@link ptyTableRow}. */
+export const PTY_TABLE_HEADERS: readonly string[] = [
+  'sessions',
+  'opened',
+  'failed',
+  'reconnects',
+  'sent',
+  'received',
+  'sent/s per session',
+  'echoes lost',
+  'replay',
+  'closed by server',
+];
+
+/** The one row of the terminal-traffic table, unescaped text under {@link PTY_TABLE_HEADERS}. */
+export function ptyTableRow(p: PtySummary): string[] {
+  return [
+    fmtNum(p.sessions),
+    fmtNum(p.opened),
+    fmtNum(p.failed),
+    fmtNum(p.reconnects),
+    fmtBytes(p.bytesSent),
+    fmtBytes(p.bytesReceived),
+    fmtRate(p.sentPerSessionSecond),
+    fmtNum(p.echoLost),
+    fmtReplay(p),
+    fmtCloses(p.closes),
+  ];
+}
+
 /** The figures every reporter shows for terminal traffic, as label → text, in reading order. */
 export function ptyFacts(p: PtySummary): [string, string][] {
   return [

@@ -6,6 +6,7 @@ import { startReferenceServerProcess, type RemoteReferenceServer } from '../serv
 import type { Scenario } from '../scenario/schema.js';
 import type { Target } from '../workloads/workload.js';
 import { isProxyFault } from '../scenario/faults.js';
+import { toAgentMetadata } from '../scenario/server-metadata.js';
 import { loadCredentialsFile } from './credentials-file.js';
 import { shardAgentCount, shardCredentials, type ShardSpec } from './shard.js';
 import { resolveProtocol, type ProtocolSetting } from './protocol-probe.js';
@@ -106,6 +107,7 @@ async function startDirectTarget(scenario: Scenario, peakAgents: number, log: Lo
     heartbeatMs: serverOptions.heartbeat,
     inactiveMs: serverOptions.inactiveTimeout,
     gitAuth: { answerAfterMs: serverOptions.gitAuth.answerAfter, linkTtlMs: serverOptions.gitAuth.linkTtl },
+    ...(serverOptions.metadata ? { metadata: toAgentMetadata(serverOptions.metadata) } : {}),
     capacity: serverOptions.capacity && {
       serviceTimeMs: serverOptions.capacity.serviceTime,
       workers: serverOptions.capacity.workers,

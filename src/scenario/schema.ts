@@ -16,6 +16,7 @@ import { parseSourceAddresses } from '../core/source-addresses.js';
 import { showValue } from './duration.js';
 import { count, duration, int } from './fields.js';
 import { faultSchema } from './faults.js';
+import { metadataList } from './server-metadata.js';
 import { crossFieldRules } from './rules.js';
 import { thresholdProblem } from './threshold-check.js';
 
@@ -44,6 +45,11 @@ const server = z.strictObject({
       linkTtl: duration.refine((ms) => ms > 0, { error: 'must be greater than 0, e.g. "1h"' }).prefault('1h'),
     })
     .prefault({}),
+  /**
+   * Metadata descriptions in every agent's v2 manifest (server-metadata.ts); absent = the
+   * server's default two (cpu_usage every 10 s, ram_usage every 30 s), `[]` = none.
+   */
+  metadata: metadataList.optional(),
   /**
    * Cost model, a testing aid (default none): every request waits for one of `workers` serial
    * workers spending `serviceTime` on it, so the server saturates at workers / serviceTime

@@ -93,9 +93,11 @@ describe('pty summary', () => {
     const md = renderMarkdown(s);
     expect(md).toContain('## Terminal traffic');
     expect(md).toMatch(/\| echo \| 100 \| 50(\.\d+)?ms \|/);
+    const row = ['2', '14', '1', '12', '6.3 KiB', '19.5 KiB', '400 B/s', '3', '1 of 12 mismatched', '1000×2, 1011×1'];
+    expect(md).toContain(`| ${row.join(' | ')} |`);
     const html = renderHtml(s);
     expect(html).toContain('<h2>Terminal traffic</h2>');
-    expect(html).toContain('1000×2, 1011×1');
+    expect(html).toContain(`<td>${row.join('</td><td>')}</td>`);
     const junit = renderJunit(s);
     assertWellFormedXml(junit);
     expect(junit).toMatch(/<property name="pty.echoMs.p99" value="99(\.\d+)?"\/>/);

@@ -4,9 +4,7 @@
  * client then runs over. Failures before the upgrade carry the HTTP status (400 for a version
  * the server does not speak, 401 for a bad token), so the caller can classify them.
  */
-import type { IncomingMessage } from 'node:http';
-import { WebSocket } from 'ws';
-import { CoordinateDialError } from '../coordinate-socket.js';
+import { dialWebSocket } from '../ws-dial.js';
 import { V2_WS_CLIENT_OPTIONS, wsByteStream, type ByteTransport } from '../../protocol/v2/ws-byte-stream.js';
 
 export interface AgentRpcDialOptions {
@@ -26,59 +24,24 @@ export function agentRpcUrl(baseUrl: string, apiVersion: string): string {
   return `${baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v2/workspaceagents/me/rpc?version=${encodeURIComponent(apiVersion)}`;
 }
 
-const MAX_BODY = 4096;
-
 /**
  * Opens the session's WebSocket and returns it as a byte stream. The token goes in the
  * `coder_session_token` cookie (what the Go agent's cookie jar sends, docs/protocol-v2.md §1.2) and in the
  * `Coder-Session-Token` header (what the Go SDK adds to its requests); coderd reads the cookie
- * first, so both carry the same value. Rejects with {@link CoordinateDialError} (its
+ * first, so both carry the same value. Rejects with a `CoordinateDialError` (client/ws-dial.ts; its
  * `statusCode` set for an HTTP answer) or the network error.
  */
 export function dialAgentRpc(opts: AgentRpcDialOptions): Promise<ByteTransport> {
-  const ws = new WebSocket(agentRpcUrl(opts.baseUrl, opts.apiVersion), {
-    ...V2_WS_CLIENT_OPTIONS,
-    headers: { Cookie: `coder_session_token=${opts.token}`, 'Coder-Session-Token': opts.token },
-    followRedirects: false,
-    handshakeTimeout: opts.handshakeTimeoutMs,
-    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
-  });
-  return new Promise<ByteTransport>((resolve, reject) => {
-    let settled = false;
-    const fail = (error: Error): void => {
-      if (settled) return;
-      settled = true;
-      ws.removeAllListeners();
-      ws.on('error', () => undefined);
-      ws.terminate();
-      reject(error);
-    };
-    ws.on('unexpected-response', (req, res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (body.length < MAX_BODY) body += chunk;
-      });
-      const done = (): void => {
-        req.destroy();
-        fail(new CoordinateDialError(`Unexpected server response: ${status}`, status, undefined, body.slice(0, MAX_BODY)));
-      };
-      res.on('end', done);
-      res.on('error', done);
-      res.on('aborted', done);
-    });
-    ws.on('error', (error: Error) => {
-      if (/handshake has timed out/i.test(error.message)) fail(new CoordinateDialError(error.message, undefined, 'ETIMEDOUT'));
-      else fail(error);
-    });
-    ws.once('open', () => {
-      if (settled) return;
-      settled = true;
-      ws.removeAllListeners('error');
-      ws.removeAllListeners('unexpected-response');
-      // The byte stream adds its own error and close listeners before any message can arrive.
-      resolve(wsByteStream(ws));
-    });
-  });
+  return dialWebSocket(
+    agentRpcUrl(opts.baseUrl, opts.apiVersion),
+    {
+      ...V2_WS_CLIENT_OPTIONS,
+      headers: { Cookie: `coder_session_token=${opts.token}`, 'Coder-Session-Token': opts.token },
+      followRedirects: false,
+      handshakeTimeout: opts.handshakeTimeoutMs,
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    },
+    // The byte stream adds its own error and close listeners before any message can arrive.
+    (ws) => wsByteStream(ws),
+  );
 }

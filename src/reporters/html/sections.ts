@@ -3,7 +3,7 @@ import type { LatencyStats, RunSummary } from '../../metrics/summary-types.js';
 import { escapeXml as esc, fmtMs, fmtNum, fmtObserved, fmtPct } from '../format.js';
 import { steadyTable } from '../phases-format.js';
 import { httpModelLine, queuedWarning, TIMING_LEGEND, timingRows } from '../timing-format.js';
-import { fmtBytes, fmtCloses, fmtRate, fmtReplay } from '../pty-format.js';
+import { PTY_TABLE_HEADERS, ptyTableRow } from '../pty-format.js';
 import { propagationChart } from './propagation-chart.js';
 import { table } from './table.js';
 
@@ -133,23 +133,7 @@ export function ptyHtml(summary: RunSummary): string[] {
   if (!p) return [];
   return [
     '<h2>Terminal traffic</h2>',
-    table(
-      ['sessions', 'opened', 'failed', 'reconnects', 'sent', 'received', 'sent/s per session', 'echoes lost', 'replay', 'closed by server'],
-      [
-        [
-          fmtNum(p.sessions),
-          fmtNum(p.opened),
-          fmtNum(p.failed),
-          fmtNum(p.reconnects),
-          fmtBytes(p.bytesSent),
-          fmtBytes(p.bytesReceived),
-          fmtRate(p.sentPerSessionSecond),
-          fmtNum(p.echoLost),
-          fmtReplay(p),
-          fmtCloses(p.closes),
-        ].map(esc),
-      ],
-    ),
+    table(PTY_TABLE_HEADERS, [ptyTableRow(p).map(esc)]),
     table(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [['echo', esc(fmtNum(p.echoMs.count)), ...lat(p.echoMs)]]),
   ];
 }

@@ -9,6 +9,7 @@ import { encodeNode } from '../../protocol/node-codec.js';
 import { createAgentNode, createClientNode } from '../../protocol/node-factory.js';
 import { readTagSeqs, TaggedNodeTemplate } from '../../protocol/tagged-node-template.js';
 import { Ledger, agentKey, peerKey } from './ledger.js';
+import { agentAt, ArrivalLog, inBatches, pacedSends, terminateAll, wsBase, ZERO_MASK } from './pair-sides.js';
 
 /**
  * Coordinator throughput load (bench/coordinator.ts), split in two halves so each can run in its
@@ -59,11 +60,6 @@ export function preciseWallClock(): Clock {
 }
 
 const SEND = { binary: true } as const;
-/**
- * An all-zero frame mask: ws then skips the XOR over every payload (a valid 32-bit masking key on
- * the wire, just not a random one). It trims the load generator's CPU, never the target's.
- */
-const ZERO_MASK = (): void => {};
 
 function open(url: string, token: string, onMessage?: (data: WebSocket.RawData) => void): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -76,16 +72,6 @@ function open(url: string, token: string, onMessage?: (data: WebSocket.RawData) 
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
-}
-
-async function inBatches(count: number, batch: number, each: (i: number) => Promise<void>): Promise<void> {
-  for (let from = 0; from < count; from += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, count - from) }, (_, j) => each(from + j)));
-  }
-}
-
-function wsBase(url: string): string {
-  return url.replace(/^http/, 'ws').replace(/\/+$/, '');
 }
 
 export class AgentSide {
@@ -107,8 +93,7 @@ export class AgentSide {
     const sockets: WebSocket[] = [];
     const templates: TaggedNodeTemplate[] = [];
     await inBatches(agents, 100, async (i) => {
-      const agent = credentials.agents[i];
-      if (!agent) throw new Error(`need ${agents} agents, credentials hold ${credentials.agents.length}`);
+      const agent = agentAt(credentials, agents, i);
       templates[i] = new TaggedNodeTemplate(createAgentNode(rng.fork(`agent/${i}`)));
       sockets[i] = await open(`${wsBase(url)}/api/v2/workspaceagents/me/coordinate`, agent.token);
       sockets[i]?.send(templates[i]?.encode(0, clock.wallNow()) ?? '', SEND);
@@ -123,31 +108,13 @@ export class AgentSide {
 
   /** Sends `rate` updates/s round-robin over the agents for `durationMs` (count-bounded). */
   async step(rate: number, durationMs: number): Promise<SendRecord> {
-    const { clock, sockets } = this;
+    const { sockets } = this;
     this.closes = [];
-    const sends: number[] = [];
-    const total = Math.round((rate * durationMs) / 1000);
-    const interval = 1000 / rate;
-    const start = clock.now();
-    const startMs = clock.wallNow();
-    let k = 0;
-    await new Promise<void>((resolve) => {
-      const tick = (): void => {
-        const due = Math.min(total, Math.floor((clock.now() - start) / interval) + 1);
-        for (; k < due; k++) {
-          const i = k % sockets.length;
-          const seq = (this.seqs[i] = (this.seqs[i] as number) + 1);
-          const intended = startMs + k * interval;
-          sends.push(i, seq, intended);
-          const ws = sockets[i] as WebSocket;
-          if (ws.readyState === WebSocket.OPEN) ws.send((this.templates[i] as TaggedNodeTemplate).encode(seq, intended), SEND);
-        }
-        if (k >= total) resolve();
-        else setTimeout(tick, 1);
-      };
-      tick();
+    const sent = await pacedSends(this.seqs, rate, durationMs, this.clock, (i, seq, intended) => {
+      const ws = sockets[i] as WebSocket;
+      if (ws.readyState === WebSocket.OPEN) ws.send((this.templates[i] as TaggedNodeTemplate).encode(seq, intended), SEND);
     });
-    return { startMs, windowMs: clock.now() - start, sends, closes: this.closes };
+    return { ...sent, closes: this.closes };
   }
 
   close(): Promise<void> {
@@ -155,16 +122,14 @@ export class AgentSide {
   }
 }
 
-export class PeerSide {
-  private arrivals: number[] = [];
-  private closes: number[][] = [];
-  private count = 0;
+export class PeerSide extends ArrivalLog {
   private constructor(
     private readonly sockets: WebSocket[],
     clock: Clock,
   ) {
+    super();
     sockets.forEach((ws, i) => {
-      ws.on('close', () => this.closes.push([i, clock.wallNow()]));
+      ws.on('close', () => this.recordClose(i, clock.wallNow()));
     });
   }
 
@@ -175,8 +140,7 @@ export class PeerSide {
     const firstNodes: Promise<void>[] = [];
     let side: PeerSide | undefined;
     await inBatches(agents, 100, async (i) => {
-      const agent = credentials.agents[i];
-      if (!agent) throw new Error(`need ${agents} agents, credentials hold ${credentials.agents.length}`);
+      const agent = agentAt(credentials, agents, i);
       let first!: () => void;
       firstNodes.push(new Promise<void>((resolve) => (first = resolve)));
       sockets[i] = await open(`${wsBase(url)}/api/v2/workspaceagents/${agent.id}/coordinate`, credentials.userToken, (data) => {
@@ -190,43 +154,14 @@ export class PeerSide {
     return side;
   }
 
-  /** Tagged arrivals since the last take. */
-  arrived(): number {
-    return this.count;
-  }
-
-  take(): ArrivalRecord {
-    const record = { arrivals: this.arrivals, closes: this.closes };
-    this.arrivals = [];
-    this.closes = [];
-    this.count = 0;
-    return record;
-  }
-
   close(): Promise<void> {
     return terminateAll(this.sockets);
   }
 
   private onMessage(i: number, data: WebSocket.RawData, at: number): void {
     const text = Buffer.isBuffer(data) ? data.toString('latin1') : Buffer.concat(data as Buffer[]).toString('latin1');
-    for (const seq of readTagSeqs(text)) {
-      this.arrivals.push(i, seq, at);
-      this.count++;
-    }
+    for (const seq of readTagSeqs(text)) this.recordArrival(i, seq, at);
   }
-}
-
-function terminateAll(sockets: WebSocket[]): Promise<void> {
-  return Promise.all(
-    sockets.map(
-      (ws) =>
-        new Promise<void>((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', () => resolve());
-          ws.terminate();
-        }),
-    ),
-  ).then(() => undefined);
 }
 
 /**

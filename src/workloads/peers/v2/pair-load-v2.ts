@@ -8,7 +8,8 @@ import { connectRpcClient, type RpcClientConnection } from '../../../protocol/v2
 import { encodeAddTunnel, readTagSeqsProto } from '../../../protocol/v2/coordinate-bytes.js';
 import { TaggedNodeProto } from '../../../protocol/v2/tagged-node-proto.js';
 import { V2_WS_CLIENT_OPTIONS, wsByteStream } from '../../../protocol/v2/ws-byte-stream.js';
-import { preciseWallClock, type ArrivalRecord, type SendRecord } from '../pair-load.js';
+import { preciseWallClock, type SendRecord } from '../pair-load.js';
+import { agentAt, ArrivalLog, inBatches, pacedSends, terminateAll, wsBase, ZERO_MASK } from '../pair-sides.js';
 import { AgentLink } from './agent-link.js';
 import { PEER_API_VERSION, withVersion } from './tailnet-dial.js';
 
@@ -19,19 +20,6 @@ import { PEER_API_VERSION, withVersion } from './tailnet-dial.js';
  * pre-encoded (TaggedNodeProto) and arrivals are read from the response bytes without
  * decoding them (readTagSeqsProto), so the load generator's cost per update stays near v1's.
  */
-
-/** See pair-load.ts: an all-zero frame mask lets ws skip the XOR over every payload. */
-const ZERO_MASK = (): void => {};
-
-async function inBatches(count: number, batch: number, each: (i: number) => Promise<void>): Promise<void> {
-  for (let from = 0; from < count; from += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, count - from) }, (_, j) => each(from + j)));
-  }
-}
-
-function wsBase(url: string): string {
-  return url.replace(/^http/, 'ws').replace(/\/+$/, '');
-}
 
 export class AgentSideV2 {
   private closes: number[][] = [];
@@ -47,8 +35,7 @@ export class AgentSideV2 {
     const links: AgentLink[] = [];
     let side: AgentSideV2 | undefined;
     await inBatches(agents, 100, async (i) => {
-      const agent = credentials.agents[i];
-      if (!agent) throw new Error(`need ${agents} agents, credentials hold ${credentials.agents.length}`);
+      const agent = agentAt(credentials, agents, i);
       const link = await AgentLink.dial({
         url,
         token: agent.token,
@@ -69,30 +56,10 @@ export class AgentSideV2 {
 
   /** Sends `rate` updates/s round-robin over the agents for `durationMs` (count-bounded). */
   async step(rate: number, durationMs: number): Promise<SendRecord> {
-    const { clock, links } = this;
+    const { links } = this;
     this.closes = [];
-    const sends: number[] = [];
-    const total = Math.round((rate * durationMs) / 1000);
-    const interval = 1000 / rate;
-    const start = clock.now();
-    const startMs = clock.wallNow();
-    let k = 0;
-    await new Promise<void>((resolve) => {
-      const tick = (): void => {
-        const due = Math.min(total, Math.floor((clock.now() - start) / interval) + 1);
-        for (; k < due; k++) {
-          const i = k % links.length;
-          const seq = (this.seqs[i] = (this.seqs[i] as number) + 1);
-          const intended = startMs + k * interval;
-          sends.push(i, seq, intended);
-          (links[i] as AgentLink).sendTagged(seq, intended);
-        }
-        if (k >= total) resolve();
-        else setTimeout(tick, 1);
-      };
-      tick();
-    });
-    return { startMs, windowMs: clock.now() - start, sends, closes: this.closes };
+    const sent = await pacedSends(this.seqs, rate, durationMs, this.clock, (i, seq, intended) => (links[i] as AgentLink).sendTagged(seq, intended));
+    return { ...sent, closes: this.closes };
   }
 
   close(): Promise<void> {
@@ -100,11 +67,10 @@ export class AgentSideV2 {
   }
 }
 
-export class PeerSideV2 {
-  private arrivals: number[] = [];
-  private closes: number[][] = [];
-  private count = 0;
-  private constructor(private readonly sockets: WebSocket[]) {}
+export class PeerSideV2 extends ArrivalLog {
+  private constructor(private readonly sockets: WebSocket[]) {
+    super();
+  }
 
   /** One peer per agent (add_tunnel, then its node); resolves once every peer heard from its agent. */
   static async connect(url: string, credentials: Credentials, agents: number, clock = preciseWallClock()): Promise<PeerSideV2> {
@@ -114,8 +80,7 @@ export class PeerSideV2 {
     const pending: Array<[number, Uint8Array, number]> = [];
     let side: PeerSideV2 | undefined;
     await inBatches(agents, 100, async (i) => {
-      const agent = credentials.agents[i];
-      if (!agent) throw new Error(`need ${agents} agents, credentials hold ${credentials.agents.length}`);
+      const agent = agentAt(credentials, agents, i);
       let first!: () => void;
       firstNodes.push(new Promise<void>((resolve) => (first = resolve)));
       const target = withVersion(`${wsBase(url)}/api/v2/workspaceagents/${agent.id}/coordinate`, PEER_API_VERSION);
@@ -140,7 +105,7 @@ export class PeerSideV2 {
         },
         onEnd: () => conn.close(),
       });
-      ws.once('close', () => side?.closes.push([i, clock.wallNow()]));
+      ws.once('close', () => side?.recordClose(i, clock.wallNow()));
       const node = new TaggedNodeProto(createClientNode(rng.fork(`peer/${i}`), { nowMs: clock.wallNow() }));
       void stream.send(encodeAddTunnel(agent.id)).catch(() => conn.close());
       void stream.send(node.encodeUpdateSelf(0, clock.wallNow())).catch(() => conn.close());
@@ -151,36 +116,11 @@ export class PeerSideV2 {
     return side;
   }
 
-  /** Tagged arrivals since the last take. */
-  arrived(): number {
-    return this.count;
-  }
-
-  take(): ArrivalRecord {
-    const record = { arrivals: this.arrivals, closes: this.closes };
-    this.arrivals = [];
-    this.closes = [];
-    this.count = 0;
-    return record;
-  }
-
   close(): Promise<void> {
-    return Promise.all(
-      this.sockets.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            if (ws.readyState === WebSocket.CLOSED) return resolve();
-            ws.once('close', () => resolve());
-            ws.terminate();
-          }),
-      ),
-    ).then(() => undefined);
+    return terminateAll(this.sockets);
   }
 
   private onMessage(i: number, bytes: Uint8Array, at: number): void {
-    for (const seq of readTagSeqsProto(bytes)) {
-      this.arrivals.push(i, seq, at);
-      this.count++;
-    }
+    for (const seq of readTagSeqsProto(bytes)) this.recordArrival(i, seq, at);
   }
 }

@@ -1,47 +1,28 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../../src/core/clock.js';
 import { createRng } from '../../../../src/core/rng.js';
 import { METRIC } from '../../../../src/metrics/names.js';
 import { createClientNode } from '../../../../src/protocol/node-factory.js';
 import { readNodeTag } from '../../../../src/protocol/node-tag.js';
 import type { TailnetNode } from '../../../../src/protocol/tailnet-node.js';
-import type { ReferenceServer } from '../../../../src/server/reference-server.js';
 import type { CoordinateObserver } from '../../../../src/workloads/coordinate-observer.js';
 import type { PeerSocket } from '../../../../src/workloads/peers/peer.js';
 import { v2PeerDial } from '../../../../src/workloads/peers/v2/tailnet-dial.js';
 import { eventually } from '../../../helpers/eventually.js';
-import { startReferenceServer } from '../../../helpers/loopback.js';
-import { startPeers } from '../harness.js';
+import { embeddedPeers, exchangeTwoByTwo, expectExactTwoByTwo } from '../harness.js';
 import { TestAgentV2 } from './test-agent-v2.js';
 
 const A2P = { direction: 'agent_to_peer' } as const;
 const P2A = { direction: 'peer_to_agent' } as const;
 
-let server: ReferenceServer | undefined;
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-  await server?.close();
-  server = undefined;
-});
+const fixture = embeddedPeers(TestAgentV2, { protocol: 'v2' });
+const { setup } = fixture;
 
 const nullObserver: CoordinateObserver = { agentSent() {}, agentReceived() {}, agentSocket() {} };
 
-async function setup(agents: number, overrides: Parameters<typeof startPeers>[1] = {}) {
-  server = await startReferenceServer({ agents });
-  const peers = startPeers(server.credentials, { protocol: 'v2', ...overrides });
-  const list = server.credentials.agents.map((a, i) => new TestAgentV2(a.id, server!.url, a.token, peers.observer, BigInt(5000 + i), peers.clock));
-  cleanups.push(async () => {
-    await peers.stop();
-    for (const a of list) await a.disconnect();
-  });
-  return { peers, agents: list };
-}
-
 describe('v2 peers against the embedded server', () => {
   it('a v2 peer gets its agent node and the agent gets the peer node', async () => {
-    server = await startReferenceServer({ agents: 1 });
+    const server = await fixture.startServer(1);
     const creds = server.credentials;
     const agentCreds = creds.agents[0]!;
     // No peers workload here: the agent and the direct peer both stamp real time.
@@ -61,7 +42,7 @@ describe('v2 peers against the embedded server', () => {
       onNodes: (nodes) => got.push(...nodes),
       onClose: () => (closed = true),
     });
-    cleanups.push(async () => {
+    fixture.onCleanup(async () => {
       socket.close(1000);
       await eventually(() => closed, 'peer closed');
       await agent.disconnect();
@@ -78,27 +59,9 @@ describe('v2 peers against the embedded server', () => {
 
   it('2 agents x 2 peers: exact counts both ways, nothing lost, duplicated or stale', async () => {
     const { peers, agents } = await setup(2, { auth: 'cookie' });
-    for (const a of agents) {
-      await a.connect();
-      a.publish();
-    }
-    peers.start();
-    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, P2A) === 4, 'peer nodes at the agents');
-    await eventually(() => peers.metrics.values(METRIC.coordFirstNode).length === 4, 'first agent nodes');
-    for (const a of agents) for (let i = 0; i < 10; i++) a.publish();
-    await eventually(() => peers.metrics.total(METRIC.coordUpdatesDelivered, A2P) === 40, 'agent updates at the peers');
-    await peers.stop();
+    await exchangeTwoByTwo(peers, agents);
     const m = peers.metrics;
-    expect(m.total(METRIC.coordUpdatesSent, A2P)).toBe(22);
-    expect(m.total(METRIC.coordUpdatesDelivered, A2P)).toBe(40);
-    expect(m.values(METRIC.coordPropagation, A2P)).toHaveLength(40);
-    expect(m.total(METRIC.coordUpdatesSent, P2A)).toBe(4);
-    expect(m.total(METRIC.coordUpdatesDelivered, P2A)).toBe(4);
-    for (const tags of [A2P, P2A]) {
-      expect(m.total(METRIC.coordLost, tags)).toBe(0);
-      expect(m.total(METRIC.coordDuplicated, tags)).toBe(0);
-      expect(m.total(METRIC.coordOutOfOrder, tags)).toBe(0);
-    }
+    expectExactTwoByTwo(m);
     expect(m.total(METRIC.error, { endpoint: 'GET /{id}/coordinate', class: 'coordinate_ended' })).toBe(0);
   });
 

@@ -1,0 +1,49 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/log.js';
+import { GetManifestRequestSchema, ManifestSchema } from '../../src/protocol/v2/gen/coder/agent/v2/agent_pb.js';
+import { metadataDurationToSeconds } from '../../src/protocol/v2/messages.js';
+import { startTarget } from '../../src/runner/target.js';
+import { validateScenario } from '../../src/scenario/load.js';
+import { ME } from '../server/helpers.js';
+import { closeClient, mustDial } from '../server/v2/helpers.js';
+
+/** The metadata descriptions of agent 0's v2 manifest, as [key, interval s, timeout s]. */
+async function manifestMetadata(url: string, token: string): Promise<[string, number, number][]> {
+  const client = await mustDial(url, `${ME}/rpc?version=2.2`, token);
+  try {
+    const manifest = fromBinary(
+      ManifestSchema,
+      await client.client.unary('/coder.agent.v2.Agent/GetManifest', toBinary(GetManifestRequestSchema, create(GetManifestRequestSchema))),
+    );
+    return manifest.metadata.map((d) => [d.key, metadataDurationToSeconds(d.interval), metadataDurationToSeconds(d.timeout)]);
+  } finally {
+    await closeClient(client);
+  }
+}
+
+describe('startTarget: the embedded server process', () => {
+  it.each([
+    ['server.metadata', [{ key: 'disk', interval: '1m', timeout: '5s' }], [['disk', 60, 5]]],
+    [
+      'no server.metadata (the server default)',
+      undefined,
+      [
+        ['cpu_usage', 10, 1],
+        ['ram_usage', 30, 1],
+      ],
+    ],
+  ])('gets %s', async (_name, metadata, expected) => {
+    const scenario = validateScenario(
+      { name: 'target', duration: '1s', agents: { count: 1 }, server: { rateLimit: -1, ...(metadata ? { metadata } : {}) } },
+      'x',
+    );
+    const target = await startTarget(scenario, 1, silentLogger);
+    try {
+      expect(target.target.embedded).toBe(true);
+      expect(await manifestMetadata(target.upstreamUrl, target.credentials.agents[0]!.token)).toEqual(expected);
+    } finally {
+      await target.close();
+    }
+  });
+});
