@@ -108,6 +108,7 @@ async function startDirectTarget(scenario: Scenario, peakAgents: number, log: Lo
     inactiveMs: serverOptions.inactiveTimeout,
     gitAuth: { answerAfterMs: serverOptions.gitAuth.answerAfter, linkTtlMs: serverOptions.gitAuth.linkTtl },
     ...(serverOptions.metadata ? { metadata: toAgentMetadata(serverOptions.metadata) } : {}),
+    ...(serverOptions.protocols ? { protocols: serverOptions.protocols } : {}),
     capacity: serverOptions.capacity && {
       serviceTimeMs: serverOptions.capacity.serviceTime,
       workers: serverOptions.capacity.workers,

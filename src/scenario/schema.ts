@@ -31,6 +31,16 @@ const server = z.strictObject({
   reportInterval: duration.prefault('10m'),
   /** Requests per minute per key; <= 0 disables rate limiting. */
   rateLimit: int().default(512),
+  /**
+   * The agent API generations the embedded server speaks (default both, like Coder 2.8–2.12):
+   * `['v2']` acts like Coder ≥ 2.13, whose removed v1 routes answer 404; `['v1']` like a
+   * server before 2.8.
+   */
+  protocols: z
+    .array(z.enum(['v1', 'v2']))
+    .min(1, { error: "list 'v1' and/or 'v2'" })
+    .refine((list) => new Set(list).size === list.length, { error: 'lists a protocol twice' })
+    .optional(),
   heartbeat: duration.prefault('3s'),
   inactiveTimeout: duration.prefault('6s'),
   /**

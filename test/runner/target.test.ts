@@ -1,5 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import type { FleetsimError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
 import { GetManifestRequestSchema, ManifestSchema } from '../../src/protocol/v2/gen/coder/agent/v2/agent_pb.js';
 import { metadataDurationToSeconds } from '../../src/protocol/v2/messages.js';
@@ -45,5 +46,35 @@ describe('startTarget: the embedded server process', () => {
     } finally {
       await target.close();
     }
+  });
+});
+
+describe('startTarget: server.protocols', () => {
+  it("['v2'] acts like Coder >= 2.13: the removed v1 routes answer 404, /me/rpc still serves", async () => {
+    const scenario = validateScenario(
+      { name: 'target', duration: '1s', agents: { count: 1, protocol: 'v2' }, server: { rateLimit: -1, protocols: ['v2'] } },
+      'x',
+    );
+    const target = await startTarget(scenario, 1, silentLogger);
+    try {
+      const token = target.credentials.agents[0]!.token;
+      const v1 = await fetch(`${target.upstreamUrl}${ME}/metadata`, { headers: { 'Coder-Session-Token': token } });
+      expect(v1.status).toBe(404);
+      await v1.body?.cancel();
+      expect(await manifestMetadata(target.upstreamUrl, token)).toHaveLength(2);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it.each([[[]], [['v2', 'v2']], [['v3']]])('rejects %j with its path', (protocols) => {
+    let issues: readonly string[] = [];
+    try {
+      validateScenario({ name: 'p', duration: '1s', agents: { count: 1 }, server: { protocols } }, 'x');
+    } catch (error) {
+      issues = (error as FleetsimError).issues ?? [];
+    }
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^server\.protocols/);
   });
 });
