@@ -17,7 +17,7 @@ import type { TimerHandle } from '../../core/clock.js';
 export type { AgentReport } from './fake-agent.js';
 
 /** Time one turn of the event loop may spend starting agents (see `paced` in the fleet). */
-const START_SLICE_MS = 20;
+const START_SLICE_MS = 5;
 
 /** The fleet workload, plus a per-agent view of what the target accepted (tests, benches). */
 export interface AgentFleet extends Workload {
