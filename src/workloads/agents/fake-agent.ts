@@ -22,6 +22,7 @@ import { pickWeighted, SeededStream, type Gate } from './timing.js';
 import type { Scheduler } from './timer-heap.js';
 import { StopSource, type StopSignal } from '../../client/stop-signal.js';
 import type { AgentV2Report } from './v2/report.js';
+import { sourceAddressAt } from '../../core/source-addresses.js';
 import { GitAskpass } from './git-askpass.js';
 
 /** What every agent of one fleet shares. */
@@ -172,18 +173,12 @@ export class FakeAgent implements FleetAgent, SessionHost, StatsHost {
     // Last draw: the reconnect jitter's seed, and only with full jitter, so the draws above do
     // not depend on the policy.
     this.backoff = reconnectBackoff(env.options.reconnect, () => new SeededStream(rng));
-    const localAddresses = env.options.localAddresses;
-    this.localAddress = localAddresses.length > 0 ? localAddresses[index % localAddresses.length] : undefined;
+    this.localAddress = sourceAddressAt(env.options.localAddresses, index);
     this.http = env.connections.forAgent(this.localAddress);
     this.client = new AgentApiClient(this.http, env.options.requestTimeout);
     this.lifecycle = new LifecycleReporter(this.client, env.metrics, env.clock, this.controller.signal, this);
     this.report = new AgentReportState(index, credential.id, mode, this.lifecycle.accepted);
-    // Drawn from the jitter stream, and only when the feature is on: runs without it replay as before.
-    const askpass = env.options.gitAskpass.share;
-    if (askpass > 0 && this.jitter.chance(askpass)) {
-      const stream = new SeededStream(this.jitter);
-      this.report.gitAskpass = new GitAskpass(env, 'v1', this.client, stream, this.controller.signal, this.localAddress);
-    }
+    this.report.gitAskpass = GitAskpass.pick(env, 'v1', this.client, this.jitter, this.controller.signal, this.localAddress);
   }
 
   /** Starts the run loop (idempotent); the promise resolves once everything is closed. */

@@ -7,7 +7,7 @@ import { METRIC, POLL_ENDPOINT } from '../../metrics/names.js';
 import type { MetricSink } from '../../metrics/sink.js';
 import type { AgentsConfig } from './section.js';
 import type { ScheduledTask, Scheduler } from './timer-heap.js';
-import type { SeededStream } from './timing.js';
+import { SeededStream } from './timing.js';
 
 /** The helper retries a failed `listen` poll after 250 ms, doubling to 10 s (coder/retry). */
 const POLL_RETRY_MS = { initial: 250, max: 10_000 } as const;
@@ -50,6 +50,23 @@ export class GitAskpass implements ScheduledTask {
   private readonly outcomes: Record<PollOutcome, number> = { answered: 0, cancelled: 0, error: 0 };
   /** Operations started (skipped ones not counted). */
   operations = 0;
+
+  /**
+   * The helper of an agent that `agents.gitAskpass.share` picks, else undefined. Drawn from the
+   * agent's jitter stream, and only when the feature is on, so runs without it replay as before.
+   */
+  static pick(
+    env: GitAskpassEnv,
+    protocol: 'v1' | 'v2',
+    agent: TokenSource,
+    jitter: SeededStream,
+    signal: StopSignal,
+    localAddress?: string,
+  ): GitAskpass | undefined {
+    const share = env.options.gitAskpass.share;
+    if (share <= 0 || !jitter.chance(share)) return undefined;
+    return new GitAskpass(env, protocol, agent, new SeededStream(jitter), signal, localAddress);
+  }
 
   constructor(
     private readonly env: GitAskpassEnv,

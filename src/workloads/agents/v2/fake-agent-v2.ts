@@ -16,6 +16,7 @@ import type { FleetAgent, FleetEnv } from '../fake-agent.js';
 import type { LifecycleOutcome } from '../section.js';
 import { StatsCounters } from '../stats-loop.js';
 import { pickWeighted, SeededStream } from '../timing.js';
+import { sourceAddressAt } from '../../../core/source-addresses.js';
 import { GitAskpass } from '../git-askpass.js';
 import { SessionMix } from './session-mix.js';
 import { V2Session, type V2SessionEnv, type V2SessionHost } from './agent-session.js';
@@ -105,8 +106,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     this.sessions = new SessionMix(new SeededStream(rng), env.options.apiVersion);
     // Last draw, and only with full jitter (as in the v1 agent): the reconnect jitter's seed.
     this.backoff = reconnectBackoff(env.options.reconnect, () => new SeededStream(rng));
-    const localAddresses = env.options.localAddresses;
-    this.localAddress = localAddresses.length > 0 ? localAddresses[index % localAddresses.length] : undefined;
+    this.localAddress = sourceAddressAt(env.options.localAddresses, index);
     // REST only for the identity exchanges: with token auth a per-agent connection is never opened.
     this.http = env.connections.forAgent(this.localAddress);
     this.rest = new AgentApiClient(this.http, env.options.requestTimeout);
@@ -114,12 +114,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     this.lifecycle = new LifecycleQueue(this.report.lifecycle, env.metrics, this);
     this.logs = new LogQueue(env.metrics, this);
     this.scripts = new StartScripts(this.logs, this.values, env.options.apiVersion);
-    // As in the v1 agent: from the jitter stream, only when the feature is on.
-    const askpass = env.options.gitAskpass.share;
-    if (askpass > 0 && this.jitter.chance(askpass)) {
-      const stream = new SeededStream(this.jitter);
-      this.report.gitAskpass = new GitAskpass(env, 'v2', this.rest, stream, this.controller.signal, this.localAddress);
-    }
+    this.report.gitAskpass = GitAskpass.pick(env, 'v2', this.rest, this.jitter, this.controller.signal, this.localAddress);
   }
 
   start(dueAt?: number): Promise<void> {
