@@ -3,6 +3,7 @@
  * faults and thresholds. No I/O and no clock, so `fleetsim plan` and tests can show what a run
  * will do; the plan is plain JSON and goes into the run summary as is.
  */
+import { withoutUserInfo } from '../core/url.js';
 import { ENDPOINT } from '../metrics/names.js';
 import { describeFault, expectedDrops, isProxyFault, plannedLength } from './faults.js';
 import { ptyPlan, type PlanPty } from './plan-pty.js';
@@ -103,7 +104,7 @@ export function planScenario(s: Scenario): Plan {
     durationMs: s.duration,
     target: s.server
       ? { kind: 'embedded', reportIntervalMs: s.server.reportInterval, rateLimit: s.server.rateLimit }
-      : { kind: 'remote', url: redactUrl(s.target?.url ?? '') },
+      : { kind: 'remote', url: withoutUserInfo(s.target?.url ?? '') },
     phases,
     peakAgents,
     agentStarts,
@@ -209,16 +210,4 @@ function shares(weights: Readonly<Record<string, number>>): Record<string, numbe
 function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
-}
-
-/** Drops user:password from a URL so a plan never carries credentials. */
-function redactUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    url.username = '';
-    url.password = '';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return text;
-  }
 }
