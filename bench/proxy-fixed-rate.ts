@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
+import { terminateAll } from '../src/workloads/peers/pair-sides.js';
 import { ResponseFramer } from './http-response-framer.js';
 import { FixedRateSchedule, type FixedTurn } from './proxy-measure.js';
 
@@ -93,10 +94,9 @@ export async function restFixedTurn(
   }
 }
 
-/** `rate` messages of `size` bytes a second, round-robin over `clients` echo sockets. */
-export async function wsFixedTurn(url: string, rate: number, seconds: number, clients: number, size: number): Promise<Omit<FixedTurn, 'proxyCpuUs'>> {
-  const payload = Buffer.alloc(size, 0x62);
-  const sockets = await Promise.all(
+/** `clients` WebSockets to the echo at `url`, open (no compression, as the bench's servers). */
+export function openEchoClients(url: string, clients: number): Promise<WebSocket[]> {
+  return Promise.all(
     Array.from({ length: clients }, () => {
       const ws = new WebSocket(url, { perMessageDeflate: false });
       return new Promise<WebSocket>((resolve, reject) => {
@@ -105,6 +105,12 @@ export async function wsFixedTurn(url: string, rate: number, seconds: number, cl
       });
     }),
   );
+}
+
+/** `rate` messages of `size` bytes a second, round-robin over `clients` echo sockets. */
+export async function wsFixedTurn(url: string, rate: number, seconds: number, clients: number, size: number): Promise<Omit<FixedTurn, 'proxyCpuUs'>> {
+  const payload = Buffer.alloc(size, 0x62);
+  const sockets = await openEchoClients(url, clients);
   try {
     const latenciesMs: number[] = [];
     // An echo keeps each socket's order, so its answers match its sends first in, first out.
@@ -127,15 +133,6 @@ export async function wsFixedTurn(url: string, rate: number, seconds: number, cl
     await drain(() => inFlight);
     return { sent, done: latenciesMs.length, seconds, latenciesMs };
   } finally {
-    await Promise.all(
-      sockets.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            if (ws.readyState === WebSocket.CLOSED) return resolve();
-            ws.once('close', () => resolve());
-            ws.terminate();
-          }),
-      ),
-    );
+    await terminateAll(sockets);
   }
 }

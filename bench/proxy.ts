@@ -31,11 +31,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism, loadavg } from 'node:os';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { createFaultProxy, type FaultProxy } from '../src/runner/fault-proxy/fault-proxy.js';
 import { measureOverhead } from '../src/runner/fault-proxy/overhead.js';
 import { type BareRelay, startBareRelay } from './bare-relay.js';
-import { restFixedTurn, wsFixedTurn } from './proxy-fixed-rate.js';
+import { openEchoClients, restFixedTurn, wsFixedTurn } from './proxy-fixed-rate.js';
+import { terminateAll } from '../src/workloads/peers/pair-sides.js';
 import { cpuVsRelay, fixedRate, fixedVerdict, percentile, type FixedTurn, type FixedVerdict } from './proxy-measure.js';
 
 type Target = { host: string; port: number };
@@ -94,15 +95,7 @@ function nextMessage<T>(child: ChildProcess): Promise<T> {
 /** WebSocket echo: `clients` sockets, each keeping `window` messages in flight; returns messages/s. */
 async function wsTurn(url: string, seconds: number, clients: number, window: number, size: number): Promise<number> {
   const payload = Buffer.alloc(size, 0x61);
-  const sockets = await Promise.all(
-    Array.from({ length: clients }, () => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
-      return new Promise<WebSocket>((resolve, reject) => {
-        ws.once('open', () => resolve(ws));
-        ws.once('error', reject);
-      });
-    }),
-  );
+  const sockets = await openEchoClients(url, clients);
   let running = true;
   let echoed = 0;
   const start = performance.now();
@@ -116,15 +109,7 @@ async function wsTurn(url: string, seconds: number, clients: number, window: num
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   running = false;
   const rate = (echoed * 1000) / (performance.now() - start);
-  await Promise.all(
-    sockets.map(
-      (ws) =>
-        new Promise<void>((resolve) => {
-          ws.once('close', () => resolve());
-          ws.terminate();
-        }),
-    ),
-  );
+  await terminateAll(sockets);
   return rate;
 }
 
