@@ -56,6 +56,14 @@ export function endpointsHtml(summary: RunSummary): string[] {
   ];
 }
 
+/** A table of plain-text rows whose first cell names an endpoint (escaped here). */
+function endpointTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return table(
+    header,
+    rows.map(([name, ...cells]) => [`<code>${esc(name!)}</code>`, ...cells.map(esc)]),
+  );
+}
+
 /** Where each endpoint's time went (queued inside fleetsim, service at the target, connect), the
  * "inside fleetsim" warning and the connection model line. */
 export function timingHtml(summary: RunSummary): string[] {
@@ -64,10 +72,7 @@ export function timingHtml(summary: RunSummary): string[] {
   if (timing) {
     out.push(
       '<h3>Where the time went</h3>',
-      table(
-        timing.header,
-        timing.rows.map(([name, ...cells]) => [`<code>${esc(name!)}</code>`, ...cells.map(esc)]),
-      ),
+      endpointTable(timing.header, timing.rows),
       `<p class="meta">${esc(TIMING_LEGEND)} ! marks an endpoint whose queued p99 is above its service p99.</p>`,
     );
   }
@@ -83,13 +88,7 @@ export function steadyHtml(summary: RunSummary): string[] {
   const steady = steadyTable(summary);
   if (!steady) return [];
   const out = ['<h2>Steady phase</h2>', `<p class="meta">${esc(steady.title)}</p>`];
-  if (steady.rows.length > 0)
-    out.push(
-      table(
-        steady.header,
-        steady.rows.map(([name, ...cells]) => [`<code>${esc(name!)}</code>`, ...cells.map(esc)]),
-      ),
-    );
+  if (steady.rows.length > 0) out.push(endpointTable(steady.header, steady.rows));
   return out;
 }
 
