@@ -46,40 +46,78 @@ export function ladder(start: number, factor: number, max: number): number[] {
 /**
  * One side's climb: it moves up the ladder while its steps pass; a failing step is tried once
  * more (a scheduling stall on a shared machine can blow one p99), and the second failure at a
- * rate ends the climb. The knee is the best delivered rate of a passing step. A side that passes
- * the top of the ladder ends `exhausted`: its knee lies above the ladder.
+ * rate ends the climb. With `refinements` > 0 the search then bisects (geometric midpoint) the
+ * gap between the last passing rung and the failing one that many times, with the same
+ * fail-twice rule, so the knee is known to within `factor^(1/2^refinements)` instead of one
+ * whole rung (×1.25 steps would otherwise make every knee ratio 1.0, 0.8, 0.64, …). The knee is
+ * the best delivered rate of a passing step. A side that passes the top of the ladder ends
+ * `exhausted`: its knee lies above the ladder.
  */
 export class KneeSearch {
   readonly steps: StepOutcome[] = [];
   private index = 0;
   private failuresHere = 0;
-  private state: 'climbing' | 'knee' | 'exhausted' | 'stopped' = 'climbing';
+  private state: 'climbing' | 'refining' | 'knee' | 'exhausted' | 'stopped' = 'climbing';
+  /** While refining: highest passing rate and lowest twice-failed rate. */
+  private low = 0;
+  private high = 0;
+  private refinementsLeft: number;
 
-  constructor(private readonly rates: readonly number[]) {
+  constructor(
+    private readonly rates: readonly number[],
+    refinements = 0,
+  ) {
     if (rates.length === 0) throw new RangeError('empty ladder');
+    if (!(refinements >= 0) || !Number.isInteger(refinements)) throw new RangeError(`bad refinements: ${refinements}`);
+    this.refinementsLeft = refinements;
   }
 
   /** The rate to try next; undefined once the climb ended. */
   next(): number | undefined {
-    return this.state === 'climbing' ? this.rates[this.index] : undefined;
+    if (this.state === 'climbing') return this.rates[this.index];
+    if (this.state === 'refining') return Math.round(Math.sqrt(this.low * this.high));
+    return undefined;
   }
 
   get outcome(): 'climbing' | 'knee' | 'exhausted' | 'stopped' {
-    return this.state;
+    return this.state === 'refining' ? 'climbing' : this.state;
   }
 
   record(step: StepOutcome): void {
-    if (this.state !== 'climbing') throw new Error('the climb already ended');
+    if (this.state !== 'climbing' && this.state !== 'refining') throw new Error('the climb already ended');
     this.steps.push(step);
-    if (passes(step)) {
+    const ok = passes(step);
+    if (this.state === 'refining') {
+      if (ok) this.low = step.rate;
+      else if (++this.failuresHere < 2) return;
+      else this.high = step.rate;
+      this.failuresHere = 0;
+      this.refineOrEnd();
+      return;
+    }
+    if (ok) {
       this.failuresHere = 0;
       if (++this.index >= this.rates.length) this.state = 'exhausted';
-    } else if (++this.failuresHere >= 2) this.state = 'knee';
+    } else if (++this.failuresHere >= 2) {
+      this.failuresHere = 0;
+      // Nothing passed yet: there is no gap to narrow.
+      if (this.index === 0) this.state = 'knee';
+      else {
+        this.low = this.rates[this.index - 1] as number;
+        this.high = this.rates[this.index] as number;
+        this.refineOrEnd();
+      }
+    }
+  }
+
+  private refineOrEnd(): void {
+    const mid = Math.round(Math.sqrt(this.low * this.high));
+    this.state = this.refinementsLeft-- > 0 && mid > this.low && mid < this.high ? 'refining' : 'knee';
   }
 
   /** Ends the climb early (the time budget ran out). */
   stop(): void {
-    if (this.state === 'climbing') this.state = 'stopped';
+    if (this.state === 'climbing' || this.state === 'refining') this.state = 'stopped';
   }
 
   /** Highest delivered rate of a passing step (0 when none passed). */
@@ -87,8 +125,9 @@ export class KneeSearch {
     return this.steps.filter(passes).reduce((best, s) => Math.max(best, s.deliveredPerSecond), 0);
   }
 
-  /** Highest rate tried. */
+  /** Lowest rate that failed twice (the bound above the knee); the highest rate tried before then. */
   get lastRate(): number {
+    if (this.state === 'knee' && this.high > 0) return this.high;
     return this.steps.reduce((top, s) => Math.max(top, s.rate), 0);
   }
 }

@@ -6,15 +6,18 @@
  * (rate limit off) and (2) a bare `ws` relay with the same fan-out that forwards bytes untouched,
  * with the same load: 1,000 agents × 1 peer, agent updates at rising overall rates. Each side
  * climbs a ladder of rates (×1.25 per step, through 10,000/s) until it fails its budget
- * (p99 ≤ 50 ms, 0 lost) twice at one rate: its knee is its best passing delivered rate. Steps of
- * the two sides alternate. Per step: delivered rate, propagation percentiles (HDR, from the
+ * (p99 ≤ 50 ms, 0 lost) twice at one rate, then bisects the gap between its last passing rung and
+ * that rate (`--refine` times, geometric midpoints, same fail-twice rule): its knee is its best
+ * passing delivered rate, known to within ~6 % with the default 2 bisections. Steps of the two
+ * sides alternate. Per step: delivered rate, propagation percentiles (HDR, from the
  * intended send time), lost/dup/stale, CPU of the target per delivered update and of the two
  * load processes. The last stdout line is the JSON verdict (coordinator-knee.ts):
  *   {"bench":"coordinator","protocol":"v1|v2","updates_per_s":..,"raw_updates_per_s":..,"ratio":..,
  *    "cpu_us_per_update":..,"raw_cpu_us_per_update":..,"cpu_ratio":..,"p99_ms_at_10k":..,"lost":..}
  *
  * Options: --agents 1000 --start-rate 2000 --factor 1.25 --max-rate 60000 (or --rates a,b,c)
- *          --step-ms 3000 --max-seconds 150 (time budget of the climb)
+ *          --step-ms 3000 --max-seconds 180 (time budget of the climb)
+ *          --refine 2 (bisections of the gap above the last passing rung; 0 = whole rungs only)
  *          --only server|relay
  *          --protocol v1|v2 (default v1): v2 drives the server with v2 agents (/me/rpc) and v2
  *          peers (/{id}/coordinate?version=2.0, Tailnet.Coordinate over yamux/dRPC) through its v2
@@ -200,7 +203,15 @@ interface StepCpu {
   wallMs: number;
 }
 
-async function connectSide(label: string, target: Started, credentials: Credentials, agents: number, rates: number[], protocol = 'v1'): Promise<Side> {
+async function connectSide(
+  label: string,
+  target: Started,
+  credentials: Credentials,
+  agents: number,
+  rates: number[],
+  refine: number,
+  protocol = 'v1',
+): Promise<Side> {
   const url = target.url;
   const suffix = protocol === 'v2' ? '-v2' : '';
   const side: Side = {
@@ -208,7 +219,7 @@ async function connectSide(label: string, target: Started, credentials: Credenti
     targetPid: target.pid ?? -1,
     agents: forkChild(`agents${suffix}`),
     peers: forkChild(`peers${suffix}`),
-    search: new KneeSearch(rates),
+    search: new KneeSearch(rates, refine),
   };
   await side.agents.call('start', { url, credentials, agents });
   await side.peers.call('start', { url, credentials, agents });
@@ -262,7 +273,8 @@ async function main(): Promise<void> {
     ? explicit.split(',').map(Number)
     : ladder(Number(arg('start-rate') ?? 2000), Number(arg('factor') ?? 1.25), Number(arg('max-rate') ?? 60_000));
   const stepMs = Number(arg('step-ms') ?? 3000);
-  const budgetMs = Number(arg('max-seconds') ?? 150) * 1000;
+  const refine = Number(arg('refine') ?? 2);
+  const budgetMs = Number(arg('max-seconds') ?? 180) * 1000;
   const only = arg('only');
   const profileDir = arg('profile');
   const protocol = arg('protocol') ?? 'v1';
@@ -277,15 +289,15 @@ async function main(): Promise<void> {
   const at10k: StepOutcome[] = [];
   try {
     if (!credentials) throw new Error('the server process sent no credentials');
-    if (only !== 'relay') sides.push(await connectSide('server', server, credentials, agents, rates, protocol));
+    if (only !== 'relay') sides.push(await connectSide('server', server, credentials, agents, rates, refine, protocol));
     if (only !== 'server') {
       relay = await startRelay(credentials, profileDir);
-      sides.push(await connectSide('relay', relay, credentials, agents, rates));
+      sides.push(await connectSide('relay', relay, credentials, agents, rates, refine));
     }
     if (process.argv.includes('--strict-relay')) {
       // Attribution only (not in the verdict): the relay plus the server's Go-strict node codec.
       strictRelay = await startRelay(credentials, undefined, 'strict');
-      sides.push(await connectSide('strict', strictRelay, credentials, agents, rates));
+      sides.push(await connectSide('strict', strictRelay, credentials, agents, rates, refine));
     }
     await climb(sides, stepMs, budgetMs);
     const serverSide = sides.find((s) => s.label === 'server');

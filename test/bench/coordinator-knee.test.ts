@@ -72,6 +72,48 @@ describe('KneeSearch', () => {
   });
 });
 
+describe('KneeSearch with refinements', () => {
+  const rates = [1000, 2000, 4000, 8000, 16_000];
+
+  it('bisects the gap above the last passing rung, geometric midpoints', () => {
+    const search = new KneeSearch(rates, 2);
+    // Coarse knee between 4000 and 8000; 5657 passes, then 6727 fails twice.
+    expect(climb(search, (rate) => rate < 6000)).toEqual([1000, 2000, 4000, 8000, 8000, 5657, 6727, 6727]);
+    expect(search.outcome).toBe('knee');
+    expect(search.knee).toBe(5656);
+    expect(search.lastRate).toBe(6727);
+  });
+
+  it('narrows downwards when the midpoint fails, and a retried midpoint that passes counts as passing', () => {
+    const down = new KneeSearch(rates, 2);
+    expect(climb(down, (rate) => rate < 4500)).toEqual([1000, 2000, 4000, 8000, 8000, 5657, 5657, 4757, 4757]);
+    expect(down.knee).toBe(3999);
+    expect(down.lastRate).toBe(4757);
+    const retried = new KneeSearch(rates, 1);
+    expect(climb(retried, (rate, attempt) => rate < 5000 || (rate === 5657 && attempt === 1))).toEqual([1000, 2000, 4000, 8000, 8000, 5657, 5657]);
+    expect(retried.knee).toBe(5656);
+  });
+
+  it('does not refine when nothing passed or the ladder is exhausted', () => {
+    const failing = new KneeSearch(rates, 2);
+    expect(climb(failing, () => false)).toEqual([1000, 1000]);
+    expect(failing.knee).toBe(0);
+    const exhausted = new KneeSearch(rates, 2);
+    expect(climb(exhausted, () => true)).toEqual(rates);
+    expect(exhausted.outcome).toBe('exhausted');
+  });
+
+  it('stops mid-refinement when told, and refuses a bad count', () => {
+    const search = new KneeSearch(rates, 2);
+    for (const ok of [true, true, false, false]) search.record(step(search.next() as number, ok));
+    expect(search.next()).toBe(2828);
+    search.stop();
+    expect(search.outcome).toBe('stopped');
+    expect(() => new KneeSearch(rates, -1)).toThrow(RangeError);
+    expect(() => new KneeSearch(rates, 1.5)).toThrow(RangeError);
+  });
+});
+
 describe('verdict', () => {
   it('compares knees, and CPU per update over the rates both sides ran', () => {
     const rates = [1000, 2000, 4000, 8000, 16_000];
