@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
 import { decodeNode, encodeNode, decodeNodeArray } from '../../src/protocol/node-codec.js';
 import { createAgentNode, createClientNode } from '../../src/protocol/node-factory.js';
-import { isCanonicalNode } from '../../src/server/coordinator/canonical-node.js';
+import { CanonicalMemo, isCanonicalNode } from '../../src/server/coordinator/canonical-node.js';
 import { arrayFrameFromBytes, framePayload, frameFromText } from '../../src/server/coordinator/frame.js';
 import { connect, startHarness, type Harness, type Peer } from '../protocol/ws-harness.js';
 import { eventually } from '../helpers/eventually.js';
@@ -112,6 +112,40 @@ describe('isCanonicalNode', () => {
       if (!isCanonicalNode(mutated)) continue;
       expect(encodeNode(decodeNode(text)), text).toBe(text);
     }
+  });
+});
+
+describe('isCanonicalNode with a connection memo', () => {
+  it('gives the memo-less answer for every mutation, whatever the memo holds', () => {
+    const alphabet = Buffer.from('0123456789abcdefABCDEF{}[]":,.-+eEnulTZ /\\<&x');
+    const bytes = Buffer.from(base);
+    const memo = new CanonicalMemo();
+    expect(isCanonicalNode(bytes, memo)).toBe(true);
+    expect(memo.latency?.toString()).toMatch(/^\{.*\}$/);
+    expect(memo.addresses?.toString()).toMatch(/^\[.*\]$/);
+    for (let k = 0; k < 5000; k++) {
+      const mutated = Buffer.from(bytes);
+      const at = Math.floor(rng.next() * mutated.length);
+      mutated[at] = alphabet[Math.floor(rng.next() * alphabet.length)] as number;
+      // Some mutations pass and update the memo; later ones are then checked against it.
+      expect(isCanonicalNode(mutated, memo), mutated.toString()).toBe(isCanonicalNode(mutated));
+    }
+  });
+
+  it('re-checks a changed segment and refuses a bad one after a good one', () => {
+    const memo = new CanonicalMemo();
+    expect(isCanonicalNode(Buffer.from(base), memo)).toBe(true);
+    const seen = memo.latency;
+    expect(isCanonicalNode(Buffer.from(base), memo)).toBe(true);
+    expect(memo.latency).toBe(seen); // unchanged bytes: no new copy
+    const unsorted = base.replace(/"derp_latency":\{[^}]*\}/, '"derp_latency":{"b":1,"a":2}');
+    expect(isCanonicalNode(Buffer.from(unsorted), memo)).toBe(false);
+    const badPrefix = base.replace(/"allowed_ips":\[[^\]]*\]/, '"allowed_ips":["10.0.0.1/33"]');
+    expect(isCanonicalNode(Buffer.from(badPrefix), memo)).toBe(false);
+    const longer = base.replace(/"derp_latency":\{([^}]*)\}/, '"derp_latency":{$1,"zz":2}');
+    expect(agreesWithStrictCodec(longer)).toBe(true);
+    expect(isCanonicalNode(Buffer.from(longer), memo)).toBe(true);
+    expect(memo.latency?.toString()).toContain('"zz":2');
   });
 });
 

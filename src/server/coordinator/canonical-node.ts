@@ -191,10 +191,35 @@ function canonicalTimeEnd(b: Buffer, i: number): number {
 }
 
 /**
- * True when `b` is exactly one Node, valid for Go, in Go's own encoding: then the strict decode
- * accepts it and `encodeNode` of the result writes the same bytes.
+ * The last segments one connection's nodes carried that passed the expensive checks (Go float
+ * texts, sorted latency keys, canonical prefixes). A node's DERP latencies and addresses change
+ * far less often than its endpoints and `as_of`, so a later node whose segment is byte-for-byte
+ * the one already checked skips the check: each segment is a complete JSON value and its
+ * check never reads past its last byte, so equal bytes give the same answer.
  */
-export function isCanonicalNode(b: Buffer): boolean {
+export class CanonicalMemo {
+  latency: Buffer | undefined = undefined;
+  addresses: Buffer | undefined = undefined;
+  allowedIps: Buffer | undefined = undefined;
+}
+
+/** True when `b` holds `seg` at `i`. */
+function holds(b: Buffer, i: number, seg: Buffer | undefined): seg is Buffer {
+  return seg !== undefined && i + seg.length <= b.length && b.compare(seg, 0, seg.length, i, i + seg.length) === 0;
+}
+
+/** `seg` when `b[from, to)` still equals it, else a copy of those bytes (a new allocation only on change). */
+function remember(b: Buffer, from: number, to: number, seg: Buffer | undefined): Buffer {
+  if (seg !== undefined && seg.length === to - from && b.compare(seg, 0, seg.length, from, to) === 0) return seg;
+  return Buffer.from(b.subarray(from, to));
+}
+
+/**
+ * True when `b` is exactly one Node, valid for Go, in Go's own encoding: then the strict decode
+ * accepts it and `encodeNode` of the result writes the same bytes. With `memo` (one per
+ * connection) segments equal to the ones last checked on that connection are not checked again.
+ */
+export function isCanonicalNode(b: Buffer, memo?: CanonicalMemo): boolean {
   let i = expect(b, 0, P_ID);
   if (i < 0 || (i = canonicalInt(b, i, 19)) < 0) return false;
   if ((i = expect(b, i, P_AS_OF)) < 0) return false;
@@ -204,9 +229,26 @@ export function isCanonicalNode(b: Buffer): boolean {
   if ((i = expect(b, i, P_DISCO)) < 0 || (i = lowerHex64(b, i)) < 0) return false;
   // Go's int is 64-bit but the Node keeps a JS number: 15 digits stay exact.
   if ((i = expect(b, i, P_DERP)) < 0 || (i = canonicalInt(b, i, 15)) < 0) return false;
-  if ((i = expect(b, i, P_LATENCY)) < 0 || (i = latency(b, i)) < 0) return false;
-  if ((i = expect(b, i, P_ADDRESSES)) < 0 || (i = stringList(b, i, true)) < 0) return false;
-  if ((i = expect(b, i, P_ALLOWED)) < 0 || (i = stringList(b, i, true)) < 0) return false;
+  if ((i = expect(b, i, P_LATENCY)) < 0) return false;
+  const latencyAt = i;
+  if (holds(b, i, memo?.latency)) i += memo.latency.length;
+  else if ((i = latency(b, i)) < 0) return false;
+  if ((i = expect(b, i, P_ADDRESSES)) < 0) return false;
+  const addressesAt = i;
+  if (holds(b, i, memo?.addresses)) i += memo.addresses.length;
+  else if ((i = stringList(b, i, true)) < 0) return false;
+  const addressesEnd = i;
+  if ((i = expect(b, i, P_ALLOWED)) < 0) return false;
+  const allowedAt = i;
+  if (holds(b, i, memo?.allowedIps)) i += memo.allowedIps.length;
+  else if ((i = stringList(b, i, true)) < 0) return false;
+  const allowedEnd = i;
   if ((i = expect(b, i, P_ENDPOINTS)) < 0 || (i = stringList(b, i, false)) < 0) return false;
-  return b[i] === 0x7d && i + 1 === b.length;
+  if (b[i] !== 0x7d || i + 1 !== b.length) return false;
+  if (memo) {
+    memo.latency = remember(b, latencyAt, addressesAt - P_ADDRESSES.length, memo.latency);
+    memo.addresses = remember(b, addressesAt, addressesEnd, memo.addresses);
+    memo.allowedIps = remember(b, allowedAt, allowedEnd, memo.allowedIps);
+  }
+  return true;
 }

@@ -19,7 +19,7 @@ import type { Logger } from '../../core/log.js';
 import { JsonStreamDecoder } from '../../protocol/json-stream.js';
 import { decodeNode, decodeNodeArray, encodeNode } from '../../protocol/node-codec.js';
 import type { TailnetNode } from '../../protocol/tailnet-node.js';
-import { isCanonicalNode } from './canonical-node.js';
+import { CanonicalMemo, isCanonicalNode } from './canonical-node.js';
 import { arrayFrameFromBytes, framePayload, frameFromText, writeFrame } from './frame.js';
 
 export interface AgentHooks {
@@ -58,6 +58,8 @@ interface Conn {
   awaitingPong: boolean;
   /** Ping slice this socket belongs to. */
   readonly slot: number;
+  /** Node segments this socket sent that already passed the fast path's checks (canonical-node.ts). */
+  readonly memo: CanonicalMemo;
 }
 
 interface AgentConn extends Conn {
@@ -145,7 +147,17 @@ export class Coordinator {
   /** Serves an agent socket (ServeAgent). */
   attachAgent(agentId: string, ws: WebSocket, hooks?: AgentHooks): void {
     if (this.refuseIfClosed(ws)) return;
-    const conn: AgentConn = { coord: this, ws, agentId, role: 'agent', decoder: new JsonStreamDecoder(), awaitingPong: false, slot: this.takeSlot(), hooks };
+    const conn: AgentConn = {
+      coord: this,
+      ws,
+      agentId,
+      role: 'agent',
+      decoder: new JsonStreamDecoder(),
+      awaitingPong: false,
+      slot: this.takeSlot(),
+      memo: new CanonicalMemo(),
+      hooks,
+    };
     this.listen(ws, conn);
     // 1. Every waiting client's node in one array ([] when none has sent one yet).
     const waiting = this.clients.get(agentId);
@@ -179,6 +191,7 @@ export class Coordinator {
       decoder: new JsonStreamDecoder(),
       awaitingPong: false,
       slot: this.takeSlot(),
+      memo: new CanonicalMemo(),
       frame: undefined,
     };
     this.listen(ws, conn);
@@ -242,7 +255,7 @@ export class Coordinator {
       return;
     }
     // Fast path: one whole Node in Go's encoding, with no value in progress on this stream.
-    if (Buffer.isBuffer(data) && !conn.decoder.pending && isCanonicalNode(data)) {
+    if (Buffer.isBuffer(data) && !conn.decoder.pending && isCanonicalNode(data, conn.memo)) {
       this.nodesIn++;
       const frame = arrayFrameFromBytes(data);
       if (conn.role === 'agent') this.agentFrame(conn, frame, undefined);
