@@ -56,6 +56,8 @@ export interface PhaseResult {
   heldMin?: number;
   /** `request` latencies by endpoint, encoded HDR histograms in µs (agents and startup phases). */
   latency?: Record<string, string>;
+  /** Bare start-up phase only: every request timed from its call (bare-startup.ts). */
+  latencyFromCall?: Record<string, string>;
 }
 
 interface MemoryKb {
@@ -244,6 +246,7 @@ async function startupPhase(o: PhaseOptions, agents: readonly { token: string }[
   // it); the warm-up round then cuts them off at the same point as the fleet's warm-up.
   const after = await steadyMemoryKb(o.settleMs);
   const latency = run.latency();
+  const latencyFromCall = run.latencyFromCall();
   const result = finish(after, {
     connected: run.connected(),
     rampMs: Math.round(rampMs),
@@ -251,6 +254,7 @@ async function startupPhase(o: PhaseOptions, agents: readonly { token: string }[
     errorClasses: run.errorClasses(),
     rampCpuMs,
     latency,
+    latencyFromCall,
   });
   await run.close();
   return result;

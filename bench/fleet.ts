@@ -127,8 +127,12 @@ async function phase(name: PhaseName, server: Server, credentialsPath: string): 
 
 /** A phase's result on stderr, without the bulky encoded histograms. */
 function show(result: PhaseResult): string {
-  const { latency, ...rest } = result;
-  return JSON.stringify(latency ? { ...rest, latency: latencyByEndpoint(latency) } : rest);
+  const { latency, latencyFromCall, ...rest } = result;
+  return JSON.stringify({
+    ...rest,
+    ...(latency ? { latency: latencyByEndpoint(latency) } : {}),
+    ...(latencyFromCall ? { latencyFromCall: latencyByEndpoint(latencyFromCall) } : {}),
+  });
 }
 
 const servers: Server[] = [];
@@ -154,6 +158,9 @@ try {
   // v2 agents make RPCs, not these requests: the start-up latency figures are v1's.
   const fleetLatency = protocol === 'v1' && agents.latency ? combinedLatency(agents.latency) : undefined;
   const bareLatency = startup?.latency ? combinedLatency(startup.latency) : undefined;
+  const bareFromCall = startup?.latencyFromCall ? combinedLatency(startup.latencyFromCall) : undefined;
+  const figures = (f: ReturnType<typeof combinedLatency> | undefined) =>
+    f ? { p50: round(f.p50 ?? NaN, 3), p99: round(f.p99 ?? NaN, 3), count: f.count } : null;
   const summary = {
     bench: 'fleet',
     protocol,
@@ -169,8 +176,10 @@ try {
     ramp_ratio: ratio(rate(agents), rate(raw)),
     ramp_vs_startup_ratio: startup ? ratio(rate(agents), rate(startup)) : null,
     startup_latency_ratio: fleetLatency && bareLatency ? startupLatencyRatio(fleetLatency, bareLatency) : null,
-    startup_ms: fleetLatency ? { p50: round(fleetLatency.p50 ?? NaN, 3), p99: round(fleetLatency.p99 ?? NaN, 3), count: fleetLatency.count } : null,
-    bare_startup_ms: bareLatency ? { p50: round(bareLatency.p50 ?? NaN, 3), p99: round(bareLatency.p99 ?? NaN, 3), count: bareLatency.count } : null,
+    startup_ms: figures(fleetLatency),
+    bare_startup_ms: figures(bareLatency),
+    startup_latency_ratio_from_call: fleetLatency && bareFromCall ? startupLatencyRatio(fleetLatency, bareFromCall) : null,
+    bare_startup_from_call_ms: figures(bareFromCall),
     heap_kb_per_agent: heap(agents),
     raw_heap_kb_per_conn: heap(raw),
     new_space_kb: agents.newSpaceAfterKb,
