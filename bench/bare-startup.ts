@@ -45,6 +45,13 @@ export interface BareStartupOptions {
   poolSize: number;
   /** performance.now() after which no further agent starts. */
   deadline: number;
+  /**
+   * After its way up, each agent POSTs report-stats every this many ms, each timed from its
+   * planned tick (a late timer counts, as in fleetsim's stats loop). Unset: no periodic reports.
+   */
+  statsEveryMs?: number;
+  /** Every timed request as it ends: endpoint, ms by the rule above, performance.now() at its end. */
+  onSample?(endpoint: string, ms: number, endedAt: number): void;
 }
 
 export interface BareStartupRun {
@@ -103,6 +110,7 @@ export function startBareStartup(o: BareStartupOptions): BareStartupRun {
   const record = (endpoint: string, ms: number, sinceDueMs = ms): void => {
     into(histograms, endpoint, sinceDueMs);
     into(fromCall, endpoint, ms);
+    o.onSample?.(endpoint, sinceDueMs, performance.now());
   };
   const fail = (endpoint: string, cls: string): void => {
     errors++;
@@ -196,11 +204,33 @@ export function startBareStartup(o: BareStartupOptions): BareStartupRun {
       }
       later(APP_HEALTH_AFTER_MS, () => call(http, ENDPOINT.appHealth, agent.token, healthsBody(tracked, 'healthy')));
     }
+    const statsFrom = performance.now();
     await Promise.all([
       call(http, ENDPOINT.reportLifecycle, agent.token, STARTING_BODY, 204),
       call(http, ENDPOINT.reportStats, agent.token, STATS_BODY),
       dial(agent, localAddress),
     ]);
+    if (o.statsEveryMs) reportStatsEvery(http, agent.token, statsFrom, o.statsEveryMs);
+  };
+
+  /** report-stats on planned ticks `from + k × every`, each timed from its tick. */
+  const reportStatsEvery = (http: Dispatcher, token: string, from: number, every: number): void => {
+    let due = from + every;
+    const next = (): void => {
+      if (closing) return;
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          if (closing) return;
+          const tick = due;
+          due += every;
+          void call(http, ENDPOINT.reportStats, token, STATS_BODY, 200, tick).then(next);
+        },
+        Math.max(0, due - performance.now()),
+      );
+      timers.add(timer);
+    };
+    next();
   };
 
   let next = 0;

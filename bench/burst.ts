@@ -8,8 +8,13 @@
  *                          [--http auto|per-agent|shared]
  *
  * Prints the split (queued / service p50, p99, max) for the start-up and steady windows, and the
- * generator self-check. The last stdout line is one JSON object:
- *   {"bench":"burst","agents":…,"http":…,"whole_p99_ms":…,"steady_p99_ms":…,"ratio":…,…}
+ * generator self-check. Then, unless `--baseline none`, the same burst from the bare undici + ws
+ * client of bench:fleet (bench/bare-startup.ts: the same start-up requests, one connection per
+ * agent, the whole fleet admitted at once like fleetsim's per-agent default, report-stats every
+ * `--interval` timed from each planned tick) against a fresh embedded server: what the same
+ * burst costs with no fleetsim in the client at all. The last stdout line is one JSON object:
+ *   {"bench":"burst","agents":…,"http":…,"whole_p99_ms":…,"steady_p99_ms":…,"ratio":…,…,
+ *    "bare_whole_p99_ms":…,"bare_steady_p99_ms":…,"bare_ratio":…,"whole_vs_bare":…}
  * The goal (docs/benchmarks.md, "Start-up burst"): ratio ≤ 2. The run's own report is written
  * to a temporary folder and removed.
  */
@@ -23,6 +28,12 @@ import { ENDPOINT, METRIC } from '../src/metrics/names.js';
 import type { MetricSink, Tags } from '../src/metrics/sink.js';
 import { validateScenario } from '../src/scenario/load.js';
 import { performance } from 'node:perf_hooks';
+import { parseDuration } from '../src/scenario/duration.js';
+import { startReferenceServerProcess } from '../src/server/server-process.js';
+import { startBareStartup } from './bare-startup.js';
+import { createAgentNode } from '../src/protocol/node-factory.js';
+import { encodeNode } from '../src/protocol/node-codec.js';
+import { createRng } from '../src/core/rng.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,9 +42,11 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '2s' },
     settle: { type: 'string', default: '10' },
     http: { type: 'string', default: 'auto' },
+    baseline: { type: 'string', default: 'bare' },
   },
   allowPositionals: true,
 });
+if (values.baseline !== 'bare' && values.baseline !== 'none') throw new Error(`--baseline must be bare or none, got ${values.baseline}`);
 const agents = Number(values.agents);
 const seconds = Number(values.seconds);
 const settleMs = Number(values.settle) * 1000;
@@ -64,6 +77,43 @@ function sinkFrom(startedAt: number): MetricSink {
     gauge() {},
     rate() {},
   };
+}
+
+/**
+ * The bare client's leg: the same burst, agents, interval and seconds against a fresh embedded
+ * server process; report-stats samples split into the same windows (by when they ended).
+ */
+async function bareLeg(): Promise<{ whole: Histogram; startup: Histogram; steady: Histogram; errors: number }> {
+  const server = await startReferenceServerProcess({ agents, seed: 'burst', rateLimit: 0, reportIntervalMs: parseDuration(values.interval!) });
+  const whole = newHistogram();
+  const early = newHistogram();
+  const late = newHistogram();
+  try {
+    const bare = server.credentials.agents.map((a, i) => ({ token: a.token, node: encodeNode(createAgentNode(createRng(`bare-${i}`))) }));
+    const started = performance.now();
+    const run = startBareStartup({
+      url: server.url,
+      agents: bare,
+      dials: agents,
+      addresses: [],
+      perAgentHttp: true,
+      poolSize: 256,
+      deadline: started + seconds * 1000,
+      statsEveryMs: parseDuration(values.interval!),
+      onSample(endpoint, ms, endedAt) {
+        if (endpoint !== STATS) return;
+        const us = Math.max(1, Math.round(ms * 1000));
+        whole.recordValue(us);
+        (endedAt - started < settleMs ? early : late).recordValue(us);
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    const errors = run.errors();
+    await run.close();
+    return { whole, startup: early, steady: late, errors };
+  } finally {
+    await server.close();
+  }
 }
 
 const ms = (h: Histogram, p: number) => Math.round(h.getValueAtPercentile(p) / 10) / 100;
@@ -108,6 +158,16 @@ try {
       );
   }
   const steadyP99 = ms(steady.headline, 99);
+  const bare = values.baseline === 'none' ? undefined : await bareLeg();
+  if (bare) {
+    console.log(`bare client, same burst (${bare.errors} errors), ${STATS}:`);
+    console.log('  ' + line('whole', bare.whole));
+    console.log('  ' + line(`first ${settleMs / 1000}s`, bare.startup));
+    console.log('  ' + line('steady', bare.steady));
+  }
+  const bareWhole = bare ? ms(bare.whole, 99) : null;
+  const bareSteady = bare ? ms(bare.steady, 99) : null;
+  const div = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 100) / 100 : null);
   console.log(
     JSON.stringify({
       bench: 'burst',
@@ -120,6 +180,11 @@ try {
       steady_queued_p99_ms: ms(steady.queued, 99),
       generator: g?.verdict,
       exit: result.exitCode,
+      bare_whole_p99_ms: bareWhole,
+      bare_steady_p99_ms: bareSteady,
+      bare_ratio: div(bareWhole, bareSteady),
+      whole_vs_bare: div(e.p99, bareWhole),
+      bare_errors: bare?.errors ?? null,
     }),
   );
 } finally {
