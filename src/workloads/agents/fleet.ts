@@ -107,24 +107,33 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       // timer run, and a burst of a thousand agents (their constructors, first requests, TCP
       // connects) would hold the event loop for seconds while every response waits unread. Each
       // turn of the loop spends at most START_SLICE_MS starting agents (at least one); the rest
-      // follow a timer run later, after I/O, and their lateness counts as time queued (each
-      // keeps its planned dueAt). A slice, not a count, so a fast machine starts more per turn.
+      // wait in `deferred`, in order, and one drain timer starts them a slice at a time, after
+      // I/O; their lateness counts as time queued (each keeps its planned dueAt). A slice, not a
+      // count, so a fast machine starts more per turn. Every drain starts at least one agent,
+      // so the drain timer re-arms at most once per deferred agent, whatever the clock (under a
+      // manual clock the setImmediate that ends a turn never runs inside an advance).
       let turnStartedAt = -1;
       const resetTurn = (): void => {
         turnStartedAt = -1;
       };
-      const paced = (dueAt: number): void => {
+      const deferred: number[] = [];
+      let drainTimer: TimerHandle | undefined;
+      const drain = (): void => {
+        drainTimer = undefined;
         // Real time, not the run's clock: the slice bounds how long this process's loop is held.
+        const from = performance.now();
+        let started = 0;
+        while (deferred.length > 0 && (started++ === 0 || performance.now() - from < START_SLICE_MS)) startOne(deferred.shift() as number);
+        if (deferred.length > 0) drainTimer = clock.setTimeout(drain, 0);
+      };
+      const paced = (dueAt: number): void => {
         const now = performance.now();
         if (turnStartedAt < 0) {
           turnStartedAt = now;
           setImmediate(resetTurn);
-        } else if (now - turnStartedAt >= START_SLICE_MS) {
-          const timer = clock.setTimeout(() => {
-            pending.delete(timer);
-            paced(dueAt);
-          }, 0);
-          pending.add(timer);
+        } else if (deferred.length > 0 || now - turnStartedAt >= START_SLICE_MS) {
+          deferred.push(dueAt);
+          drainTimer ??= clock.setTimeout(drain, 0);
           return;
         }
         startOne(dueAt);
@@ -142,7 +151,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
           failure = new FleetsimError('usage', `the schedule wants ${wanted} agents but the credentials hold ${credentials.length}`);
           return false;
         }
-        const planned = active.length + pending.size;
+        const planned = active.length + pending.size + deferred.length;
         if (wanted > planned) {
           const more = wanted - planned;
           for (let j = 0; j < more; j++) {
@@ -156,6 +165,11 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
           }
         } else if (wanted < planned) {
           let fewer = planned - wanted;
+          // The latest planned go first: deferred starts, then start timers, then running agents.
+          while (fewer > 0 && deferred.length > 0) {
+            deferred.pop();
+            fewer--;
+          }
           for (const timer of pending) {
             if (fewer === 0) break;
             clock.clearTimeout(timer);
@@ -171,6 +185,8 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
 
       for (const timer of pending) clock.clearTimeout(timer);
       pending.clear();
+      if (drainTimer) clock.clearTimeout(drainTimer);
+      deferred.length = 0;
       while (active.length > 0) stopTop();
       await Promise.allSettled([...stopping]);
       heap.clear();

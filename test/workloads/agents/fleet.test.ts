@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
 import { FleetsimError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/log.js';
@@ -236,6 +236,28 @@ describe('agent fleet (fake sockets)', () => {
     stop.abort();
     await running;
     expect(sockets.open.size).toBe(0);
+  });
+
+  it('starts every due agent on a machine too slow for the start slice (no 0 ms re-arming loop)', async () => {
+    // Every reading of the real clock is 10 ms after the last: each start overruns the slice, so
+    // all but the first of a turn are deferred. Under a manual clock the drain must still make
+    // progress inside one advance (the setImmediate that ends a turn never runs there).
+    let fake = performance.now();
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (fake += 10));
+    try {
+      const sockets = fakeSockets();
+      const { stop, ctx, clock } = context(credentials(6));
+      const fleet = createAgentFleet(agentsConfig(), { schedule: () => 6, durationMs: 60_000, tickMs: 100 }, { deps: sockets.deps });
+      const running = fleet.run(ctx);
+      clock.advance(100);
+      expect(fleet.agents().length).toBe(6);
+      stop.abort();
+      now.mockRestore();
+      await running;
+      expect(sockets.open.size).toBe(0);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('ramps down by stopping the highest-index agents', async () => {
