@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EXIT, FleetsimError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { userInfoSecrets, withoutUserInfo } from '../core/url.js';
 import type { RunSummary } from '../metrics/summary-types.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import type { GeneratorProbe } from '../observe/generator-probe.js';
@@ -93,6 +94,8 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   const stepsDir = join(reportDir, 'steps');
   const startedAtMs = Date.now();
 
+  // A user:password in the target URL is redacted from every log line, like the tokens.
+  for (const secret of userInfoSecrets(first.target?.url)) log.addSecret(secret);
   const target: RunTarget = await startTarget(first, options.from, log);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
   const embedded = target.target.embedded;
@@ -160,7 +163,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   const summary: RunSummary = {
     ...base,
     outcome: RESULT_OUTCOME[outcome.result],
-    meta: capacityMeta(first, runId, startedAtMs, embedded ? 'embedded' : target.upstreamUrl),
+    meta: capacityMeta(first, runId, startedAtMs, embedded ? 'embedded' : withoutUserInfo(target.upstreamUrl)),
     thresholds: detail?.step.slos ?? [],
     capacity,
   };
