@@ -18,17 +18,19 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EXIT, FleetsimError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { userInfoSecrets, withoutUserInfo } from '../core/url.js';
 import type { RunSummary } from '../metrics/summary-types.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import type { GeneratorProbe } from '../observe/generator-probe.js';
 import { writeReports } from '../reporters/index.js';
 import { credentialSecrets } from '../runner/credentials-file.js';
+import { prepareSourceAddresses } from '../runner/source-address-check.js';
 import { startTarget, type RunTarget } from '../runner/target.js';
-import { applyOverrides, validateScenario, type ScenarioOverrides } from '../scenario/load.js';
+import { applyOverrides, validateScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { runCapacityStep, capacityMeta, type StepRun } from './run-step.js';
 import { searchCapacity, type Resolution, type StepVerdict } from './search.js';
-import { hasFaults, stepScenario, type StepTiming } from './step-scenario.js';
+import { hasFaults, stepScenario, type CapacityOverrides, type StepTiming } from './step-scenario.js';
 import type { CapacityResult, CapacitySummary } from './types.js';
 
 export interface CapacityOptions {
@@ -44,7 +46,7 @@ export interface CapacityOptions {
   /** The resolution as the user wrote it ("5%", "3"). */
   resolutionText: string;
   timing: StepTiming;
-  overrides?: Pick<ScenarioOverrides, 'seed' | 'target'>;
+  overrides?: CapacityOverrides;
   /** Where the report folder goes (`<outDir>/<runId>/`). */
   outDir: string;
   signal?: AbortSignal;
@@ -93,6 +95,10 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   const stepsDir = join(reportDir, 'steps');
   const startedAtMs = Date.now();
 
+  // A user:password in the target URL is redacted from every log line, like the tokens.
+  for (const secret of userInfoSecrets(first.target?.url)) log.addSecret(secret);
+  // Checked and said once here; every step checks again quietly (run-step.ts).
+  await prepareSourceAddresses(first, log);
   const target: RunTarget = await startTarget(first, options.from, log);
   for (const secret of credentialSecrets(target.credentials)) log.addSecret(secret);
   const embedded = target.target.embedded;
@@ -160,7 +166,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   const summary: RunSummary = {
     ...base,
     outcome: RESULT_OUTCOME[outcome.result],
-    meta: capacityMeta(first, runId, startedAtMs, embedded ? 'embedded' : target.upstreamUrl),
+    meta: capacityMeta(first, runId, startedAtMs, embedded ? 'embedded' : withoutUserInfo(target.upstreamUrl)),
     thresholds: detail?.step.slos ?? [],
     capacity,
   };

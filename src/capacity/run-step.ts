@@ -55,6 +55,8 @@ export async function runCapacityStep(ctx: StepContext, scenario: Scenario, inde
     print: () => {},
     observe: { allowSaturated: ctx.allowSaturated ? true : undefined, probe: ctx.probe },
     target: ctx.target,
+    // runCapacity said which source addresses the fleet binds; once per search, not per step.
+    announceSourceAddresses: false,
     tap: (startedAtClock) => window.tap(startedAtClock),
   });
   const whole = result.summary;

@@ -15,10 +15,13 @@ export interface StepTiming {
   holdMs: number;
 }
 
+/** What `fleetsim capacity` may override in the scenario file (its flags of the same names). */
+export type CapacityOverrides = Pick<ScenarioOverrides, 'seed' | 'target' | 'sourceAddresses'>;
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The raw (unvalidated) step scenario. */
-export function stepScenarioInput(raw: unknown, agents: number, timing: StepTiming, overrides: Pick<ScenarioOverrides, 'seed' | 'target'> = {}): unknown {
+export function stepScenarioInput(raw: unknown, agents: number, timing: StepTiming, overrides: CapacityOverrides = {}): unknown {
   const durationMs = timing.rampMs + timing.settleMs + timing.holdMs;
   const out = applyOverrides(raw, { ...overrides, duration: durationMs });
   if (!isObj(out)) return out;
@@ -42,13 +45,7 @@ export function stepScenarioInput(raw: unknown, agents: number, timing: StepTimi
 }
 
 /** The validated step scenario (a bad scenario is a bad_scenario FleetsimError, exit 3). */
-export function stepScenario(
-  raw: unknown,
-  source: string,
-  agents: number,
-  timing: StepTiming,
-  overrides: Pick<ScenarioOverrides, 'seed' | 'target'> = {},
-): Scenario {
+export function stepScenario(raw: unknown, source: string, agents: number, timing: StepTiming, overrides: CapacityOverrides = {}): Scenario {
   return validateScenario(stepScenarioInput(raw, agents, timing, overrides), source);
 }
 

@@ -5,7 +5,7 @@ import { FleetsimError } from '../core/errors.js';
 import type { LogLevel } from '../core/log.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import type { CliCommand } from './command.js';
-import { durationFlag, numberFlag, textFlag, wholeNumberFlag } from './flags.js';
+import { durationFlag, numberFlag, sourceAddressesFlag, textFlag, wholeNumberFlag } from './flags.js';
 import { writeLine } from './io.js';
 import { prepareOutputDir } from './output-dir.js';
 import { runWithSignals } from './run.js';
@@ -23,6 +23,7 @@ interface CapacityArgs {
   target?: string;
   credentials?: string;
   seed?: string;
+  'source-addresses'?: string;
   out: string;
   'allow-saturated'?: boolean;
   'log-level': LogLevel;
@@ -77,6 +78,12 @@ export const capacityCommand: CliCommand<CapacityArgs> = {
       .option('target', { type: 'string', requiresArg: true, describe: 'base URL of a Coder deployment (needs --credentials)' })
       .option('credentials', { type: 'string', requiresArg: true, describe: 'credentials file for --target (see README)' })
       .option('seed', { type: 'string', requiresArg: true, describe: 'override the seed' })
+      .option('source-addresses', {
+        type: 'string',
+        requiresArg: true,
+        describe:
+          'bind sockets to these local addresses round-robin, past the ~28k ports per address and target: a range (127.0.0.2-9, 10.0.0.5-10.0.0.9) or a comma list (IPv4, IPv6)',
+      })
       .option('out', { type: 'string', requiresArg: true, default: 'reports', describe: 'folder for reports' })
       .option('allow-saturated', { type: 'boolean', describe: 'judge steps whose harness was saturated instead of stopping there' })
       .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as LogLevel }) as unknown as Argv<CapacityArgs>,
@@ -100,6 +107,7 @@ export const capacityCommand: CliCommand<CapacityArgs> = {
     const settleMs = args.settle === undefined ? Math.round(holdMs / 12) : durationFlag('settle', args.settle);
     const resolution = resolutionFlag(args.resolution);
     const seed = args.seed === undefined ? undefined : textFlag('seed', args.seed);
+    const sourceAddresses = args['source-addresses'] === undefined ? undefined : sourceAddressesFlag(args['source-addresses']);
     textFlag('out', args.out);
     if (Boolean(args.target) !== Boolean(args.credentials)) {
       throw new FleetsimError('usage', '--target and --credentials go together', {
@@ -107,8 +115,25 @@ export const capacityCommand: CliCommand<CapacityArgs> = {
       });
     }
     // Loaded here, not at the top: other commands and --version/--help skip the scenario schema and the runner.
-    const [{ readScenarioFile }, { runCapacity }] = await Promise.all([import('../scenario/load.js'), import('../capacity/run-capacity.js')]);
+    const [{ readScenarioFile }, { runCapacity }, { stepScenario }] = await Promise.all([
+      import('../scenario/load.js'),
+      import('../capacity/run-capacity.js'),
+      import('../capacity/step-scenario.js'),
+    ]);
     const raw = await readScenarioFile(args.file, { cwd: io.cwd });
+    const timing = { rampMs, settleMs, holdMs };
+    const overrides = {
+      seed,
+      sourceAddresses,
+      target: args.target && args.credentials ? { url: args.target, credentials: resolve(io.cwd, args.credentials) } : undefined,
+    };
+    const first = stepScenario(raw, args.file, from, timing, overrides);
+    if (first.sourceAddresses?.length) {
+      // Before --out is touched, as for `run`: an address this machine cannot bind is a usage
+      // error (the search checks again, and says which addresses it uses).
+      const { checkSourceAddresses, sourceCheckUrls } = await import('../runner/source-address-check.js');
+      await checkSourceAddresses(first.sourceAddresses, sourceCheckUrls(first));
+    }
     const outDir = await prepareOutputDir(args.out, { cwd: io.cwd });
     return runWithSignals({ live: false, 'log-level': args['log-level'] }, io, (signal, log) =>
       runCapacity({
@@ -120,11 +145,8 @@ export const capacityCommand: CliCommand<CapacityArgs> = {
         factor,
         resolution,
         resolutionText: args.resolution.trim(),
-        timing: { rampMs, settleMs, holdMs },
-        overrides: {
-          seed,
-          target: args.target && args.credentials ? { url: args.target, credentials: resolve(io.cwd, args.credentials) } : undefined,
-        },
+        timing,
+        overrides,
         outDir,
         signal,
         log,

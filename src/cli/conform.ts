@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { EXIT, FleetsimError } from '../core/errors.js';
+import { userInfoSecrets, withoutUserInfo } from '../core/url.js';
 import { GROUP_NAMES } from '../conform/group-names.js';
 import type { ConformResult } from '../conform/run-conformance.js';
 import type { Credentials } from '../protocol/credentials.js';
@@ -76,7 +77,8 @@ export const conformCommand: CliCommand<ConformArgs> = {
     const { CONFORM_GROUPS } = await import('../conform/groups.js');
     const groups = only === undefined ? CONFORM_GROUPS : CONFORM_GROUPS.filter((g) => only.includes(g.name));
     const target = await openTarget(args, io.cwd, heartbeatMs);
-    const redact = redactor(credentialSecrets(target.credentials));
+    // A user:password in --target is a secret like the tokens: out of every line and report.
+    const redact = redactor([...credentialSecrets(target.credentials), ...userInfoSecrets(target.url)]);
     let result: ConformResult;
     try {
       await probeTarget(target.url);
@@ -98,7 +100,7 @@ export const conformCommand: CliCommand<ConformArgs> = {
     } finally {
       await target.close();
     }
-    const shown: ConformResult = { ...result, results: result.results.map((r) => redactResult(r, redact)) };
+    const shown: ConformResult = { ...result, target: withoutUserInfo(result.target), results: result.results.map((r) => redactResult(r, redact)) };
     if (args.json) io.stdout.write(renderConformJson(shown));
     else writeLine(io.stdout, summaryLine(shown));
     if (junit) {

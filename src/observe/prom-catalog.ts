@@ -17,7 +17,7 @@ import { METRIC } from '../metrics/names.js';
  * 50 ms is also the harness-saturation limit (src/observe/saturation.ts), so latencies above it
  * on a saturated run are visibly suspect. Roughly ×2-2.5 steps keep the histogram_quantile()
  * error under about a factor 1.5 with 16 buckets per endpoint (cardinality: 16 endpoints × 17
- * series).
+ * series, for the headline and for each half of its queued/service split).
  */
 export const REQUEST_BUCKETS_MS: readonly number[] = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
 
@@ -56,6 +56,22 @@ export const TREND_FAMILIES: Readonly<Record<string, TrendFamily>> = {
     kind: 'histogram',
     prom: 'fleetsim_request_duration_seconds',
     help: 'Latency of agent-API requests and socket opens from their intended start (failed attempts included).',
+    labels: ['endpoint'],
+    bucketsMs: REQUEST_BUCKETS_MS,
+  },
+  // The headline's split (src/metrics/request-timing.ts), same endpoints and buckets, so a p99
+  // over each (histogram_quantile) lines up with the report's "where the time went" table.
+  [METRIC.requestQueued]: {
+    kind: 'histogram',
+    prom: 'fleetsim_request_queued_seconds',
+    help: 'Part of a request spent inside fleetsim: intended start until its bytes were handed to the socket (dial slot, pooled connection, late timer).',
+    labels: ['endpoint'],
+    bucketsMs: REQUEST_BUCKETS_MS,
+  },
+  [METRIC.requestService]: {
+    kind: 'histogram',
+    prom: 'fleetsim_request_service_seconds',
+    help: 'Part of a request spent at the target and on the network: handed to the socket until the response was complete.',
     labels: ['endpoint'],
     bucketsMs: REQUEST_BUCKETS_MS,
   },

@@ -8,6 +8,9 @@ import { alignTable, escapeMd, fmtMs, fmtNum, fmtPct } from './format.js';
  * by more than an absolute floor (1 ms for latencies, 0.1 percentage point for error rates), so
  * microsecond jitter on a fast endpoint is not called a regression.
  *
+ * Each endpoint's queued and service p99 (where the time went: inside fleetsim or at the target)
+ * are rows of their own under the same rules, so a regression names the half that moved.
+ *
  * Endpoints are compared over the whole run and then per phase (`p99 GET /x {phase:steady}`, as
  * thresholds spell it): a change in the ramp or the drain no longer hides in, or spoils, the
  * steady figures. A summary without phases (written before they existed) still compares: its
@@ -60,7 +63,10 @@ function row(
   return { metric, unit, baseline: b, current: c, delta, deltaPct, regression };
 }
 
-/** p50, p99 and error rate of every endpoint in either table (`phase` suffixes the metric). */
+/**
+ * p50, p99 and error rate of every endpoint in either table, then its queued and service p99
+ * when either side has them (`phase` suffixes the metric).
+ */
 function endpointRows(baseline: Record<string, EndpointStats>, current: Record<string, EndpointStats>, tol: number, phase?: Phase): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   const suffix = phase === undefined ? '' : ` {phase:${phase}}`;
@@ -71,6 +77,12 @@ function endpointRows(baseline: Record<string, EndpointStats>, current: Record<s
     rows.push(row(`p50 ${name}${suffix}`, 'ms', 'lower', b?.p50, c?.p50, tol));
     rows.push(row(`p99 ${name}${suffix}`, 'ms', 'lower', b?.p99, c?.p99, tol));
     rows.push(row(`error_rate ${name}${suffix}`, 'ratio', 'lower', er(b), er(c), tol));
+    // The headline's split, where either run recorded it (agents' requests, RPCs and dials; not
+    // autocannon's REST load, nor the phase tables): which half moved, fleetsim or the target.
+    for (const half of ['queued', 'service'] as const) {
+      if (b?.[half] === undefined && c?.[half] === undefined) continue;
+      rows.push(row(`p99 ${half} ${name}${suffix}`, 'ms', 'lower', b?.[half]?.p99, c?.[half]?.p99, tol));
+    }
   }
   return rows;
 }

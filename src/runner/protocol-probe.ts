@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { FleetsimError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { withoutUserInfo } from '../core/url.js';
 
 /**
  * `protocol: "auto"`: which agent API a target speaks, from `GET /api/v2/buildinfo`
@@ -104,7 +105,7 @@ export async function resolveProtocol(setting: ProtocolSetting, url: string, log
   try {
     choice = await probeProtocol(url);
   } catch (error) {
-    throw new FleetsimError('harness', `protocol auto: GET ${url}/api/v2/buildinfo failed (${(error as Error).message})`, {
+    throw new FleetsimError('harness', `protocol auto: GET ${withoutUserInfo(url)}/api/v2/buildinfo failed (${(error as Error).message})`, {
       hint: 'set agents.protocol to v1 or v2 explicitly, or check that the target is reachable',
       cause: error,
     });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { FleetsimError } from '../core/errors.js';
-import { withoutUserInfo } from '../core/url.js';
+import { userInfoSecrets, withoutUserInfo } from '../core/url.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
 import { METRIC } from '../metrics/names.js';
@@ -143,6 +143,9 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
   const { scenario } = options;
   const { clock, log, plan, thresholds, runId, reportDir, timing, observation, shard } = run;
   const kept = options.target;
+  // A user:password in the target URL is a secret like a token: every line the logger writes
+  // (a stack trace quoting the URL included) has it redacted, from before the target starts.
+  for (const secret of userInfoSecrets(kept?.upstreamUrl ?? scenario.target?.url)) log.addSecret(secret);
   // Before the target starts and before any traffic: an address the machine cannot bind is a usage error.
   await prepareSourceAddresses(scenario, log, { keptTargetUrl: kept?.target.url, announce: options.announceSourceAddresses });
   const target: RunTarget = kept ? { ...kept, close: async () => undefined } : await startTarget(scenario, plan.peakAgents, log, shard?.spec);
@@ -236,8 +239,8 @@ async function runObserved(options: RunOptions, run: RunContext): Promise<RunRes
       { once: true },
     );
     observation.beginRun(recorder.startedAtMs);
-    const via = target.proxy ? ` through the fault proxy ${target.target.url}` : '';
-    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${target.upstreamUrl}${via}`);
+    const via = target.proxy ? ` through the fault proxy ${withoutUserInfo(target.target.url)}` : '';
+    log.info(`run ${runId} started: ${workloads.length} workload(s) for ${scenario.duration} ms against ${withoutUserInfo(target.upstreamUrl)}${via}`);
     const running = Promise.all(
       workloads.map((workload) =>
         workload.run(ctx).catch((error: unknown) => {

@@ -10,12 +10,13 @@
  */
 import type { MetricSink, Tags } from '../metrics/sink.js';
 import { METRIC } from '../metrics/names.js';
+import { withoutUserInfo } from '../core/url.js';
 
 /** Failure classes that mean "no answer from the target" (as opposed to an answer we dislike). */
 const UNREACHABLE = /^(refused|reset|timeout|other|http_502|http_503|http_504)$/;
 
 export interface TargetHealthOptions {
-  /** The target's base URL, for the messages. */
+  /** The target's base URL, for the messages (shown without its userinfo). */
   target: string;
   /** Current time in ms (the run's clock; tests pass a manual one). */
   now: () => number;
@@ -36,6 +37,7 @@ export const DEFAULT_DOWN_WINDOW_MS = 10_000;
 
 export function createTargetHealth(options: TargetHealthOptions): TargetHealth {
   const windowMs = options.windowMs ?? DEFAULT_DOWN_WINDOW_MS;
+  const shown = withoutUserInfo(options.target);
   /** A request trend whose error (if any) has not been seen yet. */
   let pending = false;
   /** Time of the first failure since the last answer. */
@@ -47,7 +49,7 @@ export function createTargetHealth(options: TargetHealthOptions): TargetHealth {
   const answered = (): void => {
     if (down) {
       const seconds = Math.round((options.now() - (failingSince ?? options.now())) / 1000);
-      options.onUp(`target ${options.target} is answering again (it was unreachable for about ${seconds} s)`);
+      options.onUp(`target ${shown} is answering again (it was unreachable for about ${seconds} s)`);
     }
     down = false;
     failingSince = undefined;
@@ -63,7 +65,7 @@ export function createTargetHealth(options: TargetHealthOptions): TargetHealth {
       down = true;
       const seconds = Math.round((now - failingSince) / 1000);
       options.onDown(
-        `target ${options.target} looks down: all ${failures} requests of the last ${seconds} s failed ` +
+        `target ${shown} looks down: all ${failures} requests of the last ${seconds} s failed ` +
           `(last: ${lastFailure}); the fleet keeps retrying, and a message follows when it answers again`,
       );
     }

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { FleetsimError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { withoutUserInfo } from '../core/url.js';
 import type { Credentials } from '../protocol/credentials.js';
 import { startReferenceServerProcess, type RemoteReferenceServer } from '../server/server-process.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -57,15 +58,21 @@ export async function startTarget(scenario: Scenario, peakAgents: number, log: L
 async function withFaultProxy(direct: RunTarget, seed: string, log: Logger, localAddresses: readonly string[]): Promise<RunTarget> {
   const upstream = new URL(direct.upstreamUrl);
   if (upstream.protocol === 'https:') {
-    throw new FleetsimError('usage', `network faults need a plain-HTTP target; ${direct.upstreamUrl} is https and the fault proxy does not terminate TLS`, {
-      hint: "run the network faults against an http:// address of the deployment (e.g. coderd's own listener inside the cluster), or use the embedded server",
-    });
+    throw new FleetsimError(
+      'usage',
+      `network faults need a plain-HTTP target; ${withoutUserInfo(direct.upstreamUrl)} is https and the fault proxy does not terminate TLS`,
+      {
+        hint: "run the network faults against an http:// address of the deployment (e.g. coderd's own listener inside the cluster), or use the embedded server",
+      },
+    );
   }
   const port = Number(upstream.port || 80);
   const host = upstream.hostname.replace(/^\[|\]$/g, '');
   const proxy = await startFaultProxyProcess({ target: { host, port }, seed, localAddresses });
+  // The proxy URL keeps the target's userinfo (the fleet sends what it would send directly);
+  // the log line shows neither's.
   const url = proxy.url(direct.upstreamUrl).replace(/\/+$/, '');
-  log.info(`fault proxy (pid ${proxy.pid}) at ${url} in front of ${direct.upstreamUrl}: the fleet dials the proxy`);
+  log.info(`fault proxy (pid ${proxy.pid}) at ${withoutUserInfo(url)} in front of ${withoutUserInfo(direct.upstreamUrl)}: the fleet dials the proxy`);
   try {
     await probeTarget(url);
   } catch (error) {
@@ -137,7 +144,8 @@ async function startDirectTarget(scenario: Scenario, peakAgents: number, log: Lo
 
 /**
  * One unauthenticated request to an agent route: any HTTP answer (coderd says 401) proves the
- * target is there; a network failure is a harness error with the cause.
+ * target is there; a network failure is a harness error with the cause (the URL shown without
+ * its userinfo: the CLI prints error messages as they are).
  */
 export async function probeTarget(url: string): Promise<void> {
   try {
@@ -149,7 +157,7 @@ export async function probeTarget(url: string): Promise<void> {
     await response.body.dump();
   } catch (error) {
     const cause = (error as { code?: string; message?: string }).code ?? (error as Error).message;
-    throw new FleetsimError('harness', `target ${url} is unreachable (${cause})`, {
+    throw new FleetsimError('harness', `target ${withoutUserInfo(url)} is unreachable (${cause})`, {
       hint: 'check --target, that the server is running, and that this machine can reach it',
       cause: error,
     });

@@ -13,6 +13,7 @@ import { WORKLOAD_KINDS, type WorkloadKey, type WorkloadKinds } from '../workloa
 import { ENDPOINT } from '../metrics/names.js';
 import { parseListenAddress } from '../observe/metrics-server.js';
 import { parseSourceAddresses } from '../core/source-addresses.js';
+import { withoutUserInfo } from '../core/url.js';
 import { showValue } from './duration.js';
 import { count, duration, int } from './fields.js';
 import { faultSchema } from './faults.js';
@@ -91,7 +92,10 @@ const httpUrl = z.string().refine(
       return false;
     }
   },
-  { error: (i) => `expected an http(s) URL like "https://coder.example.com", got ${showValue(i.input)}` },
+  {
+    error: (i) =>
+      `expected an http(s) URL like "https://coder.example.com", got ${showValue(typeof i.input === 'string' ? withoutUserInfo(i.input) : i.input)}`,
+  },
 );
 
 const threshold = z.string().superRefine((expression, ctx) => {

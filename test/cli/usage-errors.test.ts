@@ -22,6 +22,7 @@ afterAll(async () => {
 });
 
 const RUN = ['run', 'scenarios/ci-repro.json'];
+const CAPACITY = ['capacity', 'scenarios/ci-repro.json', '--slo', 'error_rate < 1%'];
 
 const cases: [string, () => string[], RegExp][] = [
   ['an unknown flag on run', () => [...RUN, '--bogus-flag', '--out', out], /Unknown argument: bogus-flag/],
@@ -73,6 +74,22 @@ const cases: [string, () => string[], RegExp][] = [
   [
     'an IPv6 --source-addresses against the IPv4 embedded server',
     () => [...RUN, '--source-addresses', '::1', '--out', out],
+    /source addresses: ::1 is IPv6 but the run connects to 127\.0\.0\.1 \(IPv4\)/,
+  ],
+  [
+    'capacity: a malformed --source-addresses',
+    () => [...CAPACITY, '--source-addresses', '127.0.0.2-300', '--out', out],
+    /--source-addresses: "127\.0\.0\.2-300": the last octet 300 is past 255/,
+  ],
+  ['capacity: --source-addresses with no value', () => [...CAPACITY, '--source-addresses', '--out', out], /Not enough arguments following: source-addresses/],
+  [
+    'capacity: an unbindable --source-addresses',
+    () => [...CAPACITY, '--source-addresses', '127.0.0.2,192.0.2.7', '--out', out],
+    /source addresses: 192\.0\.2\.7 is not an address of this machine \(EADDRNOTAVAIL\)/,
+  ],
+  [
+    'capacity: an IPv6 --source-addresses against the IPv4 embedded server',
+    () => [...CAPACITY, '--source-addresses', '::1', '--out', out],
     /source addresses: ::1 is IPv6 but the run connects to 127\.0\.0\.1 \(IPv4\)/,
   ],
   ['merge without files', () => ['merge'], /Not enough non-option arguments: got 0, need at least 1/],

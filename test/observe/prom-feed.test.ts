@@ -40,6 +40,30 @@ describe('Prometheus feed', () => {
     expect(edges).toEqual([...REQUEST_BUCKETS_MS.map((ms) => String(ms / 1000)), '+Inf']);
   });
 
+  it('exposes the queued/service split of each request as two more histograms per endpoint', async () => {
+    const feed = createPromFeed();
+    // As client/http.ts records one request: the headline, then its two halves.
+    for (const [queued, service] of [
+      [0.1, 0.8],
+      [0.2, 2],
+      [30, 4],
+    ] as const) {
+      feed.trend(METRIC.request, queued + service, STATS);
+      feed.trend(METRIC.requestQueued, queued, STATS);
+      feed.trend(METRIC.requestService, service, STATS);
+    }
+    const { families } = await scrape(feed);
+    expect(checkHistograms(families)).toBe(3);
+    const queued = (le: string) => sampleValue(families, 'fleetsim_request_queued_seconds_bucket', { ...STATS, le });
+    const service = (le: string) => sampleValue(families, 'fleetsim_request_service_seconds_bucket', { ...STATS, le });
+    expect([queued('0.0005'), queued('0.025'), queued('0.05'), queued('+Inf')]).toEqual([2, 2, 3, 3]);
+    expect([service('0.001'), service('0.0025'), service('0.005'), service('+Inf')]).toEqual([1, 2, 3, 3]);
+    expect(sampleValue(families, 'fleetsim_request_queued_seconds_sum', STATS)).toBeCloseTo(30.3 / 1000, 9);
+    expect(sampleValue(families, 'fleetsim_request_service_seconds_count', STATS)).toBe(3);
+    // The split is not counted as more requests.
+    expect(sampleValue(families, 'fleetsim_requests_total', STATS)).toBe(3);
+  });
+
   it('counts errors by endpoint and class, sums gauges over tag sets, ignores unknown names', async () => {
     const feed = createPromFeed();
     feed.count(METRIC.error, 2, { endpoint: ENDPOINT.reportStats, class: 'http_500' });

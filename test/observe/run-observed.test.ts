@@ -93,9 +93,13 @@ describe('watching a run', () => {
     const end = parseExposition(finalText);
     expect(checkHistograms(end)).toBeGreaterThanOrEqual(Object.keys(summary.endpoints).length);
     expect(Object.keys(summary.endpoints).length).toBeGreaterThan(0);
+    expect(Object.values(summary.endpoints).some((e) => (e.queued?.count ?? 0) > 0 && (e.service?.count ?? 0) > 0)).toBe(true);
     for (const [endpoint, stats] of Object.entries(summary.endpoints)) {
       expect(sampleValue(end, 'fleetsim_requests_total', { endpoint }), endpoint).toBe(stats.count);
       if (stats.count > 0) expect(sampleValue(end, 'fleetsim_request_duration_seconds_count', { endpoint }), endpoint).toBe(stats.count);
+      // The queued/service split: the same samples as the report's "where the time went".
+      if (stats.queued) expect(sampleValue(end, 'fleetsim_request_queued_seconds_count', { endpoint }), endpoint).toBe(stats.queued.count);
+      if (stats.service) expect(sampleValue(end, 'fleetsim_request_service_seconds_count', { endpoint }), endpoint).toBe(stats.service.count);
     }
     for (const row of summary.errors) {
       expect(sampleValue(end, 'fleetsim_request_errors_total', { endpoint: row.endpoint, class: row.class })).toBe(row.count);
