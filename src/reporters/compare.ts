@@ -9,7 +9,8 @@ import { alignTable, escapeMd, fmtMs, fmtNum, fmtPct } from './format.js';
  * microsecond jitter on a fast endpoint is not called a regression.
  *
  * Each endpoint's queued and service p99 (where the time went: inside fleetsim or at the target)
- * are rows of their own under the same rules, so a regression names the half that moved.
+ * are rows of their own that attribute a change and never count as regressions: the headline
+ * already counts it once, and a queued-only change is the harness's, not the target's.
  *
  * Endpoints are compared over the whole run and then per phase (`p99 GET /x {phase:steady}`, as
  * thresholds spell it): a change in the ramp or the drain no longer hides in, or spoils, the
@@ -81,7 +82,7 @@ function endpointRows(baseline: Record<string, EndpointStats>, current: Record<s
     // autocannon's REST load, nor the phase tables): which half moved, fleetsim or the target.
     for (const half of ['queued', 'service'] as const) {
       if (b?.[half] === undefined && c?.[half] === undefined) continue;
-      rows.push(row(`p99 ${half} ${name}${suffix}`, 'ms', 'lower', b?.[half]?.p99, c?.[half]?.p99, tol));
+      rows.push({ ...row(`p99 ${half} ${name}${suffix}`, 'ms', 'lower', b?.[half]?.p99, c?.[half]?.p99, tol), regression: false });
     }
   }
   return rows;
