@@ -3,10 +3,11 @@
  * docs/benchmarks.md#benchcoordinator): `npm run bench:coordinator [-- options]`.
  *
  * One run drives, each in its own process, (1) the embedded reference server's coordinator
- * (rate limit off) and (2) a bare `ws` relay with the same fan-out that forwards bytes untouched,
- * with the same load: 1,000 agents × 1 peer, agent updates at rising overall rates. Each side
- * climbs a ladder of rates (×1.25 per step, through 10,000/s) until it fails its budget
- * (p99 ≤ 50 ms, 0 lost) twice at one rate, then bisects the gap between its last passing rung and
+ * (rate limit off) and (2) a bare `ws` relay with the same fan-out that forwards bytes untouched
+ * (and the server process's V8 flags, SERVER_V8_FLAGS), with the same load: 1,000 agents × 1
+ * peer, agent updates at rising overall rates. Each side climbs a ladder of rates (×1.25 per
+ * step, through 10,000/s) until it fails its budget (p99 ≤ 50 ms, 0 lost) twice at one rate,
+ * then bisects the gap between its last passing rung and
  * that rate (`--refine` times, geometric midpoints, same fail-twice rule): its knee is its best
  * passing delivered rate, known to within ~6 % with the default 2 bisections. Steps of the two
  * sides alternate. Per step: delivered rate, propagation percentiles (HDR, from the
@@ -33,7 +34,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startReferenceServerProcess } from '../src/server/server-process.js';
+import { SERVER_V8_FLAGS, startReferenceServerProcess } from '../src/server/server-process.js';
 import type { Credentials } from '../src/protocol/credentials.js';
 import { accountStep, AgentSide, drain, PeerSide, type ArrivalRecord, type SendRecord, type StepResult } from '../src/workloads/peers/pair-load.js';
 import { startRawRelay } from '../src/workloads/peers/raw-relay.js';
@@ -161,13 +162,14 @@ function forkChild(role: string, execArgv: string[] = []): ChildHandle {
 async function startServer(agents: number, profileDir: string | undefined): Promise<Started> {
   if (!profileDir) return startReferenceServerProcess({ port: 0, agents, rateLimit: -1 });
   mkdirSync(profileDir, { recursive: true });
-  const proc = forkChild('server', ['--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir)}`]);
+  const proc = forkChild('server', [...SERVER_V8_FLAGS, '--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir)}`]);
   const ready = await proc.call<{ url: string; credentials: Credentials }>('start', { agents });
   return { ...ready, pid: proc.pid, close: () => proc.close() };
 }
 
 async function startRelay(credentials: Credentials, profileDir: string | undefined, codec = 'raw'): Promise<Started> {
-  const proc = forkChild('relay', profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir, 'relay')}`] : []);
+  // The relay gets the server process's V8 flags: like for like, only the code differs.
+  const proc = forkChild('relay', [...SERVER_V8_FLAGS, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir, 'relay')}`] : [])]);
   const tokens = credentials.agents.map((a) => [a.token, a.id]);
   const ready = await proc.call<{ url: string }>('start', { tokens, userToken: credentials.userToken, codec });
   return { ...ready, pid: proc.pid, close: () => proc.close() };
