@@ -107,33 +107,34 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
       // timer run, and a burst of a thousand agents (their constructors, first requests, TCP
       // connects) would hold the event loop for seconds while every response waits unread. Each
       // turn of the loop spends at most START_SLICE_MS starting agents (at least one); the rest
-      // wait in `deferred`, in order, and one drain timer starts them a slice at a time, after
-      // I/O; their lateness counts as time queued (each keeps its planned dueAt). A slice, not a
-      // count, so a fast machine starts more per turn. Every drain starts at least one agent,
-      // so the drain timer re-arms at most once per deferred agent, whatever the clock (under a
-      // manual clock the setImmediate that ends a turn never runs inside an advance).
+      // follow a timer run later, after I/O, and their lateness counts as time queued (each
+      // keeps its planned dueAt). A slice, not a count, so a fast machine starts more per turn.
       let turnStartedAt = -1;
+      /** Counts turns of the loop (setImmediate ends one), so a deferred start knows whether one ended. */
+      let turn = 0;
       const resetTurn = (): void => {
         turnStartedAt = -1;
+        turn++;
       };
-      const deferred: number[] = [];
-      let drainTimer: TimerHandle | undefined;
-      const drain = (): void => {
-        drainTimer = undefined;
+      /** `deferredIn`: the turn in which this start was deferred. */
+      const paced = (dueAt: number, deferredIn?: number): void => {
+        // No turn ended since this start was deferred: its timer fired inside the same run of
+        // timers, as a manual clock's advance does (the setImmediate that ends a turn never runs
+        // inside one). It begins a slice of its own, so the start still happens instead of
+        // re-arming at 0 ms for ever on a machine slower than the slice.
+        if (deferredIn === turn) turnStartedAt = -1;
         // Real time, not the run's clock: the slice bounds how long this process's loop is held.
-        const from = performance.now();
-        let started = 0;
-        while (deferred.length > 0 && (started++ === 0 || performance.now() - from < START_SLICE_MS)) startOne(deferred.shift() as number);
-        if (deferred.length > 0) drainTimer = clock.setTimeout(drain, 0);
-      };
-      const paced = (dueAt: number): void => {
         const now = performance.now();
         if (turnStartedAt < 0) {
           turnStartedAt = now;
           setImmediate(resetTurn);
-        } else if (deferred.length > 0 || now - turnStartedAt >= START_SLICE_MS) {
-          deferred.push(dueAt);
-          drainTimer ??= clock.setTimeout(drain, 0);
+        } else if (now - turnStartedAt >= START_SLICE_MS) {
+          const deferredInTurn = turn;
+          const timer = clock.setTimeout(() => {
+            pending.delete(timer);
+            paced(dueAt, deferredInTurn);
+          }, 0);
+          pending.add(timer);
           return;
         }
         startOne(dueAt);
@@ -151,7 +152,7 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
           failure = new FleetsimError('usage', `the schedule wants ${wanted} agents but the credentials hold ${credentials.length}`);
           return false;
         }
-        const planned = active.length + pending.size + deferred.length;
+        const planned = active.length + pending.size;
         if (wanted > planned) {
           const more = wanted - planned;
           for (let j = 0; j < more; j++) {
@@ -165,11 +166,6 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
           }
         } else if (wanted < planned) {
           let fewer = planned - wanted;
-          // The latest planned go first: deferred starts, then start timers, then running agents.
-          while (fewer > 0 && deferred.length > 0) {
-            deferred.pop();
-            fewer--;
-          }
           for (const timer of pending) {
             if (fewer === 0) break;
             clock.clearTimeout(timer);
@@ -185,8 +181,6 @@ export function createAgentFleet(config: AgentsConfig, options: FleetRun, overri
 
       for (const timer of pending) clock.clearTimeout(timer);
       pending.clear();
-      if (drainTimer) clock.clearTimeout(drainTimer);
-      deferred.length = 0;
       while (active.length > 0) stopTop();
       await Promise.allSettled([...stopping]);
       heap.clear();
