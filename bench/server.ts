@@ -57,10 +57,11 @@ async function main(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
   const { default: autocannon } = await import('autocannon');
-  const { startReferenceServerProcess } = await import('../src/server/server-process.js');
+  const { SERVER_V8_FLAGS, startReferenceServerProcess } = await import('../src/server/server-process.js');
   const server = await startReferenceServerProcess({ agents: 10, seed: 'bench-server', rateLimit: -1, identity: false });
+  // The bare server gets the server process's V8 flags: like for like, only the code differs.
   const bare = fork(fileURLToPath(import.meta.url), ['--bare-child'], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
+    execArgv: [...SERVER_V8_FLAGS, '--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
