@@ -7,10 +7,9 @@
  * (and the server process's V8 flags, SERVER_V8_FLAGS), with the same load: 1,000 agents × 1
  * peer, agent updates at rising overall rates. Each side climbs a ladder of rates (×1.25 per
  * step, through 10,000/s) until it fails its budget (p99 ≤ 50 ms, 0 lost) twice at one rate,
- * then bisects the gap between its last passing rung and
- * that rate (`--refine` times, geometric midpoints, same fail-twice rule): its knee is its best
- * passing delivered rate, known to within ~6 % with the default 2 bisections. Steps of the two
- * sides alternate. Per step: delivered rate, propagation percentiles (HDR, from the
+ * then bisects the gap between its last passing rung and that rate (`--refine` times, geometric
+ * midpoints, same fail-twice rule): its knee is its best passing delivered rate, known to within
+ * ~6 % with the default 2 bisections. Steps of the two sides alternate. Per step: delivered rate, propagation percentiles (HDR, from the
  * intended send time), lost/dup/stale, CPU of the target per delivered update and of the two
  * load processes. The last stdout line is the JSON verdict (coordinator-knee.ts):
  *   {"bench":"coordinator","protocol":"v1|v2","updates_per_s":..,"raw_updates_per_s":..,"ratio":..,
