@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from './cli-io.js';
+import { SERVER_V8_FLAGS } from '../../src/server/server-process.js';
 
 const DIST = join(REPO, 'dist');
 let dir = '';
@@ -127,7 +128,8 @@ try {
     });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const { argv, status } = JSON.parse(stdout) as { argv: string[]; status: number };
-    expect(argv.slice(1)).toEqual([join(DIST, 'server', 'child-entry.js')]);
+    // The server process's V8 flags, then the compiled entry: no loader.
+    expect(argv.slice(1)).toEqual([...SERVER_V8_FLAGS, join(DIST, 'server', 'child-entry.js')]);
     expect(argv.join(' ')).not.toContain('tsx');
     expect(status).toBe(401); // served: a request without an agent token is refused
   }, 60_000);
