@@ -40,7 +40,7 @@ export function connectRpcClient(transport: ByteTransport, options: RpcSessionOp
   let onClose!: (error: Error | undefined) => void;
   const closed = new Promise<Error | undefined>((resolve) => (onClose = resolve));
   const session = new YamuxSession(transport, { ...options, role: 'client', onClose });
-  return { session, closed, client: new DrpcClient(session), close: () => session.close() };
+  return new ClientConnection(session, closed, new DrpcClient(session));
 }
 
 /** Starts a yamux server session that serves every inbound stream with `router`. */
@@ -48,5 +48,31 @@ export function serveRpc(transport: ByteTransport, router: DrpcRouter, options: 
   let onClose!: (error: Error | undefined) => void;
   const closed = new Promise<Error | undefined>((resolve) => (onClose = resolve));
   const session = new YamuxSession(transport, { ...options, role: 'server', onStream: drpcStreamAcceptor(router), onClose });
-  return { session, closed, close: () => session.close() };
+  return new Connection(session, closed);
+}
+
+/**
+ * A connection is a small class rather than an object literal with a `close` arrow: one per
+ * agent session adds up, and the arrow would cost a closure and its context per connection
+ * (plus, under tsx/esbuild `keepNames`, an own `name` property in a dictionary store, ~250 B).
+ */
+class Connection implements RpcConnection {
+  constructor(
+    readonly session: YamuxSession,
+    readonly closed: Promise<Error | undefined>,
+  ) {}
+
+  close(): void {
+    this.session.close();
+  }
+}
+
+class ClientConnection extends Connection implements RpcClientConnection {
+  constructor(
+    session: YamuxSession,
+    closed: Promise<Error | undefined>,
+    readonly client: DrpcClient,
+  ) {
+    super(session, closed);
+  }
 }

@@ -60,8 +60,12 @@ class WsByteStream implements ByteTransport {
   private waitingDrain = false;
   private readonly highWater: number;
   private readonly lowWater: number;
-  /** One callback for every send, so a write allocates no closure. */
-  private readonly afterSend = (): void => this.checkDrain();
+  /**
+   * One callback for every send, so a write allocates no closure. Assigned in the constructor
+   * rather than as a field initializer, so tsx/esbuild `keepNames` does not give it an own
+   * `name` property (a dictionary-mode property store per socket, ~250 B).
+   */
+  private readonly afterSend: () => void;
 
   constructor(
     private readonly ws: WebSocket,
@@ -69,6 +73,7 @@ class WsByteStream implements ByteTransport {
   ) {
     this.highWater = options.highWaterMark ?? 1024 * 1024;
     this.lowWater = options.lowWaterMark ?? Math.floor(this.highWater / 4);
+    this.afterSend = () => this.checkDrain();
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('error', (error: Error) => {

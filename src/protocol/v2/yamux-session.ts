@@ -71,7 +71,13 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
   private out: Uint8Array | null = null;
   private outLen = 0;
   private flushQueued = false;
-  private readonly flushBound = (): void => this.flush();
+  /**
+   * `flush` bound once per session (queueMicrotask passes no argument). Assigned in the
+   * constructor, not as a field initializer: under tsx/esbuild `keepNames` an arrow in a field
+   * initializer is wrapped in `__name()`, whose `defineProperty(fn, 'name')` gives every closure
+   * its own dictionary-mode property store (~250 B per session).
+   */
+  private readonly flushBound: () => void;
   private dataStream: YamuxStream | null = null; // target of the Data body being parsed
   private dataFlags = 0;
   private drainWaiters: Set<YamuxStream> | null = null;
@@ -91,6 +97,7 @@ export class YamuxSession implements ByteSink, YamuxFrameSink, YamuxStreamOwner,
     this.maxWindow = Math.max(YAMUX_INITIAL_WINDOW, options.maxStreamWindowSize ?? YAMUX_INITIAL_WINDOW);
     this.nextId = options.role === 'client' ? 1 : 2;
     this.timers = options.timers ?? backgroundClock();
+    this.flushBound = () => this.flush();
     this.parser = new YamuxFrameParser(this);
     this.openTimeoutMs = options.streamOpenTimeoutMs ?? 75_000;
     this.closeTimeoutMs = options.streamCloseTimeoutMs ?? 300_000;

@@ -111,7 +111,7 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
     this.http = env.connections.forAgent(this.localAddress);
     this.rest = new AgentApiClient(this.http, env.options.requestTimeout);
     this.report = new V2ReportState(index, credential.id, mode);
-    this.lifecycle = new LifecycleQueue(this.report.lifecycle, env.metrics, this);
+    this.lifecycle = new LifecycleQueue(this.report, env.metrics, this);
     this.logs = new LogQueue(env.metrics, this);
     this.scripts = new StartScripts(this.logs, this.values, env.options.apiVersion);
     this.report.gitAskpass = GitAskpass.pick(env, 'v2', this.rest, this.jitter, this.controller.signal, this.localAddress);

@@ -22,14 +22,18 @@ const ENUM: Record<V2LifecycleState, Lifecycle_State> = {
  * and in order.
  */
 export class LifecycleQueue {
-  private readonly states: V2LifecycleState[] = [];
-  private readonly times: number[] = [];
+  // Unreported states and when they were entered. Both are replaced by fresh (unallocated)
+  // arrays once everything is reported, rather than kept growing: an agent lives for the whole
+  // run, and a pushed-to array keeps V8's minimum grown capacity (17 slots) per agent.
+  private states: V2LifecycleState[] = [];
+  private times: number[] = [];
   private sent = 0;
   private busy = false;
+  private last: V2LifecycleState | undefined;
 
   constructor(
-    /** Every state the target accepted, in order (shared with the agent's report). */
-    readonly accepted: V2LifecycleState[],
+    /** Holds every state the target accepted, in order (the agent's report). */
+    private readonly report: { lifecycle: readonly V2LifecycleState[] },
     private readonly metrics: MetricSink,
     /** Told whenever the queue becomes empty after an accepted call. */
     private readonly host: { lifecycleDrained(): void },
@@ -39,11 +43,12 @@ export class LifecycleQueue {
   push(state: V2LifecycleState, atWallMs: number): void {
     this.states.push(state);
     this.times.push(atWallMs);
+    this.last = state;
   }
 
   /** The newest state entered (reported or not). */
   get current(): V2LifecycleState | undefined {
-    return this.states[this.states.length - 1];
+    return this.last;
   }
 
   get drained(): boolean {
@@ -69,9 +74,13 @@ export class LifecycleQueue {
       return;
     }
     this.sent = index + 1;
-    this.accepted.push(state);
+    // A copy of exact size (a few states per run), see the report's `lifecycle`.
+    this.report.lifecycle = [...this.report.lifecycle, state];
     this.metrics.count(METRIC.lifecycleReported, 1, { state });
-    if (this.sent < this.states.length) this.pump(port);
-    else this.host.lifecycleDrained();
+    if (this.sent < this.states.length) return this.pump(port);
+    this.states = [];
+    this.times = [];
+    this.sent = 0;
+    this.host.lifecycleDrained();
   }
 }

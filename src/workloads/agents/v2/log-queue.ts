@@ -31,8 +31,12 @@ export interface LogHost {
  * again), and it stops for good after a `log_limit_exceeded` answer, like the Go agent.
  */
 export class LogQueue {
-  /** Waiting batches; the one in flight is taken off (lines never join a batch being sent). */
-  private readonly batches: Batch[] = [];
+  /**
+   * Waiting batches; the one in flight is taken off (lines never join a batch being sent).
+   * Replaced by a fresh array when it empties: the queue lives as long as the agent and is
+   * usually empty, and an emptied array keeps its grown backing store.
+   */
+  private batches: Batch[] = [];
   private busy = false;
   private stopped = false;
 
@@ -64,7 +68,9 @@ export class LogQueue {
   pump(port: SessionPort): void {
     if (this.busy || this.stopped || !port.live || this.batches.length === 0) return;
     this.busy = true;
-    void this.send(port, this.batches.shift()!);
+    const batch = this.batches.shift()!;
+    if (this.batches.length === 0) this.batches = [];
+    void this.send(port, batch);
   }
 
   private async send(port: SessionPort, batch: Batch): Promise<void> {
@@ -78,7 +84,7 @@ export class LogQueue {
     }
     if (result.value.logLimitExceeded) {
       this.stopped = true;
-      this.batches.length = 0;
+      this.batches = [];
       this.host.logLimitExceeded();
       return;
     }

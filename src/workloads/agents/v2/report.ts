@@ -66,7 +66,12 @@ export class V2ReportState implements AgentReport, AgentV2Report {
   derpMaps = 0;
   /** The current session's RPC client (set by the agent), for {@link rpcInFlight}. */
   client: { readonly inFlight: number } | undefined = undefined;
-  readonly lifecycle: V2LifecycleState[] = [];
+  /**
+   * Every lifecycle state the target accepted, in order. Replaced (not pushed to) on each
+   * append by {@link LifecycleQueue}: a pushed-to array keeps V8's minimum grown capacity (17
+   * slots) for its handful of entries, per agent.
+   */
+  lifecycle: readonly V2LifecycleState[] = [];
 
   constructor(
     readonly index: number,
