@@ -48,7 +48,10 @@ export class TaggedNodeProto {
   constructor(node: TailnetNode) {
     const plain = (node.endpoints ?? []).filter((e) => !e.startsWith(TAG_PREFIX));
     const proto = nodeToProto({ ...node, as_of: '0001-01-01T00:00:00Z', endpoints: plain });
-    this.fixed = toBinary(NodeSchema, create(NodeSchema, { ...proto, asOf: undefined }));
+    // Copied into a slice of Node's shared Buffer pool (sizes under 4 KiB): every agent keeps
+    // these bytes for its whole life, and `toBinary`'s own array is a separate ArrayBuffer with
+    // its own backing store (~150 B of object and allocator overhead per agent).
+    this.fixed = Buffer.from(toBinary(NodeSchema, create(NodeSchema, { ...proto, asOf: undefined })));
   }
 
   /**
