@@ -41,6 +41,29 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
   return at;
 }
 
+/** Bytes per slab of {@link keep}: about 40 nodes. */
+const SLAB_SIZE = 16 * 1024;
+let slab: Uint8Array = new Uint8Array(0);
+let slabUsed = 0;
+
+/**
+ * A copy of `bytes` in a slab shared only by other kept nodes. Every agent keeps its node for
+ * its whole life: as `toBinary`'s own array each would be a separate ArrayBuffer with its own
+ * backing store (~150 B of object and allocator overhead per agent), and as a slice of Node's
+ * Buffer pool it would pin an 8 KiB pool chunk shared with short-lived buffers.
+ */
+function keep(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > SLAB_SIZE / 4) return bytes;
+  if (slabUsed + bytes.length > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const kept = slab.subarray(slabUsed, slabUsed + bytes.length);
+  kept.set(bytes);
+  slabUsed += bytes.length;
+  return kept;
+}
+
 export class TaggedNodeProto {
   /** The node without `as_of` and without a tag endpoint. */
   private readonly fixed: Uint8Array;
@@ -48,10 +71,7 @@ export class TaggedNodeProto {
   constructor(node: TailnetNode) {
     const plain = (node.endpoints ?? []).filter((e) => !e.startsWith(TAG_PREFIX));
     const proto = nodeToProto({ ...node, as_of: '0001-01-01T00:00:00Z', endpoints: plain });
-    // Copied into a slice of Node's shared Buffer pool (sizes under 4 KiB): every agent keeps
-    // these bytes for its whole life, and `toBinary`'s own array is a separate ArrayBuffer with
-    // its own backing store (~150 B of object and allocator overhead per agent).
-    this.fixed = Buffer.from(toBinary(NodeSchema, create(NodeSchema, { ...proto, asOf: undefined })));
+    this.fixed = keep(toBinary(NodeSchema, create(NodeSchema, { ...proto, asOf: undefined })));
   }
 
   /**

@@ -74,6 +74,12 @@ export class StartScripts {
         status,
       });
     }
+    // Not needed after the exit lines: released, since the ids and sources are views into the
+    // manifest's message buffer (protobuf `bytes` decode as subarrays) and would keep that
+    // buffer alive for the agent's whole life.
+    this.ids = [];
+    this.sources = [];
+    this.names = [];
   }
 
   /** Sends the oldest unreported completion on `port` unless a call is in flight. */
