@@ -170,12 +170,14 @@ export class V2Session implements SessionPort, TaskOwner {
       transport.close(1000);
       return this.finish();
     }
-    const conn = connectRpcClient(transport, { timers: env.timers });
+    // The end is a listener rather than `conn.closed.then(…)`: no promise chain per session.
+    // Bound, not an arrow in the object literal: under tsx/esbuild `keepNames` a named arrow
+    // gets a dictionary-mode property store (~250 B per session).
+    const conn = connectRpcClient(transport, { timers: env.timers, onClose: this.closed.bind(this) });
     this.conn = conn;
     this.client = new AgentRpcClient(conn.client, env, env.options.requestTimeout);
     this.state = 'starting';
     host.sessionOpened(this.client);
-    void conn.closed.then((error) => this.closed(error));
     void this.establish();
   }
 
