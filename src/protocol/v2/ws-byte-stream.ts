@@ -75,11 +75,12 @@ class WsByteStream implements ByteTransport {
     this.lowWater = options.lowWaterMark ?? Math.floor(this.highWater / 4);
     this.afterSend = () => this.checkDrain();
     ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
-    ws.on('error', (error: Error) => {
-      this.lastError = error;
-    });
-    ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason.toString('utf8')));
+    // Shared listeners that find the stream on the socket (EventEmitter calls them with the
+    // socket as `this`), instead of three closures and their context per socket.
+    (ws as TaggedSocket)[BYTE_STREAM] = this;
+    ws.on('message', onSocketMessage);
+    ws.on('error', onSocketError);
+    ws.on('close', onSocketClose);
     if (ws.readyState > OPEN) this.onClose(1006, '');
   }
 
@@ -115,7 +116,7 @@ class WsByteStream implements ByteTransport {
     }
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  onMessage(data: RawData, isBinary: boolean): void {
     if (this.closeError !== null) return;
     if (!isBinary) {
       this.lastError = new WsClosedError(UNSUPPORTED_DATA, 'unexpected text message');
@@ -128,7 +129,11 @@ class WsByteStream implements ByteTransport {
     else (this.early ??= []).push(chunk);
   }
 
-  private onClose(code: number, reason: string): void {
+  onError(error: Error): void {
+    this.lastError = error;
+  }
+
+  onClose(code: number, reason: string): void {
     if (this.closeError !== null) return;
     // 1000/1001 read as EOF, like coder/websocket's NetConn (protocol-v2 §1.5); 1005 = closed without a code.
     const clean = code === 1000 || code === 1001 || code === 1005;
@@ -140,6 +145,22 @@ class WsByteStream implements ByteTransport {
       sink.onTransportClose(this.closeError);
     }
   }
+}
+
+/** Where a socket's shared listeners find its byte stream. */
+const BYTE_STREAM = Symbol('wsByteStream');
+type TaggedSocket = WebSocket & { [BYTE_STREAM]: WsByteStream };
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as TaggedSocket)[BYTE_STREAM].onMessage(data, isBinary);
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  (this as TaggedSocket)[BYTE_STREAM].onError(error);
+}
+
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  (this as TaggedSocket)[BYTE_STREAM].onClose(code, reason.toString('utf8'));
 }
 
 /** Wraps an open (or opening) ws WebSocket as a {@link ByteTransport}. */

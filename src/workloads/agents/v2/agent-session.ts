@@ -43,6 +43,8 @@ export interface V2SessionHost extends CoordinateHost, StatsRoutineHost, Metadat
   sessionOpened(client: AgentRpcClient): void;
   /** The WebSocket of an opened session is gone. */
   sessionClosed(): void;
+  /** The session is over (dial failed, or closed for `end`'s reason); called once. */
+  sessionEnded(end: SessionEnd): void;
   manifestAccepted(): void;
   startupAccepted(): void;
   /** GetManifest and UpdateStartup succeeded: the agent starts its routines' shared state. */
@@ -71,7 +73,8 @@ export class V2Session implements SessionPort, TaskOwner {
   private conn: RpcClientConnection | undefined;
   private state: 'dialing' | 'starting' | 'live' | 'ending' | 'ended' = 'dialing';
   private outcome: SessionEnd = 'closed';
-  private resolveEnd: ((end: SessionEnd) => void) | undefined;
+  /** The host was told that the session ended (a callback, not a promise the agent awaits). */
+  private endReported = false;
   private startedAt = 0;
   /** When the dial began (startedAt → dialAt is time queued inside fleetsim). */
   private dialAt = 0;
@@ -100,10 +103,9 @@ export class V2Session implements SessionPort, TaskOwner {
     return this.conn?.session.closed ?? false;
   }
 
-  /** Dials and runs the session; resolves when it ends. `intendedAt`: when the dial was due
-   * (the pass's start: the dial is a v2 pass's first exchange). */
-  run(intendedAt?: number): Promise<SessionEnd> {
-    const ended = new Promise<SessionEnd>((resolve) => (this.resolveEnd = resolve));
+  /** Dials and runs the session; `host.sessionEnded` is called (a microtask after) when it ends.
+   * `intendedAt`: when the dial was due (the pass's start: the dial is a v2 pass's first exchange). */
+  run(intendedAt?: number): void {
     const { env } = this;
     const now = env.clock.now();
     this.dialAt = now;
@@ -124,7 +126,6 @@ export class V2Session implements SessionPort, TaskOwner {
       (transport) => this.opened(transport),
       (error: unknown) => this.dialFailed(error),
     );
-    return ended;
   }
 
   /** A required RPC failed: close the session ('failed'). */
@@ -289,9 +290,11 @@ export class V2Session implements SessionPort, TaskOwner {
     const onEnded = this.onEnded;
     this.onEnded = undefined;
     onEnded?.();
-    const resolve = this.resolveEnd;
-    this.resolveEnd = undefined;
-    resolve?.(this.outcome);
+    if (this.endReported) return;
+    this.endReported = true;
+    // A microtask later, where an `await` of a promise resolved here would resume.
+    const { host, outcome } = this;
+    queueMicrotask(() => host.sessionEnded(outcome));
   }
 }
 

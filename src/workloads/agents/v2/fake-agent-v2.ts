@@ -14,6 +14,7 @@ import { AppHealthModel } from '../app-health.js';
 import { authenticate, chooseAuthMode } from '../auth.js';
 import type { FleetAgent, FleetEnv } from '../fake-agent.js';
 import type { LifecycleOutcome } from '../section.js';
+import type { SessionEnd } from '../coordinate.js';
 import { StatsCounters } from '../stats-loop.js';
 import { pickWeighted, SeededStream } from '../timing.js';
 import { sourceAddressAt } from '../../../core/source-addresses.js';
@@ -82,6 +83,8 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
   private onDrained: (() => void) | undefined;
   private onDeadline: (() => void) | undefined;
   private done: Promise<void> | undefined;
+  /** Settles `done` (a rejected promise when the run's cleanup threw). */
+  private resolveDone: ((result: Promise<void> | undefined) => void) | undefined;
 
   constructor(
     readonly index: number,
@@ -118,7 +121,10 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
   }
 
   start(dueAt?: number): Promise<void> {
-    this.done ??= this.run(dueAt ?? this.env.clock.now());
+    if (this.done === undefined) {
+      this.done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+      void this.pass(dueAt ?? this.env.clock.now());
+    }
     return this.done;
   }
 
@@ -285,42 +291,80 @@ export class FakeAgentV2 implements FleetAgent, V2SessionHost, LogHost, TaskOwne
 
   // ---- internals ----
 
-  private async run(firstDueAt: number): Promise<void> {
+  // The run loop: per pass, the start gate, authentication, then one session; when it ends,
+  // redial after the backoff. It is split at the session (`pass` → `sessionEnded` →
+  // `backOff` → `pass`) so that no async frame stays suspended for a session's life: an agent
+  // is in a session for most of the run, and a suspended frame with its await chain costs
+  // ~0.5 KB per agent.
+
+  /** Up to the session: the gate, authentication (identity modes exchange every pass), the dial. */
+  private async pass(dueAt: number): Promise<void> {
+    const signal = this.controller.signal;
+    try {
+      if (signal.aborted || this.stopping || !(await this.env.gate.acquire(signal))) return this.exit();
+      this.holdsGate = true;
+      let session: V2Session | undefined;
+      try {
+        const token = await this.authenticate(dueAt);
+        if (token !== undefined && !this.stopping) session = this.session = new V2Session(this, this.env, token, this.localAddress);
+      } finally {
+        if (session === undefined) this.passEnded();
+      }
+      if (session === undefined) return this.backOff(false);
+      session.run(this.report.authMode === 'token' ? dueAt : undefined);
+    } catch (error) {
+      this.crashed(error);
+    }
+  }
+
+  /** The session of this pass ended (V2SessionHost). */
+  sessionEnded(end: SessionEnd): void {
+    this.passEnded();
+    void this.backOff(end === 'closed');
+  }
+
+  private passEnded(): void {
+    this.session = undefined;
+    this.releaseGate();
+  }
+
+  /** Waits out the backoff after a pass (`reached`: its session was up until the server ended it). */
+  private async backOff(reached: boolean): Promise<void> {
     const signal = this.controller.signal;
     const { backoff, report } = this;
-    // When the current pass was due (the fleet's planned start, then each backoff's end): the
-    // pass's first exchange (identity exchange, or the dial with token auth) counts from it.
-    let dueAt = firstDueAt;
     try {
-      while (!signal.aborted && !this.stopping) {
-        if (!(await this.env.gate.acquire(signal))) break;
-        this.holdsGate = true;
-        let reached = false;
-        try {
-          const token = await this.authenticate(dueAt);
-          if (token !== undefined && !this.stopping) {
-            this.session = new V2Session(this, this.env, token, this.localAddress);
-            reached = (await this.session.run(this.report.authMode === 'token' ? dueAt : undefined)) === 'closed';
-          }
-        } finally {
-          this.session = undefined;
-          this.releaseGate();
-        }
-        if (signal.aborted || this.stopping) break;
-        if (reached) backoff.reset();
-        report.backingOff = true;
-        const delay = backoff.next();
-        dueAt = this.env.clock.now() + delay;
-        await this.env.clock.sleep(delay, signal);
-        report.backingOff = false;
-      }
+      if (signal.aborted || this.stopping) return this.exit();
+      if (reached) backoff.reset();
+      report.backingOff = true;
+      const delay = backoff.next();
+      const dueAt = this.env.clock.now() + delay;
+      await this.env.clock.sleep(delay, signal);
+      report.backingOff = false;
+      return this.pass(dueAt);
     } catch (error) {
-      this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
+      this.crashed(error);
     }
-    this.env.scheduler.cancel(this.stepTask);
-    this.env.scheduler.cancel(this.deadlineTask);
-    await this.report.gitAskpass?.stop();
-    await this.env.connections.release(this.http);
+  }
+
+  private crashed(error: unknown): void {
+    this.env.log.error(`agent ${this.index}: ${(error as Error).message}`);
+    void this.exit();
+  }
+
+  /** The run is over: cleans up and settles `done`. */
+  private async exit(): Promise<void> {
+    const resolve = this.resolveDone;
+    if (resolve === undefined) return;
+    this.resolveDone = undefined;
+    try {
+      this.env.scheduler.cancel(this.stepTask);
+      this.env.scheduler.cancel(this.deadlineTask);
+      await this.report.gitAskpass?.stop();
+      await this.env.connections.release(this.http);
+      resolve(undefined);
+    } catch (error) {
+      resolve(Promise.reject(error));
+    }
   }
 
   /** The session token for this pass (identity modes exchange again every pass), or undefined. */
