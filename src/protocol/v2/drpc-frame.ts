@@ -112,6 +112,9 @@ const BODY = 4;
  * packet; a kind change inside a packet and packets above the maximum size are errors.
  * `onFrame`, if set, sees every frame (tests and tracing).
  */
+/** Never pushed to (frozen, so a mistake throws). */
+const NO_PARTS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
 export class DrpcReader {
   onFrame: ((frame: DrpcFrame) => void) | null = null;
   private phase = H_CONTROL;
@@ -128,7 +131,9 @@ export class DrpcReader {
   private inPacket = false;
   private pktKind = 0;
   private pktControl = false;
-  private pktParts: Uint8Array[] = [];
+  /** Data frames of the current packet; the shared NO_PARTS while there are none (a reader per
+   * long-lived stream would otherwise hold an empty array for good). */
+  private pktParts: Uint8Array[] = NO_PARTS;
   private pktLength = 0;
   private failed = false;
 
@@ -217,18 +222,19 @@ export class DrpcReader {
       this.inPacket = true;
       this.pktKind = kind;
       this.pktControl = isControl;
-      this.pktParts.length = 0;
+      this.pktParts = NO_PARTS;
       this.pktLength = 0;
     } else if (kind !== this.pktKind) return this.fail('packet kind change');
     if (data.length > 0) {
       this.pktLength += data.length;
       if (this.pktLength > this.maxPacketSize) return this.fail('data overflow');
-      this.pktParts.push(data);
+      if (this.pktParts === NO_PARTS) this.pktParts = [data];
+      else this.pktParts.push(data);
     }
     if (!done) return;
     const parts = this.pktParts;
     const body = parts.length === 0 ? EMPTY : parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts);
-    parts.length = 0;
+    this.pktParts = NO_PARTS;
     this.inPacket = false;
     this.curMessage = m + 1;
     this.sink.onPacket(this.pktKind, s, m, this.pktControl, body);

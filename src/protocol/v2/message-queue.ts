@@ -27,7 +27,9 @@ interface Waiter {
 }
 
 export class MessageQueue implements AsyncIterable<Uint8Array> {
-  private items: Uint8Array[] = [];
+  /** Queued messages from `head` on; the shared NO_ITEMS while none are (most streams are
+   * listened to, so a queue per long-lived stream would stay empty for good). */
+  private items: Uint8Array[] = NO_ITEMS;
   private head = 0;
   private waiter: Waiter | null = null;
   private ended = false;
@@ -53,7 +55,8 @@ export class MessageQueue implements AsyncIterable<Uint8Array> {
       this.waiter = null;
       return waiter.resolve(message);
     }
-    this.items.push(message);
+    if (this.items === NO_ITEMS) this.items = [message];
+    else this.items.push(message);
     if (!this.paused && this.items.length - this.head >= this.highWater) {
       this.paused = true;
       this.owner.pauseInbound();
@@ -80,7 +83,7 @@ export class MessageQueue implements AsyncIterable<Uint8Array> {
       const message = this.items[this.head] as Uint8Array;
       this.items[this.head++] = EMPTY;
       if (this.head === this.items.length) {
-        this.items = [];
+        this.items = NO_ITEMS;
         this.head = 0;
       }
       if (this.paused && this.items.length - this.head < this.highWater / 2) {
@@ -99,7 +102,7 @@ export class MessageQueue implements AsyncIterable<Uint8Array> {
     this.owner.recvStarted();
     this.listener = listener;
     const items = this.items.slice(this.head);
-    this.items = [];
+    this.items = NO_ITEMS;
     this.head = 0;
     if (this.paused) {
       this.paused = false;
@@ -124,3 +127,5 @@ export class MessageQueue implements AsyncIterable<Uint8Array> {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Never pushed to (frozen, so a mistake throws). */
+const NO_ITEMS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];

@@ -6,6 +6,8 @@ import type { SeededStream } from '../timing.js';
 import type { LogQueue } from './log-queue.js';
 import type { SessionPort } from './session-port.js';
 
+const NONE: readonly never[] = Object.freeze([]);
+
 /** All zero: the legacy External log source (docs/protocol-v2.md §5.7). */
 const EXTERNAL = new Uint8Array(16);
 
@@ -18,9 +20,10 @@ const EXTERNAL = new Uint8Array(16);
  * skipped). Nothing of the script text is logged.
  */
 export class StartScripts {
-  private ids: Uint8Array[] = [];
-  private sources: Uint8Array[] = [];
-  private names: string[] = [];
+  // The shared empty NONE until `begin` and again after `finish` (no three arrays per agent).
+  private ids: readonly Uint8Array[] = NONE;
+  private sources: readonly Uint8Array[] = NONE;
+  private names: readonly string[] = NONE;
   private startedAt = 0;
   private readonly timings: MessageInitShape<typeof TimingSchema>[] = [];
   private busy = false;
@@ -77,9 +80,9 @@ export class StartScripts {
     // Not needed after the exit lines: released, since the ids and sources are views into the
     // manifest's message buffer (protobuf `bytes` decode as subarrays) and would keep that
     // buffer alive for the agent's whole life.
-    this.ids = [];
-    this.sources = [];
-    this.names = [];
+    this.ids = NONE;
+    this.sources = NONE;
+    this.names = NONE;
   }
 
   /** Sends the oldest unreported completion on `port` unless a call is in flight. */
