@@ -208,9 +208,8 @@ function holds(b: Buffer, i: number, seg: Buffer | undefined): seg is Buffer {
   return seg !== undefined && i + seg.length <= b.length && b.compare(seg, 0, seg.length, i, i + seg.length) === 0;
 }
 
-/** `seg` when `b[from, to)` still equals it, else a copy of those bytes (a new allocation only on change). */
-function remember(b: Buffer, from: number, to: number, seg: Buffer | undefined): Buffer {
-  if (seg !== undefined && seg.length === to - from && b.compare(seg, 0, seg.length, from, to) === 0) return seg;
+/** A copy of `b[from, to)`: a segment just checked, for the memo (only on a change, never per update). */
+function copyOf(b: Buffer, from: number, to: number): Buffer {
   return Buffer.from(b.subarray(from, to));
 }
 
@@ -230,25 +229,31 @@ export function isCanonicalNode(b: Buffer, memo?: CanonicalMemo): boolean {
   // Go's int is 64-bit but the Node keeps a JS number: 15 digits stay exact.
   if ((i = expect(b, i, P_DERP)) < 0 || (i = canonicalInt(b, i, 15)) < 0) return false;
   if ((i = expect(b, i, P_LATENCY)) < 0) return false;
+  // A segment the memo holds is taken as checked; one that differs is checked and, when the
+  // whole node passes, copied into the memo (a changed segment is the only case that allocates).
   const latencyAt = i;
-  if (holds(b, i, memo?.latency)) i += memo.latency.length;
+  const latencyHeld = holds(b, i, memo?.latency);
+  if (latencyHeld) i += (memo?.latency as Buffer).length;
   else if ((i = latency(b, i)) < 0) return false;
+  const latencyEnd = i;
   if ((i = expect(b, i, P_ADDRESSES)) < 0) return false;
   const addressesAt = i;
-  if (holds(b, i, memo?.addresses)) i += memo.addresses.length;
+  const addressesHeld = holds(b, i, memo?.addresses);
+  if (addressesHeld) i += (memo?.addresses as Buffer).length;
   else if ((i = stringList(b, i, true)) < 0) return false;
   const addressesEnd = i;
   if ((i = expect(b, i, P_ALLOWED)) < 0) return false;
   const allowedAt = i;
-  if (holds(b, i, memo?.allowedIps)) i += memo.allowedIps.length;
+  const allowedHeld = holds(b, i, memo?.allowedIps);
+  if (allowedHeld) i += (memo?.allowedIps as Buffer).length;
   else if ((i = stringList(b, i, true)) < 0) return false;
   const allowedEnd = i;
   if ((i = expect(b, i, P_ENDPOINTS)) < 0 || (i = stringList(b, i, false)) < 0) return false;
   if (b[i] !== 0x7d || i + 1 !== b.length) return false;
   if (memo) {
-    memo.latency = remember(b, latencyAt, addressesAt - P_ADDRESSES.length, memo.latency);
-    memo.addresses = remember(b, addressesAt, addressesEnd, memo.addresses);
-    memo.allowedIps = remember(b, allowedAt, allowedEnd, memo.allowedIps);
+    if (!latencyHeld) memo.latency = copyOf(b, latencyAt, latencyEnd);
+    if (!addressesHeld) memo.addresses = copyOf(b, addressesAt, addressesEnd);
+    if (!allowedHeld) memo.allowedIps = copyOf(b, allowedAt, allowedEnd);
   }
   return true;
 }
