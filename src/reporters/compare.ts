@@ -40,7 +40,8 @@ export interface Comparison {
   regressions: number;
 }
 
-type Better = 'lower' | 'higher';
+/** Which way is better; `none`: the row attributes a change and never counts as a regression. */
+type Better = 'lower' | 'higher' | 'none';
 const FLOOR = { ms: 1, ratio: 0.001, number: 0 } as const;
 
 function row(
@@ -56,7 +57,7 @@ function row(
   const delta = b !== null && c !== null ? c - b : null;
   const deltaPct = delta !== null && b !== 0 && b !== null ? (delta / Math.abs(b)) * 100 : null;
   let regression = false;
-  if (delta !== null && b !== null) {
+  if (delta !== null && b !== null && better !== 'none') {
     const worse = better === 'lower' ? delta : -delta;
     const relative = b === 0 ? Number.POSITIVE_INFINITY : (worse / Math.abs(b)) * 100;
     regression = worse > FLOOR[unit] && relative > tolerancePct;
@@ -82,7 +83,7 @@ function endpointRows(baseline: Record<string, EndpointStats>, current: Record<s
     // autocannon's REST load, nor the phase tables): which half moved, fleetsim or the target.
     for (const half of ['queued', 'service'] as const) {
       if (b?.[half] === undefined && c?.[half] === undefined) continue;
-      rows.push({ ...row(`p99 ${half} ${name}${suffix}`, 'ms', 'lower', b?.[half]?.p99, c?.[half]?.p99, tol), regression: false });
+      rows.push(row(`p99 ${half} ${name}${suffix}`, 'ms', 'none', b?.[half]?.p99, c?.[half]?.p99, tol));
     }
   }
   return rows;
