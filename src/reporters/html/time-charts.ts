@@ -62,6 +62,8 @@ export function timeCharts(summary: RunSummary, axis: TimeAxis): string[] {
   const base: ChartOptions = { bands, domain, note };
   const ts = summary.timeSeries;
   const perSecond = (values: number[]) => fold(values, width, 'sum').map((v, i) => (v === null ? null : v / Math.min(width, ts.length - i * width)));
+  /** The highest value of each folded point, for a peak (latency, agents connected). */
+  const peak = (values: readonly (number | null)[]) => fold(values, width, 'max');
 
   out.push('<h2>Over time</h2>');
   out.push(
@@ -76,11 +78,7 @@ export function timeCharts(summary: RunSummary, axis: TimeAxis): string[] {
             label: 'p99 latency',
             color: PALETTE[1]!,
             axis: 'right',
-            values: fold(
-              ts.map((p) => p.p99Ms),
-              width,
-              'max',
-            ),
+            values: peak(ts.map((p) => p.p99Ms)),
             format: fmtMs,
           },
         ],
@@ -94,11 +92,7 @@ export function timeCharts(summary: RunSummary, axis: TimeAxis): string[] {
       label: 'agents connected',
       color: PALETTE[2]!,
       axis: 'left',
-      values: fold(
-        ts.map((p) => p.connected),
-        width,
-        'max',
-      ),
+      values: peak(ts.map((p) => p.connected)),
       format: fmtCount,
     },
   ];
