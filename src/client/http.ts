@@ -182,9 +182,10 @@ class Exchange<T> {
     const { metrics } = this.ctx;
     const endpoint = this.options.endpoint;
     const tags = { endpoint };
-    metrics.trend(this.options.trend ?? METRIC.request, result.durationMs, tags);
+    const trend = this.options.trend ?? METRIC.request;
+    metrics.trend(trend, result.durationMs, tags);
     // The split describes requests only: a long poll's wait (its own trend) is not service time.
-    if (this.handedAt >= 0 && this.options.trend === undefined) {
+    if (this.handedAt >= 0 && trend === METRIC.request) {
       const queued = this.handedAt - this.startedAt;
       recordRequestTiming(metrics, tags, queued, result.durationMs - queued);
     }
