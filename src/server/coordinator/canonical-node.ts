@@ -232,20 +232,23 @@ export function isCanonicalNode(b: Buffer, memo?: CanonicalMemo): boolean {
   // A segment the memo holds is taken as checked; one that differs is checked and, when the
   // whole node passes, copied into the memo (a changed segment is the only case that allocates).
   const latencyAt = i;
-  const latencyHeld = holds(b, i, memo?.latency);
-  if (latencyHeld) i += (memo?.latency as Buffer).length;
+  const latencyMemo = memo?.latency;
+  const latencyHeld = holds(b, i, latencyMemo);
+  if (latencyHeld) i += latencyMemo.length;
   else if ((i = latency(b, i)) < 0) return false;
   const latencyEnd = i;
   if ((i = expect(b, i, P_ADDRESSES)) < 0) return false;
   const addressesAt = i;
-  const addressesHeld = holds(b, i, memo?.addresses);
-  if (addressesHeld) i += (memo?.addresses as Buffer).length;
+  const addressesMemo = memo?.addresses;
+  const addressesHeld = holds(b, i, addressesMemo);
+  if (addressesHeld) i += addressesMemo.length;
   else if ((i = stringList(b, i, true)) < 0) return false;
   const addressesEnd = i;
   if ((i = expect(b, i, P_ALLOWED)) < 0) return false;
   const allowedAt = i;
-  const allowedHeld = holds(b, i, memo?.allowedIps);
-  if (allowedHeld) i += (memo?.allowedIps as Buffer).length;
+  const allowedMemo = memo?.allowedIps;
+  const allowedHeld = holds(b, i, allowedMemo);
+  if (allowedHeld) i += allowedMemo.length;
   else if ((i = stringList(b, i, true)) < 0) return false;
   const allowedEnd = i;
   if ((i = expect(b, i, P_ENDPOINTS)) < 0 || (i = stringList(b, i, false)) < 0) return false;
